@@ -1,0 +1,183 @@
+//! Command-line arguments. Every value is parsed into a validated core type here, once.
+
+use clap::{Args, Parser, Subcommand};
+use rolecall_core::validate::{
+    ExternalId, MfaCode, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
+    SourceIdentity, Tag, check_tag_key,
+};
+
+/// Favourite AWS roles, one command away: source keys in the OS keychain, sessions in ~/.aws/credentials.
+#[derive(Debug, Parser)]
+#[command(name = "rolecall", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Log what rolecall does to stderr (-v info, -vv debug). Secrets are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage sources: the credentials roles are assumed with.
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Manage favourite roles.
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Assume a favourite role and write its profile.
+    Assume(AssumeArgs),
+    /// Show every favourite's session: active, expired or never assumed.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print shell lines that export a favourite's session (assuming it first if needed).
+    Env {
+        /// The favourite.
+        name: Name,
+        /// The shell to print for.
+        #[arg(long, value_parser = ["bash", "zsh", "fish", "powershell", "pwsh"], default_value = "bash")]
+        shell: String,
+        /// An MFA code, if the favourite needs one and no prompt is wanted.
+        #[arg(long, value_parser = parse_mfa)]
+        token_code: Option<MfaCode>,
+    },
+}
+
+/// `rolecall source …`
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Add a source: keys read from a hidden prompt (or two lines on stdin), or an AWS profile.
+    Add {
+        /// The source's name.
+        name: Name,
+        /// Use this profile of the AWS config (keys, SSO, credential_process) instead of stored keys.
+        #[arg(long)]
+        aws_profile: Option<ProfileName>,
+        /// The MFA device of the source's IAM user.
+        #[arg(long)]
+        mfa_serial: Option<MfaSerial>,
+        /// Store without checking the credentials with GetCallerIdentity.
+        #[arg(long)]
+        no_verify: bool,
+        /// The region to verify in (default: AWS_REGION, else us-east-1).
+        #[arg(long)]
+        region: Option<Region>,
+    },
+    /// List sources (key ids masked).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source and its keychain entry.
+    Remove {
+        /// The source.
+        name: Name,
+    },
+}
+
+/// `rolecall role …`
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Add a favourite role.
+    Add(RoleAddArgs),
+    /// List favourites.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one favourite's settings.
+    Show {
+        /// The favourite.
+        name: Name,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a favourite (and the profile rolecall wrote for it).
+    Remove {
+        /// The favourite.
+        name: Name,
+    },
+}
+
+fn parse_duration(raw: &str) -> Result<SessionDuration, String> {
+    SessionDuration::parse(raw).map_err(|e| e.reason)
+}
+fn parse_tag(raw: &str) -> Result<Tag, String> {
+    Tag::parse(raw).map_err(|e| e.to_string())
+}
+fn parse_tag_key(raw: &str) -> Result<String, String> {
+    check_tag_key(raw).map_err(|e| e.to_string())
+}
+fn parse_mfa(raw: &str) -> Result<MfaCode, String> {
+    MfaCode::parse(raw).map_err(|e| e.reason)
+}
+
+/// `rolecall role add`
+#[derive(Debug, Args)]
+pub struct RoleAddArgs {
+    /// The favourite's name.
+    pub name: Name,
+    /// The role to assume.
+    #[arg(long)]
+    pub arn: RoleArn,
+    /// A source, or another favourite to chain from.
+    #[arg(long)]
+    pub source: Name,
+    /// The profile to write (default: the favourite's name).
+    #[arg(long)]
+    pub profile: Option<ProfileName>,
+    /// Session length: 3600, 45m, 1h, 1h30m (15m–12h; 1h at most when chaining).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<SessionDuration>,
+    /// The session name (default: the source's user name).
+    #[arg(long)]
+    pub session_name: Option<SessionName>,
+    /// The external id the role requires.
+    #[arg(long)]
+    pub external_id: Option<ExternalId>,
+    /// Send the source's MFA device and a code.
+    #[arg(long)]
+    pub mfa: bool,
+    /// The region for STS and the profile.
+    #[arg(long)]
+    pub region: Option<Region>,
+    /// A session tag key=value (repeatable).
+    #[arg(long = "tag", value_parser = parse_tag)]
+    pub tags: Vec<Tag>,
+    /// A tag key that passes on through role chaining (repeatable).
+    #[arg(long = "transitive-tag", value_parser = parse_tag_key)]
+    pub transitive_tags: Vec<String>,
+    /// The STS source identity.
+    #[arg(long)]
+    pub source_identity: Option<SourceIdentity>,
+    /// A managed policy limiting the session (repeatable).
+    #[arg(long = "policy-arn")]
+    pub policy_arns: Vec<PolicyArn>,
+    /// Replace an existing favourite of that name.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `rolecall assume`
+#[derive(Debug, Args)]
+pub struct AssumeArgs {
+    /// The favourite.
+    pub name: Name,
+    /// The MFA code, if the favourite needs one (otherwise asked on the terminal).
+    #[arg(long, value_parser = parse_mfa)]
+    pub token_code: Option<MfaCode>,
+    /// Overwrite the profile even if rolecall did not write it (a backup is kept).
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}

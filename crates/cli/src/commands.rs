@@ -1,0 +1,314 @@
+//! One function per command: validated args in, one or two library calls, output out.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use rolecall_core::assume::{self, Assumed};
+use rolecall_core::config::{Favourite, SessionTags, Source, SourceKind};
+use rolecall_core::env::{Shell, export_lines};
+use rolecall_core::keychain::SecretStore;
+use rolecall_core::profile::{Holder, WriteKind};
+use rolecall_core::sts::{Caller, Sts};
+use rolecall_core::time::SessionState;
+use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region};
+use rolecall_core::{Error, ValidationError};
+use serde_json::json;
+
+use crate::args::{AssumeArgs, Cli, Command, RoleAddArgs, RoleCommand, SourceCommand};
+use crate::context::Context;
+use crate::output::{expiry_phrase, local_time, print_json, table};
+use crate::prompt::{TerminalMfa, read_keys};
+
+/// Runs a command; errors print as `rolecall: CODE: MESSAGE` (or JSON with `--json`) and exit 1.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.verbose);
+    let json = matches!(
+        &cli.command,
+        Command::Assume(AssumeArgs { json: true, .. }) | Command::Status { json: true }
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
+    let result = Context::from_env().and_then(|ctx| runtime.block_on(dispatch(&ctx, cli.command)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                print_json(&json!({ "error": e.to_dto() }));
+            }
+            eprintln!("rolecall: {}: {e}", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Source(SourceCommand::Add { name, aws_profile, mfa_serial, no_verify, region }) => {
+            source_add(ctx, name, aws_profile, mfa_serial, no_verify, region).await
+        }
+        Command::Source(SourceCommand::List { json }) => source_list(ctx, json),
+        Command::Source(SourceCommand::Remove { name }) => source_remove(ctx, &name),
+        Command::Role(RoleCommand::Add(args)) => role_add(ctx, *Box::new(args)),
+        Command::Role(RoleCommand::List { json }) => role_list(ctx, json),
+        Command::Role(RoleCommand::Show { name, json }) => role_show(ctx, &name, json),
+        Command::Role(RoleCommand::Remove { name }) => role_remove(ctx, &name),
+        Command::Assume(args) => assume_cmd(ctx, args).await,
+        Command::Status { json } => status(ctx, json),
+        Command::Env { name, shell, token_code } => env_cmd(ctx, &name, &shell, token_code).await,
+    }
+}
+
+async fn source_add(
+    ctx: &Context,
+    name: Name,
+    aws_profile: Option<ProfileName>,
+    mfa_serial: Option<MfaSerial>,
+    no_verify: bool,
+    region: Option<Region>,
+) -> Result<(), Error> {
+    // Refuse a taken name before asking for secrets.
+    let mut probe = ctx.config.load()?;
+    probe.add_source(name.clone(), Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None })?;
+    let region = region.or_else(|| ctx.default_region.clone()).unwrap_or_else(|| Region::parse("us-east-1").expect("valid"));
+    let (kind, caller, keys) = match aws_profile {
+        Some(p) => (SourceKind::AwsProfile { aws_profile: p.clone() }, Caller::AwsProfile(p), None),
+        None => {
+            let keys = read_keys(&name)?;
+            (SourceKind::Keychain { key_hint: Some(keys.access_key_id.masked()) }, Caller::Keys(keys.clone()), Some(keys))
+        }
+    };
+    let identity = if no_verify {
+        None
+    } else {
+        let arn = ctx.sts.caller_identity(&caller, &region).await.map_err(|e| rolecall_core::sts::StsError {
+            subject: format!("source {name}: verify"),
+            ..e
+        })?;
+        Some(arn)
+    };
+    if let Some(keys) = &keys {
+        ctx.keychain.store(&name, keys)?;
+    }
+    let source = Source { kind, mfa_serial, identity: identity.clone() };
+    ctx.config.update(|c| Ok(c.add_source(name.clone(), source.clone())?))?;
+    match identity {
+        Some(arn) => println!("Added source {name}: {arn}"),
+        None => println!("Added source {name} (not verified)"),
+    }
+    Ok(())
+}
+
+fn source_list(ctx: &Context, json: bool) -> Result<(), Error> {
+    let config = ctx.config.load()?;
+    if json {
+        print_json(&json!(config.sources));
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = config
+        .sources
+        .iter()
+        .map(|(n, s)| {
+            let (kind, key) = match &s.kind {
+                SourceKind::Keychain { key_hint } => ("keychain", key_hint.clone().unwrap_or_default()),
+                SourceKind::AwsProfile { aws_profile } => ("aws profile", aws_profile.to_string()),
+            };
+            vec![
+                n.to_string(),
+                kind.into(),
+                key,
+                s.mfa_serial.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into()),
+                s.identity.clone().unwrap_or_else(|| "(not verified)".into()),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["NAME", "TYPE", "KEY", "MFA", "IDENTITY"], &rows));
+    Ok(())
+}
+
+fn source_remove(ctx: &Context, name: &Name) -> Result<(), Error> {
+    // Check first that nothing uses it, so a refused removal leaves the keychain alone.
+    let config = ctx.config.load()?;
+    config.clone().remove(name, false)?;
+    if matches!(config.source(name)?.kind, SourceKind::Keychain { .. }) {
+        ctx.keychain.delete(name)?;
+    }
+    ctx.config.update(|c| Ok(c.remove(name, false)?))?;
+    println!("Removed source {name}");
+    Ok(())
+}
+
+fn role_add(ctx: &Context, a: RoleAddArgs) -> Result<(), Error> {
+    let profile = match a.profile {
+        Some(p) => p,
+        None => ProfileName::parse(a.name.as_str())?,
+    };
+    let fav = Favourite {
+        arn: a.arn,
+        source: a.source,
+        profile,
+        duration: a.duration.unwrap_or(rolecall_core::validate::SessionDuration::DEFAULT),
+        session_name: a.session_name,
+        external_id: a.external_id,
+        mfa: a.mfa,
+        region: a.region,
+        tags: SessionTags::new(a.tags)?,
+        transitive_tags: a.transitive_tags,
+        source_identity: a.source_identity,
+        policy_arns: a.policy_arns,
+    };
+    let name = a.name;
+    ctx.config.update(|c| Ok(c.put_favourite(name.clone(), fav.clone(), a.replace)?))?;
+    println!("Added favourite {name}: {} as profile {}", fav.arn, fav.profile);
+    Ok(())
+}
+
+fn favourite_json(name: &Name, f: &Favourite) -> serde_json::Value {
+    let mut v = json!(f);
+    v["name"] = json!(name);
+    v
+}
+
+fn role_list(ctx: &Context, json: bool) -> Result<(), Error> {
+    let config = ctx.config.load()?;
+    if json {
+        print_json(&json!(config.favourites.iter().map(|(n, f)| favourite_json(n, f)).collect::<Vec<_>>()));
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = config
+        .favourites
+        .iter()
+        .map(|(n, f)| {
+            vec![n.to_string(), f.profile.to_string(), f.source.to_string(), f.duration.to_string(), if f.mfa { "yes" } else { "-" }.into(), f.arn.to_string()]
+        })
+        .collect();
+    print!("{}", table(&["NAME", "PROFILE", "SOURCE", "DURATION", "MFA", "ROLE"], &rows));
+    Ok(())
+}
+
+fn role_show(ctx: &Context, name: &Name, json: bool) -> Result<(), Error> {
+    let config = ctx.config.load()?;
+    let f = config.favourite(name)?;
+    if json {
+        print_json(&favourite_json(name, f));
+        return Ok(());
+    }
+    let opt = |o: Option<String>| o.unwrap_or_else(|| "-".into());
+    let (root, chain) = config.chain(name)?;
+    let via: Vec<String> = chain.iter().map(|(n, _)| n.to_string()).collect();
+    let lines = [
+        ("name", name.to_string()),
+        ("role", f.arn.to_string()),
+        ("source", if chain.len() > 1 { format!("{} (chain: {} -> {})", f.source, root.name, via.join(" -> ")) } else { f.source.to_string() }),
+        ("profile", f.profile.to_string()),
+        ("duration", f.duration.to_string()),
+        ("session name", f.session_name.as_ref().map(ToString::to_string).unwrap_or_else(|| "(from the source's identity)".into())),
+        ("external id", opt(f.external_id.as_ref().map(ToString::to_string))),
+        ("mfa", if f.mfa { "yes".into() } else { "no".into() }),
+        ("region", opt(f.region.as_ref().map(ToString::to_string))),
+        ("tags", opt((!f.tags.as_slice().is_empty()).then(|| f.tags.as_slice().iter().map(|t| format!("{}={}", t.key, t.value)).collect::<Vec<_>>().join(", ")))),
+        ("transitive tags", opt((!f.transitive_tags.is_empty()).then(|| f.transitive_tags.join(", ")))),
+        ("source identity", opt(f.source_identity.as_ref().map(ToString::to_string))),
+        ("policy arns", opt((!f.policy_arns.is_empty()).then(|| f.policy_arns.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")))),
+    ];
+    for (k, v) in lines {
+        println!("{k:<16} {v}");
+    }
+    Ok(())
+}
+
+fn role_remove(ctx: &Context, name: &Name) -> Result<(), Error> {
+    let (_, profile) = ctx.config.update(|c| {
+        let profile = c.favourite(name)?.profile.clone();
+        c.remove(name, true)?;
+        Ok(profile)
+    })?;
+    let removed = ctx.files.remove_session(&profile)?;
+    println!("Removed favourite {name}{}", if removed { format!(" and its profile {profile}") } else { String::new() });
+    Ok(())
+}
+
+async fn assume_and_write(ctx: &Context, name: &Name, token_code: Option<MfaCode>, force: bool) -> Result<(Assumed, WriteKind, Option<std::path::PathBuf>), Error> {
+    let config = ctx.config.load()?;
+    let mut mfa = TerminalMfa { given: token_code };
+    let assumed = assume::assume(&config, name, &ctx.sts, &ctx.keychain, ctx.default_region.as_ref(), &mut mfa).await?;
+    let report = ctx.files.write_session(&assumed.profile, &assumed.favourite, &assumed.credentials, assumed.region.as_ref(), force)?;
+    Ok((assumed, report.kind, report.backup))
+}
+
+async fn assume_cmd(ctx: &Context, a: AssumeArgs) -> Result<(), Error> {
+    let (assumed, kind, backup) = assume_and_write(ctx, &a.name, a.token_code, a.force).await?;
+    let now = Utc::now();
+    let expires = assumed.credentials.expiration;
+    if a.json {
+        print_json(&json!({
+            "favourite": assumed.favourite,
+            "profile": assumed.profile,
+            "assumed_role_arn": assumed.assumed_role_arn,
+            "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "seconds_left": (expires - now).num_seconds(),
+            "region": assumed.region,
+            "backup": backup.as_ref().map(|p| p.display().to_string()),
+        }));
+        return Ok(());
+    }
+    println!("{}", assumed.assumed_role_arn);
+    println!("profile {} {}, {}", assumed.profile, if kind == WriteKind::Created { "written" } else { "updated" }, expiry_phrase(now, expires));
+    if let Some(b) = backup {
+        println!("the profile's previous content was kept in {}", b.display());
+    }
+    Ok(())
+}
+
+fn status(ctx: &Context, json: bool) -> Result<(), Error> {
+    let config = ctx.config.load()?;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    let mut out = Vec::new();
+    for (name, f) in &config.favourites {
+        let holder = ctx.files.holder(&f.profile)?;
+        let (state, note) = match &holder {
+            Holder::Rolecall { favourite, expires } if favourite == name.as_str() => (SessionState::at(now, *expires), ""),
+            Holder::Rolecall { .. } => (SessionState::Never, "profile written for another favourite"),
+            Holder::Foreign => (SessionState::Never, "profile not written by rolecall"),
+            Holder::Nobody => (SessionState::Never, ""),
+        };
+        let (left, expires) = match state {
+            SessionState::Active { expires, seconds_left } => (format!("{} left", rolecall_core::time::human_duration(seconds_left)), local_time(expires)),
+            SessionState::Expired { expires } => ("-".into(), local_time(expires)),
+            SessionState::Never => ("-".into(), "-".into()),
+        };
+        out.push(json!({ "favourite": name, "profile": f.profile, "session": state, "note": (!note.is_empty()).then_some(note) }));
+        rows.push(vec![name.to_string(), f.profile.to_string(), state.label().into(), left, expires, note.into()]);
+    }
+    if json {
+        print_json(&json!(out));
+    } else if rows.is_empty() {
+        println!("No favourites yet: add one with `rolecall role add NAME --arn ARN --source SOURCE`");
+    } else {
+        print!("{}", table(&["FAVOURITE", "PROFILE", "STATE", "LEFT", "EXPIRES", ""], &rows));
+    }
+    Ok(())
+}
+
+async fn env_cmd(ctx: &Context, name: &Name, shell: &str, token_code: Option<MfaCode>) -> Result<(), Error> {
+    let shell = Shell::parse(shell).ok_or_else(|| ValidationError::new("shell", "must be bash, zsh, fish or powershell"))?;
+    let config = ctx.config.load()?;
+    let fav = config.favourite(name)?;
+    // Reuse the session in the profile while it has at least five minutes left.
+    let current = ctx.files.read_session(&fav.profile)?.filter(|s| (s.expiration - Utc::now()).num_seconds() > 300);
+    let creds = match current {
+        Some(c) => c,
+        None => assume_and_write(ctx, name, token_code, false).await?.0.credentials,
+    };
+    print!("{}", export_lines(shell, &creds, fav.region.as_ref()));
+    Ok(())
+}

@@ -1,0 +1,497 @@
+//! rolecall's own configuration: sources (where credentials come from) and favourite roles.
+//!
+//! The text form is `config.toml`; reading and writing the file is an adapter's job, this module
+//! turns text into a validated [`Config`] and back. Secrets never appear here: a keychain source
+//! records only that its keys live in the keychain, a masked key id and the verified identity.
+//! Every mutation re-validates the whole config, so an invalid config is never produced.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::{
+    ExternalId, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName, SourceIdentity,
+    ValidationError, check_tag_key, MAX_POLICY_ARNS, MAX_SESSION_TAGS, Tag,
+};
+
+/// The version of the `config.toml` layout this build writes.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// Why a config cannot be loaded or changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML could not be read (syntax, unknown field, invalid value). `message` names the place.
+    #[error("config.toml: {message}")]
+    Syntax {
+        /// The parser's description, with line and column.
+        message: String,
+    },
+    /// The file was written by a newer rolecall.
+    #[error("config.toml: version {0} is newer than this rolecall understands ({CONFIG_VERSION}); upgrade rolecall")]
+    TooNew(u32),
+    /// A name is not a known source or favourite.
+    #[error("{kind} {name}: not found")]
+    NotFound {
+        /// `source`, `favourite` or `source or favourite`.
+        kind: &'static str,
+        /// The name asked for.
+        name: String,
+    },
+    /// A name is already taken.
+    #[error("{name}: already exists as a {kind}; remove it first or choose another name")]
+    Exists {
+        /// What holds the name.
+        kind: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A favourite's settings contradict each other or STS's rules.
+    #[error("favourite {name}: {reason}")]
+    Invalid {
+        /// The favourite.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A source is still used by favourites.
+    #[error("source {name}: still used by {users}; remove those favourites first")]
+    InUse {
+        /// The source or favourite.
+        name: String,
+        /// The favourites using it, comma-separated.
+        users: String,
+    },
+    /// A field failed validation.
+    #[error(transparent)]
+    Input(#[from] ValidationError),
+}
+
+impl ConfigError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::Syntax { .. } => "config.syntax",
+            ConfigError::TooNew(_) => "config.too_new",
+            ConfigError::NotFound { .. } => "config.not_found",
+            ConfigError::Exists { .. } => "config.exists",
+            ConfigError::Invalid { .. } => "config.invalid",
+            ConfigError::InUse { .. } => "config.in_use",
+            ConfigError::Input(e) => e.code(),
+        }
+    }
+}
+
+/// Where a source's credentials come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Long-term IAM user keys kept in the OS keychain.
+    Keychain {
+        /// The masked access key id (`****WXYZ`), for display.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_hint: Option<String>,
+    },
+    /// A profile of the user's AWS config, resolved by the AWS SDK (keys, SSO, credential_process).
+    AwsProfile {
+        /// The profile's name.
+        aws_profile: ProfileName,
+    },
+}
+
+/// A source of credentials for assuming roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Where its credentials live.
+    #[serde(flatten)]
+    pub kind: SourceKind,
+    /// The MFA device used with it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_serial: Option<MfaSerial>,
+    /// The identity ARN GetCallerIdentity returned when the source was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+}
+
+/// Session tags: at most 50, keys and values within STS's limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
+pub struct SessionTags(Vec<Tag>);
+
+impl SessionTags {
+    /// Validates a list of tags (no duplicate keys, case-insensitively, as STS requires).
+    pub fn new(tags: Vec<Tag>) -> Result<Self, ValidationError> {
+        if tags.len() > MAX_SESSION_TAGS {
+            return Err(ValidationError::new("tag", format!("at most {MAX_SESSION_TAGS} session tags, got {}", tags.len())));
+        }
+        let mut seen = BTreeSet::new();
+        for t in &tags {
+            if !seen.insert(t.key.to_lowercase()) {
+                return Err(ValidationError::new("tag", format!("key {:?} given twice", t.key)));
+            }
+        }
+        Ok(Self(tags))
+    }
+    /// The tags.
+    pub fn as_slice(&self) -> &[Tag] {
+        &self.0
+    }
+}
+
+impl TryFrom<BTreeMap<String, String>> for SessionTags {
+    type Error = ValidationError;
+    fn try_from(map: BTreeMap<String, String>) -> Result<Self, ValidationError> {
+        let tags = map.into_iter().map(|(k, v)| Tag::parse(&format!("{k}={v}"))).collect::<Result<Vec<_>, _>>()?;
+        Self::new(tags)
+    }
+}
+impl From<SessionTags> for BTreeMap<String, String> {
+    fn from(t: SessionTags) -> Self {
+        t.0.into_iter().map(|t| (t.key, t.value)).collect()
+    }
+}
+
+/// A favourite role: everything needed to assume it with one click.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Favourite {
+    /// The role to assume.
+    pub arn: RoleArn,
+    /// A source, or another favourite (role chaining).
+    pub source: Name,
+    /// The profile written in `~/.aws/credentials`.
+    pub profile: ProfileName,
+    /// The requested session length.
+    #[serde(default = "default_duration")]
+    pub duration: SessionDuration,
+    /// The session name; when absent, derived from the source's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<SessionName>,
+    /// The external id the role's trust policy asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalId>,
+    /// Whether to send the source's MFA device and a code.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mfa: bool,
+    /// The region written to the profile and used for STS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+    /// Session tags.
+    #[serde(default, skip_serializing_if = "is_empty_tags")]
+    pub tags: SessionTags,
+    /// Keys of `tags` that pass on through role chaining.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitive_tags: Vec<String>,
+    /// The STS source identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_identity: Option<SourceIdentity>,
+    /// Managed policies that further limit the session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_arns: Vec<PolicyArn>,
+}
+
+fn default_duration() -> SessionDuration {
+    SessionDuration::DEFAULT
+}
+fn is_empty_tags(t: &SessionTags) -> bool {
+    t.0.is_empty()
+}
+
+impl Favourite {
+    /// A favourite with defaults for everything optional.
+    pub fn new(arn: RoleArn, source: Name, profile: ProfileName) -> Self {
+        Favourite {
+            arn,
+            source,
+            profile,
+            duration: SessionDuration::DEFAULT,
+            session_name: None,
+            external_id: None,
+            mfa: false,
+            region: None,
+            tags: SessionTags::default(),
+            transitive_tags: Vec::new(),
+            source_identity: None,
+            policy_arns: Vec::new(),
+        }
+    }
+}
+
+/// The whole rolecall configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The layout version.
+    pub version: u32,
+    /// Sources by name.
+    #[serde(default)]
+    pub sources: BTreeMap<Name, Source>,
+    /// Favourite roles by name.
+    #[serde(default, rename = "roles")]
+    pub favourites: BTreeMap<Name, Favourite>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { version: CONFIG_VERSION, sources: BTreeMap::new(), favourites: BTreeMap::new() }
+    }
+}
+
+/// The root of a favourite's chain: the source whose credentials start it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root<'a> {
+    /// The source's name.
+    pub name: &'a Name,
+    /// The source.
+    pub source: &'a Source,
+}
+
+impl Config {
+    /// Parses and validates `config.toml` text.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        #[derive(Deserialize)]
+        struct Version {
+            #[serde(default)]
+            version: Option<u32>,
+        }
+        if let Ok(Version { version: Some(v) }) = toml::from_str::<Version>(text)
+            && v > CONFIG_VERSION
+        {
+            return Err(ConfigError::TooNew(v));
+        }
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax { message: e.to_string().trim_end().replace('\n', " ") })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The `config.toml` text.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).expect("a validated config always serializes");
+        format!("# rolecall configuration: sources and favourite roles.\n# No secrets here: source keys live in the OS keychain.\n\n{body}")
+    }
+
+    /// The favourite called `name`.
+    pub fn favourite(&self, name: &Name) -> Result<&Favourite, ConfigError> {
+        self.favourites.get(name).ok_or_else(|| ConfigError::NotFound { kind: "favourite", name: name.to_string() })
+    }
+
+    /// The source called `name`.
+    pub fn source(&self, name: &Name) -> Result<&Source, ConfigError> {
+        self.sources.get(name).ok_or_else(|| ConfigError::NotFound { kind: "source", name: name.to_string() })
+    }
+
+    /// The chain of favourites from the root source's first role to `name` (last), and the root source.
+    pub fn chain(&self, name: &Name) -> Result<(Root<'_>, Vec<(&Name, &Favourite)>), ConfigError> {
+        let mut chain = Vec::new();
+        let mut current = name;
+        loop {
+            let (key, fav) = self
+                .favourites
+                .get_key_value(current)
+                .ok_or_else(|| ConfigError::NotFound { kind: "favourite", name: current.to_string() })?;
+            if chain.iter().any(|(n, _)| *n == key) {
+                return Err(ConfigError::Invalid { name: name.to_string(), reason: "its sources form a loop".into() });
+            }
+            chain.push((key, fav));
+            if let Some((root_name, source)) = self.sources.get_key_value(&fav.source) {
+                chain.reverse();
+                return Ok((Root { name: root_name, source }, chain));
+            }
+            if !self.favourites.contains_key(&fav.source) {
+                return Err(ConfigError::NotFound { kind: "source or favourite", name: fav.source.to_string() });
+            }
+            current = &fav.source;
+        }
+    }
+
+    /// Adds a source, refusing a taken name.
+    pub fn add_source(&mut self, name: Name, source: Source) -> Result<(), ConfigError> {
+        self.check_free(&name)?;
+        self.sources.insert(name, source);
+        self.validate()
+    }
+
+    /// Adds or (with `replace`) replaces a favourite; the whole config is re-validated first.
+    pub fn put_favourite(&mut self, name: Name, fav: Favourite, replace: bool) -> Result<(), ConfigError> {
+        if !(replace && self.favourites.contains_key(&name)) {
+            self.check_free(&name)?;
+        }
+        let mut next = self.clone();
+        next.favourites.insert(name, fav);
+        next.validate()?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Removes a source (`favourite == false`) or a favourite that no favourite uses as its source.
+    pub fn remove(&mut self, name: &Name, favourite: bool) -> Result<(), ConfigError> {
+        let kind = if favourite { "favourite" } else { "source" };
+        let exists = if favourite { self.favourites.contains_key(name) } else { self.sources.contains_key(name) };
+        if !exists {
+            return Err(ConfigError::NotFound { kind, name: name.to_string() });
+        }
+        let users: Vec<String> =
+            self.favourites.iter().filter(|(_, f)| &f.source == name).map(|(n, _)| n.to_string()).collect();
+        if !users.is_empty() {
+            return Err(ConfigError::InUse { name: name.to_string(), users: users.join(", ") });
+        }
+        if favourite {
+            self.favourites.remove(name);
+        } else {
+            self.sources.remove(name);
+        }
+        Ok(())
+    }
+
+    fn check_free(&self, name: &Name) -> Result<(), ConfigError> {
+        if self.sources.contains_key(name) {
+            return Err(ConfigError::Exists { kind: "source", name: name.to_string() });
+        }
+        if self.favourites.contains_key(name) {
+            return Err(ConfigError::Exists { kind: "favourite", name: name.to_string() });
+        }
+        Ok(())
+    }
+
+    /// Checks every rule that spans fields or entries.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(n) = self.sources.keys().find(|n| self.favourites.contains_key(*n)) {
+            return Err(ConfigError::Exists { kind: "source and a favourite", name: n.to_string() });
+        }
+        let mut profiles: BTreeMap<&ProfileName, &Name> = BTreeMap::new();
+        for (name, fav) in &self.favourites {
+            let invalid = |reason: String| ConfigError::Invalid { name: name.to_string(), reason };
+            if let Some(other) = profiles.insert(&fav.profile, name) {
+                return Err(invalid(format!("profile {} is already written by favourite {other}", fav.profile)));
+            }
+            let (root, chain) = self.chain(name)?;
+            if chain.len() > 1 && fav.duration > SessionDuration::CHAINED_MAX {
+                return Err(invalid(format!(
+                    "its source {} is a role, and STS caps chained sessions at 1h; use --duration 1h or less (asked {})",
+                    fav.source, fav.duration
+                )));
+            }
+            if fav.mfa && root.source.mfa_serial.is_none() {
+                return Err(invalid(format!("--mfa needs an MFA device on source {}; add it with --mfa-serial", root.name)));
+            }
+            if let Some(region) = &fav.region
+                && !fav.arn.partition().contains(region)
+            {
+                return Err(invalid(format!("region {region} is not in the role's partition {}", fav.arn.partition().as_str())));
+            }
+            for key in &fav.transitive_tags {
+                check_tag_key(key)?;
+                if !fav.tags.as_slice().iter().any(|t| &t.key == key) {
+                    return Err(invalid(format!("transitive tag {key:?} is not one of its tags")));
+                }
+            }
+            if fav.policy_arns.len() > MAX_POLICY_ARNS {
+                return Err(invalid(format!("at most {MAX_POLICY_ARNS} policy ARNs, got {}", fav.policy_arns.len())));
+            }
+            if let Some(p) = fav.policy_arns.iter().find(|p| !p.as_str().starts_with(&format!("arn:{}:", fav.arn.partition().as_str()))) {
+                return Err(invalid(format!("policy {p} is not in the role's partition")));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+    fn fav(arn_role: &str, source: &str, profile: &str) -> Favourite {
+        Favourite::new(RoleArn::parse(&format!("arn:aws:iam::123456789012:role/{arn_role}")).unwrap(), name(source), ProfileName::parse(profile).unwrap())
+    }
+    fn keychain_source(mfa: bool) -> Source {
+        Source {
+            kind: SourceKind::Keychain { key_hint: Some("****MPLE".into()) },
+            mfa_serial: mfa.then(|| MfaSerial::parse("arn:aws:iam::123456789012:mfa/alice").unwrap()),
+            identity: Some("arn:aws:iam::123456789012:user/alice".into()),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let mut c = Config::default();
+        c.add_source(name("work"), keychain_source(true)).unwrap();
+        let mut f = fav("Admin", "work", "prod-admin");
+        f.mfa = true;
+        f.region = Some(Region::parse("eu-west-1").unwrap());
+        f.tags = SessionTags::new(vec![Tag::parse("team=ops").unwrap()]).unwrap();
+        f.transitive_tags = vec!["team".into()];
+        f.external_id = Some(ExternalId::parse("xid-123").unwrap());
+        c.put_favourite(name("prod-admin"), f, false).unwrap();
+        c.put_favourite(name("chained"), fav("Inner", "prod-admin", "chained"), false).unwrap();
+        let text = c.to_toml();
+        assert!(text.contains("[roles.prod-admin]"), "{text}");
+        assert!(text.contains("tags = { team = \"ops\" }") || text.contains("[roles.prod-admin.tags]"), "{text}");
+        assert_eq!(Config::from_toml(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn chains_resolve_and_loops_are_refused() {
+        let mut c = Config::default();
+        c.add_source(name("work"), keychain_source(false)).unwrap();
+        c.put_favourite(name("a"), fav("A", "work", "a"), false).unwrap();
+        c.put_favourite(name("b"), fav("B", "a", "b"), false).unwrap();
+        let (root, chain) = c.chain(&name("b")).unwrap();
+        assert_eq!(root.name.as_str(), "work");
+        assert_eq!(chain.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        // a -> b -> a
+        let err = c.put_favourite(name("a"), fav("A", "b", "a"), true).unwrap_err();
+        assert!(err.to_string().contains("loop"), "{err}");
+        assert_eq!(c.favourites[&name("a")].source.as_str(), "work", "a refused change leaves the config as it was");
+    }
+
+    #[test]
+    fn rules_across_fields() {
+        let mut c = Config::default();
+        c.add_source(name("work"), keychain_source(false)).unwrap();
+        c.put_favourite(name("a"), fav("A", "work", "a"), false).unwrap();
+
+        let mut long = fav("B", "a", "b");
+        long.duration = SessionDuration::parse("2h").unwrap();
+        let e = c.put_favourite(name("b"), long, false).unwrap_err();
+        assert_eq!(e.to_string(), "favourite b: its source a is a role, and STS caps chained sessions at 1h; use --duration 1h or less (asked 2h)");
+
+        let mut mfa = fav("B", "work", "b");
+        mfa.mfa = true;
+        assert!(c.put_favourite(name("b"), mfa, false).unwrap_err().to_string().contains("--mfa needs an MFA device"));
+
+        let e = c.put_favourite(name("b"), fav("B", "work", "a"), false).unwrap_err();
+        assert!(e.to_string().contains("profile a is already written by favourite a"), "{e}");
+
+        let e = c.put_favourite(name("work"), fav("B", "work", "w"), false).unwrap_err();
+        assert_eq!(e.code(), "config.exists");
+
+        let e = c.put_favourite(name("b"), fav("B", "nowhere", "b"), false).unwrap_err();
+        assert_eq!(e.to_string(), "source or favourite nowhere: not found");
+
+        let mut cn = fav("B", "work", "b");
+        cn.region = Some(Region::parse("cn-north-1").unwrap());
+        assert!(c.put_favourite(name("b"), cn, false).unwrap_err().to_string().contains("not in the role's partition"));
+
+        let mut tt = fav("B", "work", "b");
+        tt.transitive_tags = vec!["team".into()];
+        assert!(c.put_favourite(name("b"), tt, false).unwrap_err().to_string().contains("transitive tag"));
+
+        let e = c.remove(&name("work"), false).unwrap_err();
+        assert_eq!(e.to_string(), "source work: still used by a; remove those favourites first");
+        c.remove(&name("a"), true).unwrap();
+        c.remove(&name("work"), false).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn bad_files_give_clear_errors() {
+        let e = Config::from_toml("version = 1\n[roles.x]\narn = \"arn:aws:s3:::b\"\n").unwrap_err();
+        assert_eq!(e.code(), "config.syntax");
+        assert!(e.to_string().contains("line 3"), "{e}");
+        assert_eq!(Config::from_toml("version = 9\n").unwrap_err(), ConfigError::TooNew(9));
+        assert!(Config::from_toml("version = 1\nsecret = \"x\"\n").is_err(), "unknown fields are refused");
+        assert_eq!(Config::from_toml("version = 1\n").unwrap(), Config::default());
+    }
+}

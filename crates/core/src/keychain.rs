@@ -1,0 +1,65 @@
+//! The keychain boundary: source keys stored per source name, and what can go wrong, in plain words.
+
+use crate::secret::SourceKeys;
+use crate::validate::Name;
+
+/// Where source keys are kept (the OS keychain in production, memory in unit tests).
+pub trait SecretStore {
+    /// The keys of `source`.
+    fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError>;
+    /// Stores (or replaces) the keys of `source`.
+    fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError>;
+    /// Deletes the keys of `source`; `Ok(false)` if there were none.
+    fn delete(&self, source: &Name) -> Result<bool, KeychainError>;
+}
+
+/// What kind of keychain failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeychainErrorKind {
+    /// No entry for this source.
+    NoEntry,
+    /// No keychain service is running or reachable.
+    Unavailable,
+    /// The keychain is locked, or access was refused.
+    Locked,
+    /// The entry exists but is not one rolecall wrote.
+    Corrupt,
+    /// Anything else the platform reported.
+    Other,
+}
+
+/// A keychain failure concerning one source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("source {source_name}: {}{}", self.explain(), self.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+pub struct KeychainError {
+    /// The kind.
+    pub kind: KeychainErrorKind,
+    /// The source concerned.
+    pub source_name: String,
+    /// The platform's words, when useful (never a secret).
+    pub detail: Option<String>,
+}
+
+impl KeychainError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            KeychainErrorKind::NoEntry => "keychain.no_entry",
+            KeychainErrorKind::Unavailable => "keychain.unavailable",
+            KeychainErrorKind::Locked => "keychain.locked",
+            KeychainErrorKind::Corrupt => "keychain.corrupt",
+            KeychainErrorKind::Other => "keychain.error",
+        }
+    }
+
+    /// What happened and what to do.
+    pub fn explain(&self) -> &'static str {
+        match self.kind {
+            KeychainErrorKind::NoEntry => "no source credentials in the keychain; store them with `rolecall source add`",
+            KeychainErrorKind::Unavailable => "no keychain is available (on Linux: a Secret Service such as gnome-keyring or KeePassXC on the session D-Bus); rolecall never falls back to plain files",
+            KeychainErrorKind::Locked => "the keychain is locked or refused access; unlock it (on Linux: log in to the desktop, or unlock the login keyring in Seahorse) and try again",
+            KeychainErrorKind::Corrupt => "the keychain entry is not one rolecall wrote; store the keys again with `rolecall source add`",
+            KeychainErrorKind::Other => "the keychain reported an error",
+        }
+    }
+}

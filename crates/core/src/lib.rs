@@ -1,0 +1,22 @@
+//! The rolecall domain: validated input, sources and favourite roles, the lossless AWS INI editor,
+//! what goes into the credentials and config files, session time arithmetic, and the assume flow.
+//!
+//! Invariant: this crate does no IO, reads no clock, no environment and no home directory. Time,
+//! paths and secrets come in as arguments; STS and the keychain are reached through the [`sts::Sts`]
+//! and [`keychain::SecretStore`] ports, implemented by adapter crates.
+#![deny(missing_docs)]
+
+pub mod assume;
+pub mod config;
+pub mod env;
+pub mod error;
+pub mod ini;
+pub mod keychain;
+pub mod profile;
+pub mod secret;
+pub mod sts;
+pub mod time;
+pub mod validate;
+
+pub use error::{Error, ErrorDto, FileError};
+pub use validate::ValidationError;

@@ -1,0 +1,285 @@
+//! What rolecall writes into `~/.aws/credentials` and `~/.aws/config`, as pure text edits.
+//!
+//! rolecall owns a credentials section only if it carries the [`MANAGED_KEY`] marker; it refuses to
+//! overwrite any other section unless forced, and then the caller keeps a backup first. Everything
+//! outside the section being written survives byte for byte (see [`crate::ini`]).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::ini::{IniDocument, IniError};
+use crate::secret::SessionCredentials;
+use crate::validate::{Name, ProfileName, Region};
+
+/// The key that marks a credentials section as written by rolecall; its value is the favourite.
+pub const MANAGED_KEY: &str = "x_rolecall_favourite";
+/// The expiry key other tools read (RFC 3339, UTC).
+pub const EXPIRES_KEY: &str = "x_security_token_expires";
+
+/// Keys in a config-file profile that make the AWS CLI ignore static credentials for it.
+const CREDENTIAL_SOURCE_KEYS: &[&str] = &[
+    "role_arn",
+    "credential_process",
+    "credential_source",
+    "sso_session",
+    "sso_start_url",
+    "sso_account_id",
+    "web_identity_token_file",
+];
+
+/// Which AWS file an edit is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsFile {
+    /// The shared credentials file.
+    Credentials,
+    /// The shared config file.
+    Config,
+}
+
+impl AwsFile {
+    /// The name users know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            AwsFile::Credentials => "credentials file",
+            AwsFile::Config => "config file",
+        }
+    }
+}
+
+/// Why a profile cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// The file cannot be parsed; it is left as it is.
+    #[error("{} line {line}: {reason}; fix or move the file, rolecall will not rewrite it", file.label())]
+    Unparseable {
+        /// Which file.
+        file: AwsFile,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// The profile exists and was not written by rolecall.
+    #[error("profile {profile}: exists in the credentials file and was not written by rolecall; use --force to take it over (a backup is kept) or choose another --profile")]
+    NotOwned {
+        /// The profile.
+        profile: String,
+    },
+    /// The profile is written by another favourite.
+    #[error("profile {profile}: belongs to favourite {owner}; choose another --profile")]
+    OwnedByOther {
+        /// The profile.
+        profile: String,
+        /// The favourite that wrote it.
+        owner: String,
+    },
+    /// The config file gives the profile a credential source that would win over the credentials file.
+    #[error("profile {profile}: the config file sets {key} for it, so AWS tools would ignore rolecall's credentials; remove that key or choose another --profile")]
+    ConfigConflict {
+        /// The profile.
+        profile: String,
+        /// The conflicting key.
+        key: String,
+    },
+}
+
+impl ProfileError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProfileError::Unparseable { file: AwsFile::Credentials, .. } => "credentials_file.unparseable",
+            ProfileError::Unparseable { file: AwsFile::Config, .. } => "config_file.unparseable",
+            ProfileError::NotOwned { .. } => "credentials_file.not_owned",
+            ProfileError::OwnedByOther { .. } => "credentials_file.conflict",
+            ProfileError::ConfigConflict { .. } => "config_file.conflict",
+        }
+    }
+
+    fn from_ini(file: AwsFile, e: IniError) -> ProfileError {
+        ProfileError::Unparseable { file, line: e.line().unwrap_or(0), reason: e.to_string() }
+    }
+}
+
+/// Parses one of the AWS files, turning parse errors into [`ProfileError::Unparseable`].
+pub fn parse(file: AwsFile, bytes: Vec<u8>) -> Result<IniDocument, ProfileError> {
+    IniDocument::parse(bytes).map_err(|e| ProfileError::from_ini(file, e))
+}
+
+/// What a credentials write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// A new section was added.
+    Created,
+    /// rolecall's own section was updated.
+    Updated,
+    /// A section rolecall did not own was overwritten (forced): the caller must have kept a backup.
+    TookOver,
+}
+
+/// Who holds a profile in the credentials file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// No such section.
+    Nobody,
+    /// A section rolecall did not write.
+    Foreign,
+    /// A section rolecall wrote for this favourite, with the expiry it recorded.
+    Rolecall {
+        /// The favourite named in the marker.
+        favourite: String,
+        /// The recorded expiry, if readable.
+        expires: Option<DateTime<Utc>>,
+    },
+}
+
+/// Who holds `profile` in a parsed credentials file.
+pub fn holder(doc: &IniDocument, profile: &ProfileName) -> Result<Holder, ProfileError> {
+    let entries = doc.section(profile.as_str()).map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e))?;
+    let Some(entries) = entries else { return Ok(Holder::Nobody) };
+    let get = |k: &str| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    Ok(match get(MANAGED_KEY) {
+        None => Holder::Foreign,
+        Some(favourite) => Holder::Rolecall {
+            favourite,
+            expires: get(EXPIRES_KEY).and_then(|v: String| DateTime::parse_from_rfc3339(&v).ok()).map(|d| d.with_timezone(&Utc)),
+        },
+    })
+}
+
+/// Writes a session into `profile` of a credentials file, for favourite `favourite`.
+pub fn write_session(
+    doc: &mut IniDocument,
+    profile: &ProfileName,
+    favourite: &Name,
+    creds: &SessionCredentials,
+    force: bool,
+) -> Result<WriteKind, ProfileError> {
+    let kind = match holder(doc, profile)? {
+        Holder::Nobody => WriteKind::Created,
+        Holder::Rolecall { favourite: owner, .. } if owner == favourite.as_str() => WriteKind::Updated,
+        Holder::Rolecall { favourite: owner, .. } if !force => {
+            return Err(ProfileError::OwnedByOther { profile: profile.to_string(), owner });
+        }
+        Holder::Foreign if !force => return Err(ProfileError::NotOwned { profile: profile.to_string() }),
+        Holder::Rolecall { .. } | Holder::Foreign => WriteKind::TookOver,
+    };
+    let expires = creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true);
+    doc.set_entries(
+        profile.as_str(),
+        &[
+            ("aws_access_key_id", creds.access_key_id.as_str()),
+            ("aws_secret_access_key", creds.secret()),
+            ("aws_session_token", creds.token()),
+            (EXPIRES_KEY, &expires),
+            (MANAGED_KEY, favourite.as_str()),
+        ],
+    )
+    .map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e))?;
+    Ok(kind)
+}
+
+/// The config file's section name for a profile: `default` or `profile NAME`.
+pub fn config_section(profile: &ProfileName) -> String {
+    if profile.as_str() == "default" { "default".to_owned() } else { format!("profile {profile}") }
+}
+
+/// Refuses a profile the config file would resolve some other way (role_arn, SSO, credential_process…).
+pub fn check_config(doc: &IniDocument, profile: &ProfileName) -> Result<(), ProfileError> {
+    let entries = doc.section(&config_section(profile)).map_err(|e| ProfileError::from_ini(AwsFile::Config, e))?;
+    if let Some(key) = entries.unwrap_or_default().into_iter().map(|(k, _)| k).find(|k| CREDENTIAL_SOURCE_KEYS.contains(&k.as_str())) {
+        return Err(ProfileError::ConfigConflict { profile: profile.to_string(), key });
+    }
+    Ok(())
+}
+
+/// Sets the profile's region in the config file (creating `[profile NAME]` if needed).
+pub fn set_region(doc: &mut IniDocument, profile: &ProfileName, region: &Region) -> Result<(), ProfileError> {
+    check_config(doc, profile)?;
+    doc.set_entries(&config_section(profile), &[("region", region.as_str())])
+        .map_err(|e| ProfileError::from_ini(AwsFile::Config, e))
+}
+
+/// Removes rolecall's own section for `profile`; a section rolecall did not write is left alone.
+pub fn remove_session(doc: &mut IniDocument, profile: &ProfileName) -> Result<bool, ProfileError> {
+    match holder(doc, profile)? {
+        Holder::Rolecall { .. } => doc.remove_section(profile.as_str()).map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e)),
+        _ => Ok(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::AccessKeyId;
+    use chrono::TimeZone;
+    use secrecy::SecretString;
+
+    fn creds(n: u8) -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: AccessKeyId::parse(&format!("ASIAEXAMPLE000000{n:03}")).unwrap(),
+            secret_access_key: SecretString::from(format!("secret{n}")),
+            session_token: SecretString::from(format!("token{n}")),
+            expiration: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+        }
+    }
+    fn p(s: &str) -> ProfileName {
+        ProfileName::parse(s).unwrap()
+    }
+    fn n(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    const USER_FILE: &str = "# my keys\r\n[default]\r\naws_access_key_id=AKIAUSER\r\naws_secret_access_key = userSecret ; keep\r\n\r\n[other]\r\nregion: eu-west-1";
+
+    #[test]
+    fn new_profile_is_appended_and_everything_else_survives() {
+        let mut doc = parse(AwsFile::Credentials, USER_FILE.as_bytes().to_vec()).unwrap();
+        assert_eq!(write_session(&mut doc, &p("prod"), &n("prod"), &creds(1), false).unwrap(), WriteKind::Created);
+        let text = String::from_utf8(doc.as_bytes().to_vec()).unwrap();
+        let expected = format!(
+            "{USER_FILE}\r\n\r\n[prod]\r\naws_access_key_id = ASIAEXAMPLE000000001\r\naws_secret_access_key = secret1\r\naws_session_token = token1\r\nx_security_token_expires = 2026-11-25T12:00:00Z\r\nx_rolecall_favourite = prod\r\n"
+        );
+        assert_eq!(text, expected);
+        assert_eq!(
+            holder(&doc, &p("prod")).unwrap(),
+            Holder::Rolecall { favourite: "prod".into(), expires: Some(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()) }
+        );
+        // An update rewrites values in place and nothing else.
+        let before = doc.as_bytes().to_vec();
+        assert_eq!(write_session(&mut doc, &p("prod"), &n("prod"), &creds(2), false).unwrap(), WriteKind::Updated);
+        let after = String::from_utf8(doc.as_bytes().to_vec()).unwrap();
+        assert_eq!(after, String::from_utf8(before).unwrap().replace("001", "002").replace("secret1", "secret2").replace("token1", "token2"));
+    }
+
+    #[test]
+    fn foreign_and_other_favourites_sections_are_refused_unless_forced() {
+        let mut doc = parse(AwsFile::Credentials, USER_FILE.as_bytes().to_vec()).unwrap();
+        let e = write_session(&mut doc, &p("default"), &n("x"), &creds(1), false).unwrap_err();
+        assert_eq!(e.code(), "credentials_file.not_owned");
+        assert_eq!(doc.as_bytes(), USER_FILE.as_bytes(), "a refused write changes nothing");
+        assert_eq!(write_session(&mut doc, &p("default"), &n("x"), &creds(1), true).unwrap(), WriteKind::TookOver);
+        assert!(doc.as_bytes().starts_with(b"# my keys\r\n[default]\r\naws_access_key_id=ASIAEXAMPLE000000001\r\n"));
+        let e = write_session(&mut doc, &p("default"), &n("y"), &creds(1), false).unwrap_err();
+        assert_eq!(e.to_string(), "profile default: belongs to favourite x; choose another --profile");
+        assert!(remove_session(&mut doc, &p("default")).unwrap());
+        assert!(!remove_session(&mut doc, &p("other")).unwrap(), "foreign sections are never removed");
+    }
+
+    #[test]
+    fn unparseable_files_are_refused_with_the_line() {
+        let e = parse(AwsFile::Credentials, b"[a]\nx = 1\nthis is junk\n".to_vec()).unwrap_err();
+        assert_eq!(e.code(), "credentials_file.unparseable");
+        assert!(e.to_string().starts_with("credentials file line 3: "), "{e}");
+    }
+
+    #[test]
+    fn region_goes_to_the_config_file_unless_the_profile_is_resolved_otherwise() {
+        let mut doc = parse(AwsFile::Config, b"[default]\nregion = us-east-1\n".to_vec()).unwrap();
+        set_region(&mut doc, &p("prod"), &Region::parse("eu-west-1").unwrap()).unwrap();
+        set_region(&mut doc, &p("default"), &Region::parse("eu-west-2").unwrap()).unwrap();
+        assert_eq!(doc.as_bytes(), b"[default]\nregion = eu-west-2\n\n[profile prod]\nregion = eu-west-1\n");
+        let mut doc = parse(AwsFile::Config, b"[profile sso]\nsso_session = corp\n".to_vec()).unwrap();
+        let e = set_region(&mut doc, &p("sso"), &Region::parse("eu-west-1").unwrap()).unwrap_err();
+        assert_eq!(e.code(), "config_file.conflict");
+        assert!(e.to_string().contains("sets sso_session"), "{e}");
+    }
+}

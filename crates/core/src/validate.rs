@@ -1,0 +1,624 @@
+//! Validated newtypes for everything a user types: names, ARNs, durations, regions, tags, MFA codes.
+//!
+//! Raw input (CLI flags, `config.toml`, `~/.aws/config`, the settings form) becomes one of these types
+//! exactly once; downstream code never re-checks. Each type's rules follow AWS's documented limits,
+//! and names that end up inside an INI file can never inject a section or a key.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was refused. The message names the field and the rule, never the value when it may be secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ValidationError {
+    /// The field being validated, as the user knows it (`--arn`, `session name`, …).
+    pub field: &'static str,
+    /// What is wrong, in plain words.
+    pub reason: String,
+}
+
+impl ValidationError {
+    /// A refusal of `field` for `reason`.
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self { field, reason: reason.into() }
+    }
+
+    /// The stable code of every validation error.
+    pub fn code(&self) -> &'static str {
+        "input.invalid"
+    }
+}
+
+type Result<T> = std::result::Result<T, ValidationError>;
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates `raw` into this type.
+            pub fn parse(raw: &str) -> Result<Self> {
+                $check(raw).map_err(|reason| ValidationError::new($field, reason))?;
+                Ok(Self(raw.to_owned()))
+            }
+            /// The validated text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(raw: String) -> Result<Self> {
+                Self::parse(&raw)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(raw: &str) -> Result<Self> {
+                Self::parse(raw)
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn check_len(raw: &str, min: usize, max: usize) -> std::result::Result<(), String> {
+    let n = raw.chars().count();
+    if n < min || n > max {
+        if min == max {
+            return Err(format!("must be {min} characters, got {n}"));
+        }
+        return Err(format!("must be {min} to {max} characters, got {n}"));
+    }
+    Ok(())
+}
+
+fn check_chars(raw: &str, allowed: impl Fn(char) -> bool, what: &str) -> std::result::Result<(), String> {
+    match raw.chars().find(|c| !allowed(*c)) {
+        Some(c) => Err(format!("{c:?} is not allowed; use {what}")),
+        None => Ok(()),
+    }
+}
+
+/// AWS's `[\w+=,.@-]` set, used by session names and source identities.
+fn is_sts_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+fn check_name(raw: &str) -> std::result::Result<(), String> {
+    check_len(raw, 1, 64)?;
+    check_chars(raw, |c| c.is_ascii_alphanumeric() || "_-.".contains(c), "letters, digits, '-', '_' and '.'")?;
+    if raw.starts_with(['-', '.']) {
+        return Err("must start with a letter, digit or '_'".into());
+    }
+    Ok(())
+}
+
+fn check_profile(raw: &str) -> std::result::Result<(), String> {
+    check_len(raw, 1, 128)?;
+    if raw.trim() != raw {
+        return Err("must not start or end with whitespace".into());
+    }
+    check_chars(
+        raw,
+        |c| c.is_ascii_alphanumeric() || "_-.+@/:".contains(c),
+        "letters, digits and _ - . + @ / :",
+    )?;
+    if raw.starts_with("profile ") || raw.starts_with("sso-session") {
+        return Err("is reserved by the AWS config file".into());
+    }
+    Ok(())
+}
+
+fn check_session_name(raw: &str) -> std::result::Result<(), String> {
+    check_len(raw, 2, 64)?;
+    check_chars(raw, is_sts_name_char, "letters, digits and _ + = , . @ -")
+}
+
+fn check_external_id(raw: &str) -> std::result::Result<(), String> {
+    check_len(raw, 2, 1224)?;
+    check_chars(raw, |c| is_sts_name_char(c) || c == ':' || c == '/', "letters, digits and _ + = , . @ : / -")
+}
+
+fn check_region(raw: &str) -> std::result::Result<(), String> {
+    // e.g. us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5, us-isob-east-1
+    let parts: Vec<&str> = raw.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts[0].chars().all(|c| c.is_ascii_lowercase())
+        && raw.len() <= 32;
+    if ok { Ok(()) } else { Err("is not an AWS region name like us-east-1".into()) }
+}
+
+string_newtype!(
+    /// A name for a source or a favourite role in rolecall's own config (`prod-admin`, `work`).
+    Name,
+    "name",
+    check_name
+);
+string_newtype!(
+    /// A profile name in `~/.aws/credentials` and `~/.aws/config` that cannot inject INI.
+    ProfileName,
+    "profile",
+    check_profile
+);
+string_newtype!(
+    /// An STS `RoleSessionName`: `[\w+=,.@-]{2,64}`.
+    SessionName,
+    "session name",
+    check_session_name
+);
+string_newtype!(
+    /// An STS `SourceIdentity`: `[\w+=,.@-]{2,64}`.
+    SourceIdentity,
+    "source identity",
+    check_session_name
+);
+string_newtype!(
+    /// An STS `ExternalId`: 2–1224 characters of `[\w+=,.@:/-]`.
+    ExternalId,
+    "external id",
+    check_external_id
+);
+string_newtype!(
+    /// An AWS region name (`us-east-1`, `us-gov-west-1`, `cn-north-1`).
+    Region,
+    "region",
+    check_region
+);
+
+impl SessionName {
+    /// A traceable session name derived from an IAM identity ARN: the user (or session) name, made valid.
+    /// Falls back to `rolecall` when nothing usable remains.
+    pub fn traceable_from(identity_arn: Option<&str>) -> SessionName {
+        let candidate: String = identity_arn
+            .and_then(|arn| arn.rsplit_once('/'))
+            .map_or("", |(_, last)| last)
+            .chars()
+            .filter(|c| is_sts_name_char(*c))
+            .take(64)
+            .collect();
+        SessionName::parse(&candidate).unwrap_or_else(|_| SessionName("rolecall".to_owned()))
+    }
+}
+
+/// An AWS partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Partition {
+    /// `aws`: the commercial regions.
+    Aws,
+    /// `aws-us-gov`: AWS GovCloud (US).
+    AwsUsGov,
+    /// `aws-cn`: the China regions.
+    AwsCn,
+}
+
+impl Partition {
+    /// Parses the partition field of an ARN.
+    pub fn parse(raw: &str) -> Option<Partition> {
+        match raw {
+            "aws" => Some(Partition::Aws),
+            "aws-us-gov" => Some(Partition::AwsUsGov),
+            "aws-cn" => Some(Partition::AwsCn),
+            _ => None,
+        }
+    }
+    /// The partition's ARN name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Partition::Aws => "aws",
+            Partition::AwsUsGov => "aws-us-gov",
+            Partition::AwsCn => "aws-cn",
+        }
+    }
+    /// The region STS is called in when a favourite names none.
+    pub fn default_region(self) -> Region {
+        let r = match self {
+            Partition::Aws => "us-east-1",
+            Partition::AwsUsGov => "us-gov-west-1",
+            Partition::AwsCn => "cn-north-1",
+        };
+        Region(r.to_owned())
+    }
+    /// Whether `region` belongs to this partition.
+    pub fn contains(self, region: &Region) -> bool {
+        let r = region.as_str();
+        match self {
+            Partition::AwsUsGov => r.starts_with("us-gov-"),
+            Partition::AwsCn => r.starts_with("cn-"),
+            Partition::Aws => !r.starts_with("us-gov-") && !r.starts_with("cn-") && !r.starts_with("us-iso"),
+        }
+    }
+}
+
+/// The parts of an IAM ARN: `arn:PARTITION:iam::ACCOUNT:RESOURCE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IamArn<'a> {
+    partition: Partition,
+    account: &'a str,
+    resource_type: &'a str,
+    resource_path: &'a str,
+}
+
+fn parse_iam_arn(raw: &str) -> std::result::Result<IamArn<'_>, String> {
+    let parts: Vec<&str> = raw.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return Err("is not an ARN (arn:aws:iam::123456789012:role/NAME)".into());
+    }
+    let partition = Partition::parse(parts[1])
+        .ok_or_else(|| format!("unknown partition {:?}; expected aws, aws-us-gov or aws-cn", parts[1]))?;
+    if parts[2] != "iam" {
+        return Err(format!("is an ARN of service {:?}, not iam", parts[2]));
+    }
+    if !parts[3].is_empty() {
+        return Err("IAM ARNs have no region".into());
+    }
+    if parts[4].len() != 12 || !parts[4].chars().all(|c| c.is_ascii_digit()) {
+        return Err("the account id must be 12 digits".into());
+    }
+    let (resource_type, resource_path) = parts[5]
+        .split_once('/')
+        .ok_or_else(|| "the resource must look like TYPE/NAME".to_string())?;
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain whitespace".into());
+    }
+    Ok(IamArn { partition, account: parts[4], resource_type, resource_path })
+}
+
+fn check_iam_name_path(path: &str, max_name: usize) -> std::result::Result<(), String> {
+    let name = path.rsplit('/').next().unwrap_or("");
+    check_len(name, 1, max_name).map_err(|e| format!("the name {e}"))?;
+    check_chars(path, |c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c), "letters, digits and _ + = , . @ - /")
+}
+
+fn check_role_arn(raw: &str) -> std::result::Result<(), String> {
+    check_len(raw, 20, 2048)?;
+    let arn = parse_iam_arn(raw)?;
+    if arn.resource_type != "role" {
+        return Err(format!("is an IAM {}, not a role", arn.resource_type));
+    }
+    check_iam_name_path(arn.resource_path, 64)
+}
+
+fn check_mfa_serial(raw: &str) -> std::result::Result<(), String> {
+    // A virtual device ARN, or a hardware device serial number (e.g. GAHT12345678).
+    if !raw.starts_with("arn:") {
+        check_len(raw, 9, 256)?;
+        return check_chars(raw, |c| c.is_ascii_alphanumeric() || "=,.@-".contains(c), "a device ARN or serial number");
+    }
+    let arn = parse_iam_arn(raw)?;
+    if arn.resource_type != "mfa" && arn.resource_type != "u2f" {
+        return Err(format!("is an IAM {}, not an MFA device", arn.resource_type));
+    }
+    check_iam_name_path(arn.resource_path, 512)
+}
+
+fn check_policy_arn(raw: &str) -> std::result::Result<(), String> {
+    let parts: Vec<&str> = raw.splitn(6, ':').collect();
+    // Managed policies of AWS itself have the account "aws".
+    if parts.len() == 6 && parts[4] == "aws" {
+        let fake = format!("{}:{}:{}:{}:000000000000:{}", parts[0], parts[1], parts[2], parts[3], parts[5]);
+        return check_policy_arn(&fake);
+    }
+    check_len(raw, 20, 2048)?;
+    let arn = parse_iam_arn(raw)?;
+    if arn.resource_type != "policy" {
+        return Err(format!("is an IAM {}, not a policy", arn.resource_type));
+    }
+    check_iam_name_path(arn.resource_path, 128)
+}
+
+string_newtype!(
+    /// An IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`.
+    RoleArn,
+    "role arn",
+    check_role_arn
+);
+string_newtype!(
+    /// An MFA device: a virtual device ARN (`arn:aws:iam::ACCOUNT:mfa/NAME`) or a hardware serial.
+    MfaSerial,
+    "mfa serial",
+    check_mfa_serial
+);
+string_newtype!(
+    /// A managed policy ARN passed as a session policy (`arn:aws:iam::aws:policy/ReadOnlyAccess`).
+    PolicyArn,
+    "policy arn",
+    check_policy_arn
+);
+
+impl RoleArn {
+    /// The role's partition.
+    pub fn partition(&self) -> Partition {
+        parse_iam_arn(&self.0).map(|a| a.partition).unwrap_or(Partition::Aws)
+    }
+    /// The role's 12-digit account id.
+    pub fn account(&self) -> &str {
+        self.0.splitn(6, ':').nth(4).unwrap_or("")
+    }
+    /// The role's name (without its path).
+    pub fn role_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or("")
+    }
+}
+
+/// A session duration accepted by STS AssumeRole: 15 minutes to 12 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct SessionDuration(u32);
+
+impl SessionDuration {
+    /// The shortest session STS grants.
+    pub const MIN: SessionDuration = SessionDuration(900);
+    /// The longest session STS grants (the role's own maximum may be lower).
+    pub const MAX: SessionDuration = SessionDuration(43_200);
+    /// The cap STS puts on sessions from role chaining.
+    pub const CHAINED_MAX: SessionDuration = SessionDuration(3_600);
+    /// The default: one hour, like STS's own.
+    pub const DEFAULT: SessionDuration = SessionDuration(3_600);
+
+    /// Validates a number of seconds.
+    pub fn from_secs(secs: u32) -> Result<Self> {
+        if !(Self::MIN.0..=Self::MAX.0).contains(&secs) {
+            return Err(ValidationError::new(
+                "duration",
+                format!("must be between 15m (900) and 12h (43200) seconds, got {secs}"),
+            ));
+        }
+        Ok(Self(secs))
+    }
+    /// Parses `3600`, `3600s`, `45m`, `1h`, `1h30m`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let err = || ValidationError::new("duration", format!("{raw:?} is not a duration like 3600, 45m, 1h or 1h30m"));
+        let raw_t = raw.trim();
+        if raw_t.is_empty() {
+            return Err(err());
+        }
+        if let Ok(secs) = raw_t.parse::<u32>() {
+            return Self::from_secs(secs);
+        }
+        let mut total: u64 = 0;
+        let mut digits = String::new();
+        for c in raw_t.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let n: u64 = digits.parse().map_err(|_| err())?;
+            digits.clear();
+            total += n * match c {
+                'h' => 3600,
+                'm' => 60,
+                's' => 1,
+                _ => return Err(err()),
+            };
+            if total > u64::from(u32::MAX) {
+                return Err(err());
+            }
+        }
+        if !digits.is_empty() {
+            return Err(err());
+        }
+        Self::from_secs(u32::try_from(total).map_err(|_| err())?)
+    }
+    /// Seconds.
+    pub fn as_secs(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for SessionDuration {
+    type Error = ValidationError;
+    fn try_from(secs: u32) -> Result<Self> {
+        Self::from_secs(secs)
+    }
+}
+impl From<SessionDuration> for u32 {
+    fn from(d: SessionDuration) -> u32 {
+        d.0
+    }
+}
+impl fmt::Display for SessionDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::time::human_duration(i64::from(self.0)))
+    }
+}
+
+/// A session tag (`key=value`), within STS's limits: key 1–128, value 0–256 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Tag {
+    /// The tag key.
+    pub key: String,
+    /// The tag value.
+    pub value: String,
+}
+
+/// The most session tags STS accepts in one call.
+pub const MAX_SESSION_TAGS: usize = 50;
+/// The most session policy ARNs STS accepts in one call.
+pub const MAX_POLICY_ARNS: usize = 10;
+
+fn check_tag_text(raw: &str) -> std::result::Result<(), String> {
+    check_chars(
+        raw,
+        |c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c),
+        "letters, digits, spaces and _ . : / = + - @",
+    )
+}
+
+/// Validates a session tag key (also used for `--transitive-tag`).
+pub fn check_tag_key(raw: &str) -> Result<String> {
+    check_len(raw, 1, 128)
+        .and_then(|()| check_tag_text(raw))
+        .and_then(|()| if raw.to_ascii_lowercase().starts_with("aws:") { Err("the aws: prefix is reserved".into()) } else { Ok(()) })
+        .map_err(|r| ValidationError::new("tag key", r))?;
+    Ok(raw.to_owned())
+}
+
+impl Tag {
+    /// Parses `key=value`.
+    pub fn parse(raw: &str) -> Result<Tag> {
+        let (k, v) = raw
+            .split_once('=')
+            .ok_or_else(|| ValidationError::new("tag", format!("{raw:?} must look like key=value")))?;
+        let key = check_tag_key(k)?;
+        check_len(v, 0, 256).and_then(|()| check_tag_text(v)).map_err(|r| ValidationError::new("tag value", r))?;
+        Ok(Tag { key, value: v.to_owned() })
+    }
+}
+
+/// A one-time code from an MFA device: exactly six digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaCode(String);
+
+impl MfaCode {
+    /// Validates a code; surrounding whitespace is ignored.
+    pub fn parse(raw: &str) -> Result<MfaCode> {
+        let t = raw.trim();
+        if t.len() != 6 || !t.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ValidationError::new("mfa code", "must be exactly 6 digits"));
+        }
+        Ok(MfaCode(t.to_owned()))
+    }
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MfaCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaCode(******)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns() {
+        let ok = [
+            "arn:aws:iam::123456789012:role/Admin",
+            "arn:aws:iam::123456789012:role/path/to/Admin-1_x+=,.@",
+            "arn:aws-us-gov:iam::123456789012:role/gov",
+            "arn:aws-cn:iam::123456789012:role/cn",
+        ];
+        for a in ok {
+            assert!(RoleArn::parse(a).is_ok(), "{a}");
+        }
+        let bad = [
+            ("", "must be 20"),
+            ("arn:aws:s3:::my-bucket/some/key/abc", "service \"s3\""),
+            ("arn:aws:iam::123456789012:user/alice", "not a role"),
+            ("arn:aws-xx:iam::123456789012:role/x", "unknown partition"),
+            ("arn:aws:iam::12345:role/Admin12345678", "12 digits"),
+            ("arn:aws:iam:us-east-1:123456789012:role/x", "no region"),
+            ("arn:aws:iam::123456789012:role/has space", "whitespace"),
+            ("arn:aws:iam::123456789012:role/", "the name must be"),
+            ("not-an-arn-at-all-really", "is not an ARN"),
+        ];
+        for (a, why) in bad {
+            let e = RoleArn::parse(a).unwrap_err().to_string();
+            assert!(e.starts_with("role arn: "), "{e}");
+            assert!(e.contains(why), "{a}: {e}");
+        }
+        let r = RoleArn::parse("arn:aws-us-gov:iam::123456789012:role/p/gov").unwrap();
+        assert_eq!(r.partition(), Partition::AwsUsGov);
+        assert_eq!(r.account(), "123456789012");
+        assert_eq!(r.role_name(), "gov");
+    }
+
+    #[test]
+    fn profile_names_cannot_inject_ini() {
+        for bad in ["a]\n[default", "a]", "[a", "x=y", "a\nb", " a", "a ", "", "a;b", "a#b", "profile x", "a\tb"] {
+            assert!(ProfileName::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        for ok in ["default", "prod-admin", "team/prod", "a.b_c+d@e:f", "Prod1"] {
+            assert!(ProfileName::parse(ok).is_ok(), "{ok:?} refused");
+        }
+    }
+
+    #[test]
+    fn session_names() {
+        assert!(SessionName::parse("alice@example.com").is_ok());
+        assert!(SessionName::parse("a").is_err());
+        assert!(SessionName::parse("has space").is_err());
+        assert!(SessionName::parse(&"x".repeat(65)).is_err());
+        assert!(SessionName::parse(&"x".repeat(64)).is_ok());
+        assert_eq!(SessionName::traceable_from(Some("arn:aws:iam::123456789012:user/ops/alice")).as_str(), "alice");
+        assert_eq!(SessionName::traceable_from(Some("arn:aws:iam::123456789012:root")).as_str(), "rolecall");
+        assert_eq!(SessionName::traceable_from(None).as_str(), "rolecall");
+        assert_eq!(SessionName::traceable_from(Some("arn:aws:iam::1:user/é")).as_str(), "rolecall");
+    }
+
+    #[test]
+    fn durations() {
+        let table = [("3600", Some(3600)), ("1h", Some(3600)), ("1h30m", Some(5400)), ("15m", Some(900)),
+            ("12h", Some(43200)), ("899", None), ("43201", None), ("13h", None), ("1x", None), ("", None),
+            ("h", None), ("-1", None), ("99999999999h", None), ("900s", Some(900))];
+        for (raw, want) in table {
+            assert_eq!(SessionDuration::parse(raw).ok().map(SessionDuration::as_secs), want, "{raw:?}");
+        }
+        assert_eq!(SessionDuration::parse("5400").unwrap().to_string(), "1h 30m");
+    }
+
+    #[test]
+    fn regions_and_partitions() {
+        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5"] {
+            assert!(Region::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["US-EAST-1", "useast1", "us-east", "us-east-1 ", "", "us--1"] {
+            assert!(Region::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Partition::AwsCn.contains(&Region::parse("cn-northwest-1").unwrap()));
+        assert!(!Partition::Aws.contains(&Region::parse("cn-northwest-1").unwrap()));
+        assert!(Partition::AwsUsGov.contains(&Partition::AwsUsGov.default_region()));
+    }
+
+    #[test]
+    fn tags_mfa_and_policies() {
+        assert_eq!(Tag::parse("team=ops").unwrap(), Tag { key: "team".into(), value: "ops".into() });
+        assert!(Tag::parse("empty=").is_ok());
+        assert!(Tag::parse("novalue").is_err());
+        assert!(Tag::parse("aws:x=1").is_err());
+        assert!(Tag::parse(&format!("{}=v", "k".repeat(129))).is_err());
+        assert!(Tag::parse(&format!("k={}", "v".repeat(257))).is_err());
+        assert!(MfaCode::parse("123456").is_ok());
+        assert!(MfaCode::parse(" 123456\n").is_ok());
+        for bad in ["12345", "1234567", "12345a", ""] {
+            assert!(MfaCode::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format!("{:?}", MfaCode::parse("123456").unwrap()), "MfaCode(******)");
+        assert!(MfaSerial::parse("arn:aws:iam::123456789012:mfa/alice").is_ok());
+        assert!(MfaSerial::parse("GAHT12345678").is_ok());
+        assert!(MfaSerial::parse("arn:aws:iam::123456789012:role/x").is_err());
+        assert!(PolicyArn::parse("arn:aws:iam::aws:policy/ReadOnlyAccess").is_ok());
+        assert!(PolicyArn::parse("arn:aws:iam::123456789012:policy/team/Mine").is_ok());
+        assert!(PolicyArn::parse("arn:aws:iam::123456789012:role/x").is_err());
+    }
+
+    #[test]
+    fn names() {
+        for ok in ["prod-admin", "a", "dev_1", "x.y"] {
+            assert!(Name::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-x", ".x", "a b", "a/b", &"n".repeat(65)] {
+            assert!(Name::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

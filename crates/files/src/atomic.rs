@@ -1,0 +1,295 @@
+//! Read–edit–write of one file that never leaves it half-written and never loses a concurrent update.
+//!
+//! 1. Symlinks are followed, so a credentials file kept in a dotfiles repo stays a link.
+//! 2. An advisory lock on a sidecar file (`.NAME.rolecall.lock`) serialises rolecall processes.
+//! 3. The edit runs on the bytes read; the result goes to a temp file in the same directory (0600),
+//!    which is fsynced and renamed over the original, and the directory is fsynced.
+//! 4. Just before the rename the file is read again: if someone else (an editor, another tool)
+//!    changed it meanwhile, the edit is redone on their version, so their change survives.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rolecall_core::FileError;
+
+/// How long to wait for another rolecall process holding the lock.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often an edit is redone when the file keeps changing under it.
+const MAX_ATTEMPTS: usize = 5;
+
+/// The result of an edit function.
+#[derive(Debug)]
+pub enum Edit {
+    /// Leave the file as it is.
+    Unchanged,
+    /// Write these bytes.
+    Write(Vec<u8>),
+    /// Write these bytes, keeping a backup of the previous content first.
+    WriteWithBackup(Vec<u8>),
+}
+
+/// What [`edit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether the file was written.
+    pub written: bool,
+    /// The backup made, if any.
+    pub backup: Option<PathBuf>,
+}
+
+/// Maps an IO error on `path` to a [`FileError`] with a stable code.
+pub fn io_error(path: &Path, action: &str, e: &std::io::Error) -> FileError {
+    let code = match e.kind() {
+        ErrorKind::PermissionDenied => "file.permission_denied",
+        ErrorKind::StorageFull => "file.disk_full",
+        ErrorKind::ReadOnlyFilesystem => "file.read_only",
+        ErrorKind::NotFound => "file.not_found",
+        _ => "file.io",
+    };
+    FileError { code, path: path.display().to_string(), message: format!("cannot {action}: {e}") }
+}
+
+fn read_opt(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path, "read", &e)),
+    }
+}
+
+/// The file that is really written: the target of a symlink, or the path itself.
+fn real_path(path: &Path) -> Result<PathBuf, FileError> {
+    match fs::canonicalize(path) {
+        Ok(p) => Ok(p),
+        Err(e) if e.kind() == ErrorKind::NotFound => match fs::read_link(path) {
+            // A dangling link: write where it points.
+            Ok(target) => Ok(path.parent().unwrap_or(Path::new(".")).join(target)),
+            Err(_) => Ok(path.to_path_buf()),
+        },
+        Err(e) => Err(io_error(path, "resolve", &e)),
+    }
+}
+
+/// Creates `dir` (and parents) private to the user when it does not exist.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), FileError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| io_error(dir, "create the directory", &e))
+}
+
+fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
+fn temp_path(dir: &Path, name: &str, what: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    dir.join(format!(".{name}.rolecall-{}-{n}.{what}", std::process::id()))
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = private_file(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
+    let lock_path = dir.join(format!(".{name}.rolecall.lock"));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .or_else(|_| OpenOptions::new().write(true).open(&lock_path))
+        .map_err(|e| io_error(&lock_path, "open the lock file", &e))?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_TIMEOUT => std::thread::sleep(Duration::from_millis(5)),
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(FileError {
+                    code: "file.lock_timeout",
+                    path: lock_path.display().to_string(),
+                    message: format!("another rolecall process has held the lock for {}s; try again", LOCK_TIMEOUT.as_secs()),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, "lock", &e)),
+        }
+    }
+}
+
+/// Edits `path` atomically under the lock. `f` receives the current bytes (`None` if absent) and may
+/// be called more than once if the file changes under it; its error aborts with nothing written.
+pub fn edit<E: From<FileError>>(path: &Path, mut f: impl FnMut(Option<&[u8]>) -> Result<Edit, E>) -> Result<Outcome, E> {
+    let real = real_path(path)?;
+    let dir = real.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+    ensure_private_dir(&dir)?;
+    let _lock = lock(&dir, &name)?;
+    for _ in 0..MAX_ATTEMPTS {
+        let before = read_opt(&real)?;
+        let (bytes, backup) = match f(before.as_deref())? {
+            Edit::Unchanged => return Ok(Outcome { written: false, backup: None }),
+            Edit::Write(b) => (b, false),
+            Edit::WriteWithBackup(b) => (b, true),
+        };
+        let tmp = temp_path(&dir, &name, "tmp");
+        if let Err(e) = write_new(&tmp, &bytes) {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_error(&real, "write", &e).into());
+        }
+        // Someone outside rolecall changed the file since we read it: redo the edit on their version.
+        if read_opt(&real)? != before {
+            let _ = fs::remove_file(&tmp);
+            tracing::info!(path = %real.display(), "file changed while editing; redoing the edit");
+            continue;
+        }
+        let backup_path = match (backup, &before) {
+            (true, Some(old)) => {
+                let stamp = backup_stamp();
+                let p = dir.join(format!("{name}.rolecall-backup-{stamp}"));
+                write_new(&p, old).map_err(|e| io_error(&p, "write the backup", &e))?;
+                Some(p)
+            }
+            _ => None,
+        };
+        if let Err(e) = fs::rename(&tmp, &real) {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_error(&real, "replace", &e).into());
+        }
+        #[cfg(unix)]
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        return Ok(Outcome { written: true, backup: backup_path });
+    }
+    Err(FileError {
+        code: "file.busy",
+        path: real.display().to_string(),
+        message: "keeps changing while rolecall writes it; close the program editing it and try again".into(),
+    }
+    .into())
+}
+
+/// Seconds.millis since the epoch, for backup names (adapters may read the clock).
+fn backup_stamp() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    format!("{}.{:03}", now.as_secs(), now.subsec_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn creates_private_dir_and_file() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("aws").join("credentials");
+        let out = edit::<FileError>(&p, |old| {
+            assert!(old.is_none());
+            Ok(Edit::Write(b"[a]\n".to_vec()))
+        })
+        .unwrap();
+        assert!(out.written);
+        assert_eq!(fs::read(&p).unwrap(), b"[a]\n");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&p), 0o600);
+            assert_eq!(mode(p.parent().unwrap()), 0o700);
+        }
+        // Only the file and its lock remain: no temp files.
+        let mut names: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, vec![".credentials.rolecall.lock", "credentials"]);
+    }
+
+    #[test]
+    fn a_failed_edit_writes_nothing_and_backups_keep_the_old_bytes() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        fs::write(&p, "old").unwrap();
+        let e = edit(&p, |_| Err(FileError { code: "x", path: String::new(), message: "no".into() })).unwrap_err();
+        assert_eq!(e.code, "x");
+        assert_eq!(fs::read(&p).unwrap(), b"old");
+        let out = edit::<FileError>(&p, |_| Ok(Edit::WriteWithBackup(b"new".to_vec()))).unwrap();
+        assert_eq!(fs::read(out.backup.unwrap()).unwrap(), b"old");
+        assert_eq!(fs::read(&p).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_stay_links() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("dotfiles-credentials");
+        fs::write(&target, "a").unwrap();
+        let link = t.path().join("credentials");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        edit::<FileError>(&link, |_| Ok(Edit::Write(b"b".to_vec()))).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"b");
+    }
+
+    #[test]
+    fn a_change_made_during_the_edit_is_kept() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        fs::write(&p, "user-v1\n").unwrap();
+        let mut calls = 0;
+        edit::<FileError>(&p, |old| {
+            calls += 1;
+            let old = old.unwrap().to_vec();
+            if calls == 1 {
+                // Another program writes between our read and our rename.
+                fs::write(&p, "user-v2\n").unwrap();
+            }
+            let mut new = old;
+            new.extend_from_slice(b"ours\n");
+            Ok(Edit::Write(new))
+        })
+        .unwrap();
+        assert_eq!(calls, 2);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "user-v2\nours\n");
+    }
+
+    #[test]
+    fn concurrent_editors_never_lose_an_update() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("counter");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        edit::<FileError>(&p, |old| {
+                            let n: u32 = old.map(|b| String::from_utf8_lossy(b).parse().unwrap()).unwrap_or(0);
+                            Ok(Edit::Write((n + 1).to_string().into_bytes()))
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(fs::read_to_string(&p).unwrap(), "200");
+    }
+}

@@ -1,0 +1,167 @@
+//! `config.toml` and the AWS files, read and written through [`crate::atomic`] and the core's edits.
+
+use std::fs;
+use std::io::ErrorKind;
+
+use rolecall_core::config::Config;
+use rolecall_core::ini::IniDocument;
+use rolecall_core::profile::{self, AwsFile, Holder, WriteKind};
+use rolecall_core::secret::{AccessKeyId, SessionCredentials};
+use rolecall_core::validate::{Name, ProfileName, Region};
+use rolecall_core::{Error, FileError};
+use secrecy::SecretString;
+
+use crate::atomic::{self, Edit, io_error};
+use crate::paths::Paths;
+
+/// Loads and saves `config.toml`.
+#[derive(Debug, Clone)]
+pub struct ConfigStore {
+    paths: Paths,
+}
+
+impl ConfigStore {
+    /// The store at `paths.config_file()`.
+    pub fn new(paths: Paths) -> Self {
+        Self { paths }
+    }
+
+    /// The config; an absent file is an empty config.
+    pub fn load(&self) -> Result<Config, Error> {
+        let path = self.paths.config_file();
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(Config::from_toml(&text)?),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(io_error(&path, "read", &e).into()),
+        }
+    }
+
+    /// Applies `change` to the current config and saves it, under the lock, so concurrent changes
+    /// from the CLI and the app are never lost. Returns the saved config.
+    pub fn update<T>(&self, mut change: impl FnMut(&mut Config) -> Result<T, Error>) -> Result<(Config, T), Error> {
+        let path = self.paths.config_file();
+        let mut result = None;
+        atomic::edit(&path, |old| {
+            let text = match old {
+                Some(b) => String::from_utf8(b.to_vec()).map_err(|_| FileError {
+                    code: "config.syntax",
+                    path: path.display().to_string(),
+                    message: "is not UTF-8".into(),
+                })?,
+                None => String::new(),
+            };
+            let mut config = if text.is_empty() { Config::default() } else { Config::from_toml(&text)? };
+            let value = change(&mut config)?;
+            let bytes = config.to_toml().into_bytes();
+            result = Some((config, value));
+            Ok::<_, Error>(Edit::Write(bytes))
+        })?;
+        Ok(result.expect("the edit ran"))
+    }
+}
+
+/// What writing a session did to the AWS files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteReport {
+    /// What happened to the credentials section.
+    pub kind: WriteKind,
+    /// The backup kept before taking over a section rolecall did not own.
+    pub backup: Option<std::path::PathBuf>,
+}
+
+/// The AWS credentials and config files.
+#[derive(Debug, Clone)]
+pub struct AwsFiles {
+    paths: Paths,
+}
+
+impl AwsFiles {
+    /// The files at `paths`.
+    pub fn new(paths: Paths) -> Self {
+        Self { paths }
+    }
+
+    /// The resolved locations.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    fn read_doc(&self, file: AwsFile) -> Result<IniDocument, Error> {
+        let path = match file {
+            AwsFile::Credentials => &self.paths.credentials_file,
+            AwsFile::Config => &self.paths.aws_config_file,
+        };
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io_error(path, "read", &e).into()),
+        };
+        Ok(profile::parse(file, bytes)?)
+    }
+
+    /// Writes a session into `profile` (and its region into the config file).
+    pub fn write_session(
+        &self,
+        profile_name: &ProfileName,
+        favourite: &Name,
+        creds: &SessionCredentials,
+        region: Option<&Region>,
+        force: bool,
+    ) -> Result<WriteReport, Error> {
+        // The config file must not resolve this profile some other way, or our credentials are ignored.
+        profile::check_config(&self.read_doc(AwsFile::Config)?, profile_name)?;
+        let mut kind = WriteKind::Created;
+        let out = atomic::edit(&self.paths.credentials_file, |old| {
+            let mut doc = profile::parse(AwsFile::Credentials, old.unwrap_or_default().to_vec())?;
+            kind = profile::write_session(&mut doc, profile_name, favourite, creds, force)?;
+            let bytes = doc.into_bytes();
+            Ok::<_, Error>(if kind == WriteKind::TookOver { Edit::WriteWithBackup(bytes) } else { Edit::Write(bytes) })
+        })?;
+        if let Some(region) = region {
+            atomic::edit(&self.paths.aws_config_file, |old| {
+                let mut doc = profile::parse(AwsFile::Config, old.unwrap_or_default().to_vec())?;
+                if doc.get(&profile::config_section(profile_name), "region").as_deref() == Some(region.as_str()) {
+                    return Ok::<_, Error>(Edit::Unchanged);
+                }
+                profile::set_region(&mut doc, profile_name, region)?;
+                Ok(Edit::Write(doc.into_bytes()))
+            })?;
+        }
+        tracing::info!(profile = %profile_name, favourite = %favourite, kind = ?kind, "wrote session");
+        Ok(WriteReport { kind, backup: out.backup })
+    }
+
+    /// Who holds `profile` in the credentials file.
+    pub fn holder(&self, profile_name: &ProfileName) -> Result<Holder, Error> {
+        Ok(profile::holder(&self.read_doc(AwsFile::Credentials)?, profile_name)?)
+    }
+
+    /// The session rolecall wrote into `profile`, if it is there and readable.
+    pub fn read_session(&self, profile_name: &ProfileName) -> Result<Option<SessionCredentials>, Error> {
+        let doc = self.read_doc(AwsFile::Credentials)?;
+        let Holder::Rolecall { expires: Some(expiration), .. } = profile::holder(&doc, profile_name)? else { return Ok(None) };
+        let get = |k: &str| doc.get(profile_name.as_str(), k);
+        let (Some(id), Some(secret), Some(token)) = (get("aws_access_key_id"), get("aws_secret_access_key"), get("aws_session_token")) else {
+            return Ok(None);
+        };
+        let Ok(access_key_id) = AccessKeyId::parse(&id) else { return Ok(None) };
+        Ok(Some(SessionCredentials {
+            access_key_id,
+            secret_access_key: SecretString::from(secret),
+            session_token: SecretString::from(token),
+            expiration,
+        }))
+    }
+
+    /// Removes rolecall's own section for `profile`; others are never touched.
+    pub fn remove_session(&self, profile_name: &ProfileName) -> Result<bool, Error> {
+        let mut removed = false;
+        atomic::edit(&self.paths.credentials_file, |old| {
+            let Some(old) = old else { return Ok::<_, Error>(Edit::Unchanged) };
+            let mut doc = profile::parse(AwsFile::Credentials, old.to_vec())?;
+            removed = profile::remove_session(&mut doc, profile_name)?;
+            Ok(if removed { Edit::Write(doc.into_bytes()) } else { Edit::Unchanged })
+        })?;
+        Ok(removed)
+    }
+}

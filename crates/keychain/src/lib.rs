@@ -1,0 +1,142 @@
+//! rolecall's keychain adapter: [`rolecall_core::keychain::SecretStore`] over the OS keychain.
+//!
+//! One entry per source (service [`service_name`], account `source:NAME`) holds both the access key
+//! id and the secret, so using a source costs one keychain access, not two prompts. The platform
+//! store is chosen explicitly (Secret Service on Linux, the Keychain on macOS, Credential Manager on
+//! Windows): keyring's in-memory mock, which it falls back to silently when no store is compiled in,
+//! can never be used here, and other platforms fail to compile.
+#![deny(missing_docs)]
+
+use keyring::{Entry, Error as KError};
+use rolecall_core::keychain::{KeychainError, KeychainErrorKind, SecretStore};
+use rolecall_core::secret::SourceKeys;
+use rolecall_core::validate::Name;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+compile_error!("rolecall needs a native keychain: Linux (Secret Service), macOS or Windows");
+
+/// The keychain service for this build. Release and development builds use different services, so a
+/// development build never reads or overwrites a release build's entries; `ROLECALL_KEYCHAIN_SERVICE`
+/// (read by the caller) overrides it, e.g. for tests.
+pub fn service_name(override_: Option<String>) -> String {
+    override_.filter(|s| !s.is_empty()).unwrap_or_else(|| {
+        if cfg!(debug_assertions) { "rolecall-dev".to_owned() } else { "rolecall".to_owned() }
+    })
+}
+
+/// Source keys in the OS keychain.
+#[derive(Debug, Clone)]
+pub struct OsKeychain {
+    service: String,
+}
+
+/// The JSON stored in an entry. Zeroized by the caller's types once parsed.
+#[derive(Serialize, Deserialize)]
+struct StoredKeys {
+    v: u32,
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl Drop for StoredKeys {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.secret_access_key.zeroize();
+    }
+}
+
+impl OsKeychain {
+    /// The keychain under `service`.
+    pub fn new(service: String) -> Self {
+        Self { service }
+    }
+
+    fn entry(&self, source: &Name) -> Result<Entry, KError> {
+        let user = format!("source:{source}");
+        #[cfg(target_os = "linux")]
+        let cred = keyring::secret_service::SsCredential::new_with_target(None, &self.service, &user)?;
+        #[cfg(target_os = "macos")]
+        let cred = keyring::macos::MacCredential::new_with_target(None, &self.service, &user)?;
+        #[cfg(target_os = "windows")]
+        let cred = keyring::windows::WinCredential::new_with_target(None, &self.service, &user)?;
+        Ok(Entry::new_with_credential(Box::new(cred)))
+    }
+}
+
+/// Maps a keyring error to a core error without keeping anything secret.
+fn map_err(source: &Name, e: KError) -> KeychainError {
+    let (kind, detail) = match &e {
+        KError::NoEntry => (KeychainErrorKind::NoEntry, None),
+        KError::NoStorageAccess(inner) => (KeychainErrorKind::Locked, Some(inner.to_string())),
+        KError::PlatformFailure(inner) => {
+            let text = inner.to_string();
+            let unavailable = ["dbus", "D-Bus", "org.freedesktop.secrets", "ServiceUnknown", "autolaunch", "No such file"]
+                .iter()
+                .any(|needle| text.contains(needle));
+            (if unavailable { KeychainErrorKind::Unavailable } else { KeychainErrorKind::Other }, Some(text))
+        }
+        KError::BadEncoding(_) => (KeychainErrorKind::Corrupt, None),
+        KError::Ambiguous(_) => (KeychainErrorKind::Corrupt, Some("several entries match".into())),
+        other => (KeychainErrorKind::Other, Some(other.to_string())),
+    };
+    tracing::debug!(source = %source, kind = ?kind, "keychain error");
+    KeychainError { kind, source_name: source.to_string(), detail }
+}
+
+impl SecretStore for OsKeychain {
+    fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
+        let entry = self.entry(source).map_err(|e| map_err(source, e))?;
+        let bytes = zeroize::Zeroizing::new(entry.get_secret().map_err(|e| map_err(source, e))?);
+        let corrupt = || KeychainError { kind: KeychainErrorKind::Corrupt, source_name: source.to_string(), detail: None };
+        let stored: StoredKeys = serde_json::from_slice(&bytes).map_err(|_| corrupt())?;
+        SourceKeys::parse(&stored.access_key_id, &stored.secret_access_key).map_err(|_| corrupt())
+    }
+
+    fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError> {
+        let entry = self.entry(source).map_err(|e| map_err(source, e))?;
+        let stored = StoredKeys {
+            v: 1,
+            access_key_id: keys.access_key_id.as_str().to_owned(),
+            secret_access_key: keys.secret_access_key.expose_secret().to_owned(),
+        };
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("plain strings serialize"));
+        entry.set_secret(&json).map_err(|e| map_err(source, e))?;
+        tracing::info!(source = %source, key = %keys.access_key_id.masked(), "stored source keys in the keychain");
+        Ok(())
+    }
+
+    fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
+        let entry = self.entry(source).map_err(|e| map_err(source, e))?;
+        match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KError::NoEntry) => Ok(false),
+            Err(e) => Err(map_err(source, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_builds_use_their_own_service() {
+        assert_eq!(service_name(Some("x".into())), "x");
+        assert_eq!(service_name(Some(String::new())), service_name(None));
+        assert_eq!(service_name(None), if cfg!(debug_assertions) { "rolecall-dev" } else { "rolecall" });
+    }
+
+    #[test]
+    fn errors_are_classified_and_carry_no_secret() {
+        let n = Name::parse("work").unwrap();
+        assert_eq!(map_err(&n, KError::NoEntry).code(), "keychain.no_entry");
+        let locked = map_err(&n, KError::NoStorageAccess("prompt dismissed".into()));
+        assert_eq!(locked.code(), "keychain.locked");
+        assert!(locked.to_string().starts_with("source work: the keychain is locked"), "{locked}");
+        let absent = map_err(&n, KError::PlatformFailure("D-Bus error: Unable to autolaunch a dbus-daemon".into()));
+        assert_eq!(absent.code(), "keychain.unavailable");
+        assert_eq!(map_err(&n, KError::BadEncoding(b"secret".to_vec())).detail, None);
+    }
+}

@@ -1,0 +1,162 @@
+//! rolecall's STS adapter: [`rolecall_core::sts::Sts`] over the AWS SDK.
+//!
+//! The SDK resolves the endpoint (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`), retries throttling and
+//! transient errors with backoff (standard mode, 3 attempts), and signs with exactly the caller's
+//! credentials: keychain keys, a previous session, or (for `aws_profile` sources) the SDK's own
+//! resolution of that profile. Errors are classified by the core, from the raw response when the
+//! SDK finds no error code in it.
+#![deny(missing_docs)]
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use chrono::DateTime;
+use rolecall_core::secret::{AccessKeyId, SessionCredentials};
+use rolecall_core::sts::{AssumeRoleRequest, AssumedRole, Caller, Sts, StsError, StsErrorKind, classify};
+use rolecall_core::validate::Region;
+use secrecy::{ExposeSecret, SecretString};
+
+/// How long one attempt may take to connect, and a whole call (all retries) to finish.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// STS through the AWS SDK.
+#[derive(Debug, Clone, Default)]
+pub struct SdkSts {
+    _private: (),
+}
+
+impl SdkSts {
+    /// A client; each call builds its SDK config from the caller and region it is given.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    async fn client(&self, caller: &Caller, region: &Region) -> aws_sdk_sts::Client {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).operation_timeout(OPERATION_TIMEOUT).build(),
+            );
+        loader = match caller {
+            Caller::Keys(k) => loader.credentials_provider(Credentials::new(
+                k.access_key_id.as_str(),
+                k.secret_access_key.expose_secret(),
+                None,
+                None,
+                "rolecall-keychain",
+            )),
+            Caller::Session(s) => loader.credentials_provider(Credentials::new(
+                s.access_key_id.as_str(),
+                s.secret(),
+                Some(s.token().to_owned()),
+                Some(s.expiration.into()),
+                "rolecall-session",
+            )),
+            Caller::AwsProfile(p) => loader.profile_name(p.as_str()),
+        };
+        let config: SdkConfig = loader.load().await;
+        aws_sdk_sts::Client::new(&config)
+    }
+}
+
+fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError<E, HttpResponse>, subject: String) -> StsError {
+    let body_text = |raw: &HttpResponse| raw.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned());
+    let (kind, aws_message) = match &err {
+        SdkError::ServiceError(se) => {
+            let body = body_text(se.raw());
+            classify(se.err().code(), se.err().message(), body.as_deref())
+        }
+        SdkError::ResponseError(re) => {
+            let body = body_text(re.raw());
+            match classify(None, None, body.as_deref()) {
+                (StsErrorKind::Malformed, _) => (StsErrorKind::Malformed, None),
+                other => other,
+            }
+        }
+        SdkError::TimeoutError(_) => (StsErrorKind::Timeout, None),
+        SdkError::DispatchFailure(d) if d.is_timeout() => (StsErrorKind::Timeout, None),
+        SdkError::DispatchFailure(_) => (StsErrorKind::Unreachable, None),
+        _ => (StsErrorKind::Other, Some(error_chain(&err))),
+    };
+    tracing::debug!(code = ?kind, "sts call failed");
+    StsError { kind, subject, aws_message }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut src = err.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
+fn malformed(subject: String, what: &str) -> StsError {
+    StsError { kind: StsErrorKind::Malformed, subject, aws_message: Some(what.to_owned()) }
+}
+
+impl Sts for SdkSts {
+    async fn assume_role(&self, caller: &Caller, req: &AssumeRoleRequest) -> Result<AssumedRole, StsError> {
+        let subject = format!("assume {}", req.role_arn);
+        let client = self.client(caller, &req.region).await;
+        let tags = req
+            .tags
+            .iter()
+            .map(|t| Tag::builder().key(&t.key).value(&t.value).build().expect("key and value are set"))
+            .collect::<Vec<_>>();
+        let policies = req.policy_arns.iter().map(|p| PolicyDescriptorType::builder().arn(p.as_str()).build()).collect::<Vec<_>>();
+        let (serial, code) = match &req.mfa {
+            Some((s, c)) => (Some(s.to_string()), Some(c.as_str().to_owned())),
+            None => (None, None),
+        };
+        tracing::debug!(role = %req.role_arn, session = %req.session_name, duration = req.duration.as_secs(), region = %req.region, "AssumeRole");
+        let out = client
+            .assume_role()
+            .role_arn(req.role_arn.as_str())
+            .role_session_name(req.session_name.as_str())
+            .duration_seconds(i32::try_from(req.duration.as_secs()).expect("at most 43200"))
+            .set_external_id(req.external_id.as_ref().map(|e| e.to_string()))
+            .set_serial_number(serial)
+            .set_token_code(code)
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .set_transitive_tag_keys((!req.transitive_tag_keys.is_empty()).then(|| req.transitive_tag_keys.clone()))
+            .set_source_identity(req.source_identity.as_ref().map(|s| s.to_string()))
+            .set_policy_arns((!policies.is_empty()).then_some(policies))
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, subject.clone()))?;
+        let c = out.credentials().ok_or_else(|| malformed(subject.clone(), "no credentials in the response"))?;
+        let expiration = DateTime::from_timestamp(c.expiration().secs(), c.expiration().subsec_nanos())
+            .ok_or_else(|| malformed(subject.clone(), "an unreadable expiration"))?;
+        let access_key_id =
+            AccessKeyId::parse(c.access_key_id()).map_err(|_| malformed(subject.clone(), "an unreadable access key id"))?;
+        let assumed_role_arn = out.assumed_role_user().map(|u| u.arn().to_owned()).unwrap_or_default();
+        tracing::info!(role = %req.role_arn, key = %access_key_id.masked(), %expiration, "assumed role");
+        Ok(AssumedRole {
+            credentials: SessionCredentials {
+                access_key_id,
+                secret_access_key: SecretString::from(c.secret_access_key().to_owned()),
+                session_token: SecretString::from(c.session_token().to_owned()),
+                expiration,
+            },
+            assumed_role_arn,
+        })
+    }
+
+    async fn caller_identity(&self, caller: &Caller, region: &Region) -> Result<String, StsError> {
+        let subject = "verify credentials".to_owned();
+        let client = self.client(caller, region).await;
+        let out = client.get_caller_identity().send().await.map_err(|e| sdk_error(e, subject.clone()))?;
+        out.arn().map(str::to_owned).ok_or_else(|| malformed(subject, "no ARN in the response"))
+    }
+}

@@ -1,0 +1,53 @@
+//! The end-to-end harness of rolecall: starts, per test and isolated from every other test, the
+//! real components the `rolecall` binary talks to, and runs an independent client against them.
+//!
+//! - [`Moto`]: a moto server (STS, IAM) on a free loopback port, with admin helpers
+//!   ([`Moto::create_user`], [`Moto::create_role`], [`Moto::create_mfa_device`],
+//!   [`Moto::set_trust`]) and [`Moto::enable_auth_mode`]; its module doc lists what moto's auth
+//!   mode enforces and what it does not.
+//! - [`Keychain`]: gnome-keyring on a private D-Bus session bus ([`Keychain::start_unlocked`],
+//!   [`Keychain::start_locked`], [`Keychain::start_without_collection`]) or no bus at all
+//!   ([`Keychain::absent`]).
+//! - [`Sandbox`]: a temporary HOME and the environment ([`Sandbox::envs`]) that points rolecall
+//!   and the AWS CLI at it, at a `Moto` and at a `Keychain`.
+//! - [`aws_cli`]: the AWS CLI v1 of the test venv, to check what rolecall wrote;
+//!   [`rolecall_bin`]: the binary under test.
+//! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
+//!
+//! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon) is stopped when
+//! its owner is dropped, also when a test panics, and runs under a watchdog that stops it if the
+//! test process dies. Tests run in parallel threads safely: nothing is shared but the machine.
+//!
+//! Needs: `dbus-daemon`, `gnome-keyring-daemon`, `dbus-send`, `secret-tool` (Debian packages
+//! `dbus`, `gnome-keyring`, `libsecret-tools`) and the test venv (`moto_server`, `aws`, python
+//! with boto3) that `scripts/setup` creates; see [`test_venv`] for where it is looked for.
+//!
+//! ```no_run
+//! use rolecall_e2e::{Keychain, Moto, Sandbox, aws_cli};
+//!
+//! let moto = Moto::start();
+//! let user = moto.create_user("alice");
+//! let role = moto.create_role("admin", &user.user_arn, None);
+//! moto.enable_auth_mode();
+//! let keychain = Keychain::start_unlocked();
+//! let sandbox = Sandbox::new();
+//! let out = sandbox.run_rolecall(&moto, &keychain, &["--help"], None);
+//! assert!(out.status.success());
+//! let envs = sandbox.envs(&moto, &keychain);
+//! let out = aws_cli(&envs, &["sts", "get-caller-identity", "--profile", "admin", "--output", "json"]);
+//! # let _ = (role, out);
+//! ```
+
+mod keychain;
+mod moto;
+mod process;
+mod sandbox;
+mod util;
+
+pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
+pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
+pub use sandbox::{AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin};
+pub use util::{
+    REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, poll, run_with_timeout, test_venv, venv_tool,
+    wait_for, wait_until,
+};
