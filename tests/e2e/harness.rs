@@ -27,12 +27,7 @@ fn credentials(profile: &str, key: &str, secret: &str) -> String {
 /// Runs `aws ARGS --output json` and returns the parsed JSON, panicking with stderr on failure.
 fn aws_ok(envs: &[(String, String)], args: &[&str]) -> Value {
     let out = aws_cli(envs, &[args, &["--output", "json"]].concat());
-    assert!(
-        out.status.success(),
-        "aws {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "aws {args:?} failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("aws printed JSON")
 }
 
@@ -40,7 +35,11 @@ fn aws_ok(envs: &[(String, String)], args: &[&str]) -> Value {
 fn aws_err(envs: &[(String, String)], args: &[&str]) -> String {
     let out = aws_cli(envs, args);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!out.status.success(), "aws {args:?} should have failed; stdout:\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "aws {args:?} should have failed; stdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     stderr
 }
 
@@ -57,7 +56,9 @@ fn aws_cli_assumes_a_role_through_a_profile_in_auth_mode() {
     sandbox.write(".aws/credentials", &credentials("src", &user.access_key_id, &user.secret_access_key));
     sandbox.write(
         ".aws/config",
-        &format!("[profile deploy]\nrole_arn = {role_arn}\nsource_profile = src\nrole_session_name = harness-session\n"),
+        &format!(
+            "[profile deploy]\nrole_arn = {role_arn}\nsource_profile = src\nrole_session_name = harness-session\n"
+        ),
     );
     let envs = sandbox.envs(&moto, &keychain);
 
@@ -96,8 +97,9 @@ fn moto_auth_mode_refuses_bad_keys_untrusted_roles_and_wrong_external_ids() {
     );
     let envs = sandbox.envs(&moto, &keychain);
     let assume = |profile: &str, role: &str, extra: &[&str]| {
-        let args = [&["sts", "assume-role", "--profile", profile, "--role-arn", role, "--role-session-name", "s1"], extra]
-            .concat();
+        let args =
+            [&["sts", "assume-role", "--profile", profile, "--role-arn", role, "--role-session-name", "s1"], extra]
+                .concat();
         aws_cli(&envs, &args)
     };
 
@@ -236,7 +238,8 @@ fn sandbox_env_replaces_inherited_aws_settings() {
     cmd.env("AWS_PROFILE_SHOULD_STAY", "set on the command itself");
     let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
     let text = String::from_utf8_lossy(&out.stdout);
-    let aws: Vec<&str> = text.lines().filter(|l| l.starts_with("AWS_")).map(|l| l.split('=').next().unwrap_or(l)).collect();
+    let aws: Vec<&str> =
+        text.lines().filter(|l| l.starts_with("AWS_")).map(|l| l.split('=').next().unwrap_or(l)).collect();
     let mut expected = vec![
         "AWS_CONFIG_FILE",
         "AWS_DEFAULT_REGION",

@@ -1,4 +1,5 @@
 //! End-to-end tests: the real rolecall binary against moto, gnome-keyring and the AWS CLI.
 //! One module per area; the harness is the `rolecall_e2e` library.
 
+mod cli;
 mod harness;

@@ -285,10 +285,7 @@ impl Moto {
 
 /// A string field of the admin helper's output.
 fn string(value: &Value, field: &str) -> String {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("moto admin output lacks {field}: {value}"))
-        .to_owned()
+    value[field].as_str().unwrap_or_else(|| panic!("moto admin output lacks {field}: {value}")).to_owned()
 }
 
 /// One HTTP/1.1 request to 127.0.0.1:`port` over a plain TcpStream; the whole response as text.

@@ -62,9 +62,7 @@ impl Supervised {
         let out = File::options().create(true).append(true).open(log).expect("open process log");
         let err = out.try_clone().expect("clone log handle");
         cmd.stdin(Stdio::piped()).stdout(out).stderr(err);
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what} ({}): {e}", describe(program)));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {what} ({}): {e}", describe(program)));
         let guard = child.stdin.take();
         Supervised { what: what.to_owned(), child, guard, log: log.to_owned() }
     }

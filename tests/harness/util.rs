@@ -105,11 +105,7 @@ pub fn run_with_timeout(cmd: &mut Command, input: Option<&[u8]>, timeout: Durati
     if let Some(writer) = writer {
         let _ = writer.join();
     }
-    Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    }
+    Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() }
 }
 
 fn reader(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>> {

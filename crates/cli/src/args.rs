@@ -85,7 +85,7 @@ pub enum SourceCommand {
 #[derive(Debug, Subcommand)]
 pub enum RoleCommand {
     /// Add a favourite role.
-    Add(RoleAddArgs),
+    Add(Box<RoleAddArgs>),
     /// List favourites.
     List {
         /// Print JSON.

@@ -22,10 +22,7 @@ use crate::prompt::{TerminalMfa, read_keys};
 /// Runs a command; errors print as `rolecall: CODE: MESSAGE` (or JSON with `--json`) and exit 1.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging(cli.verbose);
-    let json = matches!(
-        &cli.command,
-        Command::Assume(AssumeArgs { json: true, .. }) | Command::Status { json: true }
-    );
+    let json = matches!(&cli.command, Command::Assume(AssumeArgs { json: true, .. }) | Command::Status { json: true });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
     let result = Context::from_env().and_then(|ctx| runtime.block_on(dispatch(&ctx, cli.command)));
     match result {
@@ -41,13 +38,22 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn init_logging(verbose: u8) {
+    // The SDK's own warnings (e.g. about profiles it cannot parse) are noise next to rolecall's
+    // errors; they show from -vv on.
+    const OURS: &str = "rolecall_cli,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files";
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
+        0 => OURS.split(',').map(|c| format!("{c}=warn")).collect::<Vec<_>>().join(",") + ",error",
+        1 => OURS.split(',').map(|c| format!("{c}=info")).collect::<Vec<_>>().join(",") + ",warn",
+        _ => "debug".to_owned(),
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }
 
 async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
@@ -57,7 +63,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
         }
         Command::Source(SourceCommand::List { json }) => source_list(ctx, json),
         Command::Source(SourceCommand::Remove { name }) => source_remove(ctx, &name),
-        Command::Role(RoleCommand::Add(args)) => role_add(ctx, *Box::new(args)),
+        Command::Role(RoleCommand::Add(args)) => role_add(ctx, *args),
         Command::Role(RoleCommand::List { json }) => role_list(ctx, json),
         Command::Role(RoleCommand::Show { name, json }) => role_show(ctx, &name, json),
         Command::Role(RoleCommand::Remove { name }) => role_remove(ctx, &name),
@@ -77,22 +83,31 @@ async fn source_add(
 ) -> Result<(), Error> {
     // Refuse a taken name before asking for secrets.
     let mut probe = ctx.config.load()?;
-    probe.add_source(name.clone(), Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None })?;
-    let region = region.or_else(|| ctx.default_region.clone()).unwrap_or_else(|| Region::parse("us-east-1").expect("valid"));
+    probe.add_source(
+        name.clone(),
+        Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None },
+    )?;
+    let region =
+        region.or_else(|| ctx.default_region.clone()).unwrap_or_else(|| Region::parse("us-east-1").expect("valid"));
     let (kind, caller, keys) = match aws_profile {
         Some(p) => (SourceKind::AwsProfile { aws_profile: p.clone() }, Caller::AwsProfile(p), None),
         None => {
             let keys = read_keys(&name)?;
-            (SourceKind::Keychain { key_hint: Some(keys.access_key_id.masked()) }, Caller::Keys(keys.clone()), Some(keys))
+            (
+                SourceKind::Keychain { key_hint: Some(keys.access_key_id.masked()) },
+                Caller::Keys(keys.clone()),
+                Some(keys),
+            )
         }
     };
     let identity = if no_verify {
         None
     } else {
-        let arn = ctx.sts.caller_identity(&caller, &region).await.map_err(|e| rolecall_core::sts::StsError {
-            subject: format!("source {name}: verify"),
-            ..e
-        })?;
+        let arn = ctx
+            .sts
+            .caller_identity(&caller, &region)
+            .await
+            .map_err(|e| rolecall_core::sts::StsError { subject: format!("source {name}: verify"), ..e })?;
         Some(arn)
     };
     if let Some(keys) = &keys {
@@ -187,7 +202,14 @@ fn role_list(ctx: &Context, json: bool) -> Result<(), Error> {
         .favourites
         .iter()
         .map(|(n, f)| {
-            vec![n.to_string(), f.profile.to_string(), f.source.to_string(), f.duration.to_string(), if f.mfa { "yes" } else { "-" }.into(), f.arn.to_string()]
+            vec![
+                n.to_string(),
+                f.profile.to_string(),
+                f.source.to_string(),
+                f.duration.to_string(),
+                if f.mfa { "yes" } else { "-" }.into(),
+                f.arn.to_string(),
+            ]
         })
         .collect();
     print!("{}", table(&["NAME", "PROFILE", "SOURCE", "DURATION", "MFA", "ROLE"], &rows));
@@ -207,17 +229,36 @@ fn role_show(ctx: &Context, name: &Name, json: bool) -> Result<(), Error> {
     let lines = [
         ("name", name.to_string()),
         ("role", f.arn.to_string()),
-        ("source", if chain.len() > 1 { format!("{} (chain: {} -> {})", f.source, root.name, via.join(" -> ")) } else { f.source.to_string() }),
+        (
+            "source",
+            if chain.len() > 1 {
+                format!("{} (chain: {} -> {})", f.source, root.name, via.join(" -> "))
+            } else {
+                f.source.to_string()
+            },
+        ),
         ("profile", f.profile.to_string()),
         ("duration", f.duration.to_string()),
-        ("session name", f.session_name.as_ref().map(ToString::to_string).unwrap_or_else(|| "(from the source's identity)".into())),
+        (
+            "session name",
+            f.session_name.as_ref().map(ToString::to_string).unwrap_or_else(|| "(from the source's identity)".into()),
+        ),
         ("external id", opt(f.external_id.as_ref().map(ToString::to_string))),
         ("mfa", if f.mfa { "yes".into() } else { "no".into() }),
         ("region", opt(f.region.as_ref().map(ToString::to_string))),
-        ("tags", opt((!f.tags.as_slice().is_empty()).then(|| f.tags.as_slice().iter().map(|t| format!("{}={}", t.key, t.value)).collect::<Vec<_>>().join(", ")))),
+        (
+            "tags",
+            opt((!f.tags.as_slice().is_empty()).then(|| {
+                f.tags.as_slice().iter().map(|t| format!("{}={}", t.key, t.value)).collect::<Vec<_>>().join(", ")
+            })),
+        ),
         ("transitive tags", opt((!f.transitive_tags.is_empty()).then(|| f.transitive_tags.join(", ")))),
         ("source identity", opt(f.source_identity.as_ref().map(ToString::to_string))),
-        ("policy arns", opt((!f.policy_arns.is_empty()).then(|| f.policy_arns.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")))),
+        (
+            "policy arns",
+            opt((!f.policy_arns.is_empty())
+                .then(|| f.policy_arns.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))),
+        ),
     ];
     for (k, v) in lines {
         println!("{k:<16} {v}");
@@ -236,11 +277,22 @@ fn role_remove(ctx: &Context, name: &Name) -> Result<(), Error> {
     Ok(())
 }
 
-async fn assume_and_write(ctx: &Context, name: &Name, token_code: Option<MfaCode>, force: bool) -> Result<(Assumed, WriteKind, Option<std::path::PathBuf>), Error> {
+async fn assume_and_write(
+    ctx: &Context,
+    name: &Name,
+    token_code: Option<MfaCode>,
+    force: bool,
+) -> Result<(Assumed, WriteKind, Option<std::path::PathBuf>), Error> {
     let config = ctx.config.load()?;
     let mut mfa = TerminalMfa { given: token_code };
     let assumed = assume::assume(&config, name, &ctx.sts, &ctx.keychain, ctx.default_region.as_ref(), &mut mfa).await?;
-    let report = ctx.files.write_session(&assumed.profile, &assumed.favourite, &assumed.credentials, assumed.region.as_ref(), force)?;
+    let report = ctx.files.write_session(
+        &assumed.profile,
+        &assumed.favourite,
+        &assumed.credentials,
+        assumed.region.as_ref(),
+        force,
+    )?;
     Ok((assumed, report.kind, report.backup))
 }
 
@@ -261,7 +313,12 @@ async fn assume_cmd(ctx: &Context, a: AssumeArgs) -> Result<(), Error> {
         return Ok(());
     }
     println!("{}", assumed.assumed_role_arn);
-    println!("profile {} {}, {}", assumed.profile, if kind == WriteKind::Created { "written" } else { "updated" }, expiry_phrase(now, expires));
+    println!(
+        "profile {} {}, {}",
+        assumed.profile,
+        if kind == WriteKind::Created { "written" } else { "updated" },
+        expiry_phrase(now, expires)
+    );
     if let Some(b) = backup {
         println!("the profile's previous content was kept in {}", b.display());
     }
@@ -276,13 +333,17 @@ fn status(ctx: &Context, json: bool) -> Result<(), Error> {
     for (name, f) in &config.favourites {
         let holder = ctx.files.holder(&f.profile)?;
         let (state, note) = match &holder {
-            Holder::Rolecall { favourite, expires } if favourite == name.as_str() => (SessionState::at(now, *expires), ""),
+            Holder::Rolecall { favourite, expires } if favourite == name.as_str() => {
+                (SessionState::at(now, *expires), "")
+            }
             Holder::Rolecall { .. } => (SessionState::Never, "profile written for another favourite"),
             Holder::Foreign => (SessionState::Never, "profile not written by rolecall"),
             Holder::Nobody => (SessionState::Never, ""),
         };
         let (left, expires) = match state {
-            SessionState::Active { expires, seconds_left } => (format!("{} left", rolecall_core::time::human_duration(seconds_left)), local_time(expires)),
+            SessionState::Active { expires, seconds_left } => {
+                (format!("{} left", rolecall_core::time::human_duration(seconds_left)), local_time(expires))
+            }
             SessionState::Expired { expires } => ("-".into(), local_time(expires)),
             SessionState::Never => ("-".into(), "-".into()),
         };
@@ -300,7 +361,8 @@ fn status(ctx: &Context, json: bool) -> Result<(), Error> {
 }
 
 async fn env_cmd(ctx: &Context, name: &Name, shell: &str, token_code: Option<MfaCode>) -> Result<(), Error> {
-    let shell = Shell::parse(shell).ok_or_else(|| ValidationError::new("shell", "must be bash, zsh, fish or powershell"))?;
+    let shell =
+        Shell::parse(shell).ok_or_else(|| ValidationError::new("shell", "must be bash, zsh, fish or powershell"))?;
     let config = ctx.config.load()?;
     let fav = config.favourite(name)?;
     // Reuse the session in the profile while it has at least five minutes left.

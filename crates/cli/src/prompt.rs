@@ -15,7 +15,8 @@ pub fn read_keys(source: &Name) -> Result<SourceKeys, Error> {
         let _ = std::io::stderr().flush();
         let mut id = String::new();
         stdin.lock().read_line(&mut id).map_err(|e| io_err(source, &e))?;
-        let secret = rpassword::prompt_password(format!("Secret access key for {source} (hidden): ")).map_err(|e| io_err(source, &e))?;
+        let secret = rpassword::prompt_password(format!("Secret access key for {source} (hidden): "))
+            .map_err(|e| io_err(source, &e))?;
         (id, zeroize::Zeroizing::new(secret))
     } else {
         let mut lines = stdin.lock().lines();

@@ -79,10 +79,10 @@ pub async fn assume<S: Sts, K: SecretStore>(
             let code = mfa.code(fav_name, &device)?;
             req.mfa = Some((device, code));
         }
-        let assumed = sts.assume_role(&caller, &req).await.map_err(|e| StsError {
-            subject: format!("favourite {fav_name}: assume {}", fav.arn),
-            ..e
-        })?;
+        let assumed = sts
+            .assume_role(&caller, &req)
+            .await
+            .map_err(|e| StsError { subject: format!("favourite {fav_name}: assume {}", fav.arn), ..e })?;
         caller = Caller::Session(assumed.credentials.clone());
         last = Some((fav_name, fav, assumed));
     }
@@ -137,9 +137,15 @@ mod tests {
                     access_key_id: AccessKeyId::parse(&format!("ASIAFAKE00000000{n:04}")).unwrap(),
                     secret_access_key: SecretString::from(format!("secret{n}")),
                     session_token: SecretString::from(format!("token{n}")),
-                    expiration: DateTime::<Utc>::from_timestamp(1_800_000_000 + i64::from(req.duration.as_secs()), 0).unwrap(),
+                    expiration: DateTime::<Utc>::from_timestamp(1_800_000_000 + i64::from(req.duration.as_secs()), 0)
+                        .unwrap(),
                 },
-                assumed_role_arn: format!("arn:aws:sts::{}:assumed-role/{}/{}", req.role_arn.account(), req.role_arn.role_name(), req.session_name),
+                assumed_role_arn: format!(
+                    "arn:aws:sts::{}:assumed-role/{}/{}",
+                    req.role_arn.account(),
+                    req.role_arn.role_name(),
+                    req.session_name
+                ),
             })
         }
         async fn caller_identity(&self, _: &Caller, _: &Region) -> Result<String, StsError> {
@@ -189,16 +195,28 @@ mod tests {
             },
         )
         .unwrap();
-        let mut outer = Favourite::new(RoleArn::parse("arn:aws:iam::111111111111:role/Outer").unwrap(), n("work"), "outer".parse().unwrap());
+        let mut outer = Favourite::new(
+            RoleArn::parse("arn:aws:iam::111111111111:role/Outer").unwrap(),
+            n("work"),
+            "outer".parse().unwrap(),
+        );
         outer.mfa = true;
         outer.duration = crate::validate::SessionDuration::parse("2h").unwrap();
         c.put_favourite(n("outer"), outer, false).unwrap();
-        let mut inner = Favourite::new(RoleArn::parse("arn:aws:iam::222222222222:role/Inner").unwrap(), n("outer"), "inner".parse().unwrap());
+        let mut inner = Favourite::new(
+            RoleArn::parse("arn:aws:iam::222222222222:role/Inner").unwrap(),
+            n("outer"),
+            "inner".parse().unwrap(),
+        );
         inner.region = Some(Region::parse("eu-west-1").unwrap());
         inner.session_name = Some(SessionName::parse("chained").unwrap());
         c.put_favourite(n("inner"), inner, false).unwrap();
         let k = MemoryKeychain::default();
-        k.store(&n("work"), &SourceKeys::parse("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").unwrap()).unwrap();
+        k.store(
+            &n("work"),
+            &SourceKeys::parse("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").unwrap(),
+        )
+        .unwrap();
         (c, k)
     }
 
@@ -217,7 +235,8 @@ mod tests {
         let (c, k) = setup();
         let sts = FakeSts::default();
         let mut codes = Codes(Vec::new());
-        let out = block_on(assume(&c, &n("inner"), &sts, &k, Some(&Region::parse("us-west-2").unwrap()), &mut codes)).unwrap();
+        let out = block_on(assume(&c, &n("inner"), &sts, &k, Some(&Region::parse("us-west-2").unwrap()), &mut codes))
+            .unwrap();
         let calls = sts.calls.lock().unwrap();
         assert_eq!(calls.len(), 2);
         let (who1, r1) = &calls[0];
@@ -225,7 +244,10 @@ mod tests {
         assert_eq!(r1.role_arn.role_name(), "Outer");
         assert_eq!(r1.session_name.as_str(), "alice", "the default session name is traceable to the user");
         assert_eq!(r1.region.as_str(), "us-west-2", "no region of its own: the caller's default");
-        assert_eq!(r1.mfa.as_ref().map(|(d, c)| (d.as_str(), c.as_str())), Some(("arn:aws:iam::123456789012:mfa/alice", "123456")));
+        assert_eq!(
+            r1.mfa.as_ref().map(|(d, c)| (d.as_str(), c.as_str())),
+            Some(("arn:aws:iam::123456789012:mfa/alice", "123456"))
+        );
         let (who2, r2) = &calls[1];
         assert_eq!(who2, "ASIAFAKE000000000001", "the second link is signed with the first session");
         assert_eq!(r2.session_name.as_str(), "chained");
@@ -243,15 +265,25 @@ mod tests {
         let sts = FakeSts { deny: Some("Outer"), ..Default::default() };
         let e = block_on(assume(&c, &n("inner"), &sts, &k, None, &mut Codes(Vec::new()))).unwrap_err();
         assert_eq!(e.code(), "sts.access_denied");
-        assert!(e.to_string().starts_with("favourite outer: assume arn:aws:iam::111111111111:role/Outer: access denied"), "{e}");
+        assert!(
+            e.to_string().starts_with("favourite outer: assume arn:aws:iam::111111111111:role/Outer: access denied"),
+            "{e}"
+        );
         k.delete(&n("work")).unwrap();
         let e = block_on(assume(&c, &n("inner"), &FakeSts::default(), &k, None, &mut Codes(Vec::new()))).unwrap_err();
-        assert_eq!(e.to_string(), "source work: no source credentials in the keychain; store them with `rolecall source add`");
+        assert_eq!(
+            e.to_string(),
+            "source work: no source credentials in the keychain; store them with `rolecall source add`"
+        );
     }
 
     #[test]
     fn region_falls_back_within_the_partition() {
-        let fav = Favourite::new(RoleArn::parse("arn:aws-cn:iam::123456789012:role/R").unwrap(), n("s"), "p".parse().unwrap());
+        let fav = Favourite::new(
+            RoleArn::parse("arn:aws-cn:iam::123456789012:role/R").unwrap(),
+            n("s"),
+            "p".parse().unwrap(),
+        );
         assert_eq!(sts_region(&fav, Some(&Region::parse("us-east-1").unwrap())).as_str(), "cn-north-1");
         assert_eq!(sts_region(&fav, Some(&Region::parse("cn-northwest-1").unwrap())).as_str(), "cn-northwest-1");
         assert_eq!(sts_region(&fav, None).as_str(), "cn-north-1");

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::validate::{
-    ExternalId, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName, SourceIdentity,
-    ValidationError, check_tag_key, MAX_POLICY_ARNS, MAX_SESSION_TAGS, Tag,
+    ExternalId, MAX_POLICY_ARNS, MAX_SESSION_TAGS, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn,
+    SessionDuration, SessionName, SourceIdentity, Tag, ValidationError, check_tag_key,
 };
 
 /// The version of the `config.toml` layout this build writes.
@@ -121,7 +121,10 @@ impl SessionTags {
     /// Validates a list of tags (no duplicate keys, case-insensitively, as STS requires).
     pub fn new(tags: Vec<Tag>) -> Result<Self, ValidationError> {
         if tags.len() > MAX_SESSION_TAGS {
-            return Err(ValidationError::new("tag", format!("at most {MAX_SESSION_TAGS} session tags, got {}", tags.len())));
+            return Err(ValidationError::new(
+                "tag",
+                format!("at most {MAX_SESSION_TAGS} session tags, got {}", tags.len()),
+            ));
         }
         let mut seen = BTreeSet::new();
         for t in &tags {
@@ -245,6 +248,9 @@ pub struct Root<'a> {
     pub source: &'a Source,
 }
 
+/// One favourite in a chain, by name.
+pub type Link<'a> = (&'a Name, &'a Favourite);
+
 impl Config {
     /// Parses and validates `config.toml` text.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
@@ -258,7 +264,8 @@ impl Config {
         {
             return Err(ConfigError::TooNew(v));
         }
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax { message: e.to_string().trim_end().replace('\n', " ") })?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::Syntax { message: e.to_string().trim_end().replace('\n', " ") })?;
         config.validate()?;
         Ok(config)
     }
@@ -266,7 +273,9 @@ impl Config {
     /// The `config.toml` text.
     pub fn to_toml(&self) -> String {
         let body = toml::to_string_pretty(self).expect("a validated config always serializes");
-        format!("# rolecall configuration: sources and favourite roles.\n# No secrets here: source keys live in the OS keychain.\n\n{body}")
+        format!(
+            "# rolecall configuration: sources and favourite roles.\n# No secrets here: source keys live in the OS keychain.\n\n{body}"
+        )
     }
 
     /// The favourite called `name`.
@@ -280,7 +289,7 @@ impl Config {
     }
 
     /// The chain of favourites from the root source's first role to `name` (last), and the root source.
-    pub fn chain(&self, name: &Name) -> Result<(Root<'_>, Vec<(&Name, &Favourite)>), ConfigError> {
+    pub fn chain(&self, name: &Name) -> Result<(Root<'_>, Vec<Link<'_>>), ConfigError> {
         let mut chain = Vec::new();
         let mut current = name;
         loop {
@@ -371,12 +380,18 @@ impl Config {
                 )));
             }
             if fav.mfa && root.source.mfa_serial.is_none() {
-                return Err(invalid(format!("--mfa needs an MFA device on source {}; add it with --mfa-serial", root.name)));
+                return Err(invalid(format!(
+                    "--mfa needs an MFA device on source {}; add it with --mfa-serial",
+                    root.name
+                )));
             }
             if let Some(region) = &fav.region
                 && !fav.arn.partition().contains(region)
             {
-                return Err(invalid(format!("region {region} is not in the role's partition {}", fav.arn.partition().as_str())));
+                return Err(invalid(format!(
+                    "region {region} is not in the role's partition {}",
+                    fav.arn.partition().as_str()
+                )));
             }
             for key in &fav.transitive_tags {
                 check_tag_key(key)?;
@@ -387,7 +402,11 @@ impl Config {
             if fav.policy_arns.len() > MAX_POLICY_ARNS {
                 return Err(invalid(format!("at most {MAX_POLICY_ARNS} policy ARNs, got {}", fav.policy_arns.len())));
             }
-            if let Some(p) = fav.policy_arns.iter().find(|p| !p.as_str().starts_with(&format!("arn:{}:", fav.arn.partition().as_str()))) {
+            if let Some(p) = fav
+                .policy_arns
+                .iter()
+                .find(|p| !p.as_str().starts_with(&format!("arn:{}:", fav.arn.partition().as_str())))
+            {
                 return Err(invalid(format!("policy {p} is not in the role's partition")));
             }
         }
@@ -403,7 +422,11 @@ mod tests {
         Name::parse(s).unwrap()
     }
     fn fav(arn_role: &str, source: &str, profile: &str) -> Favourite {
-        Favourite::new(RoleArn::parse(&format!("arn:aws:iam::123456789012:role/{arn_role}")).unwrap(), name(source), ProfileName::parse(profile).unwrap())
+        Favourite::new(
+            RoleArn::parse(&format!("arn:aws:iam::123456789012:role/{arn_role}")).unwrap(),
+            name(source),
+            ProfileName::parse(profile).unwrap(),
+        )
     }
     fn keychain_source(mfa: bool) -> Source {
         Source {
@@ -455,7 +478,10 @@ mod tests {
         let mut long = fav("B", "a", "b");
         long.duration = SessionDuration::parse("2h").unwrap();
         let e = c.put_favourite(name("b"), long, false).unwrap_err();
-        assert_eq!(e.to_string(), "favourite b: its source a is a role, and STS caps chained sessions at 1h; use --duration 1h or less (asked 2h)");
+        assert_eq!(
+            e.to_string(),
+            "favourite b: its source a is a role, and STS caps chained sessions at 1h; use --duration 1h or less (asked 2h)"
+        );
 
         let mut mfa = fav("B", "work", "b");
         mfa.mfa = true;

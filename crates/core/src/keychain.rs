@@ -55,10 +55,18 @@ impl KeychainError {
     /// What happened and what to do.
     pub fn explain(&self) -> &'static str {
         match self.kind {
-            KeychainErrorKind::NoEntry => "no source credentials in the keychain; store them with `rolecall source add`",
-            KeychainErrorKind::Unavailable => "no keychain is available (on Linux: a Secret Service such as gnome-keyring or KeePassXC on the session D-Bus); rolecall never falls back to plain files",
-            KeychainErrorKind::Locked => "the keychain is locked or refused access; unlock it (on Linux: log in to the desktop, or unlock the login keyring in Seahorse) and try again",
-            KeychainErrorKind::Corrupt => "the keychain entry is not one rolecall wrote; store the keys again with `rolecall source add`",
+            KeychainErrorKind::NoEntry => {
+                "no source credentials in the keychain; store them with `rolecall source add`"
+            }
+            KeychainErrorKind::Unavailable => {
+                "no keychain is available (on Linux: a Secret Service such as gnome-keyring or KeePassXC on the session D-Bus); rolecall never falls back to plain files"
+            }
+            KeychainErrorKind::Locked => {
+                "the keychain is locked or refused access; unlock it (on Linux: log in to the desktop, or unlock the login keyring in Seahorse) and try again"
+            }
+            KeychainErrorKind::Corrupt => {
+                "the keychain entry is not one rolecall wrote; store the keys again with `rolecall source add`"
+            }
             KeychainErrorKind::Other => "the keychain reported an error",
         }
     }

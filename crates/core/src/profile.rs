@@ -59,7 +59,9 @@ pub enum ProfileError {
         reason: String,
     },
     /// The profile exists and was not written by rolecall.
-    #[error("profile {profile}: exists in the credentials file and was not written by rolecall; use --force to take it over (a backup is kept) or choose another --profile")]
+    #[error(
+        "profile {profile}: exists in the credentials file and was not written by rolecall; use --force to take it over (a backup is kept) or choose another --profile"
+    )]
     NotOwned {
         /// The profile.
         profile: String,
@@ -73,7 +75,9 @@ pub enum ProfileError {
         owner: String,
     },
     /// The config file gives the profile a credential source that would win over the credentials file.
-    #[error("profile {profile}: the config file sets {key} for it, so AWS tools would ignore rolecall's credentials; remove that key or choose another --profile")]
+    #[error(
+        "profile {profile}: the config file sets {key} for it, so AWS tools would ignore rolecall's credentials; remove that key or choose another --profile"
+    )]
     ConfigConflict {
         /// The profile.
         profile: String,
@@ -140,7 +144,9 @@ pub fn holder(doc: &IniDocument, profile: &ProfileName) -> Result<Holder, Profil
         None => Holder::Foreign,
         Some(favourite) => Holder::Rolecall {
             favourite,
-            expires: get(EXPIRES_KEY).and_then(|v: String| DateTime::parse_from_rfc3339(&v).ok()).map(|d| d.with_timezone(&Utc)),
+            expires: get(EXPIRES_KEY)
+                .and_then(|v: String| DateTime::parse_from_rfc3339(&v).ok())
+                .map(|d| d.with_timezone(&Utc)),
         },
     })
 }
@@ -185,7 +191,9 @@ pub fn config_section(profile: &ProfileName) -> String {
 /// Refuses a profile the config file would resolve some other way (role_arn, SSO, credential_process…).
 pub fn check_config(doc: &IniDocument, profile: &ProfileName) -> Result<(), ProfileError> {
     let entries = doc.section(&config_section(profile)).map_err(|e| ProfileError::from_ini(AwsFile::Config, e))?;
-    if let Some(key) = entries.unwrap_or_default().into_iter().map(|(k, _)| k).find(|k| CREDENTIAL_SOURCE_KEYS.contains(&k.as_str())) {
+    if let Some(key) =
+        entries.unwrap_or_default().into_iter().map(|(k, _)| k).find(|k| CREDENTIAL_SOURCE_KEYS.contains(&k.as_str()))
+    {
         return Err(ProfileError::ConfigConflict { profile: profile.to_string(), key });
     }
     Ok(())
@@ -201,7 +209,9 @@ pub fn set_region(doc: &mut IniDocument, profile: &ProfileName, region: &Region)
 /// Removes rolecall's own section for `profile`; a section rolecall did not write is left alone.
 pub fn remove_session(doc: &mut IniDocument, profile: &ProfileName) -> Result<bool, ProfileError> {
     match holder(doc, profile)? {
-        Holder::Rolecall { .. } => doc.remove_section(profile.as_str()).map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e)),
+        Holder::Rolecall { .. } => {
+            doc.remove_section(profile.as_str()).map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e))
+        }
         _ => Ok(false),
     }
 }
@@ -241,13 +251,23 @@ mod tests {
         assert_eq!(text, expected);
         assert_eq!(
             holder(&doc, &p("prod")).unwrap(),
-            Holder::Rolecall { favourite: "prod".into(), expires: Some(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()) }
+            Holder::Rolecall {
+                favourite: "prod".into(),
+                expires: Some(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap())
+            }
         );
         // An update rewrites values in place and nothing else.
         let before = doc.as_bytes().to_vec();
         assert_eq!(write_session(&mut doc, &p("prod"), &n("prod"), &creds(2), false).unwrap(), WriteKind::Updated);
         let after = String::from_utf8(doc.as_bytes().to_vec()).unwrap();
-        assert_eq!(after, String::from_utf8(before).unwrap().replace("001", "002").replace("secret1", "secret2").replace("token1", "token2"));
+        assert_eq!(
+            after,
+            String::from_utf8(before)
+                .unwrap()
+                .replace("001", "002")
+                .replace("secret1", "secret2")
+                .replace("token1", "token2")
+        );
     }
 
     #[test]

@@ -16,7 +16,10 @@ impl AccessKeyId {
     pub fn parse(raw: &str) -> Result<Self, crate::ValidationError> {
         let t = raw.trim();
         if !(16..=128).contains(&t.len()) || !t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
-            return Err(crate::ValidationError::new("access key id", "must be 16 to 128 uppercase letters and digits (like AKIA…)"));
+            return Err(crate::ValidationError::new(
+                "access key id",
+                "must be 16 to 128 uppercase letters and digits (like AKIA…)",
+            ));
         }
         Ok(Self(t.to_owned()))
     }
@@ -57,7 +60,10 @@ impl SourceKeys {
         let id = AccessKeyId::parse(access_key_id)?;
         let secret = secret_access_key.trim();
         if secret.len() < 16 || secret.len() > 128 || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(crate::ValidationError::new("secret access key", "must be 16 to 128 characters without spaces"));
+            return Err(crate::ValidationError::new(
+                "secret access key",
+                "must be 16 to 128 characters without spaces",
+            ));
         }
         Ok(Self { access_key_id: id, secret_access_key: SecretString::from(secret.to_owned()) })
     }
@@ -84,7 +90,12 @@ pub struct SessionCredentials {
 
 impl fmt::Debug for SessionCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionCredentials({}, expires {}, secrets: [redacted])", self.access_key_id.masked(), self.expiration)
+        write!(
+            f,
+            "SessionCredentials({}, expires {}, secrets: [redacted])",
+            self.access_key_id.masked(),
+            self.expiration
+        )
     }
 }
 

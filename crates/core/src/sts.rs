@@ -6,7 +6,10 @@
 use std::future::Future;
 
 use crate::secret::{SessionCredentials, SourceKeys};
-use crate::validate::{ExternalId, MfaCode, MfaSerial, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName, SourceIdentity, Tag};
+use crate::validate::{
+    ExternalId, MfaCode, MfaSerial, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
+    SourceIdentity, Tag,
+};
 
 /// The credentials an STS call is signed with.
 #[derive(Debug, Clone)]
@@ -56,9 +59,17 @@ pub struct AssumedRole {
 /// The STS operations rolecall uses.
 pub trait Sts: Sync {
     /// AssumeRole, signed as `caller`.
-    fn assume_role(&self, caller: &Caller, req: &AssumeRoleRequest) -> impl Future<Output = Result<AssumedRole, StsError>> + Send;
+    fn assume_role(
+        &self,
+        caller: &Caller,
+        req: &AssumeRoleRequest,
+    ) -> impl Future<Output = Result<AssumedRole, StsError>> + Send;
     /// GetCallerIdentity: the caller's ARN.
-    fn caller_identity(&self, caller: &Caller, region: &Region) -> impl Future<Output = Result<String, StsError>> + Send;
+    fn caller_identity(
+        &self,
+        caller: &Caller,
+        region: &Region,
+    ) -> impl Future<Output = Result<String, StsError>> + Send;
 }
 
 /// What kind of STS failure happened.
@@ -127,16 +138,28 @@ impl StsError {
     /// What happened and what to do, in plain words.
     pub fn explain(&self) -> &'static str {
         match self.kind {
-            StsErrorKind::UnknownKey => "AWS does not know this access key id; check the source's keys or store new ones with `rolecall source add`",
-            StsErrorKind::WrongSecret => "the secret access key does not match the access key id (or this computer's clock is far off); store the keys again with `rolecall source add`",
-            StsErrorKind::AccessDenied => "access denied: the role's trust policy may not trust this identity, the identity may lack sts:AssumeRole, or the external id may be wrong",
+            StsErrorKind::UnknownKey => {
+                "AWS does not know this access key id; check the source's keys or store new ones with `rolecall source add`"
+            }
+            StsErrorKind::WrongSecret => {
+                "the secret access key does not match the access key id (or this computer's clock is far off); store the keys again with `rolecall source add`"
+            }
+            StsErrorKind::AccessDenied => {
+                "access denied: the role's trust policy may not trust this identity, the identity may lack sts:AssumeRole, or the external id may be wrong"
+            }
             StsErrorKind::MfaInvalid => "the MFA code was refused; wait for the next code and try again",
             StsErrorKind::Expired => "the source credentials have expired; renew them and try again",
             StsErrorKind::Throttled => "STS is throttling requests; try again in a minute",
-            StsErrorKind::DurationTooLong => "the requested duration is above the role's maximum session duration; lower --duration or raise the role's maximum",
+            StsErrorKind::DurationTooLong => {
+                "the requested duration is above the role's maximum session duration; lower --duration or raise the role's maximum"
+            }
             StsErrorKind::Invalid => "STS refused the request",
-            StsErrorKind::RegionDisabled => "STS is not enabled in this region for the account; choose another --region",
-            StsErrorKind::Unreachable => "cannot reach the STS endpoint; check the network, proxy and AWS_ENDPOINT_URL settings",
+            StsErrorKind::RegionDisabled => {
+                "STS is not enabled in this region for the account; choose another --region"
+            }
+            StsErrorKind::Unreachable => {
+                "cannot reach the STS endpoint; check the network, proxy and AWS_ENDPOINT_URL settings"
+            }
             StsErrorKind::Timeout => "the STS endpoint did not answer in time; check the network and try again",
             StsErrorKind::Malformed => "the STS endpoint sent a response rolecall cannot read",
             StsErrorKind::Other => "STS call failed",
@@ -161,12 +184,22 @@ pub fn classify(code: Option<&str>, message: Option<&str>, raw_body: Option<&str
     let kind = match code {
         Some("InvalidClientTokenId") => StsErrorKind::UnknownKey,
         Some("SignatureDoesNotMatch" | "IncompleteSignature") => StsErrorKind::WrongSecret,
-        Some("AccessDenied" | "AccessDeniedException") if msg.contains("MultiFactorAuthentication") => StsErrorKind::MfaInvalid,
+        Some("AccessDenied" | "AccessDeniedException") if msg.contains("MultiFactorAuthentication") => {
+            StsErrorKind::MfaInvalid
+        }
         Some("AccessDenied" | "AccessDeniedException") => StsErrorKind::AccessDenied,
         Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired") => StsErrorKind::Expired,
-        Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException") => StsErrorKind::Throttled,
+        Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException") => {
+            StsErrorKind::Throttled
+        }
         Some("ValidationError") if msg.contains("DurationSeconds exceeds") => StsErrorKind::DurationTooLong,
-        Some("ValidationError" | "InvalidParameterValue" | "MalformedPolicyDocument" | "PackedPolicyTooLarge" | "InvalidAction") => StsErrorKind::Invalid,
+        Some(
+            "ValidationError"
+            | "InvalidParameterValue"
+            | "MalformedPolicyDocument"
+            | "PackedPolicyTooLarge"
+            | "InvalidAction",
+        ) => StsErrorKind::Invalid,
         Some("RegionDisabledException") => StsErrorKind::RegionDisabled,
         Some(_) => StsErrorKind::Other,
         None => StsErrorKind::Malformed,
@@ -184,14 +217,26 @@ mod tests {
 
     #[test]
     fn classification_table() {
-        let table: &[(Option<&str>, Option<&str>, Option<&str>, StsErrorKind)] = &[
+        // (code, message, raw body) -> kind
+        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, StsErrorKind);
+        let table: &[Row] = &[
             (Some("InvalidClientTokenId"), None, None, StsErrorKind::UnknownKey),
             (Some("SignatureDoesNotMatch"), None, None, StsErrorKind::WrongSecret),
             (Some("AccessDenied"), Some("not authorized"), None, StsErrorKind::AccessDenied),
-            (Some("AccessDenied"), Some("MultiFactorAuthentication failed with invalid MFA one time pass code."), None, StsErrorKind::MfaInvalid),
+            (
+                Some("AccessDenied"),
+                Some("MultiFactorAuthentication failed with invalid MFA one time pass code."),
+                None,
+                StsErrorKind::MfaInvalid,
+            ),
             (Some("ExpiredToken"), None, None, StsErrorKind::Expired),
             (Some("Throttling"), None, None, StsErrorKind::Throttled),
-            (Some("ValidationError"), Some("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), None, StsErrorKind::DurationTooLong),
+            (
+                Some("ValidationError"),
+                Some("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."),
+                None,
+                StsErrorKind::DurationTooLong,
+            ),
             (Some("ValidationError"), Some("1 validation error detected"), None, StsErrorKind::Invalid),
             (Some("RegionDisabledException"), None, None, StsErrorKind::RegionDisabled),
             (Some("SomethingNew"), None, None, StsErrorKind::Other),
@@ -203,15 +248,24 @@ mod tests {
         for (code, msg, body, want) in table {
             assert_eq!(classify(*code, *msg, *body).0, *want, "{code:?} {msg:?} {body:?}");
         }
-        assert!(classify(None, None, Some(DENIED)).1.unwrap().starts_with("User: arn:aws:iam::123456789012:user/alice"));
+        assert!(
+            classify(None, None, Some(DENIED)).1.unwrap().starts_with("User: arn:aws:iam::123456789012:user/alice")
+        );
     }
 
     #[test]
     fn messages_name_the_subject_and_the_fix() {
         let (kind, aws_message) = classify(None, None, Some(DENIED));
-        let e = StsError { kind, subject: "favourite prod: assume arn:aws:iam::123456789012:role/Admin".into(), aws_message };
+        let e = StsError {
+            kind,
+            subject: "favourite prod: assume arn:aws:iam::123456789012:role/Admin".into(),
+            aws_message,
+        };
         let text = e.to_string();
-        assert!(text.starts_with("favourite prod: assume arn:aws:iam::123456789012:role/Admin: access denied: "), "{text}");
+        assert!(
+            text.starts_with("favourite prod: assume arn:aws:iam::123456789012:role/Admin: access denied: "),
+            "{text}"
+        );
         assert!(text.ends_with("role/Admin)"), "{text}");
         assert_eq!(e.code(), "sts.access_denied");
     }

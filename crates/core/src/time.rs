@@ -33,7 +33,11 @@ impl SessionState {
             None => SessionState::Never,
             Some(expires) => {
                 let left = (expires - now).num_seconds();
-                if left > 0 { SessionState::Active { expires, seconds_left: left } } else { SessionState::Expired { expires } }
+                if left > 0 {
+                    SessionState::Active { expires, seconds_left: left }
+                } else {
+                    SessionState::Expired { expires }
+                }
             }
         }
     }
@@ -76,7 +80,16 @@ mod tests {
 
     #[test]
     fn human() {
-        let table = [(-5, "0s"), (0, "0s"), (59, "59s"), (60, "1m"), (2520, "42m"), (3600, "1h"), (3900, "1h 05m"), (43200, "12h")];
+        let table = [
+            (-5, "0s"),
+            (0, "0s"),
+            (59, "59s"),
+            (60, "1m"),
+            (2520, "42m"),
+            (3600, "1h"),
+            (3900, "1h 05m"),
+            (43200, "12h"),
+        ];
         for (s, want) in table {
             assert_eq!(human_duration(s), want, "{s}");
         }

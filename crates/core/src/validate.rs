@@ -112,11 +112,7 @@ fn check_profile(raw: &str) -> std::result::Result<(), String> {
     if raw.trim() != raw {
         return Err("must not start or end with whitespace".into());
     }
-    check_chars(
-        raw,
-        |c| c.is_ascii_alphanumeric() || "_-.+@/:".contains(c),
-        "letters, digits and _ - . + @ / :",
-    )?;
+    check_chars(raw, |c| c.is_ascii_alphanumeric() || "_-.+@/:".contains(c), "letters, digits and _ - . + @ / :")?;
     if raw.starts_with("profile ") || raw.starts_with("sso-session") {
         return Err("is reserved by the AWS config file".into());
     }
@@ -270,9 +266,8 @@ fn parse_iam_arn(raw: &str) -> std::result::Result<IamArn<'_>, String> {
     if parts[4].len() != 12 || !parts[4].chars().all(|c| c.is_ascii_digit()) {
         return Err("the account id must be 12 digits".into());
     }
-    let (resource_type, resource_path) = parts[5]
-        .split_once('/')
-        .ok_or_else(|| "the resource must look like TYPE/NAME".to_string())?;
+    let (resource_type, resource_path) =
+        parts[5].split_once('/').ok_or_else(|| "the resource must look like TYPE/NAME".to_string())?;
     if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not contain whitespace".into());
     }
@@ -348,7 +343,7 @@ impl RoleArn {
     }
     /// The role's 12-digit account id.
     pub fn account(&self) -> &str {
-        self.0.splitn(6, ':').nth(4).unwrap_or("")
+        self.0.split(':').nth(4).unwrap_or("")
     }
     /// The role's name (without its path).
     pub fn role_name(&self) -> &str {
@@ -464,7 +459,13 @@ fn check_tag_text(raw: &str) -> std::result::Result<(), String> {
 pub fn check_tag_key(raw: &str) -> Result<String> {
     check_len(raw, 1, 128)
         .and_then(|()| check_tag_text(raw))
-        .and_then(|()| if raw.to_ascii_lowercase().starts_with("aws:") { Err("the aws: prefix is reserved".into()) } else { Ok(()) })
+        .and_then(|()| {
+            if raw.to_ascii_lowercase().starts_with("aws:") {
+                Err("the aws: prefix is reserved".into())
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|r| ValidationError::new("tag key", r))?;
     Ok(raw.to_owned())
 }
@@ -568,9 +569,22 @@ mod tests {
 
     #[test]
     fn durations() {
-        let table = [("3600", Some(3600)), ("1h", Some(3600)), ("1h30m", Some(5400)), ("15m", Some(900)),
-            ("12h", Some(43200)), ("899", None), ("43201", None), ("13h", None), ("1x", None), ("", None),
-            ("h", None), ("-1", None), ("99999999999h", None), ("900s", Some(900))];
+        let table = [
+            ("3600", Some(3600)),
+            ("1h", Some(3600)),
+            ("1h30m", Some(5400)),
+            ("15m", Some(900)),
+            ("12h", Some(43200)),
+            ("899", None),
+            ("43201", None),
+            ("13h", None),
+            ("1x", None),
+            ("", None),
+            ("h", None),
+            ("-1", None),
+            ("99999999999h", None),
+            ("900s", Some(900)),
+        ];
         for (raw, want) in table {
             assert_eq!(SessionDuration::parse(raw).ok().map(SessionDuration::as_secs), want, "{raw:?}");
         }

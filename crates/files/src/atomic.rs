@@ -106,23 +106,26 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
     let lock_path = dir.join(format!(".{name}.rolecall.lock"));
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .or_else(|_| OpenOptions::new().write(true).open(&lock_path))
-        .map_err(|e| io_error(&lock_path, "open the lock file", &e))?;
+    let mut o = OpenOptions::new();
+    o.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let file = o.open(&lock_path).map_err(|e| io_error(&lock_path, "open the lock file", &e))?;
     let start = Instant::now();
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_TIMEOUT => std::thread::sleep(Duration::from_millis(5)),
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
             Err(fs::TryLockError::WouldBlock) => {
                 return Err(FileError {
                     code: "file.lock_timeout",
                     path: lock_path.display().to_string(),
-                    message: format!("another rolecall process has held the lock for {}s; try again", LOCK_TIMEOUT.as_secs()),
+                    message: format!(
+                        "another rolecall process has held the lock for {}s; try again",
+                        LOCK_TIMEOUT.as_secs()
+                    ),
                 });
             }
             Err(fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, "lock", &e)),
@@ -132,7 +135,10 @@ fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
 
 /// Edits `path` atomically under the lock. `f` receives the current bytes (`None` if absent) and may
 /// be called more than once if the file changes under it; its error aborts with nothing written.
-pub fn edit<E: From<FileError>>(path: &Path, mut f: impl FnMut(Option<&[u8]>) -> Result<Edit, E>) -> Result<Outcome, E> {
+pub fn edit<E: From<FileError>>(
+    path: &Path,
+    mut f: impl FnMut(Option<&[u8]>) -> Result<Edit, E>,
+) -> Result<Outcome, E> {
     let real = real_path(path)?;
     let dir = real.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());

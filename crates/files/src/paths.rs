@@ -36,7 +36,9 @@ pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Option<Paths> {
     };
     Some(Paths {
         config_dir,
-        credentials_file: get("AWS_SHARED_CREDENTIALS_FILE").map(expand).unwrap_or_else(|| home.join(".aws").join("credentials")),
+        credentials_file: get("AWS_SHARED_CREDENTIALS_FILE")
+            .map(expand)
+            .unwrap_or_else(|| home.join(".aws").join("credentials")),
         aws_config_file: get("AWS_CONFIG_FILE").map(expand).unwrap_or_else(|| home.join(".aws").join("config")),
     })
 }
@@ -81,9 +83,17 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert_eq!(p.config_dir, PathBuf::from("/h/.config/rolecall"));
             assert_eq!(with(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "/x")]).config_dir, PathBuf::from("/x/rolecall"));
-            assert_eq!(with(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "relative")]).config_dir, PathBuf::from("/h/.config/rolecall"));
+            assert_eq!(
+                with(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "relative")]).config_dir,
+                PathBuf::from("/h/.config/rolecall")
+            );
         }
-        let p = with(&[("HOME", "/h"), ("ROLECALL_CONFIG_DIR", "~/rc"), ("AWS_SHARED_CREDENTIALS_FILE", "~/creds"), ("AWS_CONFIG_FILE", "/etc/awsconf")]);
+        let p = with(&[
+            ("HOME", "/h"),
+            ("ROLECALL_CONFIG_DIR", "~/rc"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/creds"),
+            ("AWS_CONFIG_FILE", "/etc/awsconf"),
+        ]);
         assert_eq!(p.config_dir, PathBuf::from("/h/rc"));
         assert_eq!(p.credentials_file, PathBuf::from("/h/creds"));
         assert_eq!(p.aws_config_file, PathBuf::from("/etc/awsconf"));

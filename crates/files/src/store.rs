@@ -139,9 +139,13 @@ impl AwsFiles {
     /// The session rolecall wrote into `profile`, if it is there and readable.
     pub fn read_session(&self, profile_name: &ProfileName) -> Result<Option<SessionCredentials>, Error> {
         let doc = self.read_doc(AwsFile::Credentials)?;
-        let Holder::Rolecall { expires: Some(expiration), .. } = profile::holder(&doc, profile_name)? else { return Ok(None) };
+        let Holder::Rolecall { expires: Some(expiration), .. } = profile::holder(&doc, profile_name)? else {
+            return Ok(None);
+        };
         let get = |k: &str| doc.get(profile_name.as_str(), k);
-        let (Some(id), Some(secret), Some(token)) = (get("aws_access_key_id"), get("aws_secret_access_key"), get("aws_session_token")) else {
+        let (Some(id), Some(secret), Some(token)) =
+            (get("aws_access_key_id"), get("aws_secret_access_key"), get("aws_session_token"))
+        else {
             return Ok(None);
         };
         let Ok(access_key_id) = AccessKeyId::parse(&id) else { return Ok(None) };

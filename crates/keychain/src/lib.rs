@@ -21,9 +21,9 @@ compile_error!("rolecall needs a native keychain: Linux (Secret Service), macOS 
 /// development build never reads or overwrites a release build's entries; `ROLECALL_KEYCHAIN_SERVICE`
 /// (read by the caller) overrides it, e.g. for tests.
 pub fn service_name(override_: Option<String>) -> String {
-    override_.filter(|s| !s.is_empty()).unwrap_or_else(|| {
-        if cfg!(debug_assertions) { "rolecall-dev".to_owned() } else { "rolecall".to_owned() }
-    })
+    override_
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| if cfg!(debug_assertions) { "rolecall-dev".to_owned() } else { "rolecall".to_owned() })
 }
 
 /// Source keys in the OS keychain.
@@ -72,9 +72,17 @@ fn map_err(source: &Name, e: KError) -> KeychainError {
         KError::NoStorageAccess(inner) => (KeychainErrorKind::Locked, Some(inner.to_string())),
         KError::PlatformFailure(inner) => {
             let text = inner.to_string();
-            let unavailable = ["dbus", "D-Bus", "org.freedesktop.secrets", "ServiceUnknown", "autolaunch", "No such file"]
-                .iter()
-                .any(|needle| text.contains(needle));
+            if text.contains("locked") || text.contains("Locked") {
+                return KeychainError {
+                    kind: KeychainErrorKind::Locked,
+                    source_name: source.to_string(),
+                    detail: Some(text),
+                };
+            }
+            let unavailable =
+                ["dbus", "D-Bus", "org.freedesktop.secrets", "ServiceUnknown", "autolaunch", "No such file"]
+                    .iter()
+                    .any(|needle| text.contains(needle));
             (if unavailable { KeychainErrorKind::Unavailable } else { KeychainErrorKind::Other }, Some(text))
         }
         KError::BadEncoding(_) => (KeychainErrorKind::Corrupt, None),
@@ -89,7 +97,8 @@ impl SecretStore for OsKeychain {
     fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
         let entry = self.entry(source).map_err(|e| map_err(source, e))?;
         let bytes = zeroize::Zeroizing::new(entry.get_secret().map_err(|e| map_err(source, e))?);
-        let corrupt = || KeychainError { kind: KeychainErrorKind::Corrupt, source_name: source.to_string(), detail: None };
+        let corrupt =
+            || KeychainError { kind: KeychainErrorKind::Corrupt, source_name: source.to_string(), detail: None };
         let stored: StoredKeys = serde_json::from_slice(&bytes).map_err(|_| corrupt())?;
         SourceKeys::parse(&stored.access_key_id, &stored.secret_access_key).map_err(|_| corrupt())
     }
@@ -137,6 +146,9 @@ mod tests {
         assert!(locked.to_string().starts_with("source work: the keychain is locked"), "{locked}");
         let absent = map_err(&n, KError::PlatformFailure("D-Bus error: Unable to autolaunch a dbus-daemon".into()));
         assert_eq!(absent.code(), "keychain.unavailable");
+        let locked =
+            map_err(&n, KError::PlatformFailure("DBus error: Cannot create an item in a locked collection".into()));
+        assert_eq!(locked.code(), "keychain.locked");
         assert_eq!(map_err(&n, KError::BadEncoding(b"secret".to_vec())).detail, None);
     }
 }

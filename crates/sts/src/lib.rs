@@ -67,7 +67,10 @@ impl SdkSts {
     }
 }
 
-fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError<E, HttpResponse>, subject: String) -> StsError {
+fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: SdkError<E, HttpResponse>,
+    subject: String,
+) -> StsError {
     let body_text = |raw: &HttpResponse| raw.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned());
     let (kind, aws_message) = match &err {
         SdkError::ServiceError(se) => {
@@ -114,7 +117,8 @@ impl Sts for SdkSts {
             .iter()
             .map(|t| Tag::builder().key(&t.key).value(&t.value).build().expect("key and value are set"))
             .collect::<Vec<_>>();
-        let policies = req.policy_arns.iter().map(|p| PolicyDescriptorType::builder().arn(p.as_str()).build()).collect::<Vec<_>>();
+        let policies =
+            req.policy_arns.iter().map(|p| PolicyDescriptorType::builder().arn(p.as_str()).build()).collect::<Vec<_>>();
         let (serial, code) = match &req.mfa {
             Some((s, c)) => (Some(s.to_string()), Some(c.as_str().to_owned())),
             None => (None, None),
@@ -138,8 +142,8 @@ impl Sts for SdkSts {
         let c = out.credentials().ok_or_else(|| malformed(subject.clone(), "no credentials in the response"))?;
         let expiration = DateTime::from_timestamp(c.expiration().secs(), c.expiration().subsec_nanos())
             .ok_or_else(|| malformed(subject.clone(), "an unreadable expiration"))?;
-        let access_key_id =
-            AccessKeyId::parse(c.access_key_id()).map_err(|_| malformed(subject.clone(), "an unreadable access key id"))?;
+        let access_key_id = AccessKeyId::parse(c.access_key_id())
+            .map_err(|_| malformed(subject.clone(), "an unreadable access key id"))?;
         let assumed_role_arn = out.assumed_role_user().map(|u| u.arn().to_owned()).unwrap_or_default();
         tracing::info!(role = %req.role_arn, key = %access_key_id.masked(), %expiration, "assumed role");
         Ok(AssumedRole {
