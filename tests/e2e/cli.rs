@@ -626,3 +626,107 @@ fn an_unreachable_endpoint_is_reported_as_such() {
     assert!(stderr(&o).starts_with("rolecall: sts.unreachable: favourite admin: assume arn:aws:iam::123456789012:role/Admin: cannot reach the STS endpoint"), "{}", text(&o));
     assert!(!w.sandbox.credentials_path().exists());
 }
+
+/// Runs rolecall under a pseudo-terminal (util-linux `script`), answering each prompt only once
+/// it has been printed, as a person would. Returns everything the terminal showed.
+fn on_a_terminal(w: &World, args: &str, answers: &[(&str, &str)]) -> String {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::sync::{Arc, Mutex};
+    let bin = rolecall_e2e::rolecall_bin();
+    let mut cmd = w.sandbox.command("script", &w.envs());
+    cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"]);
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("script runs");
+    let shown = Arc::new(Mutex::new(String::new()));
+    let mut out = child.stdout.take().unwrap();
+    let reader = {
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    for (prompt, answer) in answers {
+        rolecall_e2e::wait_until(&format!("the prompt {prompt:?}"), std::time::Duration::from_secs(20), || {
+            shown.lock().unwrap().contains(prompt)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    rolecall_e2e::wait_until("rolecall to finish", std::time::Duration::from_secs(30), || {
+        child.try_wait().unwrap().is_some()
+    });
+    drop(stdin);
+    reader.join().unwrap();
+    let text = shown.lock().unwrap().clone();
+    text
+}
+
+#[test]
+fn on_a_terminal_the_secret_is_hidden_and_mfa_codes_are_asked_for() {
+    let w = World::new(|m, a| {
+        role(m, "Secure", &a.user_arn, None);
+    });
+    let serial = w.moto.create_mfa_device("alice");
+    let shown = on_a_terminal(
+        &w,
+        &format!("source add work --mfa-serial {serial}"),
+        &[("Access key id for work: ", &w.alice.access_key_id), ("(hidden): ", &w.alice.secret_access_key)],
+    );
+    assert!(shown.contains("Added source work: arn:aws:iam::123456789012:user/alice"), "{shown}");
+    assert!(!shown.contains(&w.alice.secret_access_key), "the secret was echoed: {shown}");
+    w.ok(&["role", "add", "secure", "--arn", "arn:aws:iam::123456789012:role/Secure", "--source", "work", "--mfa"]);
+    let shown = on_a_terminal(
+        &w,
+        "assume secure",
+        &[(&format!("MFA code for secure ({serial}): "), "12345"), ("MFA code for secure", "123456")],
+    );
+    assert!(shown.contains("mfa code: must be exactly 6 digits"), "a bad code is explained and asked again: {shown}");
+    assert!(shown.contains(&assumed_role_arn("Secure", "alice")), "{shown}");
+    assert_eq!(w.aws_identity("secure").unwrap(), assumed_role_arn("Secure", "alice"));
+}
+
+#[test]
+fn verbose_logs_never_show_a_secret() {
+    let w = World::new(|m, a| {
+        role(m, "Admin", &a.user_arn, None);
+    });
+    w.add_alice();
+    w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
+    let o = w.run(&["assume", "admin", "-vv"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let logs = stderr(&o);
+    assert!(logs.contains("AssumeRole"), "debug logs are on: {logs}");
+    let creds = w.sandbox.read_credentials();
+    let value = |k: &str| creds.lines().find_map(|l| l.strip_prefix(&format!("{k} = "))).unwrap().to_owned();
+    for secret in [w.alice.secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
+        assert!(!logs.contains(&secret) && !stdout(&o).contains(&secret), "a secret is in the output");
+    }
+    assert!(
+        !logs.contains(&w.alice.access_key_id) && !logs.contains(&value("aws_access_key_id")),
+        "key ids are masked"
+    );
+
+    // Even the SDK's own trace logs, which only ROLECALL_LOG turns on, carry no secret.
+    let mut envs = w.envs();
+    envs.push(("ROLECALL_LOG".into(), "trace".into()));
+    let mut cmd = w.sandbox.command(rolecall_e2e::rolecall_bin(), &envs);
+    cmd.args(["assume", "admin"]);
+    let o = rolecall_e2e::run_with_timeout(&mut cmd, None, std::time::Duration::from_secs(60));
+    assert!(o.status.success(), "{}", text(&o));
+    let logs = stderr(&o);
+    assert!(logs.contains("TRACE"), "trace logs are on");
+    let creds = w.sandbox.read_credentials();
+    let value = |k: &str| creds.lines().find_map(|l| l.strip_prefix(&format!("{k} = "))).unwrap().to_owned();
+    for secret in [w.alice.secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
+        assert!(!logs.contains(&secret), "a secret is in the SDK's trace logs");
+    }
+}

@@ -39,12 +39,12 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn init_logging(verbose: u8) {
     // The SDK's own warnings (e.g. about profiles it cannot parse) are noise next to rolecall's
-    // errors; they show from -vv on.
+    // errors; ROLECALL_LOG (a tracing filter) shows them and anything else.
     const OURS: &str = "rolecall_cli,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files";
     let default = match verbose {
         0 => OURS.split(',').map(|c| format!("{c}=warn")).collect::<Vec<_>>().join(",") + ",error",
         1 => OURS.split(',').map(|c| format!("{c}=info")).collect::<Vec<_>>().join(",") + ",warn",
-        _ => "debug".to_owned(),
+        _ => OURS.split(',').map(|c| format!("{c}=debug")).collect::<Vec<_>>().join(",") + ",warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
