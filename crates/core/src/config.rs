@@ -219,12 +219,48 @@ impl Favourite {
     }
 }
 
+/// App-wide preferences (the settings window's third tab).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Preferences {
+    /// Minutes before a session expires to notify the user (1–120).
+    pub notify_before_minutes: u32,
+    /// Whether favourites renew themselves in the background unless they say otherwise.
+    pub auto_renew: bool,
+    /// Minutes before expiry an automatic renewal happens (1–60).
+    pub renew_before_minutes: u32,
+    /// Whether the tray app starts at login.
+    pub start_at_login: bool,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences { notify_before_minutes: 10, auto_renew: false, renew_before_minutes: 5, start_at_login: false }
+    }
+}
+
+impl Preferences {
+    /// Checks the ranges.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if !(1..=120).contains(&self.notify_before_minutes) {
+            return Err(ValidationError::new("notify before", "must be 1 to 120 minutes"));
+        }
+        if !(1..=60).contains(&self.renew_before_minutes) {
+            return Err(ValidationError::new("renew before", "must be 1 to 60 minutes"));
+        }
+        Ok(())
+    }
+}
+
 /// The whole rolecall configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The layout version.
     pub version: u32,
+    /// App-wide preferences.
+    #[serde(default)]
+    pub preferences: Preferences,
     /// Sources by name.
     #[serde(default)]
     pub sources: BTreeMap<Name, Source>,
@@ -235,7 +271,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { version: CONFIG_VERSION, sources: BTreeMap::new(), favourites: BTreeMap::new() }
+        Config { version: CONFIG_VERSION, preferences: Preferences::default(), sources: BTreeMap::new(), favourites: BTreeMap::new() }
     }
 }
 
@@ -363,6 +399,7 @@ impl Config {
 
     /// Checks every rule that spans fields or entries.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.preferences.validate()?;
         if let Some(n) = self.sources.keys().find(|n| self.favourites.contains_key(*n)) {
             return Err(ConfigError::Exists { kind: "source and a favourite", name: n.to_string() });
         }
@@ -519,5 +556,10 @@ mod tests {
         assert_eq!(Config::from_toml("version = 9\n").unwrap_err(), ConfigError::TooNew(9));
         assert!(Config::from_toml("version = 1\nsecret = \"x\"\n").is_err(), "unknown fields are refused");
         assert_eq!(Config::from_toml("version = 1\n").unwrap(), Config::default());
+        let e = Config::from_toml("version = 1\n[preferences]\nnotify_before_minutes = 0\n").unwrap_err();
+        assert_eq!(e.to_string(), "notify before: must be 1 to 120 minutes");
+        let c = Config::from_toml("version = 1\n[preferences]\nauto_renew = true\n").unwrap();
+        assert!(c.preferences.auto_renew);
+        assert_eq!(c.preferences.notify_before_minutes, 10, "missing preferences take their defaults");
     }
 }
