@@ -666,8 +666,7 @@ fn on_a_terminal(w: &World, args: &str, answers: &[(&str, &str)]) -> String {
     });
     drop(stdin);
     reader.join().unwrap();
-    let text = shown.lock().unwrap().clone();
-    text
+    shown.lock().unwrap().clone()
 }
 
 #[test]

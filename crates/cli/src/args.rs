@@ -35,6 +35,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import favourites from the role profiles of the AWS config file (which stays unchanged).
+    ///
+    /// With no arguments (or --list), lists the profiles that set role_arn. Each imported profile
+    /// becomes a favourite named after it that writes the profile NAME-rolecall; its source_profile
+    /// becomes an aws-profile source, or the favourite it chains from when that is imported too.
+    Import(ImportArgs),
     /// Print shell lines that export a favourite's session (assuming it first if needed).
     Env {
         /// The favourite.
@@ -180,4 +186,17 @@ pub struct AssumeArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `rolecall import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// List the role profiles, whether each can be imported, and which already are (the default).
+    #[arg(long, conflicts_with_all = ["all", "profiles"])]
+    pub list: bool,
+    /// Import every role profile that can be imported and is not yet.
+    #[arg(long, conflicts_with = "profiles")]
+    pub all: bool,
+    /// The AWS profiles to import (as named in the config file, e.g. `prod` for `[profile prod]`).
+    pub profiles: Vec<String>,
 }

@@ -6,6 +6,8 @@ use chrono::Utc;
 use rolecall_core::assume::{self, Assumed};
 use rolecall_core::config::{Favourite, SessionTags, Source, SourceKind};
 use rolecall_core::env::{Shell, export_lines};
+use rolecall_core::import::{self, Candidate};
+use rolecall_core::ini::IniDocument;
 use rolecall_core::keychain::SecretStore;
 use rolecall_core::profile::{Holder, WriteKind};
 use rolecall_core::sts::{Caller, Sts};
@@ -14,7 +16,7 @@ use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region};
 use rolecall_core::{Error, ValidationError};
 use serde_json::json;
 
-use crate::args::{AssumeArgs, Cli, Command, RoleAddArgs, RoleCommand, SourceCommand};
+use crate::args::{AssumeArgs, Cli, Command, ImportArgs, RoleAddArgs, RoleCommand, SourceCommand};
 use crate::context::Context;
 use crate::output::{expiry_phrase, local_time, print_json, table};
 use crate::prompt::{TerminalMfa, read_keys};
@@ -69,6 +71,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
         Command::Role(RoleCommand::Remove { name }) => role_remove(ctx, &name),
         Command::Assume(args) => assume_cmd(ctx, args).await,
         Command::Status { json } => status(ctx, json),
+        Command::Import(args) => import_cmd(ctx, args),
         Command::Env { name, shell, token_code } => env_cmd(ctx, &name, &shell, token_code).await,
     }
 }
@@ -274,6 +277,101 @@ fn role_remove(ctx: &Context, name: &Name) -> Result<(), Error> {
     })?;
     let removed = ctx.files.remove_session(&profile)?;
     println!("Removed favourite {name}{}", if removed { format!(" and its profile {profile}") } else { String::new() });
+    Ok(())
+}
+
+fn import_cmd(ctx: &Context, a: ImportArgs) -> Result<(), Error> {
+    let doc = ctx.files.read_config()?;
+    let path = ctx.files.paths().aws_config_file.display().to_string();
+    if a.list || (!a.all && a.profiles.is_empty()) {
+        return import_list(ctx, &doc, &path);
+    }
+    let importable = |c: &Candidate| c.problem.is_none() && !c.already_imported;
+    let skipped = |cands: &[Candidate]| -> Vec<(String, String)> {
+        cands
+            .iter()
+            .filter(|c| !c.already_imported)
+            .filter_map(|c| c.problem.clone().map(|p| (c.profile.clone(), p)))
+            .collect()
+    };
+    if a.all {
+        let cands = import::candidates(&doc, &ctx.config.load()?);
+        if !cands.iter().any(importable) {
+            println!("Nothing to import from {path}");
+            for (profile, problem) in skipped(&cands) {
+                println!("Skipped AWS profile {profile}: {problem}");
+            }
+            return Ok(());
+        }
+    }
+    let (saved, (names, old_sources, skipped)) = ctx.config.update(|c| {
+        let cands = import::candidates(&doc, c);
+        let (chosen, skipped) = if a.all {
+            (cands.iter().filter(|c| importable(c)).map(|c| c.profile.clone()).collect(), skipped(&cands))
+        } else {
+            (a.profiles.clone(), Vec::new())
+        };
+        let old_sources = c.sources.clone();
+        let names = import::import(c, &doc, &chosen)?;
+        Ok((names, old_sources, skipped))
+    })?;
+    for (name, source) in &saved.sources {
+        let device = source.mfa_serial.as_ref();
+        match (old_sources.get(name), &source.kind) {
+            (None, SourceKind::AwsProfile { aws_profile }) => {
+                let mfa = device.map(|d| format!(", MFA device {d}")).unwrap_or_default();
+                println!("Added source {name}: AWS profile {aws_profile}{mfa} (not verified)");
+            }
+            (Some(old), _) if old.mfa_serial.as_ref() != device => {
+                println!("Source {name}: MFA device {} recorded", device.map(ToString::to_string).unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    let cands = import::candidates(&doc, &saved);
+    for name in &names {
+        let f = saved.favourite(name)?;
+        let from = cands.iter().find(|c| c.favourite == name.as_str()).map_or("?", |c| c.profile.as_str());
+        let via = if saved.favourites.contains_key(&f.source) { "chained from" } else { "source" };
+        println!(
+            "Added favourite {name} from AWS profile {from}: {} as profile {} ({via} {})",
+            f.arn, f.profile, f.source
+        );
+    }
+    for (profile, problem) in skipped {
+        println!("Skipped AWS profile {profile}: {problem}");
+    }
+    Ok(())
+}
+
+fn import_list(ctx: &Context, doc: &IniDocument, path: &str) -> Result<(), Error> {
+    let cands = import::candidates(doc, &ctx.config.load()?);
+    if cands.is_empty() {
+        println!("No role profiles (profiles with role_arn) in {path}");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = cands
+        .iter()
+        .map(|c| {
+            let status = match (&c.problem, c.already_imported) {
+                (_, true) => "imported".to_owned(),
+                (Some(problem), false) => problem.clone(),
+                (None, false) => "can be imported".to_owned(),
+            };
+            vec![
+                c.profile.clone(),
+                c.favourite.clone(),
+                c.rolecall_profile.clone(),
+                c.source_profile.clone().unwrap_or_else(|| "-".into()),
+                c.role_arn.clone(),
+                status,
+            ]
+        })
+        .collect();
+    print!("{}", table(&["AWS PROFILE", "FAVOURITE", "WRITES PROFILE", "SOURCE PROFILE", "ROLE", "STATUS"], &rows));
+    if cands.iter().any(|c| c.problem.is_none() && !c.already_imported) {
+        println!("Import them with `rolecall import --all`, or some with `rolecall import PROFILE...`");
+    }
     Ok(())
 }
 

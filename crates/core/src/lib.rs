@@ -10,6 +10,7 @@ pub mod assume;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod import;
 pub mod ini;
 pub mod keychain;
 pub mod profile;

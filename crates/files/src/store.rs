@@ -86,6 +86,11 @@ impl AwsFiles {
         &self.paths
     }
 
+    /// The AWS config file, parsed (an absent file is an empty document); reading never changes it.
+    pub fn read_config(&self) -> Result<IniDocument, Error> {
+        self.read_doc(AwsFile::Config)
+    }
+
     fn read_doc(&self, file: AwsFile) -> Result<IniDocument, Error> {
         let path = match file {
             AwsFile::Credentials => &self.paths.credentials_file,

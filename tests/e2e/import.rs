@@ -1,0 +1,201 @@
+//! `rolecall import`: favourites from the role profiles of the user's `~/.aws/config`, assumed
+//! against moto in auth mode and used by the AWS CLI; the user's own files are never edited.
+
+use std::fs;
+use std::process::Output;
+
+use rolecall_e2e::{Keychain, Moto, Sandbox, UserKeys, assumed_role_arn, aws_cli};
+use serde_json::Value;
+
+/// A user's config: comments of both kinds, `[default]`, SSO (not a role profile: ignored), a role
+/// from a keys profile of the credentials file, one chained from it, one with MFA, and one that
+/// cannot be imported (credential_source).
+const USER_CONFIG: &str = "\
+# my AWS config; keys live in ~/.aws/credentials
+[default]
+region = us-east-1
+output = json
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile sso-dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Developer
+
+; a role from my IAM user's keys
+[profile base]
+role_arn = arn:aws:iam::123456789012:role/Base
+source_profile = alice-keys
+role_session_name = base-session
+duration_seconds = 7200
+
+[profile chained]
+role_arn = arn:aws:iam::123456789012:role/Chained
+source_profile = base
+role_session_name = chained-session
+region = eu-west-1
+
+[profile secure]
+role_arn = arn:aws:iam::123456789012:role/Secure
+source_profile = alice-keys
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+role_session_name = alice-mfa
+
+[profile on-ec2]
+role_arn = arn:aws:iam::123456789012:role/Base
+credential_source = Ec2InstanceMetadata
+";
+
+fn text(o: &Output) -> String {
+    format!(
+        "status: {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The bytes of the credentials file, the AWS config file and rolecall's config.toml.
+type Snapshot = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+struct World {
+    moto: Moto,
+    keychain: Keychain,
+    sandbox: Sandbox,
+    alice: UserKeys,
+}
+
+impl World {
+    fn run(&self, args: &[&str]) -> Output {
+        self.sandbox.run_rolecall(&self.moto, &self.keychain, args, None)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "rolecall {args:?} failed:\n{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn fails(&self, args: &[&str], code: &str) -> String {
+        let o = self.run(args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            !o.status.success() && err.starts_with(&format!("rolecall: {code}: ")),
+            "rolecall {args:?}: expected {code}:\n{}",
+            text(&o)
+        );
+        err
+    }
+
+    /// The ARN `aws sts get-caller-identity --profile P` prints, or the AWS CLI's stderr.
+    fn aws_identity(&self, profile: &str) -> Result<String, String> {
+        let envs = self.sandbox.envs(&self.moto, &self.keychain);
+        let o = aws_cli(&envs, &["sts", "get-caller-identity", "--profile", profile, "--output", "json"]);
+        if !o.status.success() {
+            return Err(String::from_utf8_lossy(&o.stderr).into_owned());
+        }
+        let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        Ok(v["Arn"].as_str().expect("Arn").to_owned())
+    }
+
+    fn files(&self) -> Snapshot {
+        (
+            fs::read(self.sandbox.credentials_path()).ok(),
+            fs::read(self.sandbox.config_path()).ok(),
+            fs::read(self.sandbox.rolecall_config_dir().join("config.toml")).ok(),
+        )
+    }
+}
+
+#[test]
+fn imported_role_profiles_assume_and_the_aws_cli_uses_what_rolecall_writes() {
+    let moto = Moto::start();
+    let alice = moto.create_user("alice");
+    moto.create_role("Base", &alice.user_arn, None);
+    // moto checks the exact caller: the chained role trusts the base role's session.
+    moto.create_role("Chained", &assumed_role_arn("Base", "base-session"), None);
+    moto.create_role("Secure", &alice.user_arn, None);
+    let serial = moto.create_mfa_device("alice");
+    assert_eq!(serial, "arn:aws:iam::123456789012:mfa/alice");
+    moto.enable_auth_mode();
+    let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice };
+    let credentials = format!(
+        "[alice-keys]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        w.alice.access_key_id, w.alice.secret_access_key
+    );
+    w.sandbox.write(".aws/credentials", &credentials);
+    w.sandbox.write(".aws/config", USER_CONFIG);
+
+    // The list: role profiles only (no SSO profile, no [default]), with why one cannot be imported.
+    let list = w.ok(&["import"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].starts_with("AWS PROFILE  FAVOURITE  WRITES PROFILE"), "{list}");
+    assert_eq!(lines.len(), 6, "header, four role profiles, a hint:\n{list}");
+    for (i, profile) in ["base", "chained", "secure"].iter().enumerate() {
+        let line = lines[i + 1];
+        assert!(line.starts_with(&format!("{profile} ")), "{list}");
+        assert!(line.contains(&format!("{profile}-rolecall")) && line.ends_with("can be imported"), "{list}");
+    }
+    assert!(
+        lines[4].starts_with("on-ec2 ") && lines[4].contains("uses credential_source (Ec2InstanceMetadata)"),
+        "{list}"
+    );
+    assert!(!list.contains("sso-dev"), "{list}");
+    assert_eq!(w.ok(&["import", "--list"]), list);
+
+    let out = w.ok(&["import", "--all"]);
+    assert_eq!(
+        out,
+        format!(
+            "Added source alice-keys: AWS profile alice-keys, MFA device {serial} (not verified)\n\
+             Added favourite base from AWS profile base: arn:aws:iam::123456789012:role/Base as profile base-rolecall (source alice-keys)\n\
+             Added favourite chained from AWS profile chained: arn:aws:iam::123456789012:role/Chained as profile chained-rolecall (chained from base)\n\
+             Added favourite secure from AWS profile secure: arn:aws:iam::123456789012:role/Secure as profile secure-rolecall (source alice-keys)\n\
+             Skipped AWS profile on-ec2: uses credential_source (Ec2InstanceMetadata) instead of a source_profile; rolecall imports only roles assumed from a source_profile\n"
+        )
+    );
+    // The import wrote only rolecall's config: the user's files are byte for byte as they were.
+    assert_eq!(fs::read(w.sandbox.config_path()).unwrap(), USER_CONFIG.as_bytes());
+    assert_eq!(w.sandbox.read_credentials(), credentials);
+    let show = w.ok(&["role", "show", "chained"]);
+    assert!(show.contains("base (chain: alice-keys -> base -> chained)"), "{show}");
+    let base: Value = serde_json::from_str(&w.ok(&["role", "show", "base", "--json"])).unwrap();
+    assert_eq!(base["duration"], 7200);
+    assert_eq!(base["session_name"], "base-session");
+    assert_eq!(base["profile"], "base-rolecall");
+
+    // Assumed, each writes its -rolecall profile, which the AWS CLI uses.
+    let out = w.ok(&["assume", "base"]);
+    assert!(
+        out.starts_with(&format!("{}\nprofile base-rolecall written", assumed_role_arn("Base", "base-session"))),
+        "{out}"
+    );
+    assert_eq!(w.aws_identity("base-rolecall").unwrap(), assumed_role_arn("Base", "base-session"));
+    w.ok(&["assume", "chained"]);
+    assert_eq!(w.aws_identity("chained-rolecall").unwrap(), assumed_role_arn("Chained", "chained-session"));
+    let e = w.fails(&["assume", "secure"], "input.needed");
+    assert!(e.contains(&format!("needs a code from MFA device {serial}")), "{e}");
+    w.ok(&["assume", "secure", "--token-code", "123456"]);
+    assert_eq!(w.aws_identity("secure-rolecall").unwrap(), assumed_role_arn("Secure", "alice-mfa"));
+    // The user's own profiles still work as before, next to rolecall's.
+    assert_eq!(w.aws_identity("chained").unwrap(), assumed_role_arn("Chained", "chained-session"));
+    // Assuming added only the chained favourite's region, in its own section at the end.
+    assert_eq!(w.sandbox.read_config(), format!("{USER_CONFIG}\n[profile chained-rolecall]\nregion = eu-west-1\n"));
+
+    // Importing again finds nothing new, refuses a duplicate and changes no file.
+    let files = w.files();
+    let again = w.ok(&["import", "--all"]);
+    assert!(again.starts_with(&format!("Nothing to import from {}\n", w.sandbox.config_path().display())), "{again}");
+    assert!(again.contains("Skipped AWS profile on-ec2: "), "{again}");
+    let e = w.fails(&["import", "base"], "config.exists");
+    assert!(e.contains("base: already exists as a favourite"), "{e}");
+    w.fails(&["import", "on-ec2"], "config.invalid");
+    w.fails(&["import", "sso-dev"], "config.not_found");
+    let list = w.ok(&["import"]);
+    assert_eq!(list.lines().filter(|l| l.ends_with(" imported")).count(), 3, "{list}");
+    assert!(!list.contains("rolecall import --all"), "no hint when nothing is left: {list}");
+    assert_eq!(w.files(), files);
+}
