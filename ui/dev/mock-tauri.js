@@ -1,0 +1,289 @@
+// Preview only (never in dist): a stand-in for the `window.__TAURI_INTERNALS__` that Tauri
+// injects, answering rolecall's commands with fake data, so the built pages can be opened in a
+// plain browser and screenshotted. dev/serve-preview.mjs adds it to each page.
+//
+// URL parameters:
+//   ?scene=empty            no sources, favourites or candidates
+//   ?mfa=none               no pending MFA request
+//   ?steps=click:#fav-add;type:#fav-arn|arn:x;blur:#fav-arn;wait:400
+//                           actions run after the page loaded, for screenshots of states
+//   ?reject=submit_mfa      that command rejects with a sample error
+(() => {
+  "use strict";
+  const params = new URLSearchParams(location.search);
+  const label = location.pathname.includes("mfa") ? "mfa" : "settings";
+  const empty = params.get("scene") === "empty";
+  const rejects = new Set((params.get("reject") || "").split(",").filter(Boolean));
+
+  const now = Date.now();
+  const iso = (secs) => new Date(now + secs * 1000).toISOString();
+  const session = (state, secs) =>
+    state === "never"
+      ? { state, expires: null, secondsLeft: null }
+      : { state, expires: iso(secs), secondsLeft: state === "active" ? secs : null };
+  const fav = (name, arn, source, extra) => ({
+    name,
+    arn,
+    source,
+    profile: name,
+    durationSecs: 3600,
+    sessionName: null,
+    externalId: null,
+    mfa: false,
+    region: null,
+    tags: [],
+    transitiveTags: [],
+    sourceIdentity: null,
+    policyArns: [],
+    session: session("never"),
+    ...extra,
+  });
+
+  const state = {
+    sources: empty
+      ? []
+      : [
+          {
+            name: "work",
+            kind: "keychain",
+            keyHint: "****MPLE",
+            awsProfile: null,
+            mfaSerial: "arn:aws:iam::123456789012:mfa/alice",
+            identity: "arn:aws:iam::123456789012:user/alice",
+          },
+          {
+            name: "corp",
+            kind: "aws_profile",
+            keyHint: null,
+            awsProfile: "corp-sso",
+            mfaSerial: null,
+            identity: "arn:aws:sts::555555555555:assumed-role/AWSReservedSSO_Dev/alice",
+          },
+          { name: "ci-bot", kind: "keychain", keyHint: "****7Q2Z", awsProfile: null, mfaSerial: null, identity: null },
+        ],
+    favourites: empty
+      ? []
+      : [
+          fav("prod-admin", "arn:aws:iam::210987654321:role/Admin", "work", {
+            mfa: true,
+            region: "eu-west-1",
+            tags: [{ key: "team", value: "platform" }],
+            session: session("active", 42 * 60 + 10),
+          }),
+          fav("prod-readonly", "arn:aws:iam::210987654321:role/ReadOnly", "prod-admin", {
+            session: session("expired", -600),
+          }),
+          fav("staging-deploy", "arn:aws:iam::345678901234:role/Deployer", "ci-bot", {
+            profile: "staging",
+            durationSecs: 2700,
+          }),
+          fav("billing", "arn:aws:iam::123456789012:role/BillingViewer", "corp", {
+            durationSecs: 4 * 3600,
+            session: session("active", 3 * 3600 + 5 * 60 + 30),
+          }),
+        ],
+    candidates: empty
+      ? []
+      : [
+          cand("dev-admin", "arn:aws:iam::111122223333:role/Admin", "default", { region: "us-east-1" }),
+          cand("dev-readonly", "arn:aws:iam::111122223333:role/ReadOnly", "default"),
+          cand("audit", "arn:aws:iam::444455556666:role/Auditor", "work", {
+            mfaSerial: "arn:aws:iam::123456789012:mfa/alice",
+            durationSeconds: "7200",
+          }),
+          cand("broken", "arn:aws:s3:::bucket", "default", {
+            problem: "role_arn: is an ARN of service \"s3\", not iam",
+          }),
+          cand("prod-admin", "arn:aws:iam::210987654321:role/Admin", "work", { alreadyImported: true }),
+        ],
+    prefs: { notifyBeforeMinutes: 10, autoRenew: true, renewBeforeMinutes: 5, startAtLogin: false },
+    mfa:
+      params.get("mfa") === "none"
+        ? null
+        : { requestId: "req-1", favourite: "prod-admin", device: "arn:aws:iam::123456789012:mfa/alice" },
+  };
+
+  function cand(profile, roleArn, sourceProfile, extra) {
+    return {
+      profile,
+      roleArn,
+      sourceProfile,
+      mfaSerial: null,
+      externalId: null,
+      durationSeconds: null,
+      roleSessionName: null,
+      region: null,
+      problem: null,
+      alreadyImported: false,
+      ...extra,
+    };
+  }
+
+  const rules = {
+    name: [/^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,63}$/, "must start with a letter, digit or '_'"],
+    profile: [/^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,63}$/, "must start with a letter, digit or '_'"],
+    arn: [/^arn:aws(-us-gov|-cn)?:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "is not an ARN (arn:aws:iam::123456789012:role/NAME)"],
+    policyArn: [/^arn:aws(-us-gov|-cn)?:iam::(aws|\d{12}):policy\/[\w+=,.@\/-]+$/, "is not a policy ARN"],
+    mfaSerial: [/^arn:aws(-us-gov|-cn)?:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/, "is not an MFA device ARN"],
+    duration: [/^(\d+|(\d+h)?(\d+m)?)$/, "is not a duration like 3600, 45m, 1h or 1h30m"],
+    region: [/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "is not an AWS region name like us-east-1"],
+    tag: [/^[^=]{1,128}=.{0,256}$/, "must look like key=value"],
+    transitiveTag: [/^[\w .:/=+@-]{1,128}$/, "is not a tag key"],
+    sessionName: [/^[\w+=,.@-]{2,64}$/, "must be 2 to 64 characters of letters, digits and +=,.@_-"],
+    sourceIdentity: [/^[\w+=,.@-]{2,64}$/, "must be 2 to 64 characters of letters, digits and +=,.@_-"],
+    externalId: [/^[\w+=,.@:\/-]{2,1224}$/, "must be 2 to 1224 characters"],
+    accessKeyId: [/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, "is not an access key id (AKIA…)"],
+    awsProfile: [/^[\w.@+-]+$/, "is not a profile name"],
+  };
+
+  const sample = {
+    submit_mfa: { code: "sts.mfa_invalid", message: "MFA code for prod-admin was refused: check the device and try the next code" },
+    save_favourite: { code: "config.exists", message: "favourite prod-admin already exists" },
+    add_source: { code: "sts.unknown_key", message: "source work: AWS does not know this access key id" },
+    assume: { code: "sts.access_denied", message: "favourite prod-admin: access denied by the role's trust policy" },
+  };
+
+  const handlers = {
+    app_info: () => ({ version: "0.1.0" }),
+    list_sources: () => state.sources,
+    list_favourites: () => state.favourites,
+    validate_field: ({ field, value }) => {
+      const rule = rules[field];
+      if (!rule) return null;
+      return rule[0].test(value) ? null : rule[1];
+    },
+    add_source: ({ input }) => {
+      const view = {
+        name: input.name,
+        kind: input.awsProfile ? "aws_profile" : "keychain",
+        keyHint: input.accessKeyId ? "****" + input.accessKeyId.slice(-4) : null,
+        awsProfile: input.awsProfile,
+        mfaSerial: input.mfaSerial,
+        identity: input.verify ? "arn:aws:iam::123456789012:user/preview" : null,
+      };
+      state.sources.push(view);
+      return view;
+    },
+    remove_source: ({ name }) => {
+      state.sources = state.sources.filter((s) => s.name !== name);
+      return null;
+    },
+    save_favourite: ({ input, replacing }) => {
+      const view = fav(input.name, input.arn, input.source, { profile: input.profile || input.name, mfa: input.mfa });
+      state.favourites = state.favourites.filter((f) => f.name !== replacing).concat(view);
+      return view;
+    },
+    remove_favourite: ({ name }) => {
+      state.favourites = state.favourites.filter((f) => f.name !== name);
+      return null;
+    },
+    assume: ({ name }) => {
+      const f = state.favourites.find((x) => x.name === name);
+      f.session = session("active", f.durationSecs);
+      return f;
+    },
+    get_preferences: () => state.prefs,
+    set_preferences: ({ prefs }) => {
+      state.prefs = prefs;
+      return null;
+    },
+    import_candidates: () => state.candidates,
+    import_profiles: ({ profiles }) => profiles,
+    mfa_pending: () => state.mfa,
+    submit_mfa: () => null,
+    cancel_mfa: () => null,
+  };
+
+  const listeners = new Map();
+  const callbacks = new Map();
+  let nextId = 1;
+
+  window.__TAURI_INTERNALS__ = {
+    metadata: { currentWindow: { label }, currentWebview: { windowLabel: label, label } },
+    transformCallback(callback, once) {
+      const id = nextId++;
+      callbacks.set(id, (data) => {
+        if (once) callbacks.delete(id);
+        if (callback) callback(data);
+      });
+      return id;
+    },
+    unregisterCallback(id) {
+      callbacks.delete(id);
+    },
+    runCallback(id, data) {
+      const cb = callbacks.get(id);
+      if (cb) cb(data);
+    },
+    callbacks,
+    convertFileSrc: (path) => path,
+    async invoke(cmd, args) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (cmd === "plugin:event|listen") {
+        if (!listeners.has(args.event)) listeners.set(args.event, []);
+        listeners.get(args.event).push(args.handler);
+        return args.handler;
+      }
+      if (cmd === "plugin:event|unlisten") return null;
+      if (rejects.has(cmd)) throw sample[cmd] || { code: "preview.error", message: `${cmd} failed in the preview` };
+      const handler = handlers[cmd];
+      if (!handler) throw `command ${cmd} not found`;
+      return JSON.parse(JSON.stringify(handler(args || {})));
+    },
+  };
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener() {} };
+
+  /** Sends an event to the page as src-tauri would. */
+  window.__preview = {
+    emit(event, payload) {
+      for (const id of listeners.get(event) || []) {
+        window.__TAURI_INTERNALS__.runCallback(id, { event, id, payload });
+      }
+    },
+  };
+
+  document.addEventListener("securitypolicyviolation", (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+  });
+
+  const steps = (params.get("steps") || "").split(";").filter(Boolean);
+  const run = async () => {
+    await new Promise((r) => setTimeout(r, 250));
+    for (const step of steps) {
+      const colon = step.indexOf(":");
+      const verb = step.slice(0, colon);
+      const rest = step.slice(colon + 1);
+      if (verb === "wait") {
+        await new Promise((r) => setTimeout(r, Number(rest)));
+        continue;
+      }
+      const bar = rest.indexOf("|");
+      const selector = verb === "type" && bar > 0 ? rest.slice(0, bar) : rest;
+      const el = document.querySelector(selector);
+      if (!el) {
+        console.error(`preview step: nothing matches ${selector}`);
+        continue;
+      }
+      if (verb === "click") el.click();
+      if (verb === "focus") el.focus();
+      if (verb === "blur") el.dispatchEvent(new FocusEvent("blur"));
+      if (verb === "check") {
+        el.checked = true;
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      if (verb === "type") {
+        el.focus();
+        el.value = rest.slice(bar + 1);
+        el.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      if (verb === "key") {
+        (document.activeElement || document.body).dispatchEvent(
+          new KeyboardEvent("keydown", { key: rest, bubbles: true }),
+        );
+      }
+      if (verb === "submit") el.requestSubmit();
+      await new Promise((r) => setTimeout(r, 60));
+    }
+  };
+  window.addEventListener("load", () => void run());
+})();

@@ -1,0 +1,44 @@
+// Preview only: serves the built dist/ with the app's CSP and dev/mock-tauri.js added to each
+// page, so the real bundle can be looked at in a browser without Tauri.
+//   npm run build && node dev/serve-preview.mjs [port]
+
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const dist = join(here, "..", "dist");
+const port = Number(process.argv[2] || 4173);
+
+// The CSP src-tauri ships; `'self'` here is this server.
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ipc: http://ipc.localhost";
+
+const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url || "/", "http://localhost");
+  let file;
+  if (url.pathname === "/dev/mock-tauri.js") file = join(here, "mock-tauri.js");
+  else file = join(dist, normalize(url.pathname === "/" ? "/settings.html" : url.pathname));
+  if (!file.startsWith(dist) && !file.startsWith(here)) {
+    res.writeHead(403).end();
+    return;
+  }
+  try {
+    let body = await readFile(file);
+    if (extname(file) === ".html") {
+      body = Buffer.from(body.toString().replace("<head>", '<head>\n    <script src="/dev/mock-tauri.js"></script>'));
+    }
+    res.writeHead(200, {
+      "content-type": types[extname(file)] || "application/octet-stream",
+      "content-security-policy": CSP,
+      "cache-control": "no-store",
+    });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end("not found");
+  }
+});
+server.listen(port, "127.0.0.1", () => console.log(`preview on http://127.0.0.1:${port}/settings.html`));

@@ -1,0 +1,154 @@
+// The Preferences tab. Like a native settings pane it has no Save button: each change is
+// applied when made (a number when the field is left or Enter is pressed).
+
+import { h, showError } from "../dom";
+import { getPreferences, setPreferences, toIpcError, type Preferences } from "../ipc";
+import type { Panel } from "./panel";
+
+interface NumberField {
+  key: "notifyBeforeMinutes" | "renewBeforeMinutes";
+  input: HTMLInputElement;
+  message: HTMLElement;
+  min: number;
+  max: number;
+}
+
+export function preferencesPanel(): Panel {
+  const error = h("div", { id: "pref-error", class: "panel-error", testid: "pref-error", hidden: true });
+  const status = h("span", { id: "pref-status", class: "muted", role: "status", text: "" });
+
+  const numberInput = (id: string, min: number, max: number) =>
+    h("input", {
+      id,
+      type: "number",
+      class: "narrow",
+      disabled: true,
+      attrs: { min: String(min), max: String(max), step: "1", inputmode: "numeric" },
+    });
+  const notify = numberInput("pref-notify-before", 1, 120);
+  const renew = numberInput("pref-renew-before", 1, 60);
+  const autoRenew = h("input", { id: "pref-auto-renew", type: "checkbox", disabled: true });
+  const startAtLogin = h("input", { id: "pref-start-at-login", type: "checkbox", disabled: true });
+  const notifyMessage = h("div", { class: "field-message", hidden: true });
+  const renewMessage = h("div", { class: "field-message", hidden: true });
+
+  const numbers: NumberField[] = [
+    { key: "notifyBeforeMinutes", input: notify, message: notifyMessage, min: 1, max: 120 },
+    { key: "renewBeforeMinutes", input: renew, message: renewMessage, min: 1, max: 60 },
+  ];
+
+  const element = h(
+    "section",
+    { id: "panel-preferences", class: "panel", role: "tabpanel" },
+    h(
+      "div",
+      { class: "panel-list" },
+      h("header", { class: "panel-header" }, h("h1", { text: "Preferences" }), status),
+      error,
+      h(
+        "div",
+        { class: "panel-body prefs" },
+        group(
+          "Notifications",
+          h(
+            "div",
+            { class: "pref-row" },
+            h("label", { for: "pref-notify-before", text: "Notify me" }),
+            notify,
+            h("span", { text: "minutes before a session expires" }),
+          ),
+          notifyMessage,
+        ),
+        group(
+          "Renewal",
+          h("label", { class: "check pref-row" }, autoRenew, " Renew sessions automatically"),
+          h("div", { class: "field-hint indent", text: "The default for favourites; a renewal that needs an MFA code asks for it." }),
+          h(
+            "div",
+            { class: "pref-row" },
+            h("label", { for: "pref-renew-before", text: "Renew" }),
+            renew,
+            h("span", { text: "minutes before expiry" }),
+          ),
+          renewMessage,
+        ),
+        group("Startup", h("label", { class: "check pref-row" }, startAtLogin, " Start rolecall at login")),
+      ),
+    ),
+  );
+
+  let current: Preferences | null = null;
+  let seq = 0;
+
+  const show = (p: Preferences) => {
+    notify.value = String(p.notifyBeforeMinutes);
+    renew.value = String(p.renewBeforeMinutes);
+    autoRenew.checked = p.autoRenew;
+    startAtLogin.checked = p.startAtLogin;
+    for (const n of numbers) setMessage(n, null);
+    for (const el of [notify, renew, autoRenew, startAtLogin]) el.disabled = false;
+  };
+
+  const setMessage = (n: NumberField, message: string | null) => {
+    n.message.textContent = message ?? "";
+    n.message.hidden = message === null;
+    n.input.classList.toggle("invalid", message !== null);
+  };
+
+  /** Reads the form; null (with a message under the field) when a number is out of range. */
+  const read = (): Preferences | null => {
+    if (!current) return null;
+    const next: Preferences = { ...current, autoRenew: autoRenew.checked, startAtLogin: startAtLogin.checked };
+    let ok = true;
+    for (const n of numbers) {
+      const v = Number(n.input.value);
+      if (n.input.value.trim() === "" || !Number.isInteger(v) || v < n.min || v > n.max) {
+        setMessage(n, `must be ${n.min} to ${n.max} minutes`);
+        ok = false;
+      } else {
+        setMessage(n, null);
+        next[n.key] = v;
+      }
+    }
+    return ok ? next : null;
+  };
+
+  const apply = async () => {
+    const next = read();
+    if (!next || !current) return;
+    if (JSON.stringify(next) === JSON.stringify(current)) return;
+    const mine = ++seq;
+    status.textContent = "Saving…";
+    try {
+      await setPreferences(next);
+      if (mine !== seq) return;
+      current = next;
+      showError(error, null);
+      status.textContent = "Saved";
+    } catch (e) {
+      if (mine !== seq) return;
+      status.textContent = "";
+      showError(error, toIpcError(e));
+    }
+  };
+
+  for (const el of [notify, renew, autoRenew, startAtLogin]) el.addEventListener("change", () => void apply());
+  for (const n of numbers) n.input.addEventListener("keydown", (e) => e.key === "Enter" && void apply());
+
+  const load = async () => {
+    try {
+      current = await getPreferences();
+      show(current);
+      showError(error, null);
+    } catch (e) {
+      showError(error, toIpcError(e));
+    }
+  };
+  void load();
+
+  return { id: "preferences", label: "Preferences", element, onChanged: () => void load() };
+}
+
+function group(title: string, ...children: HTMLElement[]): HTMLElement {
+  return h("fieldset", { class: "form-section" }, h("legend", { text: title }), h("div", { class: "group" }, ...children));
+}

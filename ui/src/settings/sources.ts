@@ -1,0 +1,163 @@
+// The Sources tab: the credentials favourites start from, with masked key ids and the identity
+// AWS confirmed; Add in a form in place of the list, Remove after a confirm.
+
+import { confirmDialog } from "../confirm";
+import { h, icon, replaceChildren, showError } from "../dom";
+import { shortArn } from "../format";
+import { removeSource, toIpcError, type SourceView } from "../ipc";
+import type { Panel } from "./panel";
+import { sourceForm } from "./source-form";
+import type { Store } from "./store";
+
+export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
+  const add = h("button", { id: "src-add", type: "button", text: "Add…" });
+  const error = h("div", { id: "src-error", class: "panel-error", testid: "src-error", hidden: true });
+  const status = h("div", { id: "src-status", class: "panel-status", role: "status", hidden: true });
+  const body = h("div", { class: "panel-body" });
+  const list = h(
+    "div",
+    { class: "panel-list" },
+    h("header", { class: "panel-header" }, h("h1", { text: "Sources" }), add),
+    error,
+    status,
+    body,
+  );
+  const element = h("section", { id: "panel-sources", class: "panel", role: "tabpanel" }, list);
+
+  const say = (text: string | null) => {
+    status.textContent = text ?? "";
+    status.hidden = text === null;
+  };
+
+  add.addEventListener("click", () => {
+    showError(error, null);
+    say(null);
+    const form = sourceForm({
+      validateDelayMs,
+      onDone: (added) => {
+        form.remove();
+        list.hidden = false;
+        if (added) {
+          say(added.identity ? `Added ${added.name}, verified as ${added.identity}.` : `Added ${added.name}.`);
+          void store.load();
+        }
+        add.focus();
+      },
+    });
+    list.hidden = true;
+    element.append(form);
+  });
+
+  const onRemove = async (source: SourceView) => {
+    const users = store.favourites.filter((f) => f.source === source.name).map((f) => f.name);
+    const ok = await confirmDialog({
+      title: `Remove ${source.name}?`,
+      message:
+        (source.kind === "keychain"
+          ? "Its keys are deleted from the OS keychain."
+          : `rolecall stops using the AWS profile ${source.awsProfile ?? ""}; the profile itself stays.`) +
+        (users.length ? ` Favourites using it: ${users.join(", ")}.` : ""),
+      confirmLabel: "Remove",
+    });
+    if (!ok) return;
+    showError(error, null);
+    say(null);
+    try {
+      await removeSource(source.name);
+      say(`Removed ${source.name}.`);
+      await store.load();
+    } catch (e) {
+      showError(error, toIpcError(e));
+    }
+  };
+
+  const row = (s: SourceView) => {
+    const remove = h("button", {
+      type: "button",
+      class: "small quiet icon-button",
+      testid: `src-remove-${s.name}`,
+      title: `Remove ${s.name}`,
+      attrs: { "aria-label": `Remove ${s.name}` },
+      on: { click: () => void onRemove(s) },
+    });
+    remove.append(icon("trash"));
+    const credentials = s.kind === "keychain" ? `Keys ${s.keyHint ?? ""}`.trim() : `AWS profile ${s.awsProfile ?? ""}`.trim();
+    return h(
+      "tr",
+      { testid: `src-row-${s.name}`, attrs: { "data-name": s.name } },
+      h("td", { class: "cell-name", text: s.name, title: s.name }),
+      h("td", { class: "cell-credentials", testid: `src-credentials-${s.name}`, text: credentials }),
+      h("td", {
+        class: s.mfaSerial ? "cell-mfa" : "cell-mfa muted",
+        text: s.mfaSerial ? "Yes" : "—",
+        title: s.mfaSerial ?? "No MFA device",
+      }),
+      h("td", {
+        class: s.identity ? "cell-identity mono" : "cell-identity muted",
+        testid: `src-identity-${s.name}`,
+        text: s.identity ? shortArn(s.identity) : "not verified",
+        title: s.identity ?? "",
+        attrs: s.identity ? { "data-arn": s.identity } : {},
+      }),
+      h("td", { class: "cell-actions" }, remove),
+    );
+  };
+
+  const render = () => {
+    if (store.error) showError(error, store.error);
+    if (!store.loaded) {
+      replaceChildren(body, h("p", { class: "empty", text: "Loading…" }));
+      return;
+    }
+    if (store.sources.length === 0) {
+      replaceChildren(
+        body,
+        h(
+          "div",
+          { class: "empty", testid: "src-empty" },
+          h("p", { text: "No sources yet." }),
+          h("p", { class: "muted", text: "A source is an IAM user's keys or an AWS profile that favourites start from." }),
+        ),
+      );
+      return;
+    }
+    replaceChildren(
+      body,
+      h(
+        "div",
+        { class: "table-frame" },
+        h(
+          "table",
+          { id: "src-table", class: "table" },
+          h(
+            "colgroup",
+            {},
+            h("col", { class: "col-source-name" }),
+            h("col", { class: "col-credentials" }),
+            h("col", { class: "col-mfa" }),
+            h("col", { class: "col-identity" }),
+            h("col", { class: "col-actions-narrow" }),
+          ),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { text: "Name" }),
+              h("th", { text: "Credentials" }),
+              h("th", { text: "MFA" }),
+              h("th", { text: "Verified identity" }),
+              h("th", { attrs: { "aria-label": "Actions" } }),
+            ),
+          ),
+          h("tbody", {}, ...store.sources.map(row)),
+        ),
+      ),
+    );
+  };
+
+  const unsubscribe = store.subscribe(render);
+  render();
+  return { id: "sources", label: "Sources", element, destroy: unsubscribe };
+}

@@ -1,0 +1,95 @@
+import { emit } from "@tauri-apps/api/event";
+import { afterEach, describe, expect, it } from "vitest";
+import { mountSettings, type SettingsApp } from "../src/settings/app";
+import { $, favourite, mockBackend, mountPoint, resetDom, settingsBackend, waitFor } from "./helpers";
+
+let app: SettingsApp | null = null;
+afterEach(() => {
+  app?.destroy();
+  app = null;
+  resetDom();
+});
+
+const three = [
+  favourite("prod-admin", {
+    session: { state: "active", expires: "2030-01-01T00:42:00Z", secondsLeft: 42 * 60 + 30 },
+  }),
+  favourite("prod-readonly", {
+    source: "prod-admin",
+    session: { state: "expired", expires: "2020-01-01T00:00:00Z", secondsLeft: null },
+  }),
+  favourite("staging", { profile: "staging-profile" }),
+];
+
+describe("favourites table", () => {
+  it("shows each session state: time left, expired, never", async () => {
+    mockBackend(settingsBackend(three));
+    app = await mountSettings(mountPoint(), { validateDelayMs: 0 });
+    const rows = [...document.querySelectorAll("#fav-table tbody tr")];
+    expect(rows.map((r) => r.getAttribute("data-name"))).toEqual(["prod-admin", "prod-readonly", "staging"]);
+    const session = (name: string) => $(`[data-testid="fav-session-${name}"]`);
+    expect(session("prod-admin").textContent).toBe("42m left");
+    expect(session("prod-admin").dataset.state).toBe("active");
+    expect(session("prod-readonly").textContent).toBe("expired");
+    expect(session("prod-readonly").dataset.state).toBe("expired");
+    expect(session("staging").textContent).toBe("—");
+    expect(session("staging").dataset.state).toBe("never");
+    const staging = $('[data-testid="fav-row-staging"]');
+    expect(staging.querySelector(".cell-profile")?.textContent).toBe("staging-profile");
+    expect($('[data-testid="fav-arn-staging"]').title).toBe("arn:aws:iam::210987654321:role/staging");
+  });
+
+  it("shows an empty state with no favourites", async () => {
+    mockBackend(settingsBackend([]));
+    app = await mountSettings(mountPoint());
+    expect($('[data-testid="fav-empty"]').textContent).toContain("No favourite roles yet");
+    expect(document.querySelector("#fav-table")).toBeNull();
+  });
+
+  it("refetches on rolecall://changed", async () => {
+    let list = three.slice(0, 1);
+    const backend = mockBackend({ ...settingsBackend(), list_favourites: () => list });
+    app = await mountSettings(mountPoint());
+    expect(document.querySelectorAll("#fav-table tbody tr")).toHaveLength(1);
+    list = three;
+    await emit("rolecall://changed");
+    await waitFor(() => document.querySelectorAll("#fav-table tbody tr").length === 3);
+    expect(backend.of("list_favourites")).toHaveLength(2);
+  });
+
+  it("assumes a favourite and shows a refused one's error with its code", async () => {
+    const backend = mockBackend({
+      ...settingsBackend(three),
+      assume: ({ name }) => {
+        if (name === "prod-admin") throw { code: "sts.access_denied", message: "favourite prod-admin: access denied" };
+        return { ...three[2], session: { state: "active", expires: null, secondsLeft: 3600 } };
+      },
+    });
+    app = await mountSettings(mountPoint());
+    $<HTMLButtonElement>('[data-testid="fav-assume-prod-admin"]').click();
+    const error = await waitFor(() => document.querySelector<HTMLElement>("#fav-error:not([hidden])"));
+    expect(error.querySelector(".error-message")?.textContent).toBe("favourite prod-admin: access denied");
+    expect(error.querySelector(".error-code")?.textContent).toBe("sts.access_denied");
+    expect(error.textContent).not.toMatch(/\bat\b.*\.js/);
+
+    $<HTMLButtonElement>('[data-testid="fav-assume-staging"]').click();
+    await waitFor(() => $("#fav-status").textContent?.includes("Assumed staging"));
+    expect($("#fav-error").hidden).toBe(true);
+    expect(backend.of("assume").map((c) => c.args)).toEqual([{ name: "prod-admin" }, { name: "staging" }]);
+  });
+
+  it("removes only after the confirm, and not on cancel", async () => {
+    const backend = mockBackend({ ...settingsBackend(three), remove_favourite: () => null });
+    app = await mountSettings(mountPoint());
+    $<HTMLButtonElement>('[data-testid="fav-remove-staging"]').click();
+    $<HTMLButtonElement>("#confirm-cancel").click();
+    expect(document.querySelector("#confirm-dialog")).toBeNull();
+    expect(backend.of("remove_favourite")).toHaveLength(0);
+
+    $<HTMLButtonElement>('[data-testid="fav-remove-staging"]').click();
+    expect($("#confirm-title").textContent).toBe("Remove staging?");
+    $<HTMLButtonElement>("#confirm-ok").click();
+    await waitFor(() => backend.of("remove_favourite").length === 1);
+    expect(backend.of("remove_favourite")[0]!.args).toEqual({ name: "staging" });
+  });
+});

@@ -1,0 +1,137 @@
+// Test helpers: a recorded mock of the IPC (through @tauri-apps/api/mocks, so ipc.ts runs for
+// real), fixtures, and DOM helpers.
+
+import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { FavouriteView, SourceView } from "../src/ipc";
+
+export interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+type Handler = (args: Record<string, any>) => unknown;
+
+/**
+ * Mocks Tauri's IPC for window `label`: each command goes to its handler (a missing one
+ * rejects), events work through `emit`, and every call is recorded as it was sent (a JSON copy,
+ * as Tauri serialises arguments at once).
+ */
+export function mockBackend(handlers: Record<string, Handler>, label = "settings") {
+  const calls: Call[] = [];
+  mockWindows(label);
+  mockIPC(
+    (cmd, args) => {
+      const copy = JSON.parse(JSON.stringify(args ?? {})) as Record<string, unknown>;
+      calls.push({ cmd, args: copy });
+      const handler = handlers[cmd];
+      if (!handler) throw { code: "test.unhandled", message: `no handler for ${cmd}` };
+      return handler(copy);
+    },
+    { shouldMockEvents: true },
+  );
+  return {
+    calls,
+    of: (cmd: string) => calls.filter((c) => c.cmd === cmd),
+  };
+}
+
+export function resetDom(): void {
+  clearMocks();
+  document.body.replaceChildren();
+  location.hash = "";
+}
+
+/** Waits until `check` returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(check: () => T, timeoutMs = 1500): Promise<NonNullable<T>> {
+  const start = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = check();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`waitFor timed out${last instanceof Error ? `: ${last.message}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Lets pending promises and zero-delay timers run. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+export function $<T extends Element = HTMLElement>(selector: string, root: ParentNode = document): T {
+  const el = root.querySelector<T>(selector);
+  if (!el) throw new Error(`nothing matches ${selector}`);
+  return el as T;
+}
+
+/** Types `value` into `input` as a person would, ending with an input event. */
+export function type(input: HTMLInputElement, value: string): void {
+  input.focus();
+  input.value = value;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+export function key(target: EventTarget, key: string): KeyboardEvent {
+  const e = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true });
+  target.dispatchEvent(e);
+  return e;
+}
+
+export function mountPoint(): HTMLElement {
+  const root = document.createElement("div");
+  root.id = "app";
+  document.body.append(root);
+  return root;
+}
+
+export const sources: SourceView[] = [
+  {
+    name: "work",
+    kind: "keychain",
+    keyHint: "****MPLE",
+    awsProfile: null,
+    mfaSerial: "arn:aws:iam::123456789012:mfa/alice",
+    identity: "arn:aws:iam::123456789012:user/alice",
+  },
+  { name: "corp", kind: "aws_profile", keyHint: null, awsProfile: "corp-sso", mfaSerial: null, identity: null },
+];
+
+export function favourite(name: string, extra: Partial<FavouriteView> = {}): FavouriteView {
+  return {
+    name,
+    arn: `arn:aws:iam::210987654321:role/${name}`,
+    source: "work",
+    profile: name,
+    durationSecs: 3600,
+    sessionName: null,
+    externalId: null,
+    mfa: false,
+    region: null,
+    tags: [],
+    transitiveTags: [],
+    sourceIdentity: null,
+    policyArns: [],
+    session: { state: "never", expires: null, secondsLeft: null },
+    ...extra,
+  };
+}
+
+export const preferences = { notifyBeforeMinutes: 10, autoRenew: false, renewBeforeMinutes: 5, startAtLogin: false };
+
+/** Handlers for everything the settings window loads, to spread and override. */
+export function settingsBackend(favourites: FavouriteView[] = [], srcs: SourceView[] = sources): Record<string, Handler> {
+  return {
+    app_info: () => ({ version: "9.9.9" }),
+    list_sources: () => srcs,
+    list_favourites: () => favourites,
+    get_preferences: () => preferences,
+    import_candidates: () => [],
+    validate_field: () => null,
+  };
+}

@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mountSettings, type SettingsApp } from "../src/settings/app";
+import { $, mockBackend, mountPoint, preferences, resetDom, settingsBackend, waitFor } from "./helpers";
+
+let app: SettingsApp | null = null;
+afterEach(() => {
+  app?.destroy();
+  app = null;
+  resetDom();
+});
+
+const change = (el: HTMLInputElement, value?: string) => {
+  if (value !== undefined) el.value = value;
+  el.dispatchEvent(new Event("change", { bubbles: true }));
+};
+
+describe("preferences and about", () => {
+  it("shows the preferences and applies each change", async () => {
+    const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const notify = $<HTMLInputElement>("#pref-notify-before");
+    await waitFor(() => notify.value === "10");
+    expect($<HTMLInputElement>("#pref-renew-before").value).toBe("5");
+
+    change(notify, "15");
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...preferences, notifyBeforeMinutes: 15 } });
+
+    $<HTMLInputElement>("#pref-auto-renew").click();
+    await waitFor(() => backend.of("set_preferences").length === 2);
+    expect(backend.of("set_preferences")[1]!.args).toEqual({
+      prefs: { ...preferences, notifyBeforeMinutes: 15, autoRenew: true },
+    });
+    await waitFor(() => $("#pref-status").textContent === "Saved");
+  });
+
+  it("does not send a number out of range", async () => {
+    const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const renew = $<HTMLInputElement>("#pref-renew-before");
+    await waitFor(() => renew.value === "5");
+    change(renew, "90");
+    expect(renew.classList.contains("invalid")).toBe(true);
+    expect(document.querySelector("#panel-preferences .field-message:not([hidden])")?.textContent).toBe("must be 1 to 60 minutes");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.of("set_preferences")).toHaveLength(0);
+  });
+
+  it("shows the version from app_info", async () => {
+    mockBackend(settingsBackend());
+    app = await mountSettings(mountPoint(), { tab: "about" });
+    await waitFor(() => $("#about-version").textContent === "Version 9.9.9");
+  });
+});
