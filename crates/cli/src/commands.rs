@@ -3,21 +3,18 @@
 use std::process::ExitCode;
 
 use chrono::Utc;
-use rolecall_core::assume::{self, Assumed};
-use rolecall_core::config::{Favourite, SessionTags, Source, SourceKind};
+use rolecall_app::{AssumeOutcome, NewSource, Services};
+use rolecall_core::config::{Favourite, SessionTags, SourceKind};
 use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::ini::IniDocument;
-use rolecall_core::keychain::SecretStore;
 use rolecall_core::profile::{Holder, WriteKind};
-use rolecall_core::sts::{Caller, Sts};
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region};
 use rolecall_core::{Error, ValidationError};
 use serde_json::json;
 
 use crate::args::{AssumeArgs, Cli, Command, ImportArgs, RoleAddArgs, RoleCommand, SourceCommand};
-use crate::context::Context;
 use crate::output::{expiry_phrase, local_time, print_json, table};
 use crate::prompt::{TerminalMfa, read_keys};
 
@@ -26,7 +23,7 @@ pub fn run(cli: Cli) -> ExitCode {
     init_logging(cli.verbose);
     let json = matches!(&cli.command, Command::Assume(AssumeArgs { json: true, .. }) | Command::Status { json: true });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
-    let result = Context::from_env().and_then(|ctx| runtime.block_on(dispatch(&ctx, cli.command)));
+    let result = Services::from_env().and_then(|ctx| runtime.block_on(dispatch(&ctx, cli.command)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -42,7 +39,7 @@ pub fn run(cli: Cli) -> ExitCode {
 fn init_logging(verbose: u8) {
     // The SDK's own warnings (e.g. about profiles it cannot parse) are noise next to rolecall's
     // errors; ROLECALL_LOG (a tracing filter) shows them and anything else.
-    const OURS: &str = "rolecall_cli,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files";
+    const OURS: &str = "rolecall_cli,rolecall_app,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files";
     let default = match verbose {
         0 => OURS.split(',').map(|c| format!("{c}=warn")).collect::<Vec<_>>().join(",") + ",error",
         1 => OURS.split(',').map(|c| format!("{c}=info")).collect::<Vec<_>>().join(",") + ",warn",
@@ -58,7 +55,7 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
+async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
     match command {
         Command::Source(SourceCommand::Add { name, aws_profile, mfa_serial, no_verify, region }) => {
             source_add(ctx, name, aws_profile, mfa_serial, no_verify, region).await
@@ -77,7 +74,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<(), Error> {
 }
 
 async fn source_add(
-    ctx: &Context,
+    ctx: &Services,
     name: Name,
     aws_profile: Option<ProfileName>,
     mfa_serial: Option<MfaSerial>,
@@ -85,47 +82,20 @@ async fn source_add(
     region: Option<Region>,
 ) -> Result<(), Error> {
     // Refuse a taken name before asking for secrets.
-    let mut probe = ctx.config.load()?;
-    probe.add_source(
-        name.clone(),
-        Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None },
-    )?;
-    let region =
-        region.or_else(|| ctx.default_region.clone()).unwrap_or_else(|| Region::parse("us-east-1").expect("valid"));
-    let (kind, caller, keys) = match aws_profile {
-        Some(p) => (SourceKind::AwsProfile { aws_profile: p.clone() }, Caller::AwsProfile(p), None),
-        None => {
-            let keys = read_keys(&name)?;
-            (
-                SourceKind::Keychain { key_hint: Some(keys.access_key_id.masked()) },
-                Caller::Keys(keys.clone()),
-                Some(keys),
-            )
-        }
+    ctx.check_source_name_free(&name)?;
+    let new = match aws_profile {
+        Some(p) => NewSource::AwsProfile(p),
+        None => NewSource::Keys(read_keys(&name)?),
     };
-    let identity = if no_verify {
-        None
-    } else {
-        let arn = ctx
-            .sts
-            .caller_identity(&caller, &region)
-            .await
-            .map_err(|e| rolecall_core::sts::StsError { subject: format!("source {name}: verify"), ..e })?;
-        Some(arn)
-    };
-    if let Some(keys) = &keys {
-        ctx.keychain.store(&name, keys)?;
-    }
-    let source = Source { kind, mfa_serial, identity: identity.clone() };
-    ctx.config.update(|c| Ok(c.add_source(name.clone(), source.clone())?))?;
-    match identity {
+    let source = ctx.add_source(&name, new, mfa_serial, !no_verify, region).await?;
+    match source.identity {
         Some(arn) => println!("Added source {name}: {arn}"),
         None => println!("Added source {name} (not verified)"),
     }
     Ok(())
 }
 
-fn source_list(ctx: &Context, json: bool) -> Result<(), Error> {
+fn source_list(ctx: &Services, json: bool) -> Result<(), Error> {
     let config = ctx.config.load()?;
     if json {
         print_json(&json!(config.sources));
@@ -152,19 +122,13 @@ fn source_list(ctx: &Context, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
-fn source_remove(ctx: &Context, name: &Name) -> Result<(), Error> {
-    // Check first that nothing uses it, so a refused removal leaves the keychain alone.
-    let config = ctx.config.load()?;
-    config.clone().remove(name, false)?;
-    if matches!(config.source(name)?.kind, SourceKind::Keychain { .. }) {
-        ctx.keychain.delete(name)?;
-    }
-    ctx.config.update(|c| Ok(c.remove(name, false)?))?;
+fn source_remove(ctx: &Services, name: &Name) -> Result<(), Error> {
+    ctx.remove_source(name)?;
     println!("Removed source {name}");
     Ok(())
 }
 
-fn role_add(ctx: &Context, a: RoleAddArgs) -> Result<(), Error> {
+fn role_add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
     let profile = match a.profile {
         Some(p) => p,
         None => ProfileName::parse(a.name.as_str())?,
@@ -184,7 +148,7 @@ fn role_add(ctx: &Context, a: RoleAddArgs) -> Result<(), Error> {
         policy_arns: a.policy_arns,
     };
     let name = a.name;
-    ctx.config.update(|c| Ok(c.put_favourite(name.clone(), fav.clone(), a.replace)?))?;
+    ctx.save_favourite(&name, fav.clone(), a.replace.then_some(&name))?;
     println!("Added favourite {name}: {} as profile {}", fav.arn, fav.profile);
     Ok(())
 }
@@ -195,7 +159,7 @@ fn favourite_json(name: &Name, f: &Favourite) -> serde_json::Value {
     v
 }
 
-fn role_list(ctx: &Context, json: bool) -> Result<(), Error> {
+fn role_list(ctx: &Services, json: bool) -> Result<(), Error> {
     let config = ctx.config.load()?;
     if json {
         print_json(&json!(config.favourites.iter().map(|(n, f)| favourite_json(n, f)).collect::<Vec<_>>()));
@@ -219,7 +183,7 @@ fn role_list(ctx: &Context, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
-fn role_show(ctx: &Context, name: &Name, json: bool) -> Result<(), Error> {
+fn role_show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
     let config = ctx.config.load()?;
     let f = config.favourite(name)?;
     if json {
@@ -269,18 +233,92 @@ fn role_show(ctx: &Context, name: &Name, json: bool) -> Result<(), Error> {
     Ok(())
 }
 
-fn role_remove(ctx: &Context, name: &Name) -> Result<(), Error> {
-    let (_, profile) = ctx.config.update(|c| {
-        let profile = c.favourite(name)?.profile.clone();
-        c.remove(name, true)?;
-        Ok(profile)
-    })?;
-    let removed = ctx.files.remove_session(&profile)?;
-    println!("Removed favourite {name}{}", if removed { format!(" and its profile {profile}") } else { String::new() });
+fn role_remove(ctx: &Services, name: &Name) -> Result<(), Error> {
+    let removed = ctx.remove_favourite(name)?;
+    println!("Removed favourite {name}{}", removed.map(|p| format!(" and its profile {p}")).unwrap_or_default());
     Ok(())
 }
 
-fn import_cmd(ctx: &Context, a: ImportArgs) -> Result<(), Error> {
+async fn assume_cmd(ctx: &Services, a: AssumeArgs) -> Result<(), Error> {
+    let AssumeOutcome { assumed, kind, backup } =
+        ctx.assume(&a.name, &mut TerminalMfa { given: a.token_code }, a.force).await?;
+    let now = Utc::now();
+    let expires = assumed.credentials.expiration;
+    if a.json {
+        print_json(&json!({
+            "favourite": assumed.favourite,
+            "profile": assumed.profile,
+            "assumed_role_arn": assumed.assumed_role_arn,
+            "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "seconds_left": (expires - now).num_seconds(),
+            "region": assumed.region,
+            "backup": backup.as_ref().map(|p| p.display().to_string()),
+        }));
+        return Ok(());
+    }
+    println!("{}", assumed.assumed_role_arn);
+    println!(
+        "profile {} {}, {}",
+        assumed.profile,
+        if kind == WriteKind::Created { "written" } else { "updated" },
+        expiry_phrase(now, expires)
+    );
+    if let Some(b) = backup {
+        println!("the profile's previous content was kept in {}", b.display());
+    }
+    Ok(())
+}
+
+fn status(ctx: &Services, json: bool) -> Result<(), Error> {
+    let config = ctx.config.load()?;
+    let holders = ctx.files.holders(config.favourites.values().map(|f| &f.profile))?;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    let mut out = Vec::new();
+    for (name, f) in &config.favourites {
+        let (state, note) = match &holders[&f.profile] {
+            Holder::Rolecall { favourite, expires } if favourite == name.as_str() => {
+                (SessionState::at(now, *expires), "")
+            }
+            Holder::Rolecall { .. } => (SessionState::Never, "profile written for another favourite"),
+            Holder::Foreign => (SessionState::Never, "profile not written by rolecall"),
+            Holder::Nobody => (SessionState::Never, ""),
+        };
+        let (left, expires) = match state {
+            SessionState::Active { expires, seconds_left } => {
+                (format!("{} left", rolecall_core::time::human_duration(seconds_left)), local_time(expires))
+            }
+            SessionState::Expired { expires } => ("-".into(), local_time(expires)),
+            SessionState::Never => ("-".into(), "-".into()),
+        };
+        out.push(json!({ "favourite": name, "profile": f.profile, "session": state, "note": (!note.is_empty()).then_some(note) }));
+        rows.push(vec![name.to_string(), f.profile.to_string(), state.label().into(), left, expires, note.into()]);
+    }
+    if json {
+        print_json(&json!(out));
+    } else if rows.is_empty() {
+        println!("No favourites yet: add one with `rolecall role add NAME --arn ARN --source SOURCE`");
+    } else {
+        print!("{}", table(&["FAVOURITE", "PROFILE", "STATE", "LEFT", "EXPIRES", ""], &rows));
+    }
+    Ok(())
+}
+
+async fn env_cmd(ctx: &Services, name: &Name, shell: &str, token_code: Option<MfaCode>) -> Result<(), Error> {
+    let shell =
+        Shell::parse(shell).ok_or_else(|| ValidationError::new("shell", "must be bash, zsh, fish or powershell"))?;
+    let config = ctx.config.load()?;
+    let fav = config.favourite(name)?;
+    // Reuse the session in the profile while it has at least five minutes left.
+    let creds = match ctx.current_session(name, Utc::now(), 300)? {
+        Some(c) => c,
+        None => ctx.assume(name, &mut TerminalMfa { given: token_code }, false).await?.assumed.credentials,
+    };
+    print!("{}", export_lines(shell, &creds, fav.region.as_ref()));
+    Ok(())
+}
+
+fn import_cmd(ctx: &Services, a: ImportArgs) -> Result<(), Error> {
     let doc = ctx.files.read_config()?;
     let path = ctx.files.paths().aws_config_file.display().to_string();
     if a.list || (!a.all && a.profiles.is_empty()) {
@@ -344,7 +382,7 @@ fn import_cmd(ctx: &Context, a: ImportArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn import_list(ctx: &Context, doc: &IniDocument, path: &str) -> Result<(), Error> {
+fn import_list(ctx: &Services, doc: &IniDocument, path: &str) -> Result<(), Error> {
     let cands = import::candidates(doc, &ctx.config.load()?);
     if cands.is_empty() {
         println!("No role profiles (profiles with role_arn) in {path}");
@@ -372,103 +410,5 @@ fn import_list(ctx: &Context, doc: &IniDocument, path: &str) -> Result<(), Error
     if cands.iter().any(|c| c.problem.is_none() && !c.already_imported) {
         println!("Import them with `rolecall import --all`, or some with `rolecall import PROFILE...`");
     }
-    Ok(())
-}
-
-async fn assume_and_write(
-    ctx: &Context,
-    name: &Name,
-    token_code: Option<MfaCode>,
-    force: bool,
-) -> Result<(Assumed, WriteKind, Option<std::path::PathBuf>), Error> {
-    let config = ctx.config.load()?;
-    let mut mfa = TerminalMfa { given: token_code };
-    let assumed = assume::assume(&config, name, &ctx.sts, &ctx.keychain, ctx.default_region.as_ref(), &mut mfa).await?;
-    let report = ctx.files.write_session(
-        &assumed.profile,
-        &assumed.favourite,
-        &assumed.credentials,
-        assumed.region.as_ref(),
-        force,
-    )?;
-    Ok((assumed, report.kind, report.backup))
-}
-
-async fn assume_cmd(ctx: &Context, a: AssumeArgs) -> Result<(), Error> {
-    let (assumed, kind, backup) = assume_and_write(ctx, &a.name, a.token_code, a.force).await?;
-    let now = Utc::now();
-    let expires = assumed.credentials.expiration;
-    if a.json {
-        print_json(&json!({
-            "favourite": assumed.favourite,
-            "profile": assumed.profile,
-            "assumed_role_arn": assumed.assumed_role_arn,
-            "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "seconds_left": (expires - now).num_seconds(),
-            "region": assumed.region,
-            "backup": backup.as_ref().map(|p| p.display().to_string()),
-        }));
-        return Ok(());
-    }
-    println!("{}", assumed.assumed_role_arn);
-    println!(
-        "profile {} {}, {}",
-        assumed.profile,
-        if kind == WriteKind::Created { "written" } else { "updated" },
-        expiry_phrase(now, expires)
-    );
-    if let Some(b) = backup {
-        println!("the profile's previous content was kept in {}", b.display());
-    }
-    Ok(())
-}
-
-fn status(ctx: &Context, json: bool) -> Result<(), Error> {
-    let config = ctx.config.load()?;
-    let now = Utc::now();
-    let mut rows = Vec::new();
-    let mut out = Vec::new();
-    for (name, f) in &config.favourites {
-        let holder = ctx.files.holder(&f.profile)?;
-        let (state, note) = match &holder {
-            Holder::Rolecall { favourite, expires } if favourite == name.as_str() => {
-                (SessionState::at(now, *expires), "")
-            }
-            Holder::Rolecall { .. } => (SessionState::Never, "profile written for another favourite"),
-            Holder::Foreign => (SessionState::Never, "profile not written by rolecall"),
-            Holder::Nobody => (SessionState::Never, ""),
-        };
-        let (left, expires) = match state {
-            SessionState::Active { expires, seconds_left } => {
-                (format!("{} left", rolecall_core::time::human_duration(seconds_left)), local_time(expires))
-            }
-            SessionState::Expired { expires } => ("-".into(), local_time(expires)),
-            SessionState::Never => ("-".into(), "-".into()),
-        };
-        out.push(json!({ "favourite": name, "profile": f.profile, "session": state, "note": (!note.is_empty()).then_some(note) }));
-        rows.push(vec![name.to_string(), f.profile.to_string(), state.label().into(), left, expires, note.into()]);
-    }
-    if json {
-        print_json(&json!(out));
-    } else if rows.is_empty() {
-        println!("No favourites yet: add one with `rolecall role add NAME --arn ARN --source SOURCE`");
-    } else {
-        print!("{}", table(&["FAVOURITE", "PROFILE", "STATE", "LEFT", "EXPIRES", ""], &rows));
-    }
-    Ok(())
-}
-
-async fn env_cmd(ctx: &Context, name: &Name, shell: &str, token_code: Option<MfaCode>) -> Result<(), Error> {
-    let shell =
-        Shell::parse(shell).ok_or_else(|| ValidationError::new("shell", "must be bash, zsh, fish or powershell"))?;
-    let config = ctx.config.load()?;
-    let fav = config.favourite(name)?;
-    // Reuse the session in the profile while it has at least five minutes left.
-    let current = ctx.files.read_session(&fav.profile)?.filter(|s| (s.expiration - Utc::now()).num_seconds() > 300);
-    let creds = match current {
-        Some(c) => c,
-        None => assume_and_write(ctx, name, token_code, false).await?.0.credentials,
-    };
-    print!("{}", export_lines(shell, &creds, fav.region.as_ref()));
     Ok(())
 }

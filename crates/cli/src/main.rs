@@ -3,7 +3,6 @@
 
 mod args;
 mod commands;
-mod context;
 mod output;
 mod prompt;
 

@@ -43,7 +43,7 @@ pub struct TerminalMfa {
 }
 
 impl MfaPrompt for TerminalMfa {
-    fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
+    async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
         if let Some(code) = self.given.take() {
             return Ok(code);
         }

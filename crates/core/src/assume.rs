@@ -2,6 +2,8 @@
 //! needed, and call AssumeRole for each link. IO happens only behind the [`Sts`] and
 //! [`SecretStore`] ports; the result is handed back for an adapter to write.
 
+use std::future::Future;
+
 use crate::config::{Config, Favourite, SourceKind};
 use crate::error::Error;
 use crate::keychain::SecretStore;
@@ -24,10 +26,11 @@ pub struct Assumed {
     pub assumed_role_arn: String,
 }
 
-/// Asks the user for an MFA code for `device` (the favourite that needs it is named).
-pub trait MfaPrompt {
+/// Asks the user for an MFA code for `device` (the favourite that needs it is named): a terminal
+/// prompt in the CLI, a window in the app.
+pub trait MfaPrompt: Send {
     /// A code, or an error (cancelled, no terminal…).
-    fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error>;
+    fn code(&mut self, favourite: &Name, device: &MfaSerial) -> impl Future<Output = Result<MfaCode, Error>> + Send;
 }
 
 /// The STS region for a favourite: its own, else the caller's default, else its partition's default.
@@ -76,7 +79,7 @@ pub async fn assume<S: Sts, K: SecretStore>(
                 subject: format!("favourite {fav_name}"),
                 what: format!("needs an MFA device on source {}", root.name),
             })?;
-            let code = mfa.code(fav_name, &device)?;
+            let code = mfa.code(fav_name, &device).await?;
             req.mfa = Some((device, code));
         }
         let assumed = sts
@@ -174,7 +177,7 @@ mod tests {
 
     struct Codes(Vec<(String, String)>);
     impl MfaPrompt for Codes {
-        fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
+        async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
             self.0.push((favourite.to_string(), device.to_string()));
             Ok(MfaCode::parse("123456").unwrap())
         }

@@ -271,7 +271,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { version: CONFIG_VERSION, preferences: Preferences::default(), sources: BTreeMap::new(), favourites: BTreeMap::new() }
+        Config {
+            version: CONFIG_VERSION,
+            preferences: Preferences::default(),
+            sources: BTreeMap::new(),
+            favourites: BTreeMap::new(),
+        }
     }
 }
 

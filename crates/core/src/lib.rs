@@ -18,6 +18,7 @@ pub mod secret;
 pub mod sts;
 pub mod time;
 pub mod validate;
+pub mod view;
 
 pub use error::{Error, ErrorDto, FileError};
 pub use validate::ValidationError;

@@ -136,6 +136,15 @@ impl AwsFiles {
         Ok(WriteReport { kind, backup: out.backup })
     }
 
+    /// Who holds each of `profiles` in the credentials file, read once.
+    pub fn holders<'a>(
+        &self,
+        profiles: impl IntoIterator<Item = &'a ProfileName>,
+    ) -> Result<std::collections::HashMap<ProfileName, Holder>, Error> {
+        let doc = self.read_doc(AwsFile::Credentials)?;
+        profiles.into_iter().map(|p| Ok((p.clone(), profile::holder(&doc, p)?))).collect()
+    }
+
     /// Who holds `profile` in the credentials file.
     pub fn holder(&self, profile_name: &ProfileName) -> Result<Holder, Error> {
         Ok(profile::holder(&self.read_doc(AwsFile::Credentials)?, profile_name)?)

@@ -1,0 +1,243 @@
+//! rolecall's use cases, wired to the real adapters. The CLI and the tray app are thin front ends
+//! over [`Services`]: each operation here is what one command or one click does, so both behave
+//! the same way and are tested once.
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use rolecall_core::assume::{self, Assumed, MfaPrompt};
+use rolecall_core::config::{Config, Favourite, Source, SourceKind};
+use rolecall_core::import::{self, Candidate};
+use rolecall_core::keychain::SecretStore;
+use rolecall_core::profile::{Holder, WriteKind};
+use rolecall_core::secret::{SessionCredentials, SourceKeys};
+use rolecall_core::sts::{Caller, Sts, StsError};
+use rolecall_core::validate::{MfaSerial, Name, ProfileName, Region};
+use rolecall_core::view::{self, FavouriteLine};
+use rolecall_core::{Error, FileError};
+use rolecall_files::{AwsFiles, ConfigStore, Paths};
+use rolecall_keychain::OsKeychain;
+use rolecall_sts::SdkSts;
+
+/// Where a new source's credentials come from.
+#[derive(Debug, Clone)]
+pub enum NewSource {
+    /// Keys, to be stored in the keychain.
+    Keys(SourceKeys),
+    /// A profile of the user's AWS config.
+    AwsProfile(ProfileName),
+}
+
+/// A fresh session, written.
+#[derive(Debug, Clone)]
+pub struct AssumeOutcome {
+    /// The session and where it went.
+    pub assumed: Assumed,
+    /// What happened to the profile's section.
+    pub kind: WriteKind,
+    /// The backup kept when a profile rolecall did not own was taken over.
+    pub backup: Option<PathBuf>,
+}
+
+/// The adapters, built from the environment once.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// `config.toml`.
+    pub config: ConfigStore,
+    /// `~/.aws/credentials` and `~/.aws/config`.
+    pub files: AwsFiles,
+    /// The OS keychain.
+    pub keychain: OsKeychain,
+    /// STS.
+    pub sts: SdkSts,
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), when set.
+    pub default_region: Option<Region>,
+}
+
+impl Services {
+    /// Reads the environment: paths (`HOME`, `ROLECALL_CONFIG_DIR`, `AWS_SHARED_CREDENTIALS_FILE`,
+    /// `AWS_CONFIG_FILE`…), `AWS_REGION`, `ROLECALL_KEYCHAIN_SERVICE`.
+    pub fn from_env() -> Result<Services, Error> {
+        let paths = Paths::from_env().ok_or_else(|| FileError {
+            code: "file.no_home",
+            path: "HOME".into(),
+            message: "is not set; rolecall cannot find ~/.aws or its config".into(),
+        })?;
+        let default_region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .map(|v| Region::parse(&v))
+            .transpose()?;
+        let service = rolecall_keychain::service_name(std::env::var("ROLECALL_KEYCHAIN_SERVICE").ok());
+        Ok(Services::new(paths, OsKeychain::new(service), default_region))
+    }
+
+    /// Services over explicit paths and keychain.
+    pub fn new(paths: Paths, keychain: OsKeychain, default_region: Option<Region>) -> Services {
+        Services {
+            config: ConfigStore::new(paths.clone()),
+            files: AwsFiles::new(paths),
+            keychain,
+            sts: SdkSts::new(),
+            default_region,
+        }
+    }
+
+    /// Adds a source: refuses a taken name first, verifies the credentials with GetCallerIdentity
+    /// (unless `verify` is false), stores keys in the keychain, then records the source.
+    pub async fn add_source(
+        &self,
+        name: &Name,
+        new: NewSource,
+        mfa_serial: Option<MfaSerial>,
+        verify: bool,
+        region: Option<Region>,
+    ) -> Result<Source, Error> {
+        self.check_source_name_free(name)?;
+        let region = region
+            .or_else(|| self.default_region.clone())
+            .unwrap_or_else(|| rolecall_core::validate::Partition::Aws.default_region());
+        let (kind, caller, keys) = match new {
+            NewSource::AwsProfile(p) => {
+                (SourceKind::AwsProfile { aws_profile: p.clone() }, Caller::AwsProfile(p), None)
+            }
+            NewSource::Keys(keys) => (
+                SourceKind::Keychain { key_hint: Some(keys.access_key_id.masked()) },
+                Caller::Keys(keys.clone()),
+                Some(keys),
+            ),
+        };
+        let identity = if verify {
+            let arn = self
+                .sts
+                .caller_identity(&caller, &region)
+                .await
+                .map_err(|e| StsError { subject: format!("source {name}: verify"), ..e })?;
+            Some(arn)
+        } else {
+            None
+        };
+        if let Some(keys) = &keys {
+            self.keychain.store(name, keys)?;
+        }
+        let source = Source { kind, mfa_serial, identity };
+        self.config.update(|c| Ok(c.add_source(name.clone(), source.clone())?))?;
+        Ok(source)
+    }
+
+    /// Refuses a name already taken by a source or a favourite, before any secret is asked for.
+    pub fn check_source_name_free(&self, name: &Name) -> Result<(), Error> {
+        let mut probe = self.config.load()?;
+        probe.add_source(
+            name.clone(),
+            Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None },
+        )?;
+        Ok(())
+    }
+
+    /// Removes a source nothing uses, and its keychain entry (first, so a failure leaves both).
+    pub fn remove_source(&self, name: &Name) -> Result<(), Error> {
+        let config = self.config.load()?;
+        config.clone().remove(name, false)?;
+        if matches!(config.source(name)?.kind, SourceKind::Keychain { .. }) {
+            self.keychain.delete(name)?;
+        }
+        self.config.update(|c| Ok(c.remove(name, false)?))?;
+        Ok(())
+    }
+
+    /// Adds a favourite, or replaces `replacing` (which may have another name) in one atomic update.
+    pub fn save_favourite(&self, name: &Name, fav: Favourite, replacing: Option<&Name>) -> Result<Config, Error> {
+        let (config, ()) = self.config.update(|c| {
+            match replacing {
+                Some(old) if old != name => {
+                    c.favourite(old)?;
+                    let mut next = c.clone();
+                    // Favourites chained from the old name follow the rename.
+                    for f in next.favourites.values_mut() {
+                        if &f.source == old {
+                            f.source = name.clone();
+                        }
+                    }
+                    next.favourites.remove(old);
+                    next.put_favourite(name.clone(), fav.clone(), false)?;
+                    *c = next;
+                }
+                Some(_) => c.put_favourite(name.clone(), fav.clone(), true)?,
+                None => c.put_favourite(name.clone(), fav.clone(), false)?,
+            }
+            Ok(())
+        })?;
+        Ok(config)
+    }
+
+    /// Removes a favourite and the profile rolecall wrote for it (never anything else). Returns
+    /// the profile if it was removed.
+    pub fn remove_favourite(&self, name: &Name) -> Result<Option<ProfileName>, Error> {
+        let (_, profile) = self.config.update(|c| {
+            let profile = c.favourite(name)?.profile.clone();
+            c.remove(name, true)?;
+            Ok(profile)
+        })?;
+        Ok(self.files.remove_session(&profile)?.then_some(profile))
+    }
+
+    /// Assumes a favourite and writes its profile (and its region).
+    pub async fn assume(&self, name: &Name, mfa: &mut impl MfaPrompt, force: bool) -> Result<AssumeOutcome, Error> {
+        let config = self.config.load()?;
+        let assumed =
+            assume::assume(&config, name, &self.sts, &self.keychain, self.default_region.as_ref(), mfa).await?;
+        let report = self.files.write_session(
+            &assumed.profile,
+            &assumed.favourite,
+            &assumed.credentials,
+            assumed.region.as_ref(),
+            force,
+        )?;
+        // A favourite the user made the default profile keeps `[default]` in step.
+        let default = ProfileName::parse("default").expect("valid");
+        if assumed.profile != default
+            && matches!(self.files.holder(&default)?, Holder::Rolecall { favourite, .. } if favourite == name.as_str())
+        {
+            self.files.write_session(&default, name, &assumed.credentials, assumed.region.as_ref(), false)?;
+        }
+        Ok(AssumeOutcome { assumed, kind: report.kind, backup: report.backup })
+    }
+
+    /// The favourite's current session from its profile, if it has at least `min_left` seconds.
+    pub fn current_session(
+        &self,
+        name: &Name,
+        now: DateTime<Utc>,
+        min_left: i64,
+    ) -> Result<Option<SessionCredentials>, Error> {
+        let config = self.config.load()?;
+        let fav = config.favourite(name)?;
+        Ok(self.files.read_session(&fav.profile)?.filter(|s| (s.expiration - now).num_seconds() > min_left))
+    }
+
+    /// Every favourite's line (state and label) at `now`, read from the credentials file.
+    pub fn lines(&self, now: DateTime<Utc>) -> Result<(Config, Vec<FavouriteLine>), Error> {
+        let config = self.config.load()?;
+        let holders = self.files.holders(config.favourites.values().map(|f| &f.profile))?;
+        let lines = view::lines(
+            &config,
+            |n| holders.get(&config.favourites[n].profile).cloned().unwrap_or(Holder::Nobody),
+            now,
+        );
+        Ok((config, lines))
+    }
+
+    /// The role profiles of the AWS config file that could become favourites.
+    pub fn import_candidates(&self) -> Result<Vec<Candidate>, Error> {
+        Ok(import::candidates(&self.files.read_config()?, &self.config.load()?))
+    }
+
+    /// Imports these AWS profiles as favourites (all or nothing); returns the favourites created.
+    pub fn import(&self, profiles: &[String]) -> Result<Vec<Name>, Error> {
+        let doc = self.files.read_config()?;
+        let (_, names) = self.config.update(|c| Ok(import::import(c, &doc, profiles)?))?;
+        Ok(names)
+    }
+}

@@ -1,0 +1,28 @@
+//! Generates the app's permissions: one `allow-<command>` per command, granted in capabilities/.
+
+/// Every command the windows may call (must match `generate_handler!` in src/lib.rs).
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_sources",
+    "add_source",
+    "remove_source",
+    "list_favourites",
+    "save_favourite",
+    "remove_favourite",
+    "validate_field",
+    "get_preferences",
+    "set_preferences",
+    "assume",
+    "mfa_pending",
+    "submit_mfa",
+    "cancel_mfa",
+    "import_candidates",
+    "import_profiles",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
+}

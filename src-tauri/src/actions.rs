@@ -1,0 +1,224 @@
+//! The two background tasks: the action runner (every click and command that does work) and the
+//! refresher (the tray's menu, icon and tooltip, and the windows' change events). The refresher
+//! sleeps until the next moment a label changes, or until it is told something changed: no polling.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use rolecall_core::env::{Shell, export_lines};
+use rolecall_core::secret::SessionCredentials;
+use rolecall_core::sts::StsErrorKind;
+use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName};
+use rolecall_core::view::{TrayState, next_change, tray_state};
+use rolecall_core::{Error, ErrorDto};
+use tauri::tray::TrayIcon;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::mpsc;
+
+use crate::mfa::MfaRequest;
+use crate::state::{Action, AppState};
+use crate::{tray, windows};
+
+/// Event: something the windows show changed; they refetch.
+pub const CHANGED_EVENT: &str = "rolecall://changed";
+/// Event: an MFA code is needed (payload: [`MfaRequest`]).
+pub const MFA_EVENT: &str = "rolecall://mfa-request";
+
+/// Runs actions as they come, each in its own task.
+pub fn spawn_runner<R: Runtime>(app: AppHandle<R>, mut rx: mpsc::UnboundedReceiver<Action>) {
+    tauri::async_runtime::spawn(async move {
+        while let Some(action) = rx.recv().await {
+            tracing::debug!(?action, "action");
+            let app = app.clone();
+            match action {
+                Action::Assume(name, reply) => {
+                    tauri::async_runtime::spawn(async move {
+                        let outcome = assume(&app, &name).await;
+                        if let Some(reply) = reply {
+                            let _ = reply.send(outcome);
+                        }
+                    });
+                }
+                Action::CopyEnv(name) => {
+                    tauri::async_runtime::spawn(async move {
+                        let result = fresh_session(&app, &name).await.and_then(|creds| copy_env(&app, &name, &creds));
+                        report(&app, result);
+                    });
+                }
+                Action::MakeDefault(name) => {
+                    tauri::async_runtime::spawn(async move {
+                        let result =
+                            fresh_session(&app, &name).await.and_then(|creds| make_default(&app, &name, &creds));
+                        report(&app, result);
+                    });
+                }
+                Action::OpenSettings => {
+                    if let Err(e) = windows::open_settings(&app) {
+                        tracing::warn!(error = %e, "cannot open the settings window");
+                    }
+                }
+                Action::SetStartAtLogin(on) => set_start_at_login(&app, on),
+                Action::Quit => app.exit(0),
+            }
+        }
+    });
+}
+
+/// Asks the MFA window for codes.
+struct WindowMfa<R: Runtime> {
+    app: AppHandle<R>,
+    request_id: String,
+    asked: bool,
+}
+
+impl<R: Runtime> rolecall_core::assume::MfaPrompt for WindowMfa<R> {
+    async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
+        self.asked = true;
+        let state = self.app.state::<AppState>();
+        let request = MfaRequest {
+            request_id: self.request_id.clone(),
+            favourite: favourite.to_string(),
+            device: device.to_string(),
+        };
+        let rx = state.mfa.ask(request.clone());
+        if let Err(e) = windows::open_mfa(&self.app) {
+            tracing::warn!(error = %e, "cannot open the MFA window");
+        }
+        let _ = self.app.emit(MFA_EVENT, request);
+        rx.await.unwrap_or_else(|_| Err(Error::Cancelled(format!("favourite {favourite}"))))
+    }
+}
+
+/// Assumes a favourite (at most one at a time per favourite), retrying MFA codes STS refused.
+async fn assume<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
+    let state = app.state::<AppState>();
+    if !state.activity.lock().expect("activity lock").in_flight.insert(name.clone()) {
+        return Err(ErrorDto { code: "busy", message: format!("favourite {name}: already being assumed") });
+    }
+    state.touch();
+    let mut prompt = WindowMfa { app: app.clone(), request_id: state.mfa.new_id(), asked: false };
+    let mut refused = 0;
+    let result = loop {
+        let result = state.services.assume(name, &mut prompt, false).await;
+        match &result {
+            Err(Error::Sts(e)) if e.kind == StsErrorKind::MfaInvalid && prompt.asked && refused < 5 => {
+                refused += 1;
+                state.mfa.verdict(&prompt.request_id, Err(Error::Sts(e.clone()).to_dto()));
+            }
+            _ => break result,
+        }
+    };
+    let outcome = result.map(|_| ()).map_err(|e| e.to_dto());
+    if prompt.asked {
+        state.mfa.verdict(&prompt.request_id, outcome.clone());
+        state.mfa.finish(&prompt.request_id);
+        windows::close_mfa(app);
+    }
+    {
+        let mut activity = state.activity.lock().expect("activity lock");
+        activity.in_flight.remove(name);
+        activity.last_error = outcome.clone().err().filter(|e| e.code != "cancelled");
+    }
+    state.touch();
+    match &outcome {
+        Ok(()) => tracing::info!(favourite = %name, "assumed"),
+        Err(e) => tracing::warn!(favourite = %name, code = e.code, "assume failed: {}", e.message),
+    }
+    outcome
+}
+
+/// The favourite's session, assuming it first when it has less than five minutes left.
+async fn fresh_session<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<SessionCredentials, ErrorDto> {
+    let state = app.state::<AppState>();
+    let current = |state: &AppState| state.services.current_session(name, Utc::now(), 300).map_err(|e| e.to_dto());
+    if let Some(c) = current(&state)? {
+        return Ok(c);
+    }
+    assume(app, name).await?;
+    current(&state)?.ok_or_else(|| ErrorDto {
+        code: "session.missing",
+        message: format!("favourite {name}: no session after assuming"),
+    })
+}
+
+fn copy_env<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let state = app.state::<AppState>();
+    let region =
+        state.services.config.load().map_err(|e| e.to_dto())?.favourite(name).ok().and_then(|f| f.region.clone());
+    let lines = zeroize::Zeroizing::new(export_lines(Shell::Bash, creds, region.as_ref()));
+    app.clipboard().write_text(lines.as_str()).map_err(|e| ErrorDto {
+        code: "clipboard.error",
+        message: format!("favourite {name}: cannot copy to the clipboard: {e}"),
+    })
+}
+
+fn make_default<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
+    let state = app.state::<AppState>();
+    let config = state.services.config.load().map_err(|e| e.to_dto())?;
+    let region = config.favourite(name).map_err(|e| Error::from(e).to_dto())?.region.clone();
+    let default = ProfileName::parse("default").expect("valid");
+    state.services.files.write_session(&default, name, creds, region.as_ref(), false).map_err(|e| e.to_dto())?;
+    state.touch();
+    Ok(())
+}
+
+fn set_start_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) {
+    use tauri_plugin_autostart::AutoLaunchManager;
+    // Absent under the test runtime, which registers no plugins.
+    let Some(manager) = app.try_state::<AutoLaunchManager>() else { return };
+    let result = if on { manager.enable() } else { manager.disable() };
+    if let Err(e) = result {
+        let e = ErrorDto { code: "autostart.error", message: format!("start at login: cannot change it: {e}") };
+        report(app, Err(e));
+    }
+}
+
+fn report<R: Runtime>(app: &AppHandle<R>, result: Result<(), ErrorDto>) {
+    let state = app.state::<AppState>();
+    state.activity.lock().expect("activity lock").last_error = result.err();
+    state.touch();
+}
+
+/// Keeps the tray in step with the files and the work in flight.
+pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let changed = state.changed.clone();
+        let mut shown: Option<(Vec<String>, TrayState, Option<ErrorDto>)> = None;
+        let mut notified = true;
+        loop {
+            let (lines, lead, load_error) = match state.services.lines(Utc::now()) {
+                Ok((config, lines)) => (lines, i64::from(config.preferences.notify_before_minutes) * 60, None),
+                Err(e) => (Vec::new(), 600, Some(e.to_dto())),
+            };
+            let (busy, last_error) = {
+                let a = state.activity.lock().expect("activity lock");
+                (!a.in_flight.is_empty(), a.last_error.clone())
+            };
+            let error = last_error.or(load_error);
+            let now_shown = (
+                lines.iter().map(|l| l.label.clone()).collect(),
+                tray_state(&lines, lead, busy, error.is_some()),
+                error,
+            );
+            if shown.as_ref() != Some(&now_shown) {
+                if let Err(e) = tray::apply(&tray_icon, &app, now_shown.1, &lines, now_shown.2.as_ref()) {
+                    tracing::warn!(error = %e, "cannot update the tray");
+                }
+                shown = Some(now_shown);
+                notified = true;
+            }
+            if notified {
+                let _ = app.emit(CHANGED_EVENT, ());
+            }
+            // Wake for the next label change, and at least once a minute to catch files changed
+            // by the CLI and a wall clock that jumped (suspend).
+            let wait = next_change(&lines, lead).unwrap_or(60).clamp(1, 60);
+            notified = tokio::select! {
+                _ = changed.notified() => true,
+                _ = tokio::time::sleep(Duration::from_secs(wait as u64)) => false,
+            };
+        }
+    });
+}

@@ -1,0 +1,174 @@
+//! The commands the windows call. Each is a thin adapter: DTO in, one use case, DTO or
+//! `{code, message}` out. None returns secret material.
+
+use chrono::Utc;
+use rolecall_app::NewSource;
+use rolecall_core::secret::SourceKeys;
+use rolecall_core::time::SessionState;
+use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, ValidationError};
+use rolecall_core::{Error, ErrorDto};
+use serde::Serialize;
+use tauri::State;
+use tokio::sync::oneshot;
+
+use crate::dto::{self, FavouriteInput, FavouriteView, NewSourceInput, PreferencesDto, SourceView, err};
+use crate::mfa::MfaRequest;
+use crate::state::{Action, AppState};
+
+type Res<T> = Result<T, ErrorDto>;
+
+/// The app's version.
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    version: &'static str,
+}
+
+/// The version shown in Settings → About.
+#[tauri::command]
+pub fn app_info() -> AppInfo {
+    AppInfo { version: env!("CARGO_PKG_VERSION") }
+}
+
+/// Sources, key ids masked.
+#[tauri::command]
+pub fn list_sources(state: State<'_, AppState>) -> Res<Vec<SourceView>> {
+    let config = state.services.config.load().map_err(err)?;
+    Ok(config.sources.iter().map(|(n, s)| SourceView::new(n, s)).collect())
+}
+
+/// Adds a source; keys go to the keychain, never back to the UI.
+#[tauri::command]
+pub async fn add_source(state: State<'_, AppState>, input: NewSourceInput) -> Res<SourceView> {
+    let name = Name::parse(input.name.trim()).map_err(err)?;
+    let mfa_serial = input
+        .mfa_serial
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(MfaSerial::parse)
+        .transpose()
+        .map_err(err)?;
+    let new = match (&input.aws_profile, &input.access_key_id, &input.secret_access_key) {
+        (Some(p), _, _) if !p.trim().is_empty() => NewSource::AwsProfile(ProfileName::parse(p.trim()).map_err(err)?),
+        (_, Some(id), Some(secret)) => NewSource::Keys(SourceKeys::parse(id, secret).map_err(err)?),
+        _ => return Err(err(ValidationError::new("source", "give an access key id and secret, or an AWS profile"))),
+    };
+    let source = state.services.add_source(&name, new, mfa_serial, input.verify, None).await.map_err(err)?;
+    state.touch();
+    Ok(SourceView::new(&name, &source))
+}
+
+/// Removes a source and its keychain entry.
+#[tauri::command]
+pub fn remove_source(state: State<'_, AppState>, name: String) -> Res<()> {
+    state.services.remove_source(&Name::parse(&name).map_err(err)?).map_err(err)?;
+    state.touch();
+    Ok(())
+}
+
+/// Favourites with their sessions.
+#[tauri::command]
+pub fn list_favourites(state: State<'_, AppState>) -> Res<Vec<FavouriteView>> {
+    let (config, lines) = state.services.lines(Utc::now()).map_err(err)?;
+    Ok(lines.iter().map(|l| FavouriteView::new(&l.name, &config.favourites[&l.name], &l.state)).collect())
+}
+
+/// Adds a favourite, or edits `replacing`.
+#[tauri::command]
+pub fn save_favourite(
+    state: State<'_, AppState>,
+    input: FavouriteInput,
+    replacing: Option<String>,
+) -> Res<FavouriteView> {
+    let (name, fav) = input.parse().map_err(err)?;
+    let replacing = replacing.as_deref().map(Name::parse).transpose().map_err(err)?;
+    state.services.save_favourite(&name, fav.clone(), replacing.as_ref()).map_err(err)?;
+    state.touch();
+    Ok(FavouriteView::new(&name, &fav, &SessionState::Never))
+}
+
+/// Removes a favourite and the profile rolecall wrote for it.
+#[tauri::command]
+pub fn remove_favourite(state: State<'_, AppState>, name: String) -> Res<()> {
+    state.services.remove_favourite(&Name::parse(&name).map_err(err)?).map_err(err)?;
+    state.touch();
+    Ok(())
+}
+
+/// The core's message for a form field, or null.
+#[tauri::command]
+pub fn validate_field(field: String, value: String) -> Option<String> {
+    dto::validate_field(&field, &value)
+}
+
+/// Preferences.
+#[tauri::command]
+pub fn get_preferences(state: State<'_, AppState>) -> Res<PreferencesDto> {
+    Ok((&state.services.config.load().map_err(err)?.preferences).into())
+}
+
+/// Saves preferences (and applies start-at-login).
+#[tauri::command]
+pub fn set_preferences(state: State<'_, AppState>, prefs: PreferencesDto) -> Res<()> {
+    let p: rolecall_core::config::Preferences = prefs.into();
+    p.validate().map_err(err)?;
+    state
+        .services
+        .config
+        .update(|c| {
+            c.preferences = p.clone();
+            Ok(())
+        })
+        .map_err(err)?;
+    state.act(Action::SetStartAtLogin(p.start_at_login));
+    state.touch();
+    Ok(())
+}
+
+/// Assumes a favourite (the MFA window opens if a code is needed); returns it with its new session.
+#[tauri::command]
+pub async fn assume(state: State<'_, AppState>, name: String) -> Res<FavouriteView> {
+    let name = Name::parse(&name).map_err(err)?;
+    let (tx, rx) = oneshot::channel();
+    state.act(Action::Assume(name.clone(), Some(tx)));
+    rx.await.map_err(|_| ErrorDto { code: "app.quitting", message: "rolecall is quitting".into() })??;
+    let (config, lines) = state.services.lines(Utc::now()).map_err(err)?;
+    let line = lines.iter().find(|l| l.name == name).ok_or_else(|| {
+        err(Error::NeedsInput { subject: format!("favourite {name}"), what: "was removed meanwhile".into() })
+    })?;
+    Ok(FavouriteView::new(&name, &config.favourites[&name], &line.state))
+}
+
+/// The MFA request waiting for a code, if any.
+#[tauri::command]
+pub fn mfa_pending(state: State<'_, AppState>) -> Option<MfaRequest> {
+    state.mfa.current()
+}
+
+/// Hands a code to the waiting click; resolves once STS accepted it, rejects if it refused it.
+#[tauri::command]
+pub async fn submit_mfa(state: State<'_, AppState>, request_id: String, code: String) -> Res<()> {
+    let code = MfaCode::parse(&code).map_err(err)?;
+    let verdict = state.mfa.submit(&request_id, code)?;
+    verdict.await.map_err(|_| ErrorDto { code: "mfa.stale", message: "the request ended".into() })?
+}
+
+/// Cancels the waiting MFA request.
+#[tauri::command]
+pub fn cancel_mfa(state: State<'_, AppState>, request_id: String) {
+    state.mfa.cancel(Some(&request_id));
+}
+
+/// Role profiles of `~/.aws/config` that could become favourites.
+#[tauri::command]
+pub fn import_candidates(state: State<'_, AppState>) -> Res<Vec<rolecall_core::import::Candidate>> {
+    state.services.import_candidates().map_err(err)
+}
+
+/// Imports the chosen AWS profiles as favourites; returns their names.
+#[tauri::command]
+pub fn import_profiles(state: State<'_, AppState>, profiles: Vec<String>) -> Res<Vec<String>> {
+    let names = state.services.import(&profiles).map_err(err)?;
+    state.touch();
+    Ok(names.iter().map(ToString::to_string).collect())
+}

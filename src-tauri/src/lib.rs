@@ -1,0 +1,141 @@
+//! rolecall's tray app: favourite AWS roles one click away. The only crate that knows Tauri.
+//!
+//! [`run`] starts the real app; [`build_app`] wires state, commands and background tasks onto any
+//! Tauri runtime, so command tests can drive it with the mock runtime. The app starts with no
+//! window (a tray icon only), keeps running when its windows close, and is single-instance.
+#![deny(missing_docs)]
+
+pub mod actions;
+pub mod commands;
+pub mod dto;
+pub mod mfa;
+pub mod state;
+pub mod tray;
+pub mod watch;
+pub mod windows;
+
+use std::sync::{Arc, Mutex};
+
+use rolecall_app::Services;
+use rolecall_core::view::TrayState;
+use tauri::tray::TrayIconBuilder;
+use tauri::{Builder, Manager, RunEvent, Runtime};
+use tokio::sync::{Notify, mpsc};
+
+use crate::state::{Action, Activity, AppState};
+use crate::tray::MenuId;
+
+/// Registers state, commands and (with `with_tray`) the tray icon and its refresher.
+pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray: bool) -> Builder<R> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let state = AppState {
+        services,
+        mfa: Default::default(),
+        activity: Mutex::new(Activity::default()),
+        changed: Arc::new(Notify::new()),
+        actions: tx,
+    };
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_sources,
+            commands::add_source,
+            commands::remove_source,
+            commands::list_favourites,
+            commands::save_favourite,
+            commands::remove_favourite,
+            commands::validate_field,
+            commands::get_preferences,
+            commands::set_preferences,
+            commands::assume,
+            commands::mfa_pending,
+            commands::submit_mfa,
+            commands::cancel_mfa,
+            commands::import_candidates,
+            commands::import_profiles,
+        ])
+        .on_window_event(|window, event| {
+            // Closing the MFA window cancels the click waiting for a code.
+            if window.label() == windows::MFA && matches!(event, tauri::WindowEvent::Destroyed) {
+                window.state::<AppState>().mfa.cancel(None);
+            }
+        })
+        .setup(move |app| {
+            #[cfg(target_os = "macos")]
+            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+            actions::spawn_runner(app.handle().clone(), rx);
+            if with_tray {
+                let tray = TrayIconBuilder::with_id(tray::TRAY_ID)
+                    .icon(tray::icon(TrayState::Idle))
+                    .tooltip("rolecall")
+                    .menu(&tray::menu(app.handle(), &[], None)?)
+                    .show_menu_on_left_click(true)
+                    .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+                    .build(app)?;
+                let state = app.state::<AppState>();
+                match watch::watch(state.services.files.paths(), state.changed.clone()) {
+                    Ok(w) => {
+                        app.manage(w);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot watch the files; the tray refreshes every minute"),
+                }
+                actions::spawn_refresher(app.handle().clone(), tray);
+            }
+            Ok(())
+        })
+}
+
+fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, id: &str) {
+    let state = app.state::<AppState>();
+    match MenuId::parse(id) {
+        Some(MenuId::Assume(n) | MenuId::Renew(n)) => state.act(Action::Assume(n, None)),
+        Some(MenuId::CopyEnv(n)) => state.act(Action::CopyEnv(n)),
+        Some(MenuId::MakeDefault(n)) => state.act(Action::MakeDefault(n)),
+        Some(MenuId::Settings) => state.act(Action::OpenSettings),
+        Some(MenuId::Quit) => state.act(Action::Quit),
+        Some(MenuId::Console(_) | MenuId::Info) | None => {}
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "rolecall_tray=info,rolecall_app=info,rolecall_core=warn,rolecall_sts=warn,rolecall_keychain=warn,rolecall_files=warn,error",
+        )
+    });
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Runs the tray app. `--settings` opens the settings window at start (a second launch always
+/// does, in the running instance).
+pub fn run() {
+    init_logging();
+    let services = match Services::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rolecall: {}: {e}", e.code());
+            std::process::exit(1);
+        }
+    };
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            app.state::<AppState>().act(Action::OpenSettings);
+        }))
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .plugin(tauri_plugin_clipboard_manager::init());
+    let app = build_app(builder, services, true).build(tauri::generate_context!()).unwrap_or_else(|e| {
+        eprintln!("rolecall: app.start: cannot start the tray app: {e}");
+        std::process::exit(1);
+    });
+    if std::env::args().skip(1).any(|a| a == "--settings") {
+        app.state::<AppState>().act(Action::OpenSettings);
+    }
+    app.run(|_app, event| {
+        // Closing the last window must not quit a tray app; only "Quit rolecall" (exit code set) does.
+        if let RunEvent::ExitRequested { api, code: None, .. } = event {
+            api.prevent_exit();
+        }
+    });
+}

@@ -1,0 +1,65 @@
+//! The app's shared state: the use cases, the MFA broker, what the tray shows about work in
+//! flight, and the channel every user action goes through.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use rolecall_app::Services;
+use rolecall_core::ErrorDto;
+use rolecall_core::validate::Name;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::mfa::MfaBroker;
+
+/// Something the user asked for, from the tray menu or a window.
+#[derive(Debug)]
+pub enum Action {
+    /// Assume (or renew) a favourite; the reply, if any, gets the outcome.
+    Assume(Name, Option<oneshot::Sender<Result<(), ErrorDto>>>),
+    /// Copy a favourite's `export` lines to the clipboard.
+    CopyEnv(Name),
+    /// Also write the favourite's session as the `default` profile.
+    MakeDefault(Name),
+    /// Show the settings window.
+    OpenSettings,
+    /// Turn start-at-login on or off.
+    SetStartAtLogin(bool),
+    /// Quit the app.
+    Quit,
+}
+
+/// Work in flight and the last failure, behind the tray icon.
+#[derive(Debug, Default)]
+pub struct Activity {
+    /// Favourites being assumed now (at most one renewal in flight per favourite).
+    pub in_flight: HashSet<Name>,
+    /// The last action's failure, shown in the menu until the next success.
+    pub last_error: Option<ErrorDto>,
+}
+
+/// Managed state.
+pub struct AppState {
+    /// The use cases.
+    pub services: Services,
+    /// MFA requests waiting for the MFA window.
+    pub mfa: MfaBroker,
+    /// Work in flight and the last failure.
+    pub activity: Mutex<Activity>,
+    /// Wakes the refresher: something changed (config, files, activity).
+    pub changed: Arc<Notify>,
+    /// User actions, run by the action runner.
+    pub actions: mpsc::UnboundedSender<Action>,
+}
+
+impl AppState {
+    /// Tells the refresher to rebuild the tray and tell the windows.
+    pub fn touch(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Queues an action.
+    pub fn act(&self, action: Action) {
+        // The runner lives as long as the app: a send can only fail while quitting.
+        let _ = self.actions.send(action);
+    }
+}

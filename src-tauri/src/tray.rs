@@ -1,0 +1,203 @@
+//! The tray icon and its menu, built from the core's view and rebuilt when something changes.
+
+use rolecall_core::ErrorDto;
+use rolecall_core::validate::Name;
+use rolecall_core::view::{FavouriteLine, TrayState};
+use tauri::image::Image;
+use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::TrayIcon;
+use tauri::{AppHandle, Runtime};
+
+/// The tray icon's id.
+pub const TRAY_ID: &str = "rolecall";
+
+/// Every menu item rolecall creates. Ids are `kind:favourite`; favourite names never hold `:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuId {
+    /// Assume a favourite (its line in the menu).
+    Assume(Name),
+    /// Assume or renew, from the favourite's submenu.
+    Renew(Name),
+    /// Open the AWS console (not yet available).
+    Console(Name),
+    /// Copy `export` lines.
+    CopyEnv(Name),
+    /// Also write the session as the `default` profile.
+    MakeDefault(Name),
+    /// Open the settings window.
+    Settings,
+    /// Quit.
+    Quit,
+    /// An informational line (the last error, "no favourites").
+    Info,
+}
+
+impl MenuId {
+    /// The id string.
+    pub fn to_id(&self) -> String {
+        match self {
+            MenuId::Assume(n) => format!("assume:{n}"),
+            MenuId::Renew(n) => format!("renew:{n}"),
+            MenuId::Console(n) => format!("console:{n}"),
+            MenuId::CopyEnv(n) => format!("copy-env:{n}"),
+            MenuId::MakeDefault(n) => format!("make-default:{n}"),
+            MenuId::Settings => "settings".into(),
+            MenuId::Quit => "quit".into(),
+            MenuId::Info => "info".into(),
+        }
+    }
+
+    /// Parses an id string.
+    pub fn parse(id: &str) -> Option<MenuId> {
+        let named = |f: fn(Name) -> MenuId, n: &str| Name::parse(n).ok().map(f);
+        match id.split_once(':') {
+            Some(("assume", n)) => named(MenuId::Assume, n),
+            Some(("renew", n)) => named(MenuId::Renew, n),
+            Some(("console", n)) => named(MenuId::Console, n),
+            Some(("copy-env", n)) => named(MenuId::CopyEnv, n),
+            Some(("make-default", n)) => named(MenuId::MakeDefault, n),
+            _ => match id {
+                "settings" => Some(MenuId::Settings),
+                "quit" => Some(MenuId::Quit),
+                "info" => Some(MenuId::Info),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The icon for a state (coloured; macOS gets the template variant).
+pub fn icon(state: TrayState) -> Image<'static> {
+    let bytes: &'static [u8] = match (state, cfg!(target_os = "macos")) {
+        (TrayState::Idle, false) => include_bytes!("../icons/tray/idle.png"),
+        (TrayState::Busy, false) => include_bytes!("../icons/tray/busy.png"),
+        (TrayState::Fresh, false) => include_bytes!("../icons/tray/fresh.png"),
+        (TrayState::ExpiringSoon, false) => include_bytes!("../icons/tray/expiring.png"),
+        (TrayState::Error, false) => include_bytes!("../icons/tray/error.png"),
+        (TrayState::Idle, true) => include_bytes!("../icons/tray/idle-template.png"),
+        (TrayState::Busy, true) => include_bytes!("../icons/tray/busy-template.png"),
+        (TrayState::Fresh, true) => include_bytes!("../icons/tray/fresh-template.png"),
+        (TrayState::ExpiringSoon, true) => include_bytes!("../icons/tray/expiring-template.png"),
+        (TrayState::Error, true) => include_bytes!("../icons/tray/error-template.png"),
+    };
+    Image::from_bytes(bytes).expect("bundled tray icons are valid PNGs")
+}
+
+/// The tooltip: the state and the favourite that expires first.
+pub fn tooltip(state: TrayState, lines: &[FavouriteLine], error: Option<&ErrorDto>) -> String {
+    let mut t = format!("rolecall: {}", state.describe());
+    if let Some(e) = error {
+        t.push_str(&format!("\n{}", e.message));
+    }
+    let soonest = lines
+        .iter()
+        .filter_map(|l| match l.state {
+            rolecall_core::time::SessionState::Active { seconds_left, .. } => Some((seconds_left, &l.label)),
+            _ => None,
+        })
+        .min_by_key(|(s, _)| *s);
+    if let Some((_, label)) = soonest {
+        t.push_str(&format!("\n{label}"));
+    }
+    t
+}
+
+fn item<R: Runtime>(app: &AppHandle<R>, id: MenuId, label: &str, enabled: bool) -> tauri::Result<MenuItem<R>> {
+    MenuItem::with_id(app, id.to_id(), label, enabled, None::<&str>)
+}
+
+/// The whole menu.
+pub fn menu<R: Runtime>(
+    app: &AppHandle<R>,
+    lines: &[FavouriteLine],
+    error: Option<&ErrorDto>,
+) -> tauri::Result<Menu<R>> {
+    let mut items: Vec<Box<dyn IsMenuItem<R>>> = Vec::new();
+    if let Some(e) = error {
+        let short: String = e.message.chars().take(90).collect();
+        items.push(Box::new(item(app, MenuId::Info, &format!("⚠ {short}"), false)?));
+        items.push(Box::new(PredefinedMenuItem::separator(app)?));
+    }
+    if lines.is_empty() {
+        items.push(Box::new(item(app, MenuId::Info, "No favourites yet: add one in Settings", false)?));
+    }
+    for l in lines {
+        items.push(Box::new(item(app, MenuId::Assume(l.name.clone()), &l.label, true)?));
+    }
+    if !lines.is_empty() {
+        let mut per_favourite: Vec<Submenu<R>> = Vec::new();
+        for l in lines {
+            let n = &l.name;
+            let renew_label =
+                if matches!(l.state, rolecall_core::time::SessionState::Active { .. }) { "Renew" } else { "Assume" };
+            let sub = Submenu::with_items(
+                app,
+                n.as_str(),
+                true,
+                &[
+                    &item(app, MenuId::Renew(n.clone()), renew_label, true)?,
+                    &item(app, MenuId::Console(n.clone()), "Open console (coming soon)", false)?,
+                    &item(app, MenuId::CopyEnv(n.clone()), "Copy export lines", true)?,
+                    &item(app, MenuId::MakeDefault(n.clone()), "Make this the default profile", true)?,
+                ],
+            )?;
+            per_favourite.push(sub);
+        }
+        let refs: Vec<&dyn IsMenuItem<R>> = per_favourite.iter().map(|s| s as &dyn IsMenuItem<R>).collect();
+        items.push(Box::new(PredefinedMenuItem::separator(app)?));
+        items.push(Box::new(Submenu::with_items(app, "Actions", true, &refs)?));
+    }
+    items.push(Box::new(PredefinedMenuItem::separator(app)?));
+    items.push(Box::new(item(app, MenuId::Settings, "Settings…", true)?));
+    items.push(Box::new(item(app, MenuId::Quit, "Quit rolecall", true)?));
+    let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i.as_ref()).collect();
+    Menu::with_items(app, &refs)
+}
+
+/// Applies a state to the tray icon.
+pub fn apply<R: Runtime>(
+    tray: &TrayIcon<R>,
+    app: &AppHandle<R>,
+    state: TrayState,
+    lines: &[FavouriteLine],
+    error: Option<&ErrorDto>,
+) -> tauri::Result<()> {
+    tray.set_menu(Some(menu(app, lines, error)?))?;
+    tray.set_icon(Some(icon(state)))?;
+    #[cfg(target_os = "macos")]
+    tray.set_icon_as_template(true)?;
+    tray.set_tooltip(Some(tooltip(state, lines, error)))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menu_ids_round_trip() {
+        let n = Name::parse("prod-admin").unwrap();
+        for id in [
+            MenuId::Assume(n.clone()),
+            MenuId::Renew(n.clone()),
+            MenuId::Console(n.clone()),
+            MenuId::CopyEnv(n.clone()),
+            MenuId::MakeDefault(n),
+            MenuId::Settings,
+            MenuId::Quit,
+            MenuId::Info,
+        ] {
+            assert_eq!(MenuId::parse(&id.to_id()), Some(id));
+        }
+        assert_eq!(MenuId::parse("assume:bad name"), None);
+        assert_eq!(MenuId::parse("other"), None);
+    }
+
+    #[test]
+    fn every_state_has_an_icon() {
+        for s in [TrayState::Idle, TrayState::Busy, TrayState::Fresh, TrayState::ExpiringSoon, TrayState::Error] {
+            let i = icon(s);
+            assert_eq!((i.width(), i.height()), (64, 64));
+        }
+    }
+}
