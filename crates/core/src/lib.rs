@@ -14,6 +14,7 @@ pub mod import;
 pub mod ini;
 pub mod keychain;
 pub mod profile;
+pub mod renew;
 pub mod secret;
 pub mod sts;
 pub mod time;
