@@ -52,6 +52,12 @@ pub fn spawn_runner<R: Runtime>(app: AppHandle<R>, mut rx: mpsc::UnboundedReceiv
                         report(&app, result);
                     });
                 }
+                Action::Console(name) => {
+                    tauri::async_runtime::spawn(async move {
+                        let result = open_console(&app, &name).await;
+                        report(&app, result);
+                    });
+                }
                 Action::OpenSettings => {
                     if let Err(e) = windows::open_settings(&app) {
                         tracing::warn!(error = %e, "cannot open the settings window");
@@ -139,6 +145,21 @@ async fn fresh_session<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<Se
         code: "session.missing",
         message: format!("favourite {name}: no session after assuming"),
     })
+}
+
+/// Opens the AWS console as a favourite: its session (assumed first when it has less than five
+/// minutes left) signed in at the federation endpoint, the link handed to the default browser and
+/// shown nowhere else.
+async fn open_console<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
+    let creds = fresh_session(app, name).await?;
+    let state = app.state::<AppState>();
+    let url = state.services.console_url_for_session(name, &creds, None, None).await.map_err(|e| e.to_dto())?;
+    let subject = format!("favourite {name}: console");
+    let opened = tauri::async_runtime::spawn_blocking(move || rolecall_signin::open_in_browser(&url, &subject)).await;
+    match opened {
+        Ok(result) => result.map_err(|e| Error::from(e).to_dto()),
+        Err(e) => Err(ErrorDto { code: "console.no_browser", message: format!("favourite {name}: console: {e}") }),
+    }
 }
 
 fn copy_env<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {

@@ -92,9 +92,10 @@ fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, id: &str) {
         Some(MenuId::Assume(n) | MenuId::Renew(n)) => state.act(Action::Assume(n, None)),
         Some(MenuId::CopyEnv(n)) => state.act(Action::CopyEnv(n)),
         Some(MenuId::MakeDefault(n)) => state.act(Action::MakeDefault(n)),
+        Some(MenuId::Console(n)) => state.act(Action::Console(n)),
         Some(MenuId::Settings) => state.act(Action::OpenSettings),
         Some(MenuId::Quit) => state.act(Action::Quit),
-        Some(MenuId::Console(_) | MenuId::Info) | None => {}
+        Some(MenuId::Info) | None => {}
     }
 }
 

@@ -20,6 +20,8 @@ pub enum Action {
     CopyEnv(Name),
     /// Also write the favourite's session as the `default` profile.
     MakeDefault(Name),
+    /// Open the AWS console as the favourite in the default browser (assuming it first if needed).
+    Console(Name),
     /// Show the settings window.
     OpenSettings,
     /// Turn start-at-login on or off.

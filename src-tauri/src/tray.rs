@@ -18,7 +18,7 @@ pub enum MenuId {
     Assume(Name),
     /// Assume or renew, from the favourite's submenu.
     Renew(Name),
-    /// Open the AWS console (not yet available).
+    /// Open the AWS console as the favourite (federated sign-in, in the default browser).
     Console(Name),
     /// Copy `export` lines.
     CopyEnv(Name),
@@ -136,7 +136,7 @@ pub fn menu<R: Runtime>(
                 true,
                 &[
                     &item(app, MenuId::Renew(n.clone()), renew_label, true)?,
-                    &item(app, MenuId::Console(n.clone()), "Open console (coming soon)", false)?,
+                    &item(app, MenuId::Console(n.clone()), "Open console", true)?,
                     &item(app, MenuId::CopyEnv(n.clone()), "Copy export lines", true)?,
                     &item(app, MenuId::MakeDefault(n.clone()), "Make this the default profile", true)?,
                 ],

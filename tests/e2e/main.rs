@@ -2,5 +2,6 @@
 //! One module per area; the harness is the `rolecall_e2e` library.
 
 mod cli;
+mod console;
 mod harness;
 mod import;

@@ -12,6 +12,8 @@
 //!   and the AWS CLI at it, at a `Moto` and at a `Keychain`.
 //! - [`aws_cli`]: the AWS CLI v1 of the test venv, to check what rolecall wrote;
 //!   [`rolecall_bin`]: the binary under test.
+//! - [`FakeFederation`]: a loopback fake of AWS's federation endpoint (console sign-in) that
+//!   records each request.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon) is stopped when
@@ -38,12 +40,14 @@
 //! # let _ = (role, out);
 //! ```
 
+mod federation;
 mod keychain;
 mod moto;
 mod process;
 mod sandbox;
 mod util;
 
+pub use federation::{FakeFederation, FederationRequest, SessionJson, form_decode, form_params};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
 pub use sandbox::{AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin};

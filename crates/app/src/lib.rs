@@ -8,16 +8,21 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use rolecall_core::assume::{self, Assumed, MfaPrompt};
 use rolecall_core::config::{Config, Favourite, Source, SourceKind};
+use rolecall_core::console::{
+    self, ALLOW_ALL_SESSION_POLICY, ConsoleService, ConsoleTarget, FederationEndpoint, LoginUrl, SessionOrigin,
+    SigninTokenRequest,
+};
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::keychain::SecretStore;
 use rolecall_core::profile::{Holder, WriteKind};
 use rolecall_core::secret::{SessionCredentials, SourceKeys};
-use rolecall_core::sts::{Caller, Sts, StsError};
-use rolecall_core::validate::{MfaSerial, Name, ProfileName, Region};
+use rolecall_core::sts::{Caller, FederationTokenRequest, Sts, StsError};
+use rolecall_core::validate::{MfaSerial, Name, Partition, ProfileName, Region, SessionDuration};
 use rolecall_core::view::{self, FavouriteLine};
 use rolecall_core::{Error, FileError};
 use rolecall_files::{AwsFiles, ConfigStore, Paths};
 use rolecall_keychain::OsKeychain;
+use rolecall_signin::HttpSignin;
 use rolecall_sts::SdkSts;
 
 /// Where a new source's credentials come from.
@@ -53,11 +58,16 @@ pub struct Services {
     pub sts: SdkSts,
     /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), when set.
     pub default_region: Option<Region>,
+    /// The AWS federation endpoint (console sign-in).
+    pub signin: HttpSignin,
+    /// `ROLECALL_FEDERATION_ENDPOINT`, when set: replaces the partition's federation endpoint.
+    pub federation_endpoint: Option<FederationEndpoint>,
 }
 
 impl Services {
     /// Reads the environment: paths (`HOME`, `ROLECALL_CONFIG_DIR`, `AWS_SHARED_CREDENTIALS_FILE`,
-    /// `AWS_CONFIG_FILE`…), `AWS_REGION`, `ROLECALL_KEYCHAIN_SERVICE`.
+    /// `AWS_CONFIG_FILE`…), `AWS_REGION`, `ROLECALL_KEYCHAIN_SERVICE`,
+    /// `ROLECALL_FEDERATION_ENDPOINT`.
     pub fn from_env() -> Result<Services, Error> {
         let paths = Paths::from_env().ok_or_else(|| FileError {
             code: "file.no_home",
@@ -70,7 +80,8 @@ impl Services {
             .map(|v| Region::parse(&v))
             .transpose()?;
         let service = rolecall_keychain::service_name(std::env::var("ROLECALL_KEYCHAIN_SERVICE").ok());
-        Ok(Services::new(paths, OsKeychain::new(service), default_region))
+        let federation_endpoint = rolecall_signin::endpoint_from_env()?;
+        Ok(Services { federation_endpoint, ..Services::new(paths, OsKeychain::new(service), default_region) })
     }
 
     /// Services over explicit paths and keychain.
@@ -81,6 +92,8 @@ impl Services {
             keychain,
             sts: SdkSts::new(),
             default_region,
+            signin: HttpSignin::new(),
+            federation_endpoint: None,
         }
     }
 
@@ -215,6 +228,99 @@ impl Services {
         let config = self.config.load()?;
         let fav = config.favourite(name)?;
         Ok(self.files.read_session(&fav.profile)?.filter(|s| (s.expiration - now).num_seconds() > min_left))
+    }
+
+    /// A console sign-in link for a favourite: its current session when that has five minutes
+    /// left (the config tells whether it was chained), else a new one (assumed and written first).
+    /// `region` (default: the favourite's, else `AWS_REGION` in its partition, else the
+    /// partition's default) and `service` choose the landing page. The link is a bearer secret.
+    pub async fn console_url(
+        &self,
+        name: &Name,
+        service: Option<ConsoleService>,
+        region: Option<Region>,
+        mfa: &mut impl MfaPrompt,
+        now: DateTime<Utc>,
+    ) -> Result<LoginUrl, Error> {
+        let credentials = match self.current_session(name, now, 300)? {
+            Some(c) => c,
+            None => self.assume(name, mfa, false).await?.assumed.credentials,
+        };
+        self.console_url_for_session(name, &credentials, service, region).await
+    }
+
+    /// A console sign-in link for a favourite's session `credentials` (from its profile or a new
+    /// assume): asks the federation endpoint for a sign-in token, with `SessionDuration` (the
+    /// favourite's duration) only for a role assumed with long-term keys.
+    pub async fn console_url_for_session(
+        &self,
+        name: &Name,
+        credentials: &SessionCredentials,
+        service: Option<ConsoleService>,
+        region: Option<Region>,
+    ) -> Result<LoginUrl, Error> {
+        let config = self.config.load()?;
+        let fav = config.favourite(name)?;
+        let origin = console::session_origin(&config, name)?;
+        let region = region.unwrap_or_else(|| assume::sts_region(fav, self.default_region.as_ref()));
+        let target = ConsoleTarget::new(fav.arn.partition(), Some(region), service)?;
+        let request = SigninTokenRequest::new(credentials, origin, fav.duration, target.method());
+        self.sign_in(&request, &target, &format!("favourite {name}: console sign-in")).await
+    }
+
+    /// A console sign-in link for a source's own identity (an IAM user's keys, no role): a
+    /// GetFederationToken session (one hour) whose session policy allows everything, so the
+    /// console may do what the user's own policies allow. Its partition comes from the source's
+    /// verified identity, else from the region.
+    pub async fn console_url_for_source(
+        &self,
+        source: &Name,
+        service: Option<ConsoleService>,
+        region: Option<Region>,
+    ) -> Result<LoginUrl, Error> {
+        let config = self.config.load()?;
+        let src = config.source(source)?;
+        let caller = match &src.kind {
+            SourceKind::Keychain { .. } => Caller::Keys(self.keychain.load(source)?),
+            SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
+        };
+        let partition = src
+            .identity
+            .as_deref()
+            .and_then(|arn| arn.split(':').nth(1))
+            .and_then(Partition::parse)
+            .or_else(|| region.as_ref().or(self.default_region.as_ref()).map(Partition::of_region))
+            .unwrap_or(Partition::Aws);
+        let region = region
+            .or_else(|| self.default_region.clone().filter(|r| partition.contains(r)))
+            .unwrap_or_else(|| partition.default_region());
+        let target = ConsoleTarget::new(partition, Some(region.clone()), service)?;
+        let req = FederationTokenRequest {
+            name: console::federated_user_name(src.identity.as_deref()),
+            duration: SessionDuration::DEFAULT,
+            policy: ALLOW_ALL_SESSION_POLICY.to_owned(),
+            region,
+        };
+        let user = self
+            .sts
+            .federation_token(&caller, &req)
+            .await
+            .map_err(|e| StsError { subject: format!("source {source}: {}", e.subject), ..e })?;
+        let request =
+            SigninTokenRequest::new(&user.credentials, SessionOrigin::FederatedUser, req.duration, target.method());
+        self.sign_in(&request, &target, &format!("source {source}: console sign-in")).await
+    }
+
+    async fn sign_in(
+        &self,
+        request: &SigninTokenRequest,
+        target: &ConsoleTarget,
+        subject: &str,
+    ) -> Result<LoginUrl, Error> {
+        let endpoint = self.federation_endpoint.clone().unwrap_or_else(|| target.endpoint());
+        let url = console::sign_in(&self.signin, &endpoint, request, target, subject).await?;
+        tracing::info!(destination = %target.destination(), "console sign-in link ready");
+        Ok(url)
     }
 
     /// Every favourite's line (state and label) at `now`, read from the credentials file.

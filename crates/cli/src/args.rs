@@ -1,6 +1,7 @@
 //! Command-line arguments. Every value is parsed into a validated core type here, once.
 
 use clap::{Args, Parser, Subcommand};
+use rolecall_core::console::ConsoleService;
 use rolecall_core::validate::{
     ExternalId, MfaCode, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
     SourceIdentity, Tag, check_tag_key,
@@ -41,6 +42,12 @@ pub enum Command {
     /// becomes a favourite named after it that writes the profile NAME-rolecall; its source_profile
     /// becomes an aws-profile source, or the favourite it chains from when that is imported too.
     Import(ImportArgs),
+    /// Open the AWS console as a favourite (assuming it first if needed) in the default browser.
+    ///
+    /// The sign-in link goes straight to the browser; --print prints it instead (whoever holds
+    /// it is signed in for 15 minutes: keep it private). With --source, the console opens as the
+    /// source's own IAM user instead (GetFederationToken, one hour).
+    Console(ConsoleArgs),
     /// Print shell lines that export a favourite's session (assuming it first if needed).
     Env {
         /// The favourite.
@@ -199,4 +206,27 @@ pub struct ImportArgs {
     pub all: bool,
     /// The AWS profiles to import (as named in the config file, e.g. `prod` for `[profile prod]`).
     pub profiles: Vec<String>,
+}
+
+/// `rolecall console`
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// The favourite.
+    #[arg(required_unless_present = "source", conflicts_with = "source")]
+    pub name: Option<Name>,
+    /// Sign in as this source's own IAM user (its keys, no role) instead of a favourite.
+    #[arg(long)]
+    pub source: Option<Name>,
+    /// The page to open: a service (s3, ec2, iam) or a console path (ec2/home, cloudwatch/home#alarmsV2:).
+    #[arg(long)]
+    pub service: Option<ConsoleService>,
+    /// The region to open (default: the favourite's, else AWS_REGION, else the partition's default).
+    #[arg(long)]
+    pub region: Option<Region>,
+    /// Print the sign-in link on stdout instead of opening the browser.
+    #[arg(long)]
+    pub print: bool,
+    /// The MFA code, if the favourite must be assumed and needs one (otherwise asked on the terminal).
+    #[arg(long, value_parser = parse_mfa, conflicts_with = "source")]
+    pub token_code: Option<MfaCode>,
 }

@@ -14,7 +14,7 @@ use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region};
 use rolecall_core::{Error, ValidationError};
 use serde_json::json;
 
-use crate::args::{AssumeArgs, Cli, Command, ImportArgs, RoleAddArgs, RoleCommand, SourceCommand};
+use crate::args::{AssumeArgs, Cli, Command, ConsoleArgs, ImportArgs, RoleAddArgs, RoleCommand, SourceCommand};
 use crate::output::{expiry_phrase, local_time, print_json, table};
 use crate::prompt::{TerminalMfa, read_keys};
 
@@ -39,7 +39,8 @@ pub fn run(cli: Cli) -> ExitCode {
 fn init_logging(verbose: u8) {
     // The SDK's own warnings (e.g. about profiles it cannot parse) are noise next to rolecall's
     // errors; ROLECALL_LOG (a tracing filter) shows them and anything else.
-    const OURS: &str = "rolecall_cli,rolecall_app,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files";
+    const OURS: &str =
+        "rolecall_cli,rolecall_app,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files,rolecall_signin";
     let default = match verbose {
         0 => OURS.split(',').map(|c| format!("{c}=warn")).collect::<Vec<_>>().join(",") + ",error",
         1 => OURS.split(',').map(|c| format!("{c}=info")).collect::<Vec<_>>().join(",") + ",warn",
@@ -70,6 +71,7 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
         Command::Status { json } => status(ctx, json),
         Command::Import(args) => import_cmd(ctx, args),
         Command::Env { name, shell, token_code } => env_cmd(ctx, &name, &shell, token_code).await,
+        Command::Console(args) => console_cmd(ctx, args).await,
     }
 }
 
@@ -315,6 +317,29 @@ async fn env_cmd(ctx: &Services, name: &Name, shell: &str, token_code: Option<Mf
         None => ctx.assume(name, &mut TerminalMfa { given: token_code }, false).await?.assumed.credentials,
     };
     print!("{}", export_lines(shell, &creds, fav.region.as_ref()));
+    Ok(())
+}
+
+async fn console_cmd(ctx: &Services, a: ConsoleArgs) -> Result<(), Error> {
+    let (url, subject) = match (a.name, a.source) {
+        (_, Some(source)) => {
+            (ctx.console_url_for_source(&source, a.service, a.region).await?, format!("source {source}"))
+        }
+        (Some(name), None) => {
+            let mut mfa = TerminalMfa { given: a.token_code };
+            (ctx.console_url(&name, a.service, a.region, &mut mfa, Utc::now()).await?, format!("favourite {name}"))
+        }
+        (None, None) => {
+            return Err(Error::NeedsInput { subject: "console".into(), what: "needs a favourite or --source".into() });
+        }
+    };
+    // The link is shown only when asked for: whoever holds it is signed in.
+    if a.print {
+        println!("{}", url.expose());
+        return Ok(());
+    }
+    rolecall_signin::open_in_browser(&url, &format!("{subject}: console"))?;
+    println!("Opened the AWS console for {subject} in the browser");
     Ok(())
 }
 

@@ -151,6 +151,13 @@ mod tests {
                 ),
             })
         }
+        async fn federation_token(
+            &self,
+            _: &Caller,
+            _: &crate::sts::FederationTokenRequest,
+        ) -> Result<crate::sts::FederatedUser, StsError> {
+            Err(StsError { kind: StsErrorKind::Other, subject: "not used here".into(), aws_message: None })
+        }
         async fn caller_identity(&self, _: &Caller, _: &Region) -> Result<String, StsError> {
             Ok("arn:aws:iam::123456789012:user/alice".into())
         }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::config::ConfigError;
+use crate::console::ConsoleError;
 use crate::keychain::KeychainError;
 use crate::profile::ProfileError;
 use crate::sts::StsError;
@@ -42,6 +43,9 @@ pub enum Error {
     /// File IO.
     #[error(transparent)]
     File(#[from] FileError),
+    /// The console sign-in (the federation endpoint, the browser).
+    #[error(transparent)]
+    Console(#[from] ConsoleError),
     /// The user cancelled (e.g. an MFA prompt).
     #[error("{0}: cancelled")]
     Cancelled(String),
@@ -74,6 +78,7 @@ impl Error {
             Error::Sts(e) => e.code(),
             Error::Profile(e) => e.code(),
             Error::File(e) => e.code,
+            Error::Console(e) => e.code(),
             Error::Cancelled(_) => "cancelled",
             Error::NeedsInput { .. } => "input.needed",
         }

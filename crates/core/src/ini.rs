@@ -8,11 +8,15 @@
 //!
 //! # Reading (as Python's `configparser` reads it for botocore and the AWS CLI)
 //!
-//! - Lines end at `\n`; a `\r` right before it belongs to the line ending. A UTF-8 BOM at the start
-//!   is skipped for parsing and kept in the bytes. "Whitespace" is space, tab, `\r`, `\x0b`, `\x0c`.
-//! - Blank line: only whitespace. It ends a multi-line value.
-//! - Comment: the first non-blank character is `#` or `;`, anywhere in the file. A comment does not
-//!   end a multi-line value (as in `configparser`).
+//! - Lines end at `\n`; a `\r` right before it belongs to the line ending. Any other `\r` is
+//!   [`IniError::StrayCarriageReturn`]: Python's universal newlines read it as a line break, so
+//!   rolecall refuses the file rather than read it differently. A UTF-8 BOM at the start is
+//!   skipped for parsing and kept in the bytes. "Whitespace" is what Python's `str.strip()`
+//!   removes: space, tab, `\r`, `\x0b`, `\x0c`, `\x1c`–`\x1f` and Unicode spaces such as U+00A0
+//!   (in UTF-8); indentation is counted in characters, as `configparser` counts it.
+//! - Blank line: only whitespace. Like a comment, it does not end a multi-line value
+//!   (`configparser`'s default `empty_lines_in_values`, which botocore uses).
+//! - Comment: the first non-blank character is `#` or `;`, anywhere in the file.
 //! - Section header: the trimmed line starts with `[` and has a `]` at least two characters later;
 //!   the name is the text between `[` and the last `]`, not trimmed (`[ a ]` is section `" a "`).
 //!   Text after the last `]` is ignored, as `configparser` does (`[default] # note` is `default`).
@@ -38,7 +42,12 @@
 //!   of the section's last entry, so they can never be mistaken for a continuation.
 //! - A new section is appended at the end, after a line ending if the file lacks a final one and
 //!   after one blank separator line unless the last line is already blank or the file is empty.
-//! - Removing lines never adds a final newline the file did not have.
+//! - Removing lines never adds a final newline the file did not have. Removing a section whose
+//!   next header is indented deeper than the entry before it would turn that header into a
+//!   continuation line: [`IniError::IndentedHeader`], nothing changes.
+//! - The property tests (`ini_prop_*`) and the differential test of the end-to-end suite
+//!   (`tests/e2e/reliability.rs`, against Python's `configparser` as botocore configures it) check
+//!   these rules; `ROLECALL_PROPTEST_CASES` raises their case count.
 //! - Section names, keys and values that could inject INI structure are refused with
 //!   [`IniError::InvalidInput`], which names the kind of input but never echoes it.
 
@@ -102,6 +111,20 @@ pub enum IniError {
         /// The 1-based line number.
         line: usize,
     },
+    /// A carriage return that does not end a line: AWS tools (Python's universal newlines) read it
+    /// as a line break, so rolecall would misread the file.
+    #[error("a carriage return that does not end a line (old Mac line endings?); AWS tools read it as a line break")]
+    StrayCarriageReturn {
+        /// The 1-based line number (counting only `\n` line endings).
+        line: usize,
+    },
+    /// Removing a section would make the indented section header after it part of the value
+    /// before it.
+    #[error("the indented section header would become part of the value before it; remove its indentation")]
+    IndentedHeader {
+        /// The 1-based line number of the indented header.
+        line: usize,
+    },
     /// The section asked for has more than one header in the file.
     #[error("section [{name}] appears more than once")]
     DuplicateSection {
@@ -134,6 +157,8 @@ impl IniError {
         match self {
             IniError::MissingSectionHeader { line }
             | IniError::Unparseable { line }
+            | IniError::StrayCarriageReturn { line }
+            | IniError::IndentedHeader { line }
             | IniError::DuplicateSection { line, .. }
             | IniError::DuplicateKey { line, .. } => Some(*line),
             IniError::InvalidInput { .. } => None,
@@ -160,6 +185,9 @@ struct Line {
     body: usize,
     /// The content without surrounding whitespace.
     text: Range<usize>,
+    /// The number of whitespace characters before the content, as `configparser` measures
+    /// indentation.
+    indent: usize,
     /// End of the content, before the line ending.
     end: usize,
     /// Start of the next line (after the line ending).
@@ -170,7 +198,7 @@ struct Line {
 impl Line {
     /// Width of the leading whitespace, as `configparser` measures indentation.
     fn indent(&self) -> usize {
-        self.text.start - self.body
+        self.indent
     }
 }
 
@@ -246,18 +274,87 @@ impl Edit {
     }
 }
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+/// Unicode whitespace beyond ASCII that Python's `str.strip()` and `\s` remove, UTF-8 encoded.
+const UNICODE_WS: &[&[u8]] = &[
+    "\u{85}".as_bytes(),
+    "\u{a0}".as_bytes(),
+    "\u{1680}".as_bytes(),
+    "\u{2000}".as_bytes(),
+    "\u{2001}".as_bytes(),
+    "\u{2002}".as_bytes(),
+    "\u{2003}".as_bytes(),
+    "\u{2004}".as_bytes(),
+    "\u{2005}".as_bytes(),
+    "\u{2006}".as_bytes(),
+    "\u{2007}".as_bytes(),
+    "\u{2008}".as_bytes(),
+    "\u{2009}".as_bytes(),
+    "\u{200a}".as_bytes(),
+    "\u{2028}".as_bytes(),
+    "\u{2029}".as_bytes(),
+    "\u{202f}".as_bytes(),
+    "\u{205f}".as_bytes(),
+    "\u{3000}".as_bytes(),
+];
+
+/// Python's ASCII whitespace (`str.isspace()`), less `\n`, which always ends a line.
+fn is_ascii_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
 }
 
-fn trim(bytes: &[u8], mut start: usize, mut end: usize) -> Range<usize> {
-    while start < end && is_ws(bytes[start]) {
-        start += 1;
+/// The length of the whitespace character starting at `bytes[i..end]`, or 0.
+fn ws_len_at(bytes: &[u8], i: usize, end: usize) -> usize {
+    if is_ascii_ws(bytes[i]) {
+        return 1;
     }
-    while end > start && is_ws(bytes[end - 1]) {
-        end -= 1;
+    if bytes[i] < 0x80 {
+        return 0;
+    }
+    UNICODE_WS.iter().find(|w| bytes[i..end].starts_with(w)).map_or(0, |w| w.len())
+}
+
+/// The length of the whitespace character ending right before `bytes[end]` (not before `start`), or 0.
+fn ws_len_before(bytes: &[u8], start: usize, end: usize) -> usize {
+    if is_ascii_ws(bytes[end - 1]) {
+        return 1;
+    }
+    if bytes[end - 1] < 0x80 {
+        return 0;
+    }
+    UNICODE_WS.iter().find(|w| bytes[start..end].ends_with(w)).map_or(0, |w| w.len())
+}
+
+/// `start..end` without surrounding whitespace, as Python's `str.strip()` sees it.
+fn trim(bytes: &[u8], mut start: usize, mut end: usize) -> Range<usize> {
+    while start < end {
+        match ws_len_at(bytes, start, end) {
+            0 => break,
+            n => start += n,
+        }
+    }
+    while end > start {
+        match ws_len_before(bytes, start, end) {
+            0 => break,
+            n => end -= n,
+        }
     }
     start..end
+}
+
+/// The number of whitespace characters (not bytes) in `bytes[start..end]`: how `configparser`
+/// measures the indentation of a line.
+fn count_ws_chars(bytes: &[u8], mut start: usize, end: usize) -> usize {
+    let mut n = 0;
+    while start < end {
+        match ws_len_at(bytes, start, end) {
+            0 => break,
+            len => {
+                start += len;
+                n += 1;
+            }
+        }
+    }
+    n
 }
 
 /// The name of a section header line, as `configparser`'s `\[(?P<header>.+)\]` matches it.
@@ -285,10 +382,8 @@ fn parse_entry(bytes: &[u8], line: usize, l: &Line) -> Option<Entry> {
     if key.is_empty() {
         return None;
     }
-    let mut value_start = delim + 1;
-    while value_start < l.end && is_ws(bytes[value_start]) {
-        value_start += 1;
-    }
+    // Skip whitespace up to the end of the line, so an empty value sits after trailing spaces.
+    let value_start = trim(bytes, delim + 1, l.end).start;
     let value = value_start..l.text.end.max(value_start);
     Some(Entry { line, key: normalize_key(&bytes[key.clone()]), key_end: key.end, delim, value, conts: Vec::new() })
 }
@@ -374,10 +469,15 @@ impl IniDocument {
                 None => (bytes.len(), bytes.len()),
             };
             pos = next;
+            // Python reads a lone `\r` as a line break; rolecall would not: refuse the file.
+            if bytes[body..end].contains(&b'\r') {
+                return Err(IniError::StrayCarriageReturn { line: idx + 1 });
+            }
             let text = trim(&bytes, body, end);
-            let mut line = Line { start, body, text, end, next, kind: Kind::Blank };
+            let indent = count_ws_chars(&bytes, body, text.start);
+            let mut line = Line { start, body, text, indent, end, next, kind: Kind::Blank };
+            // A blank line does not end a multi-line value (`configparser`'s empty_lines_in_values).
             if line.text.is_empty() {
-                open = None;
             } else if matches!(bytes[line.text.start], b'#' | b';') {
                 line.kind = Kind::Comment;
             } else {
@@ -546,14 +646,15 @@ impl IniDocument {
         for d in &mut edit.drop[sec.header..=last] {
             *d = true;
         }
-        // An indented header right after the removed lines could become a continuation of the
-        // entry before them: keep a blank line in between to end that entry.
-        let next = self.lines[last + 1..].iter().find(|l| l.kind != Kind::Comment);
-        if let (Some(open), Some(next)) = (sec.open_before, next)
-            && next.kind == Kind::Header
-            && next.indent() > open
+        // An indented header right after the removed lines would become a continuation of the
+        // entry before them, and neither blank lines nor comments end that entry for
+        // `configparser`: refuse rather than change how the file reads.
+        let next = self.lines[last + 1..].iter().position(|l| !matches!(l.kind, Kind::Comment | Kind::Blank));
+        if let (Some(open), Some(next)) = (sec.open_before, next.map(|p| last + 1 + p))
+            && self.lines[next].kind == Kind::Header
+            && self.lines[next].indent() > open
         {
-            edit.insert = Some((last, vec![Vec::new()]));
+            return Err(IniError::IndentedHeader { line: next + 1 });
         }
         self.apply(edit)?;
         Ok(true)
@@ -604,13 +705,20 @@ impl IniDocument {
             Some(e) => Some(e.line),
             None => self.lines[sec.header + 1..]
                 .iter()
-                .position(|l| l.kind != Kind::Comment)
+                .position(|l| !matches!(l.kind, Kind::Comment | Kind::Blank))
                 .map(|p| sec.header + 1 + p)
                 .filter(|&i| self.lines[i].kind == Kind::Header),
         };
         let Some(i) = source else { return Vec::new() };
         let l = &self.lines[i];
-        self.bytes[l.body..l.text.start].iter().map(|&b| if b == b'\t' { b'\t' } else { b' ' }).collect()
+        // One character per whitespace character: `configparser` counts characters, not bytes.
+        let mut indent = Vec::with_capacity(l.indent);
+        let mut at = l.body;
+        while at < l.text.start {
+            indent.push(if self.bytes[at] == b'\t' { b'\t' } else { b' ' });
+            at += ws_len_at(&self.bytes, at, l.text.start).max(1);
+        }
+        indent
     }
 
     /// Appends a new section with `entries` at the end of the document.
@@ -903,9 +1011,23 @@ mod tests {
         // An indented entry followed by an equally indented line: two entries, not a continuation.
         let d = doc("[a]\n  x = 1\n  y = 2\n    z\n");
         assert_eq!(d.section("a").unwrap(), entries(&[("x", "1"), ("y", "2")]));
-        // After a blank line an indented line starts afresh.
+        // A blank line does not end a multi-line value either (configparser's empty_lines_in_values).
         let d = doc("[a]\nx = 1\n\n  y = 2\n");
-        assert_eq!(d.section("a").unwrap(), entries(&[("x", "1"), ("y", "2")]));
+        assert_eq!(d.section("a").unwrap(), entries(&[("x", "1")]));
+        let d = doc("[a]\nx = 1\n  \t\n  [b]\n");
+        assert_eq!(d.section_names(), vec!["a"]);
+        // Python's whitespace: U+00A0 and \x1c are indentation and are trimmed, and indentation
+        // counts characters, not bytes.
+        let d = doc("[a]\n\u{a0}k\u{2003}=\u{3000}v\u{a0}\n\x1cx = 1\n");
+        assert_eq!(d.section("a").unwrap(), entries(&[("k", "v"), ("x", "1")]));
+        let d = doc("[a]\n\u{3000}k = v\n  y = 2\n");
+        assert_eq!(
+            d.section("a").unwrap(),
+            entries(&[("k", "v")]),
+            "two characters of indentation are deeper than one"
+        );
+        let d = doc("[a]\n\u{a0}# comment\n");
+        assert_eq!(d.section("a").unwrap(), Some(vec![]));
         // A comment does not end a multi-line value.
         let d = doc("[a]\nx =\n# c\n  y = 2\n");
         assert_eq!(d.section("a").unwrap(), entries(&[("x", "")]));
@@ -923,7 +1045,11 @@ mod tests {
             ("[a]\nk = v\nsecretjunk\n", IniError::Unparseable { line: 3 }),
             ("[a]\r\nk = v\r\n= secret\r\n", IniError::Unparseable { line: 3 }),
             ("[a]\n[]\n", IniError::Unparseable { line: 2 }),
-            ("[a]\nk = v\n\n  junk\n", IniError::Unparseable { line: 4 }),
+            ("[a]\nk = v\n\njunk\n", IniError::Unparseable { line: 4 }),
+            ("[x]\r[prod]\nfoo = 1\n", IniError::StrayCarriageReturn { line: 1 }),
+            ("[a]\nk = v\r\r\n", IniError::StrayCarriageReturn { line: 2 }),
+            ("[a]\rk = v", IniError::StrayCarriageReturn { line: 1 }),
+            ("[a]\n# secret\r\n\r", IniError::StrayCarriageReturn { line: 3 }),
         ];
         for (input, expected) in cases {
             let err = IniDocument::parse(*input).unwrap_err();
@@ -1050,9 +1176,6 @@ mod tests {
             ("[b]\r\nk = 1\r\n[a]", true, "[b]\r\nk = 1"),
             ("[a]\ns3 =\n  m = 1\n[b]\n", true, "[b]\n"),
             ("[b]\nk = 1\n", false, "[b]\nk = 1\n"),
-            // The indented [c] must not become a continuation of k.
-            ("[b]\nk = 1\n[a]\n  [c]\n", true, "[b]\nk = 1\n\n  [c]\n"),
-            ("[b]\nk = 1\n[a]\n  x = 1\n  [c]\n", true, "[b]\nk = 1\n\n  [c]\n"),
             ("[b]\n  k = 1\n[a]\n  [c]\n", true, "[b]\n  k = 1\n  [c]\n"),
         ];
         for (input, existed, expected) in cases {
@@ -1063,6 +1186,13 @@ mod tests {
             let mut names = names_before;
             names.retain(|n| n != "a");
             assert_eq!(doc(text(&d)).section_names(), names);
+        }
+        // The indented [c] would become a continuation of k, and no blank line or comment can
+        // end k for configparser: refused, nothing changes.
+        for (input, line) in [("[b]\nk = 1\n[a]\n  [c]\n", 4), ("[b]\nk = 1\n[a]\n  x = 1\n\n# c\n  [c]\n", 7)] {
+            let mut d = doc(input);
+            assert_eq!(d.remove_section("a"), Err(IniError::IndentedHeader { line }), "input {input:?}");
+            assert_eq!(text(&d), input);
         }
     }
 
@@ -1168,6 +1298,10 @@ mod tests {
         let mut after = before.clone();
         let names = before.section_names();
         let result = after.remove_section(target);
+        if let Err(IniError::IndentedHeader { .. }) = result {
+            prop_assert_eq!(after.as_bytes(), before.as_bytes());
+            return Ok(());
+        }
         let Some(si) = names.iter().position(|n| n == target) else {
             prop_assert_eq!(result, Ok(false));
             prop_assert_eq!(after.as_bytes(), before.as_bytes());
@@ -1287,7 +1421,7 @@ mod tests {
     }
 
     fn arb_comment() -> impl Strategy<Value = Item> {
-        let no_newline = any::<u8>().prop_filter("no newline", |b| *b != b'\n');
+        let no_newline = any::<u8>().prop_filter("no line break", |b| *b != b'\n' && *b != b'\r');
         (
             "[ \t]{0,2}[#;]",
             prop_oneof!["\\PC{0,10}".prop_map(String::into_bytes), prop::collection::vec(no_newline, 0..10)],
@@ -1377,10 +1511,7 @@ mod tests {
                     line.extend(text);
                     lines.push(line);
                 }
-                Item::Blank(ws) => {
-                    lines.push(ws.clone().into_bytes());
-                    *open = None;
-                }
+                Item::Blank(ws) => lines.push(ws.clone().into_bytes()),
             };
         for item in &g.preamble {
             push_item(item, &mut lines, &mut open, &mut Vec::new());
@@ -1461,8 +1592,108 @@ mod tests {
         })
     }
 
+    /// Lines of the hostile corpus: everything real files hold and a careless parser trips on.
+    /// `{LONG}` stands for a line of several KiB.
+    const CORPUS_LINES: &[&[u8]] = &[
+        b"[default]",
+        b"[profile prod]",
+        b"[prod]",
+        b"[prod] ; mine",
+        b"  [prod]",
+        b"\t[other]",
+        b"[ spaced ]",
+        b"[DEFAULT]",
+        b"[]",
+        b"[a]]",
+        b"aws_access_key_id = AKIAEXAMPLE0000001",
+        b"AWS_ACCESS_KEY_ID=AKIAEXAMPLE0000002",
+        b"aws_secret_access_key\t=\tsecret/+=",
+        b"aws_session_token: token",
+        b"x_rolecall_favourite = prod",
+        b"x_security_token_expires = 2030-01-01T00:00:00Z",
+        b"region = us-east-1",
+        b"k = v",
+        b"k = v",
+        b"K = other",
+        b"s3 =",
+        b"    max_concurrent_requests = 20",
+        b"  nested = 1",
+        b"= no key",
+        b"no delimiter",
+        b"# comment",
+        b"; comment",
+        b"  # indented comment",
+        b"",
+        b"   ",
+        b"\t",
+        b"k = caf\xe9 \xff",
+        b"\xff\xfe = x",
+        b"# \xc3\x28 invalid utf-8",
+        "\u{a0}k = nbsp-indented".as_bytes(),
+        "k\u{3000}=\u{3000}ideographic".as_bytes(),
+        b"\x1ck = file-separator-indented",
+        b"k = v\rstray",
+        b"{LONG}",
+    ];
+
+    /// Files made of corpus lines, with a BOM or not, CRLF or LF per line, a final newline or not.
+    fn corpus_file() -> impl Strategy<Value = Vec<u8>> {
+        let line = (prop::sample::select(CORPUS_LINES), any::<bool>());
+        (any::<bool>(), prop::collection::vec(line, 0..24), any::<bool>(), 1..8usize).prop_map(
+            |(bom, lines, final_newline, long)| {
+                let mut out = if bom { BOM.to_vec() } else { Vec::new() };
+                let n = lines.len();
+                for (i, (line, crlf)) in lines.into_iter().enumerate() {
+                    if line == b"{LONG}" {
+                        out.extend_from_slice(b"long = ");
+                        out.extend(std::iter::repeat_n(b'x', long * 1500));
+                    } else {
+                        out.extend_from_slice(line);
+                    }
+                    if i + 1 < n || final_newline {
+                        out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                    }
+                }
+                out
+            },
+        )
+    }
+
+    /// The number of cases each property runs: `ROLECALL_PROPTEST_CASES`, else `default`.
+    fn cases(default: u32) -> u32 {
+        std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        #![proptest_config(ProptestConfig::with_cases(cases(512)))]
+
+        #[test]
+        fn ini_prop_corpus_round_trips_or_is_refused(input in corpus_file()) {
+            match IniDocument::parse(input.clone()) {
+                Ok(d) => prop_assert_eq!(d.as_bytes(), input.as_slice()),
+                Err(e) => {
+                    prop_assert!(e.line().is_some(), "a parse error names its line: {:?}", e);
+                    let stray = input.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n') || input.ends_with(b"\r");
+                    if matches!(e, IniError::StrayCarriageReturn { .. }) {
+                        prop_assert!(stray);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn ini_prop_corpus_edits_are_safe(input in corpus_file(), set_these in arb_set()) {
+            let Ok(d) = IniDocument::parse(input.clone()) else { return Ok(()) };
+            let mut targets: Vec<String> =
+                d.section_names().into_iter().filter(|n| validate_section(n).is_ok()).collect();
+            targets.extend(["prod".to_owned(), "profile prod".to_owned(), "new".to_owned()]);
+            for target in &targets {
+                check_set(&d, target, &as_refs(&set_these))?;
+                check_remove_section(&d, target)?;
+                let keys: Vec<&str> = set_these.iter().map(|(k, _)| k.as_str()).collect();
+                check_remove_keys(&d, target, &keys)?;
+            }
+        }
 
         #[test]
         fn ini_prop_parse_round_trips(input in arb_file()) {

@@ -8,6 +8,7 @@
 
 pub mod assume;
 pub mod config;
+pub mod console;
 pub mod env;
 pub mod error;
 pub mod import;

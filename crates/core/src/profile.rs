@@ -302,4 +302,106 @@ mod tests {
         assert_eq!(e.code(), "config_file.conflict");
         assert!(e.to_string().contains("sets sso_session"), "{e}");
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn cases(default: u32) -> u32 {
+            std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+        }
+
+        /// Lines of credentials files people really have, and some they should not.
+        const LINES: &[&str] = &[
+            "[default]",
+            "[prod]",
+            "[profile prod]",
+            "[other]",
+            "\t[other]",
+            "[DEFAULT]",
+            "aws_access_key_id = AKIAUSER0000000001",
+            "aws_secret_access_key = userSecret",
+            "aws_session_token = userToken",
+            "x_rolecall_favourite = prod",
+            "x_rolecall_favourite = someone-else",
+            "x_security_token_expires = not a date",
+            "region: eu-west-1",
+            "  nested = 1",
+            "# comment",
+            "; comment",
+            "",
+            "k = v",
+            "k = v",
+            "caf\u{e9} = \u{a0}",
+        ];
+
+        fn file() -> impl Strategy<Value = Vec<u8>> {
+            (prop::collection::vec((prop::sample::select(LINES), any::<bool>()), 0..20), any::<bool>()).prop_map(
+                |(lines, last_newline)| {
+                    let n = lines.len();
+                    let mut out = Vec::new();
+                    for (i, (line, crlf)) in lines.into_iter().enumerate() {
+                        out.extend_from_slice(line.as_bytes());
+                        if i + 1 < n || last_newline {
+                            out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                        }
+                    }
+                    out
+                },
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(cases(1024)))]
+
+            /// Writing a session either is refused with the file unchanged, or leaves a file that
+            /// parses, holds exactly our values in our section, and reads the same everywhere else.
+            #[test]
+            fn profile_prop_write_session_changes_only_its_section(
+                input in file(),
+                profile in prop::sample::select(vec!["prod", "default", "other", "profile prod", "new"]),
+                force in any::<bool>(),
+                k in 0u8..200,
+            ) {
+                let Ok(before) = parse(AwsFile::Credentials, input.clone()) else { return Ok(()) };
+                let profile = ProfileName::parse(profile).ok();
+                let Some(profile) = profile else { return Ok(()) };
+                let mut doc = before.clone();
+                let c = creds(k);
+                match write_session(&mut doc, &profile, &n("prod"), &c, force) {
+                    Err(_) => prop_assert_eq!(doc.as_bytes(), input.as_slice(), "a refused write changed the file"),
+                    Ok(kind) => {
+                        let reparsed = parse(AwsFile::Credentials, doc.as_bytes().to_vec());
+                        prop_assert!(reparsed.is_ok());
+                        let after = reparsed.unwrap();
+                        prop_assert_eq!(after.get(profile.as_str(), "aws_secret_access_key"), Some(c.secret().to_owned()));
+                        prop_assert_eq!(after.get(profile.as_str(), "aws_session_token"), Some(c.token().to_owned()));
+                        let held = holder(&after, &profile).unwrap();
+                        prop_assert_eq!(held, Holder::Rolecall { favourite: "prod".into(), expires: Some(c.expiration) });
+                        if kind == WriteKind::TookOver {
+                            prop_assert!(force);
+                        }
+                        for name in before.section_names() {
+                            if name != profile.as_str() {
+                                prop_assert_eq!(after.section(&name).ok(), before.section(&name).ok(), "section {} changed", name);
+                            }
+                        }
+                        // And removing it again touches nothing else either.
+                        // (or is refused, unchanged, when a header indented after it would merge).
+                        let mut removed = after.clone();
+                        match remove_session(&mut removed, &profile) {
+                            Ok(gone) => {
+                                prop_assert!(gone);
+                                prop_assert_eq!(holder(&removed, &profile).unwrap(), Holder::Nobody);
+                            }
+                            Err(e) => {
+                                prop_assert!(e.to_string().contains("indented section header"), "{}", e);
+                                prop_assert_eq!(removed.as_bytes(), after.as_bytes());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -56,6 +56,28 @@ pub struct AssumedRole {
     pub assumed_role_arn: String,
 }
 
+/// One GetFederationToken call: a console session for an IAM user's own keys.
+#[derive(Debug, Clone)]
+pub struct FederationTokenRequest {
+    /// `Name`: 2–32 characters of `[\w+=,.@-]` (see [`crate::console::federated_user_name`]).
+    pub name: String,
+    /// `DurationSeconds`.
+    pub duration: SessionDuration,
+    /// `Policy`: the inline session policy (the session gets the intersection with the user's).
+    pub policy: String,
+    /// The region whose STS endpoint is called.
+    pub region: Region,
+}
+
+/// A successful GetFederationToken.
+#[derive(Debug, Clone)]
+pub struct FederatedUser {
+    /// The temporary credentials and their expiry.
+    pub credentials: SessionCredentials,
+    /// `arn:aws:sts::ACCOUNT:federated-user/NAME`.
+    pub federated_user_arn: String,
+}
+
 /// The STS operations rolecall uses.
 pub trait Sts: Sync {
     /// AssumeRole, signed as `caller`.
@@ -64,6 +86,12 @@ pub trait Sts: Sync {
         caller: &Caller,
         req: &AssumeRoleRequest,
     ) -> impl Future<Output = Result<AssumedRole, StsError>> + Send;
+    /// GetFederationToken, signed as `caller` (long-term keys only, by AWS's rules).
+    fn federation_token(
+        &self,
+        caller: &Caller,
+        req: &FederationTokenRequest,
+    ) -> impl Future<Output = Result<FederatedUser, StsError>> + Send;
     /// GetCallerIdentity: the caller's ARN.
     fn caller_identity(
         &self,

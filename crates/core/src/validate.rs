@@ -230,6 +230,10 @@ impl Partition {
         };
         Region(r.to_owned())
     }
+    /// The partition `region` belongs to.
+    pub fn of_region(region: &Region) -> Partition {
+        [Partition::AwsUsGov, Partition::AwsCn].into_iter().find(|p| p.contains(region)).unwrap_or(Partition::Aws)
+    }
     /// Whether `region` belongs to this partition.
     pub fn contains(self, region: &Region) -> bool {
         let r = region.as_str();

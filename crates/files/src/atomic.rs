@@ -6,6 +6,10 @@
 //!    which is fsynced and renamed over the original, and the directory is fsynced.
 //! 4. Just before the rename the file is read again: if someone else (an editor, another tool)
 //!    changed it meanwhile, the edit is redone on their version, so their change survives.
+//! 5. A process killed in the middle of a write (SIGKILL, power loss) leaves the file as it was
+//!    and may leave its temp file, which holds the new content (a session's secrets). Temp files
+//!    are only written under the lock, so any found while holding it is such a leftover: each
+//!    edit removes them first. `tests/crash.rs` kills writers at random moments to check all this.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -98,6 +102,23 @@ fn temp_path(dir: &Path, name: &str, what: &str) -> PathBuf {
     dir.join(format!(".{name}.rolecall-{}-{n}.{what}", std::process::id()))
 }
 
+/// Removes the temp files of `name` that a killed rolecall process left behind. Only called
+/// under the lock, when no other rolecall process can be writing one.
+fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.rolecall-");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(path = %entry.path().display(), "removed a temp file left by a killed write"),
+                Err(e) => tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove a stale temp file"),
+            }
+        }
+    }
+}
+
 fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = private_file(path)?;
     f.write_all(bytes)?;
@@ -144,6 +165,7 @@ pub fn edit<E: From<FileError>>(
     let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
     ensure_private_dir(&dir)?;
     let _lock = lock(&dir, &name)?;
+    remove_stale_temp_files(&dir, &name);
     for _ in 0..MAX_ATTEMPTS {
         let before = read_opt(&real)?;
         let (bytes, backup) = match f(before.as_deref())? {
@@ -251,6 +273,19 @@ mod tests {
         edit::<FileError>(&link, |_| Ok(Edit::Write(b"b".to_vec()))).unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(fs::read(&target).unwrap(), b"b");
+    }
+
+    #[test]
+    fn temp_files_left_by_a_killed_write_are_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        let stale = t.path().join(".credentials.rolecall-4242-0.tmp");
+        fs::write(&stale, "a session from a killed write").unwrap();
+        let other = t.path().join(".config.rolecall-4242-0.tmp");
+        fs::write(&other, "another file's").unwrap();
+        edit::<FileError>(&p, |_| Ok(Edit::Write(b"[a]\n".to_vec()))).unwrap();
+        assert!(!stale.exists(), "the stale temp file is gone");
+        assert!(other.exists(), "only this file's temp files are touched");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! rolecall's STS adapter: [`rolecall_core::sts::Sts`] over the AWS SDK.
+//! rolecall's STS adapter: [`rolecall_core::sts::Sts`] over the AWS SDK (AssumeRole,
+//! GetFederationToken, GetCallerIdentity).
 //!
 //! The SDK resolves the endpoint (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`), retries throttling and
 //! transient errors with backoff (standard mode, 3 attempts), and signs with exactly the caller's
@@ -18,7 +19,10 @@ use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::DateTime;
 use rolecall_core::secret::{AccessKeyId, SessionCredentials};
-use rolecall_core::sts::{AssumeRoleRequest, AssumedRole, Caller, Sts, StsError, StsErrorKind, classify};
+use rolecall_core::sts::{
+    AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, Sts, StsError, StsErrorKind,
+    classify,
+};
 use rolecall_core::validate::Region;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -108,6 +112,20 @@ fn malformed(subject: String, what: &str) -> StsError {
     StsError { kind: StsErrorKind::Malformed, subject, aws_message: Some(what.to_owned()) }
 }
 
+/// The SDK's temporary credentials as rolecall's, with the expiry STS returned.
+fn session_credentials(c: &aws_sdk_sts::types::Credentials, subject: &str) -> Result<SessionCredentials, StsError> {
+    let expiration = DateTime::from_timestamp(c.expiration().secs(), c.expiration().subsec_nanos())
+        .ok_or_else(|| malformed(subject.to_owned(), "an unreadable expiration"))?;
+    let access_key_id = AccessKeyId::parse(c.access_key_id())
+        .map_err(|_| malformed(subject.to_owned(), "an unreadable access key id"))?;
+    Ok(SessionCredentials {
+        access_key_id,
+        secret_access_key: SecretString::from(c.secret_access_key().to_owned()),
+        session_token: SecretString::from(c.session_token().to_owned()),
+        expiration,
+    })
+}
+
 impl Sts for SdkSts {
     async fn assume_role(&self, caller: &Caller, req: &AssumeRoleRequest) -> Result<AssumedRole, StsError> {
         let subject = format!("assume {}", req.role_arn);
@@ -140,21 +158,29 @@ impl Sts for SdkSts {
             .await
             .map_err(|e| sdk_error(e, subject.clone()))?;
         let c = out.credentials().ok_or_else(|| malformed(subject.clone(), "no credentials in the response"))?;
-        let expiration = DateTime::from_timestamp(c.expiration().secs(), c.expiration().subsec_nanos())
-            .ok_or_else(|| malformed(subject.clone(), "an unreadable expiration"))?;
-        let access_key_id = AccessKeyId::parse(c.access_key_id())
-            .map_err(|_| malformed(subject.clone(), "an unreadable access key id"))?;
+        let credentials = session_credentials(c, &subject)?;
         let assumed_role_arn = out.assumed_role_user().map(|u| u.arn().to_owned()).unwrap_or_default();
-        tracing::info!(role = %req.role_arn, key = %access_key_id.masked(), %expiration, "assumed role");
-        Ok(AssumedRole {
-            credentials: SessionCredentials {
-                access_key_id,
-                secret_access_key: SecretString::from(c.secret_access_key().to_owned()),
-                session_token: SecretString::from(c.session_token().to_owned()),
-                expiration,
-            },
-            assumed_role_arn,
-        })
+        tracing::info!(role = %req.role_arn, key = %credentials.access_key_id.masked(), expiration = %credentials.expiration, "assumed role");
+        Ok(AssumedRole { credentials, assumed_role_arn })
+    }
+
+    async fn federation_token(&self, caller: &Caller, req: &FederationTokenRequest) -> Result<FederatedUser, StsError> {
+        let subject = "get a federation token".to_owned();
+        let client = self.client(caller, &req.region).await;
+        tracing::debug!(name = %req.name, duration = req.duration.as_secs(), region = %req.region, "GetFederationToken");
+        let out = client
+            .get_federation_token()
+            .name(&req.name)
+            .duration_seconds(i32::try_from(req.duration.as_secs()).expect("at most 43200"))
+            .policy(&req.policy)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, subject.clone()))?;
+        let c = out.credentials().ok_or_else(|| malformed(subject.clone(), "no credentials in the response"))?;
+        let credentials = session_credentials(c, &subject)?;
+        let federated_user_arn = out.federated_user().map(|u| u.arn().to_owned()).unwrap_or_default();
+        tracing::info!(user = %federated_user_arn, key = %credentials.access_key_id.masked(), expiration = %credentials.expiration, "got a federation token");
+        Ok(FederatedUser { credentials, federated_user_arn })
     }
 
     async fn caller_identity(&self, caller: &Caller, region: &Region) -> Result<String, StsError> {

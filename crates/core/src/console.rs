@@ -1,0 +1,873 @@
+//! The AWS console through a federated sign-in link: the hosts each partition signs in on and
+//! serves its console from, the getSigninToken request (the Session JSON, and `SessionDuration`
+//! only where AWS allows it), the login URL, and the [`SigninClient`] port to the federation
+//! endpoint.
+//!
+//! The protocol is the "custom identity broker" one of the IAM User Guide ("Enable custom identity
+//! broker access to the AWS console"): temporary credentials go to
+//! `https://SIGNIN_HOST/federation?Action=getSigninToken&Session={"sessionId","sessionKey","sessionToken"}`,
+//! which answers `{"SigninToken": …}`; the browser then opens
+//! `…/federation?Action=login&Issuer=…&Destination=…&SigninToken=…`.
+//!
+//! - `SessionDuration` (900–43200 s, the console session's length) may be sent only for sessions
+//!   from AssumeRole called with an IAM user's long-term keys; AWS's federation endpoint fails for
+//!   chained sessions and for GetFederationToken sessions (whose console session lasts as long as
+//!   the federation token). A source given as an AWS profile may resolve to anything (SSO, a
+//!   session), so it is treated as not long-term.
+//! - Sign-in hosts follow AWS's Sign-In endpoint table: the partition's home region (us-east-1,
+//!   us-gov-west-1, cn-north-1) and "no region" use the global host, any other region its
+//!   regional form `REGION.signin.DOMAIN`. Console hosts are `REGION.console.DOMAIN`, or
+//!   `console.DOMAIN` without a region.
+//!
+//! Secrets: the Session JSON, the sign-in token and the login URL are bearer secrets. They live in
+//! [`SecretString`]s behind types whose `Debug` shows nothing of them, and no error carries them.
+
+use std::fmt;
+use std::future::Future;
+
+use secrecy::zeroize::Zeroizing;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::{Config, ConfigError, SourceKind};
+use crate::secret::SessionCredentials;
+use crate::validate::{Name, Partition, Region, SessionDuration, SessionName, ValidationError};
+
+/// The `Issuer` of rolecall's login URLs (where AWS sends the user when the console session ends).
+pub const ISSUER: &str = "rolecall";
+
+/// The session policy of a console session for an IAM user's own keys (GetFederationToken): allow
+/// everything, so the session may do what the user's own policies allow and no more (AWS grants
+/// the intersection of the user's policies and the session policy).
+pub const ALLOW_ALL_SESSION_POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// Services whose console is global: their destination names no region.
+pub const GLOBAL_SERVICES: &[&str] =
+    &["iam", "s3", "billing", "cloudfront", "route53", "organizations", "support", "costmanagement"];
+
+/// How the credentials of a console session were obtained: it decides whether `SessionDuration`
+/// may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionOrigin {
+    /// AssumeRole signed with an IAM user's long-term keys (a keychain source).
+    RoleFromKeys,
+    /// AssumeRole signed with a previous role session (role chaining).
+    ChainedRole,
+    /// AssumeRole signed with whatever an AWS profile resolves to (keys, SSO, a session…).
+    RoleFromAwsProfile,
+    /// GetFederationToken with an IAM user's long-term keys.
+    FederatedUser,
+}
+
+impl SessionOrigin {
+    /// Whether AWS accepts `SessionDuration` for such a session.
+    pub fn allows_session_duration(self) -> bool {
+        matches!(self, SessionOrigin::RoleFromKeys)
+    }
+}
+
+/// How favourite `name`'s session is obtained, from the config: chained when it is assumed from
+/// another favourite's session, else after its source's kind.
+pub fn session_origin(config: &Config, name: &Name) -> Result<SessionOrigin, ConfigError> {
+    let (root, chain) = config.chain(name)?;
+    Ok(match (&root.source.kind, chain.len()) {
+        (_, n) if n > 1 => SessionOrigin::ChainedRole,
+        (SourceKind::Keychain { .. }, _) => SessionOrigin::RoleFromKeys,
+        (SourceKind::AwsProfile { .. }, _) => SessionOrigin::RoleFromAwsProfile,
+    })
+}
+
+/// The `SessionDuration` to send: the favourite's duration where AWS allows one, else none.
+pub fn session_duration(origin: SessionOrigin, duration: SessionDuration) -> Option<SessionDuration> {
+    origin.allows_session_duration().then_some(duration)
+}
+
+/// The partition's DNS suffix for sign-in and console hosts.
+fn domain(partition: Partition) -> &'static str {
+    match partition {
+        Partition::Aws => "aws.amazon.com",
+        Partition::AwsUsGov => "amazonaws-us-gov.com",
+        Partition::AwsCn => "amazonaws.cn",
+    }
+}
+
+/// The sign-in host: global for no region or the partition's home region, else regional.
+pub fn signin_host(partition: Partition, region: Option<&Region>) -> String {
+    match region {
+        Some(r) if *r != partition.default_region() => format!("{r}.signin.{}", domain(partition)),
+        _ => format!("signin.{}", domain(partition)),
+    }
+}
+
+/// The console host: `REGION.console.DOMAIN`, or `console.DOMAIN` without a region.
+pub fn console_host(partition: Partition, region: Option<&Region>) -> String {
+    match region {
+        Some(r) => format!("{r}.console.{}", domain(partition)),
+        None => format!("console.{}", domain(partition)),
+    }
+}
+
+/// A console page: a service (`s3`, `ec2`) or a path under the console (`ec2/home`,
+/// `cloudwatch/home#alarms`). A bare service name opens its `home` page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleService(String);
+
+impl ConsoleService {
+    /// Validates a service or path: a lowercase service name first, then path segments of
+    /// letters, digits, `-`, `_` and `.`, an optional `#fragment`; no query, no `..`.
+    pub fn parse(raw: &str) -> Result<ConsoleService, ValidationError> {
+        let err = |reason: &str| ValidationError::new("service", reason.to_owned());
+        if raw.is_empty() || raw.len() > 256 {
+            return Err(err("must be 1 to 256 characters, like s3, ec2/home or cloudwatch/home#alarms"));
+        }
+        let (path, fragment) = raw.split_once('#').unwrap_or((raw, ""));
+        let service = path.split('/').next().unwrap_or("");
+        if service.is_empty() || !service.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(err("must start with a service name in lowercase letters, digits and '-', like s3 or ec2"));
+        }
+        if path.split('/').any(|s| s == "..") || !path.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
+            return Err(err("a path may hold letters, digits, '-', '_', '.' and '/' (no query, no '..')"));
+        }
+        if fragment.chars().any(|c| c.is_whitespace() || c.is_control() || "\"<>\\^`{|}".contains(c)) {
+            return Err(err("the #fragment must not hold spaces or quotes"));
+        }
+        Ok(ConsoleService(raw.to_owned()))
+    }
+
+    /// The service name (the first path segment).
+    pub fn name(&self) -> &str {
+        self.0.split(['/', '#']).next().unwrap_or("")
+    }
+
+    /// Whether the service's console is global (no region in its destination).
+    pub fn is_global(&self) -> bool {
+        GLOBAL_SERVICES.contains(&self.name())
+    }
+
+    /// The path and fragment under the console host: `s3/home`, `ec2/home`, `cloudwatch/home#alarms`.
+    fn path_and_fragment(&self) -> (String, &str) {
+        let (path, fragment) = self.0.split_once('#').unwrap_or((&self.0, ""));
+        let path = path.trim_end_matches('/');
+        let path = if path.contains('/') { path.to_owned() } else { format!("{path}/home") };
+        (path, fragment)
+    }
+
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConsoleService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for ConsoleService {
+    type Err = ValidationError;
+    fn from_str(raw: &str) -> Result<Self, ValidationError> {
+        Self::parse(raw)
+    }
+}
+
+/// Where a console session lands: the partition, the region it opens in and the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleTarget {
+    /// The partition (from the role or the source's identity).
+    pub partition: Partition,
+    /// The region: the console's and the sign-in host's.
+    pub region: Option<Region>,
+    /// The page, or the console home.
+    pub service: Option<ConsoleService>,
+}
+
+impl ConsoleTarget {
+    /// A target; the region must belong to the partition.
+    pub fn new(
+        partition: Partition,
+        region: Option<Region>,
+        service: Option<ConsoleService>,
+    ) -> Result<ConsoleTarget, ValidationError> {
+        if let Some(r) = &region
+            && !partition.contains(r)
+        {
+            return Err(ValidationError::new(
+                "region",
+                format!("{r} is not a region of partition {}", partition.as_str()),
+            ));
+        }
+        Ok(ConsoleTarget { partition, region, service })
+    }
+
+    /// The `Destination`: the console home in the region, or the service's page (global services
+    /// on the global console host, without a region).
+    pub fn destination(&self) -> String {
+        let region = self.region.as_ref();
+        match &self.service {
+            None => match region {
+                Some(r) => format!("https://{}/console/home?region={r}", console_host(self.partition, Some(r))),
+                None => format!("https://{}/console/home", console_host(self.partition, None)),
+            },
+            Some(s) => {
+                let (path, fragment) = s.path_and_fragment();
+                let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
+                match region.filter(|_| !s.is_global()) {
+                    Some(r) => {
+                        format!("https://{}/{path}?region={r}{fragment}", console_host(self.partition, Some(r)))
+                    }
+                    None => format!("https://{}/{path}{fragment}", console_host(self.partition, None)),
+                }
+            }
+        }
+    }
+
+    /// The federation endpoint of the partition and region.
+    pub fn endpoint(&self) -> FederationEndpoint {
+        FederationEndpoint(format!("https://{}/federation", signin_host(self.partition, self.region.as_ref())))
+    }
+
+    /// How the getSigninToken request is sent in this partition.
+    pub fn method(&self) -> TokenMethod {
+        token_method(self.partition)
+    }
+}
+
+/// The federation endpoint's URL (`https://signin.aws.amazon.com/federation`), or an override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederationEndpoint(String);
+
+impl FederationEndpoint {
+    /// Validates an override (`ROLECALL_FEDERATION_ENDPOINT`): an `https://` URL, or `http://` to
+    /// a loopback host only (the request carries credentials); no query or fragment.
+    pub fn parse(raw: &str) -> Result<FederationEndpoint, ValidationError> {
+        let err = |reason: &str| ValidationError::new("federation endpoint", reason.to_owned());
+        let raw = raw.trim();
+        let (scheme, rest) = raw.split_once("://").ok_or_else(|| err("must be a URL like https://HOST/federation"))?;
+        let authority = rest.split('/').next().unwrap_or("");
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        };
+        if host.is_empty() || authority.contains('@') || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(err("must be a URL like https://HOST/federation, without user info or spaces"));
+        }
+        if raw.contains(['?', '#']) {
+            return Err(err("must not hold a query or a fragment"));
+        }
+        let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        match scheme {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => return Err(err("must use https (plain http is allowed to a loopback host only)")),
+            _ => return Err(err("must be an https:// URL")),
+        }
+        Ok(FederationEndpoint(raw.to_owned()))
+    }
+
+    /// The URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How the getSigninToken request travels: a form POST keeps the long session token out of URLs
+/// (and proxy logs); AWS's own tools use GET in aws-us-gov, where POST was not supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenMethod {
+    /// Parameters in the query string.
+    Get,
+    /// Parameters in an `application/x-www-form-urlencoded` body.
+    Post,
+}
+
+/// The method for a partition.
+pub fn token_method(partition: Partition) -> TokenMethod {
+    match partition {
+        Partition::AwsUsGov => TokenMethod::Get,
+        Partition::Aws | Partition::AwsCn => TokenMethod::Post,
+    }
+}
+
+/// A getSigninToken request: the Session JSON and, where allowed, `SessionDuration`.
+pub struct SigninTokenRequest {
+    session: SecretString,
+    /// `SessionDuration`, when sent.
+    pub session_duration: Option<SessionDuration>,
+    /// GET or POST.
+    pub method: TokenMethod,
+}
+
+impl SigninTokenRequest {
+    /// The request for a session; `SessionDuration` only if `origin` allows one.
+    pub fn new(
+        credentials: &SessionCredentials,
+        origin: SessionOrigin,
+        duration: SessionDuration,
+        method: TokenMethod,
+    ) -> SigninTokenRequest {
+        let mut json = Zeroizing::new(String::with_capacity(64 + credentials.token().len()));
+        json.push_str("{\"sessionId\":");
+        push_json_string(&mut json, credentials.access_key_id.as_str());
+        json.push_str(",\"sessionKey\":");
+        push_json_string(&mut json, credentials.secret());
+        json.push_str(",\"sessionToken\":");
+        push_json_string(&mut json, credentials.token());
+        json.push('}');
+        SigninTokenRequest {
+            session: SecretString::from(json.as_str().to_owned()),
+            session_duration: session_duration(origin, duration),
+            method,
+        }
+    }
+
+    /// The Session JSON: `{"sessionId":…,"sessionKey":…,"sessionToken":…}`.
+    pub fn session_json(&self) -> &SecretString {
+        &self.session
+    }
+
+    /// The parameters, form-encoded (`Action=getSigninToken[&SessionDuration=N]&Session=…`): the
+    /// query of a GET or the body of a POST.
+    pub fn encoded(&self) -> SecretString {
+        let mut out = String::from("Action=getSigninToken");
+        if let Some(d) = self.session_duration {
+            out.push_str(&format!("&SessionDuration={}", d.as_secs()));
+        }
+        out.push_str("&Session=");
+        push_encoded(&mut out, self.session.expose_secret());
+        SecretString::from(out)
+    }
+}
+
+impl fmt::Debug for SigninTokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SigninTokenRequest({:?}, session duration {:?}, session: [redacted])",
+            self.method,
+            self.session_duration.map(SessionDuration::as_secs)
+        )
+    }
+}
+
+/// A sign-in token from the federation endpoint: a bearer secret for 15 minutes.
+#[derive(Clone)]
+pub struct SigninToken(SecretString);
+
+impl SigninToken {
+    /// Wraps the token the endpoint returned.
+    pub fn new(token: String) -> SigninToken {
+        SigninToken(SecretString::from(token))
+    }
+    /// The token, for the login URL.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SigninToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigninToken([redacted])")
+    }
+}
+
+/// The login URL: whoever holds it is signed in, so it is a secret too.
+#[derive(Clone)]
+pub struct LoginUrl(SecretString);
+
+impl LoginUrl {
+    /// The URL, for the browser or `--print`.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for LoginUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LoginUrl([redacted])")
+    }
+}
+
+/// `ENDPOINT?Action=login&Issuer=rolecall&Destination=…&SigninToken=…`.
+pub fn login_url(endpoint: &FederationEndpoint, token: &SigninToken, destination: &str) -> LoginUrl {
+    let mut url = format!("{}?Action=login&Issuer=", endpoint.as_str());
+    push_encoded(&mut url, ISSUER);
+    url.push_str("&Destination=");
+    push_encoded(&mut url, destination);
+    url.push_str("&SigninToken=");
+    push_encoded(&mut url, token.expose());
+    LoginUrl(SecretString::from(url))
+}
+
+/// The GetFederationToken `Name` for a source: its user name (from the verified identity ARN),
+/// at most 32 characters of `[\w+=,.@-]`, else `rolecall`.
+pub fn federated_user_name(identity_arn: Option<&str>) -> String {
+    let name: String = SessionName::traceable_from(identity_arn).as_str().chars().take(32).collect();
+    if name.len() >= 2 { name } else { "rolecall".to_owned() }
+}
+
+/// The federation endpoint, as rolecall uses it.
+pub trait SigninClient: Sync {
+    /// getSigninToken: a sign-in token for the request's session. Errors carry `subject`.
+    fn signin_token(
+        &self,
+        endpoint: &FederationEndpoint,
+        request: &SigninTokenRequest,
+        subject: &str,
+    ) -> impl Future<Output = Result<SigninToken, ConsoleError>> + Send;
+}
+
+/// Signs a session in: a token from the endpoint, then the login URL to `target`'s destination.
+pub async fn sign_in<C: SigninClient>(
+    client: &C,
+    endpoint: &FederationEndpoint,
+    request: &SigninTokenRequest,
+    target: &ConsoleTarget,
+    subject: &str,
+) -> Result<LoginUrl, ConsoleError> {
+    let token = client.signin_token(endpoint, request, subject).await?;
+    Ok(login_url(endpoint, &token, &target.destination()))
+}
+
+/// What went wrong on the way to the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleErrorKind {
+    /// The federation endpoint refused the session (HTTP 4xx).
+    Rejected,
+    /// The federation endpoint failed (HTTP 5xx or another unexpected status).
+    Unavailable,
+    /// The endpoint could not be reached, or did not answer in time.
+    Unreachable,
+    /// The answer held no sign-in token.
+    Malformed,
+    /// No web browser could be opened.
+    NoBrowser,
+}
+
+/// A console sign-in failure. It never holds the session, the token or the login URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{subject}: {}{}", self.explain(), self.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+pub struct ConsoleError {
+    /// The kind.
+    pub kind: ConsoleErrorKind,
+    /// What was being done (`favourite prod: console sign-in`).
+    pub subject: String,
+    /// A safe detail: an HTTP status, a network error's kind.
+    pub detail: Option<String>,
+}
+
+impl ConsoleError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            ConsoleErrorKind::Rejected => "signin.rejected",
+            ConsoleErrorKind::Unavailable => "signin.unavailable",
+            ConsoleErrorKind::Unreachable => "signin.unreachable",
+            ConsoleErrorKind::Malformed => "signin.malformed_response",
+            ConsoleErrorKind::NoBrowser => "console.no_browser",
+        }
+    }
+
+    /// What happened and what to do.
+    pub fn explain(&self) -> &'static str {
+        match self.kind {
+            ConsoleErrorKind::Rejected => {
+                "the AWS federation endpoint refused the session; it may have expired or been revoked: assume the favourite again and retry"
+            }
+            ConsoleErrorKind::Unavailable => "the AWS federation endpoint failed; try again in a minute",
+            ConsoleErrorKind::Unreachable => {
+                "cannot reach the AWS federation endpoint; check the network, the proxy (HTTPS_PROXY, NO_PROXY) and ROLECALL_FEDERATION_ENDPOINT"
+            }
+            ConsoleErrorKind::Malformed => "the AWS federation endpoint sent an answer without a sign-in token",
+            ConsoleErrorKind::NoBrowser => {
+                "cannot open the default web browser (the CLI's `rolecall console --print` prints the sign-in link instead)"
+            }
+        }
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends `s` percent-encoded for a query or form value (everything but `A-Za-z0-9-._~`).
+fn push_encoded(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Favourite, Source};
+    use crate::secret::AccessKeyId;
+    use crate::validate::RoleArn;
+    use chrono::DateTime;
+
+    fn r(s: &str) -> Region {
+        Region::parse(s).unwrap()
+    }
+
+    fn svc(s: &str) -> ConsoleService {
+        ConsoleService::parse(s).unwrap()
+    }
+
+    #[test]
+    fn sign_in_and_console_hosts_per_partition_and_region() {
+        // (partition, region, sign-in host, console host)
+        let table: &[(Partition, Option<&str>, &str, &str)] = &[
+            (Partition::Aws, None, "signin.aws.amazon.com", "console.aws.amazon.com"),
+            (Partition::Aws, Some("us-east-1"), "signin.aws.amazon.com", "us-east-1.console.aws.amazon.com"),
+            (Partition::Aws, Some("eu-west-1"), "eu-west-1.signin.aws.amazon.com", "eu-west-1.console.aws.amazon.com"),
+            (
+                Partition::Aws,
+                Some("ap-southeast-5"),
+                "ap-southeast-5.signin.aws.amazon.com",
+                "ap-southeast-5.console.aws.amazon.com",
+            ),
+            (Partition::AwsUsGov, None, "signin.amazonaws-us-gov.com", "console.amazonaws-us-gov.com"),
+            (
+                Partition::AwsUsGov,
+                Some("us-gov-west-1"),
+                "signin.amazonaws-us-gov.com",
+                "us-gov-west-1.console.amazonaws-us-gov.com",
+            ),
+            (
+                Partition::AwsUsGov,
+                Some("us-gov-east-1"),
+                "us-gov-east-1.signin.amazonaws-us-gov.com",
+                "us-gov-east-1.console.amazonaws-us-gov.com",
+            ),
+            (Partition::AwsCn, None, "signin.amazonaws.cn", "console.amazonaws.cn"),
+            (Partition::AwsCn, Some("cn-north-1"), "signin.amazonaws.cn", "cn-north-1.console.amazonaws.cn"),
+            (
+                Partition::AwsCn,
+                Some("cn-northwest-1"),
+                "cn-northwest-1.signin.amazonaws.cn",
+                "cn-northwest-1.console.amazonaws.cn",
+            ),
+        ];
+        for (p, region, signin, console) in table {
+            let region = region.map(r);
+            assert_eq!(signin_host(*p, region.as_ref()), *signin, "{p:?} {region:?}");
+            assert_eq!(console_host(*p, region.as_ref()), *console, "{p:?} {region:?}");
+            let target = ConsoleTarget::new(*p, region.clone(), None).unwrap();
+            assert_eq!(target.endpoint().as_str(), format!("https://{signin}/federation"));
+        }
+    }
+
+    #[test]
+    fn destinations_golden() {
+        // (partition, region, service, destination)
+        let table: &[(Partition, Option<&str>, Option<&str>, &str)] = &[
+            (
+                Partition::Aws,
+                Some("eu-west-1"),
+                None,
+                "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1",
+            ),
+            (Partition::Aws, None, None, "https://console.aws.amazon.com/console/home"),
+            (Partition::Aws, Some("eu-west-1"), Some("s3"), "https://console.aws.amazon.com/s3/home"),
+            (Partition::Aws, Some("eu-west-1"), Some("iam"), "https://console.aws.amazon.com/iam/home"),
+            (Partition::Aws, Some("us-east-1"), Some("billing"), "https://console.aws.amazon.com/billing/home"),
+            (
+                Partition::Aws,
+                Some("eu-west-1"),
+                Some("iam/home#/roles"),
+                "https://console.aws.amazon.com/iam/home#/roles",
+            ),
+            (
+                Partition::Aws,
+                Some("eu-west-1"),
+                Some("ec2"),
+                "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1",
+            ),
+            (
+                Partition::Aws,
+                Some("eu-west-1"),
+                Some("ec2/home"),
+                "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1",
+            ),
+            (
+                Partition::Aws,
+                Some("us-west-2"),
+                Some("cloudwatch/home#alarmsV2:"),
+                "https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#alarmsV2:",
+            ),
+            (Partition::Aws, None, Some("ec2"), "https://console.aws.amazon.com/ec2/home"),
+            (
+                Partition::Aws,
+                Some("eu-west-1"),
+                Some("lambda/home/"),
+                "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1",
+            ),
+            (
+                Partition::AwsUsGov,
+                Some("us-gov-west-1"),
+                None,
+                "https://us-gov-west-1.console.amazonaws-us-gov.com/console/home?region=us-gov-west-1",
+            ),
+            (Partition::AwsUsGov, Some("us-gov-east-1"), Some("s3"), "https://console.amazonaws-us-gov.com/s3/home"),
+            (
+                Partition::AwsUsGov,
+                Some("us-gov-east-1"),
+                Some("ec2/home"),
+                "https://us-gov-east-1.console.amazonaws-us-gov.com/ec2/home?region=us-gov-east-1",
+            ),
+            (
+                Partition::AwsCn,
+                Some("cn-north-1"),
+                None,
+                "https://cn-north-1.console.amazonaws.cn/console/home?region=cn-north-1",
+            ),
+            (Partition::AwsCn, Some("cn-northwest-1"), Some("iam"), "https://console.amazonaws.cn/iam/home"),
+            (
+                Partition::AwsCn,
+                Some("cn-northwest-1"),
+                Some("rds"),
+                "https://cn-northwest-1.console.amazonaws.cn/rds/home?region=cn-northwest-1",
+            ),
+        ];
+        for (p, region, service, want) in table {
+            let t = ConsoleTarget::new(*p, region.map(r), service.map(svc)).unwrap();
+            assert_eq!(t.destination(), *want, "{p:?} {region:?} {service:?}");
+        }
+    }
+
+    #[test]
+    fn regions_must_belong_to_the_partition() {
+        let e = ConsoleTarget::new(Partition::AwsCn, Some(r("eu-west-1")), None).unwrap_err();
+        assert_eq!(e.to_string(), "region: eu-west-1 is not a region of partition aws-cn");
+        assert!(ConsoleTarget::new(Partition::Aws, Some(r("us-gov-west-1")), None).is_err());
+        assert!(ConsoleTarget::new(Partition::AwsUsGov, Some(r("us-gov-east-1")), None).is_ok());
+    }
+
+    #[test]
+    fn service_validation() {
+        for ok in ["s3", "ec2/home", "cloudwatch/home#alarmsV2:alarm/x", "iam/home#/roles", "lambda/home/", "sso"] {
+            assert!(ConsoleService::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "S3", "/ec2", "ec2/../iam", "ec2?region=x", "ec2/home#a b", "ec2 home", "https://evil.example/"]
+        {
+            assert!(ConsoleService::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(svc("iam/home#/roles").name(), "iam");
+        assert!(svc("iam/home#/roles").is_global() && !svc("ec2").is_global());
+    }
+
+    fn creds(token: &str) -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: AccessKeyId::parse("ASIAIOSFODNN7EXAMPLE").unwrap(),
+            secret_access_key: SecretString::from("wJalr/XUtnFEMI+K7MDENG".to_owned()),
+            session_token: SecretString::from(token.to_owned()),
+            expiration: DateTime::from_timestamp(0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn session_duration_only_for_roles_assumed_with_long_term_keys() {
+        let d = SessionDuration::parse("2h").unwrap();
+        // (origin, SessionDuration sent)
+        let table = [
+            (SessionOrigin::RoleFromKeys, Some(7200)),
+            (SessionOrigin::ChainedRole, None),
+            (SessionOrigin::RoleFromAwsProfile, None),
+            (SessionOrigin::FederatedUser, None),
+        ];
+        for (origin, want) in table {
+            let req = SigninTokenRequest::new(&creds("tok"), origin, d, TokenMethod::Post);
+            assert_eq!(req.session_duration.map(SessionDuration::as_secs), want, "{origin:?}");
+            let enc = req.encoded();
+            let enc = enc.expose_secret();
+            assert_eq!(enc.contains("&SessionDuration=7200&"), want.is_some(), "{origin:?}: {enc}");
+            assert!(enc.starts_with("Action=getSigninToken&"), "{enc}");
+        }
+    }
+
+    #[test]
+    fn session_origin_from_the_config() {
+        let mut c = Config::default();
+        let keys = Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None };
+        let profile = Source {
+            kind: SourceKind::AwsProfile { aws_profile: "corp".parse().unwrap() },
+            mfa_serial: None,
+            identity: None,
+        };
+        let n = |s: &str| Name::parse(s).unwrap();
+        c.add_source(n("work"), keys).unwrap();
+        c.add_source(n("corp"), profile).unwrap();
+        let fav = |arn: &str, source: &str, p: &str| {
+            Favourite::new(RoleArn::parse(arn).unwrap(), n(source), p.parse().unwrap())
+        };
+        c.put_favourite(n("direct"), fav("arn:aws:iam::111111111111:role/A", "work", "direct"), false).unwrap();
+        c.put_favourite(n("chained"), fav("arn:aws:iam::222222222222:role/B", "direct", "chained"), false).unwrap();
+        c.put_favourite(n("viaprofile"), fav("arn:aws:iam::333333333333:role/C", "corp", "viaprofile"), false).unwrap();
+        c.put_favourite(n("deep"), fav("arn:aws:iam::444444444444:role/D", "viaprofile", "deep"), false).unwrap();
+        let table = [
+            ("direct", SessionOrigin::RoleFromKeys),
+            ("chained", SessionOrigin::ChainedRole),
+            ("viaprofile", SessionOrigin::RoleFromAwsProfile),
+            ("deep", SessionOrigin::ChainedRole),
+        ];
+        for (name, want) in table {
+            assert_eq!(session_origin(&c, &n(name)).unwrap(), want, "{name}");
+        }
+        assert_eq!(session_origin(&c, &n("nope")).unwrap_err().code(), "config.not_found");
+    }
+
+    #[test]
+    fn the_session_json_carries_exactly_the_credentials() {
+        let req = SigninTokenRequest::new(
+            &creds("FwoG\"quoted\\token"),
+            SessionOrigin::ChainedRole,
+            SessionDuration::DEFAULT,
+            TokenMethod::Get,
+        );
+        assert_eq!(
+            req.session_json().expose_secret(),
+            r#"{"sessionId":"ASIAIOSFODNN7EXAMPLE","sessionKey":"wJalr/XUtnFEMI+K7MDENG","sessionToken":"FwoG\"quoted\\token"}"#
+        );
+        assert_eq!(
+            req.encoded().expose_secret(),
+            "Action=getSigninToken&Session=%7B%22sessionId%22%3A%22ASIAIOSFODNN7EXAMPLE%22%2C%22sessionKey%22%3A%22wJalr%2FXUtnFEMI%2BK7MDENG%22%2C%22sessionToken%22%3A%22FwoG%5C%22quoted%5C%5Ctoken%22%7D"
+        );
+    }
+
+    #[test]
+    fn login_url_golden() {
+        let t = ConsoleTarget::new(Partition::Aws, Some(r("eu-west-1")), Some(svc("ec2/home"))).unwrap();
+        let url = login_url(&t.endpoint(), &SigninToken::new("tok+en/=".into()), &t.destination());
+        assert_eq!(
+            url.expose(),
+            "https://eu-west-1.signin.aws.amazon.com/federation?Action=login&Issuer=rolecall&Destination=https%3A%2F%2Feu-west-1.console.aws.amazon.com%2Fec2%2Fhome%3Fregion%3Deu-west-1&SigninToken=tok%2Ben%2F%3D"
+        );
+        let cn = ConsoleTarget::new(Partition::AwsCn, None, None).unwrap();
+        let url = login_url(&cn.endpoint(), &SigninToken::new("t".into()), &cn.destination());
+        assert_eq!(
+            url.expose(),
+            "https://signin.amazonaws.cn/federation?Action=login&Issuer=rolecall&Destination=https%3A%2F%2Fconsole.amazonaws.cn%2Fconsole%2Fhome&SigninToken=t"
+        );
+    }
+
+    #[test]
+    fn methods_per_partition() {
+        assert_eq!(token_method(Partition::Aws), TokenMethod::Post);
+        assert_eq!(token_method(Partition::AwsCn), TokenMethod::Post);
+        assert_eq!(token_method(Partition::AwsUsGov), TokenMethod::Get);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_errors() {
+        let req = SigninTokenRequest::new(
+            &creds("SECRETTOKEN"),
+            SessionOrigin::RoleFromKeys,
+            SessionDuration::DEFAULT,
+            TokenMethod::Post,
+        );
+        let shown = format!("{req:?}");
+        assert_eq!(shown, "SigninTokenRequest(Post, session duration Some(3600), session: [redacted])");
+        assert_eq!(format!("{:?}", SigninToken::new("SECRETTOKEN".into())), "SigninToken([redacted])");
+        let url = login_url(
+            &ConsoleTarget::new(Partition::Aws, None, None).unwrap().endpoint(),
+            &SigninToken::new("SECRETTOKEN".into()),
+            "d",
+        );
+        assert_eq!(format!("{url:?}"), "LoginUrl([redacted])");
+        let e = ConsoleError {
+            kind: ConsoleErrorKind::Rejected,
+            subject: "favourite prod: console sign-in".into(),
+            detail: Some("HTTP 400".into()),
+        };
+        assert_eq!(e.code(), "signin.rejected");
+        assert!(
+            e.to_string()
+                .starts_with("favourite prod: console sign-in: the AWS federation endpoint refused the session"),
+            "{e}"
+        );
+        assert!(e.to_string().ends_with(" (HTTP 400)"), "{e}");
+    }
+
+    #[test]
+    fn endpoint_overrides() {
+        for ok in [
+            "https://signin.example.com/federation",
+            "http://127.0.0.1:8080/federation",
+            "http://localhost:1/f",
+            "http://[::1]:9/federation",
+        ] {
+            assert_eq!(FederationEndpoint::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "signin.aws.amazon.com",
+            "http://example.com/federation",
+            "http://127.0.0.1.evil.example/f",
+            "ftp://x/y",
+            "https://u:p@x/federation",
+            "https://x/f?a=b",
+        ] {
+            assert!(FederationEndpoint::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn federated_user_names() {
+        assert_eq!(federated_user_name(Some("arn:aws:iam::123456789012:user/alice")), "alice");
+        assert_eq!(
+            federated_user_name(Some("arn:aws:iam::123456789012:user/a-very-long-user-name-that-goes-on-and-on")),
+            "a-very-long-user-name-that-goes-"
+        );
+        assert_eq!(federated_user_name(None), "rolecall");
+    }
+
+    struct FakeClient(std::sync::Mutex<Vec<String>>);
+    impl SigninClient for FakeClient {
+        async fn signin_token(
+            &self,
+            endpoint: &FederationEndpoint,
+            request: &SigninTokenRequest,
+            _: &str,
+        ) -> Result<SigninToken, ConsoleError> {
+            self.0.lock().unwrap().push(format!("{} {}", endpoint.as_str(), request.encoded().expose_secret()));
+            Ok(SigninToken::new("issued".into()))
+        }
+    }
+
+    #[test]
+    fn sign_in_asks_the_endpoint_and_builds_the_login_url() {
+        let client = FakeClient(Default::default());
+        let t = ConsoleTarget::new(Partition::Aws, Some(r("us-east-1")), None).unwrap();
+        let req =
+            SigninTokenRequest::new(&creds("tok"), SessionOrigin::RoleFromKeys, SessionDuration::DEFAULT, t.method());
+        let endpoint = t.endpoint();
+        let mut f = std::pin::pin!(sign_in(&client, &endpoint, &req, &t, "favourite x: console sign-in"));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let std::task::Poll::Ready(url) = f.as_mut().poll(&mut cx) else { panic!("fake suspended") };
+        assert_eq!(
+            url.unwrap().expose(),
+            "https://signin.aws.amazon.com/federation?Action=login&Issuer=rolecall&Destination=https%3A%2F%2Fus-east-1.console.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Dus-east-1&SigninToken=issued"
+        );
+        let calls = client.0.lock().unwrap();
+        assert!(
+            calls[0].starts_with(
+                "https://signin.aws.amazon.com/federation Action=getSigninToken&SessionDuration=3600&Session=%7B"
+            ),
+            "{calls:?}"
+        );
+    }
+}

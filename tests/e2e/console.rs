@@ -1,0 +1,362 @@
+//! `rolecall console` end to end: sessions issued by moto in auth mode, a real keychain, and a
+//! loopback fake of AWS's federation endpoint ([`FakeFederation`]) that checks the documented
+//! protocol and records what rolecall sent: the Session JSON must carry exactly the credentials
+//! rolecall wrote to the profile, and `SessionDuration` must follow AWS's rules (sent for a role
+//! assumed with long-term keys, never for a chained role or a federation token).
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use rolecall_e2e::{
+    FakeFederation, Keychain, Moto, ROLECALL_TIMEOUT, Sandbox, SessionJson, UserKeys, assumed_role_arn, form_params,
+    rolecall_bin, run_with_timeout,
+};
+
+fn text(o: &Output) -> String {
+    format!(
+        "status: {}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// moto with user alice (roles `Admin` trusting her, `Hop` trusting an Admin session), auth mode
+/// on, an unlocked keychain, a sandbox with source `work` and favourites `admin` (direct, 2h,
+/// eu-west-1) and `hop` (chained from admin).
+struct World {
+    moto: Moto,
+    keychain: Keychain,
+    sandbox: Sandbox,
+    alice: UserKeys,
+}
+
+impl World {
+    fn new() -> World {
+        let moto = Moto::start();
+        let alice = moto.create_user("alice");
+        moto.create_role("Admin", &alice.user_arn, None);
+        moto.create_role("Hop", &assumed_role_arn("Admin", "alice"), None);
+        moto.enable_auth_mode();
+        let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice };
+        let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
+        w.ok(None, &["source", "add", "work"], Some(&keys));
+        w.ok(
+            None,
+            &[
+                "role",
+                "add",
+                "admin",
+                "--arn",
+                "arn:aws:iam::123456789012:role/Admin",
+                "--source",
+                "work",
+                "--duration",
+                "2h",
+                "--region",
+                "eu-west-1",
+            ],
+            None,
+        );
+        w.ok(None, &["role", "add", "hop", "--arn", "arn:aws:iam::123456789012:role/Hop", "--source", "admin"], None);
+        w
+    }
+
+    /// The sandbox environment, with the federation endpoint set when given, and `extra` last.
+    fn envs(&self, endpoint: Option<&str>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut envs = self.sandbox.envs(&self.moto, &self.keychain);
+        if let Some(e) = endpoint {
+            envs.push(("ROLECALL_FEDERATION_ENDPOINT".into(), e.into()));
+        }
+        envs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        envs
+    }
+
+    fn run_env(&self, envs: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = self.sandbox.command(rolecall_bin(), envs);
+        cmd.args(args);
+        run_with_timeout(&mut cmd, stdin.map(str::as_bytes), ROLECALL_TIMEOUT)
+    }
+
+    fn run(&self, endpoint: Option<&str>, args: &[&str]) -> Output {
+        self.run_env(&self.envs(endpoint, &[]), args, None)
+    }
+
+    fn ok(&self, endpoint: Option<&str>, args: &[&str], stdin: Option<&str>) -> String {
+        let o = self.run_env(&self.envs(endpoint, &[]), args, stdin);
+        assert!(o.status.success(), "rolecall {args:?} failed:\n{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// `rolecall console ARGS --print` against `fake`: the one line it prints.
+    fn print_url(&self, fake: &FakeFederation, args: &[&str]) -> String {
+        let out = self.ok(Some(&fake.endpoint()), &[&["console"], args, &["--print"]].concat(), None);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 1, "one line, the link: {out}");
+        lines[0].to_owned()
+    }
+
+    /// The keys of `[profile]` in the credentials file.
+    fn profile(&self, profile: &str) -> BTreeMap<String, String> {
+        let text = self.sandbox.read_credentials();
+        let mut keys = BTreeMap::new();
+        let mut inside = false;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('[') {
+                inside = line == format!("[{profile}]");
+            } else if inside && let Some((k, v)) = line.split_once('=') {
+                keys.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+        }
+        keys
+    }
+
+    /// The Session JSON that must be sent for `profile`: exactly what rolecall wrote there.
+    fn session_of(&self, profile: &str) -> SessionJson {
+        let p = self.profile(profile);
+        assert!(p.contains_key("aws_session_token"), "no session in [{profile}]: {p:?}");
+        SessionJson {
+            session_id: p["aws_access_key_id"].clone(),
+            session_key: p["aws_secret_access_key"].clone(),
+            session_token: p["aws_session_token"].clone(),
+        }
+    }
+}
+
+/// The decoded parameters of a login URL printed for `fake`, checked to be on its endpoint.
+fn login_params(fake: &FakeFederation, url: &str) -> BTreeMap<String, String> {
+    let query = url
+        .strip_prefix(&format!("{}?", fake.endpoint()))
+        .unwrap_or_else(|| panic!("the link is not on the federation endpoint {}: {url}", fake.endpoint()));
+    assert!(query.starts_with("Action=login&Issuer=rolecall&Destination="), "{query}");
+    form_params(query)
+}
+
+#[test]
+fn direct_and_chained_favourites_sign_in_with_exactly_their_profiles_credentials() {
+    let w = World::new();
+    let fake = FakeFederation::start();
+
+    // No session yet: the favourite is assumed (and its profile written) first.
+    assert!(w.profile("admin").is_empty());
+    let url = w.print_url(&fake, &["admin"]);
+    let sent = fake.token_requests();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].method, "POST", "the aws partition's session goes in a form body, not the URL");
+    assert!(sent[0].query.is_empty(), "{:?}", sent[0].query);
+    assert_eq!(sent[0].session(), Some(w.session_of("admin")), "the Session JSON is the profile's session");
+    assert_eq!(sent[0].session_duration(), Some("7200"), "direct role from long-term keys: the favourite's 2h");
+    let login = login_params(&fake, &url);
+    assert_eq!(login["Destination"], "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1");
+    assert_eq!(login["SigninToken"], fake.issued_tokens()[0]);
+    // The browser lands on the destination.
+    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+
+    // A fresh session is reused: nothing is assumed or written, the same credentials are sent.
+    let before = w.sandbox.read_credentials();
+    let url = w.print_url(&fake, &["admin", "--service", "s3"]);
+    assert_eq!(w.sandbox.read_credentials(), before, "no new assume while the session has 5 minutes left");
+    let sent = fake.token_requests();
+    assert_eq!(sent[1].session(), Some(w.session_of("admin")));
+    let login = login_params(&fake, &url);
+    assert_eq!(login["Destination"], "https://console.aws.amazon.com/s3/home", "s3 is global: no region");
+    assert_eq!(login["SigninToken"], fake.issued_tokens()[1]);
+
+    // A chained favourite: its own profile's session, and no SessionDuration (AWS refuses one).
+    let url = w.print_url(&fake, &["hop", "--service", "ec2/home", "--region", "us-west-2"]);
+    let sent = fake.token_requests();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2].session(), Some(w.session_of("hop")));
+    assert_ne!(w.session_of("hop"), w.session_of("admin"));
+    assert_eq!(sent[2].session_duration(), None, "chained: no SessionDuration");
+    let login = login_params(&fake, &url);
+    assert_eq!(login["Destination"], "https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2");
+    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+
+    // A region outside the role's partition is refused before anything is sent.
+    let o = w.run(Some(&fake.endpoint()), &["console", "admin", "--region", "cn-north-1", "--print"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .starts_with("rolecall: input.invalid: region: cn-north-1 is not a region of partition aws"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(fake.token_requests().len(), 3);
+}
+
+#[test]
+fn the_link_reaches_only_the_browser_and_never_the_logs() {
+    let w = World::new();
+    let fake = FakeFederation::start();
+    // A stand-in for xdg-open that keeps what it was given (in a private file).
+    let bin = w.sandbox.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let got = w.sandbox.home().join("opened-url");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\numask 077\nprintf '%s' \"$1\" > '{}'\necho \"opening $1\"\n", got.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let envs = w.envs(Some(&fake.endpoint()), &[("PATH", &path)]);
+
+    let o = w.run_env(&envs, &["console", "admin", "-vv"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "Opened the AWS console for favourite admin in the browser\n");
+    let url = std::fs::read_to_string(&got).expect("the opener got the link");
+    let token = &fake.issued_tokens()[0];
+    assert_eq!(login_params(&fake, &url)["SigninToken"], *token);
+
+    // With -vv, neither the link, the token nor the session's secrets show anywhere; the same
+    // for --print, whose stdout is the link and nothing else.
+    let printed = w.run_env(&envs, &["console", "admin", "--print", "-vv"], None);
+    assert!(printed.status.success(), "{}", text(&printed));
+    let session = w.session_of("admin");
+    let logs = [String::from_utf8_lossy(&o.stderr).into_owned(), String::from_utf8_lossy(&printed.stderr).into_owned()];
+    assert!(logs[0].contains("getSigninToken") && logs[0].contains("DEBUG"), "-vv logs the call: {}", logs[0]);
+    for log in &logs {
+        for secret in [
+            &url,
+            token,
+            &fake.issued_tokens()[1],
+            &session.session_key,
+            &session.session_token,
+            &w.alice.secret_access_key,
+        ] {
+            assert!(!log.contains(secret.as_str()), "a secret in the logs:\n{log}");
+        }
+        assert!(!log.contains("SigninToken=") && !log.contains("Session=") && !log.contains("sessionKey"), "{log}");
+    }
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).lines().count(), 1);
+}
+
+#[test]
+fn a_rejected_session_and_an_unreachable_endpoint_give_typed_errors() {
+    let w = World::new();
+    for status in [400, 403] {
+        let fake = FakeFederation::start_rejecting(status);
+        let o = w.run(Some(&fake.endpoint()), &["console", "admin", "--print"]);
+        assert!(!o.status.success(), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with("rolecall: signin.rejected: favourite admin: console sign-in: the AWS federation endpoint refused the session"),
+            "{}",
+            text(&o)
+        );
+        assert!(err.contains(&format!("(HTTP {status})")), "{err}");
+        assert!(o.stdout.is_empty(), "no link on a failure: {}", text(&o));
+        assert_eq!(fake.token_requests().len(), 1);
+        let session = w.session_of("admin");
+        assert!(!err.contains(&session.session_key) && !err.contains(&session.session_token), "{err}");
+    }
+    let o = w.run(Some(&FakeFederation::unreachable_endpoint()), &["console", "hop", "--print"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with(
+            "rolecall: signin.unreachable: favourite hop: console sign-in: cannot reach the AWS federation endpoint"
+        ),
+        "{}",
+        text(&o)
+    );
+    assert!(!err.contains("127.0.0.1") && !err.contains(&w.session_of("hop").session_token), "{err}");
+
+    // A malformed override is refused as input.
+    let o = w.run(Some("http://example.com/federation"), &["console", "admin", "--print"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).starts_with("rolecall: input.invalid: federation endpoint: "),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn a_source_without_a_role_signs_in_as_its_own_user_through_get_federation_token() {
+    let moto = Moto::start();
+    let bob = moto.create_user_with_actions("bob", &["sts:GetCallerIdentity", "sts:GetFederationToken"]);
+    moto.enable_auth_mode();
+    let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice: bob.clone() };
+    w.ok(None, &["source", "add", "me"], Some(&format!("{}\n{}\n", bob.access_key_id, bob.secret_access_key)));
+    let fake = FakeFederation::start();
+
+    let url = w.print_url(&fake, &["--source", "me", "--service", "ec2"]);
+    let sent = fake.token_requests();
+    assert_eq!(sent.len(), 1);
+    let session = sent[0].session().expect("a well-formed Session JSON");
+    // moto answers GetFederationToken with fixed example credentials: not the user's keys.
+    assert_ne!(session.session_id, bob.access_key_id, "{session:?}");
+    assert_ne!(session.session_key, bob.secret_access_key, "temporary credentials, never the user's keys");
+    assert!(!session.session_token.is_empty());
+    assert_eq!(sent[0].session_duration(), None, "a federation token's console session lasts as long as the token");
+    // The sandbox's AWS_REGION (us-east-1) is the region.
+    assert_eq!(
+        login_params(&fake, &url)["Destination"],
+        "https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1"
+    );
+    assert!(w.sandbox.read_credentials().is_empty(), "nothing is written for a source's console session");
+
+    // Without sts:GetFederationToken, STS's refusal names the source.
+    let moto = Moto::start();
+    let carol = moto.create_user_with_actions("carol", &["sts:GetCallerIdentity"]);
+    moto.enable_auth_mode();
+    let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice: carol.clone() };
+    w.ok(None, &["source", "add", "me"], Some(&format!("{}\n{}\n", carol.access_key_id, carol.secret_access_key)));
+    let o = w.run(Some(&fake.endpoint()), &["console", "--source", "me", "--print"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .starts_with("rolecall: sts.access_denied: source me: get a federation token: "),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(fake.token_requests().len(), 1, "nothing sent when STS refuses");
+}
+
+#[test]
+fn a_govcloud_favourite_sends_its_session_by_get_and_lands_on_the_partitions_console() {
+    let w = World::new();
+    let fake = FakeFederation::start();
+    w.print_url(&fake, &["admin"]);
+    let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
+    w.ok(None, &["source", "add", "gov", "--no-verify"], Some(&keys));
+    w.ok(
+        None,
+        &[
+            "role",
+            "add",
+            "gov-admin",
+            "--arn",
+            "arn:aws-us-gov:iam::123456789012:role/Admin",
+            "--source",
+            "gov",
+            "--region",
+            "us-gov-east-1",
+        ],
+        None,
+    );
+    // moto keeps one IAM per partition, so it cannot issue an aws-us-gov session for alice: the
+    // favourite's profile gets a copy of admin's moto-issued session, marked as gov-admin's.
+    let admin = w.profile("admin");
+    let section: String = admin
+        .iter()
+        .map(|(k, v)| if k == "x_rolecall_favourite" { format!("{k} = gov-admin\n") } else { format!("{k} = {v}\n") })
+        .collect();
+    let creds = format!("{}\n[gov-admin]\n{section}", w.sandbox.read_credentials().trim_end());
+    w.sandbox.write(".aws/credentials", &creds);
+
+    let url = w.print_url(&fake, &["gov-admin"]);
+    let sent = fake.token_requests();
+    assert_eq!(sent.len(), 2, "the copied session is fresh: reused, not assumed");
+    assert_eq!(sent[1].method, "GET", "aws-us-gov: the parameters travel in the query");
+    assert!(sent[1].query.starts_with("Action=getSigninToken&SessionDuration=3600&Session="), "{}", sent[1].query);
+    assert_eq!(sent[1].session(), Some(w.session_of("gov-admin")));
+    let login = login_params(&fake, &url);
+    assert_eq!(
+        login["Destination"],
+        "https://us-gov-east-1.console.amazonaws-us-gov.com/console/home?region=us-gov-east-1"
+    );
+    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+}
