@@ -5,3 +5,4 @@ mod cli;
 mod console;
 mod harness;
 mod import;
+mod reliability;

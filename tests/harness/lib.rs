@@ -14,6 +14,8 @@
 //!   [`rolecall_bin`]: the binary under test.
 //! - [`FakeFederation`]: a loopback fake of AWS's federation endpoint (console sign-in) that
 //!   records each request.
+//! - [`FakeSts`]: a scripted loopback STS for faults moto cannot produce (delays, `500`s,
+//!   throttling, expired tokens, garbage, dropped connections) that counts requests.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon) is stopped when
@@ -40,6 +42,7 @@
 //! # let _ = (role, out);
 //! ```
 
+mod fake_sts;
 mod federation;
 mod keychain;
 mod moto;
@@ -47,6 +50,7 @@ mod process;
 mod sandbox;
 mod util;
 
+pub use fake_sts::{FAKE_EXPIRATION, FakeSts, Reply, StsRequest};
 pub use federation::{FakeFederation, FederationRequest, SessionJson, form_decode, form_params};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};

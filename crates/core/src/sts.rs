@@ -127,6 +127,12 @@ pub enum StsErrorKind {
     Timeout,
     /// The response could not be understood.
     Malformed,
+    /// STS (or a proxy in front of it) failed on its side: HTTP 5xx, InternalFailure,
+    /// ServiceUnavailable, even after retries.
+    ServerError,
+    /// The request's signature is too old or from the future: this computer's clock is off by
+    /// more than STS allows (15 minutes).
+    ClockSkew,
     /// Anything else.
     Other,
 }
@@ -159,6 +165,8 @@ impl StsError {
             StsErrorKind::Unreachable => "sts.unreachable",
             StsErrorKind::Timeout => "sts.timeout",
             StsErrorKind::Malformed => "sts.malformed_response",
+            StsErrorKind::ServerError => "sts.server_error",
+            StsErrorKind::ClockSkew => "sts.clock_skew",
             StsErrorKind::Other => "sts.error",
         }
     }
@@ -190,6 +198,10 @@ impl StsError {
             }
             StsErrorKind::Timeout => "the STS endpoint did not answer in time; check the network and try again",
             StsErrorKind::Malformed => "the STS endpoint sent a response rolecall cannot read",
+            StsErrorKind::ServerError => "STS failed on its side, even after retries; try again in a few minutes",
+            StsErrorKind::ClockSkew => {
+                "this computer's clock is off by more than 15 minutes, so AWS refuses the request; set the clock (enable NTP) and try again"
+            }
             StsErrorKind::Other => "STS call failed",
         }
     }
@@ -211,6 +223,12 @@ pub fn classify(code: Option<&str>, message: Option<&str>, raw_body: Option<&str
     let msg = message.as_deref().unwrap_or("");
     let kind = match code {
         Some("InvalidClientTokenId") => StsErrorKind::UnknownKey,
+        Some("SignatureDoesNotMatch")
+            if msg.contains("Signature expired") || msg.contains("Signature not yet current") =>
+        {
+            StsErrorKind::ClockSkew
+        }
+        Some("RequestTimeTooSkewed" | "RequestInTheFuture") => StsErrorKind::ClockSkew,
         Some("SignatureDoesNotMatch" | "IncompleteSignature") => StsErrorKind::WrongSecret,
         Some("AccessDenied" | "AccessDeniedException") if msg.contains("MultiFactorAuthentication") => {
             StsErrorKind::MfaInvalid
@@ -229,6 +247,9 @@ pub fn classify(code: Option<&str>, message: Option<&str>, raw_body: Option<&str
             | "InvalidAction",
         ) => StsErrorKind::Invalid,
         Some("RegionDisabledException") => StsErrorKind::RegionDisabled,
+        Some("InternalFailure" | "InternalError" | "ServiceUnavailable" | "ServiceUnavailableException") => {
+            StsErrorKind::ServerError
+        }
         Some(_) => StsErrorKind::Other,
         None => StsErrorKind::Malformed,
     };
@@ -268,6 +289,24 @@ mod tests {
             (Some("ValidationError"), Some("1 validation error detected"), None, StsErrorKind::Invalid),
             (Some("RegionDisabledException"), None, None, StsErrorKind::RegionDisabled),
             (Some("SomethingNew"), None, None, StsErrorKind::Other),
+            (Some("InternalFailure"), None, None, StsErrorKind::ServerError),
+            (Some("ServiceUnavailable"), None, None, StsErrorKind::ServerError),
+            (
+                Some("SignatureDoesNotMatch"),
+                Some(
+                    "Signature expired: 20240101T000000Z is now earlier than 20240101T001500Z (20240101T003000Z - 15 min.)",
+                ),
+                None,
+                StsErrorKind::ClockSkew,
+            ),
+            (
+                Some("SignatureDoesNotMatch"),
+                Some(
+                    "Signature not yet current: 20990101T000000Z is still later than 20240101T001500Z (20240101T000000Z + 15 min.)",
+                ),
+                None,
+                StsErrorKind::ClockSkew,
+            ),
             (None, None, Some(DENIED), StsErrorKind::AccessDenied),
             (None, None, Some(WRAPPED), StsErrorKind::WrongSecret),
             (None, None, Some("<html>bad gateway</html>"), StsErrorKind::Malformed),

@@ -116,6 +116,11 @@ fn check_profile(raw: &str) -> std::result::Result<(), String> {
     if raw.starts_with("profile ") || raw.starts_with("sso-session") {
         return Err("is reserved by the AWS config file".into());
     }
+    // Python's configparser (botocore, the AWS CLI) reads `[DEFAULT]` as defaults for every other
+    // section: a session written there would leak its token into every profile of the file.
+    if raw == "DEFAULT" {
+        return Err("is reserved: AWS tools read [DEFAULT] as defaults for every other profile".into());
+    }
     Ok(())
 }
 
@@ -550,7 +555,9 @@ mod tests {
 
     #[test]
     fn profile_names_cannot_inject_ini() {
-        for bad in ["a]\n[default", "a]", "[a", "x=y", "a\nb", " a", "a ", "", "a;b", "a#b", "profile x", "a\tb"] {
+        for bad in
+            ["a]\n[default", "a]", "[a", "x=y", "a\nb", " a", "a ", "", "a;b", "a#b", "profile x", "a\tb", "DEFAULT"]
+        {
             assert!(ProfileName::parse(bad).is_err(), "{bad:?} accepted");
         }
         for ok in ["default", "prod-admin", "team/prod", "a.b_c+d@e:f", "Prod1"] {
@@ -637,6 +644,201 @@ mod tests {
         }
         for bad in ["", "-x", ".x", "a b", "a/b", &"n".repeat(65)] {
             assert!(Name::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+/// Property tests of every validated type: no input panics, what is accepted round-trips and can
+/// never inject INI structure or reach STS out of AWS's limits, and well-formed values are
+/// accepted. `ROLECALL_PROPTEST_CASES` raises the case count.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::ini::IniDocument;
+    use proptest::prelude::*;
+
+    fn cases(default: u32) -> u32 {
+        std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+
+    /// Text a user or an attacker might type: INI and shell metacharacters, whitespace of every
+    /// kind, control characters, non-ASCII, and plain arbitrary strings.
+    fn hostile() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "[a-zA-Z0-9 _.:/@+=,\\[\\]#;\\n\\r\\t\\x00\\x0b\\x1c\u{a0}\u{2028}é'\"$`\\\\-]{0,80}",
+            2 => any::<String>(),
+            1 => "arn:(aws|aws-cn|aws-us-gov|aws-x|)?:(iam|s3|sts|)?:[a-z0-9-]{0,3}:[0-9a]{0,13}:[a-z/]{0,6}[ -~\\n]{0,20}",
+        ]
+    }
+
+    /// No accepted value holds anything that could break a line, a section or a key of an INI file.
+    fn ini_safe(s: &str) -> bool {
+        !s.chars().any(|c| c.is_control() || matches!(c, '[' | ']' | '\n' | '\r'))
+    }
+
+    /// Checks that `parse` never panics and that what it accepts round-trips through its text.
+    macro_rules! round_trip {
+        ($ty:ty, $raw:expr) => {{
+            let raw: &str = $raw;
+            match <$ty>::parse(raw) {
+                Ok(v) => {
+                    prop_assert_eq!(v.as_str(), raw);
+                    let again = <$ty>::parse(v.as_str());
+                    prop_assert_eq!(again, Ok(v.clone()));
+                    prop_assert_eq!(v.to_string(), raw);
+                    let from_config = <$ty>::try_from(v.to_string());
+                    prop_assert_eq!(from_config, Ok(v.clone()));
+                    Some(v)
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.code(), "input.invalid");
+                    prop_assert!(!e.to_string().is_empty());
+                    None
+                }
+            }
+        }};
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases(1024)))]
+
+        #[test]
+        fn validate_prop_names_and_profiles(raw in hostile()) {
+            if let Some(n) = round_trip!(Name, &raw) {
+                prop_assert!(n.as_str().chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)));
+                prop_assert!((1..=64).contains(&n.as_str().len()));
+            }
+            if let Some(p) = round_trip!(ProfileName, &raw) {
+                prop_assert!(ini_safe(p.as_str()));
+                prop_assert!(!p.as_str().contains(|c: char| c.is_whitespace() || "=#;".contains(c)));
+                prop_assert_ne!(p.as_str(), "DEFAULT");
+                // It is a section name the INI editor writes and reads back as exactly one section.
+                let mut doc = IniDocument::parse("[default]\nk = v\n").unwrap();
+                doc.set_entries(p.as_str(), &[("x_rolecall_favourite", "f")]).unwrap();
+                let reparsed = IniDocument::parse(doc.as_bytes().to_vec()).unwrap();
+                prop_assert_eq!(reparsed.get(p.as_str(), "x_rolecall_favourite"), Some("f".to_owned()));
+                prop_assert_eq!(reparsed.get("default", "k"), Some("v".to_owned()));
+            }
+        }
+
+        #[test]
+        fn validate_prop_sts_strings(raw in hostile()) {
+            for v in [round_trip!(SessionName, &raw).map(String::from), round_trip!(SourceIdentity, &raw).map(String::from)].into_iter().flatten() {
+                prop_assert!((2..=64).contains(&v.len()));
+                prop_assert!(v.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)));
+            }
+            if let Some(x) = round_trip!(ExternalId, &raw) {
+                prop_assert!((2..=1224).contains(&x.as_str().len()) && ini_safe(x.as_str()));
+                prop_assert!(!x.as_str().contains(char::is_whitespace));
+            }
+            if let Some(r) = round_trip!(Region, &raw) {
+                prop_assert!(r.as_str().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+            }
+            let _ = check_tag_key(&raw);
+            if let Ok(t) = Tag::parse(&raw) {
+                let joined = format!("{}={}", t.key, t.value);
+                prop_assert_eq!(joined, raw.clone());
+                prop_assert!((1..=128).contains(&t.key.chars().count()) && t.value.chars().count() <= 256);
+                prop_assert!(!t.key.to_ascii_lowercase().starts_with("aws:"));
+                prop_assert!(ini_safe(&t.key) && ini_safe(&t.value));
+            }
+            match MfaCode::parse(&raw) {
+                Ok(c) => {
+                    prop_assert_eq!(c.as_str(), raw.trim());
+                    prop_assert!(c.as_str().len() == 6 && c.as_str().bytes().all(|b| b.is_ascii_digit()));
+                    let shown = format!("{:?}", c);
+                    prop_assert_eq!(shown, "MfaCode(******)");
+                }
+                Err(e) => prop_assert_eq!(e.to_string(), "mfa code: must be exactly 6 digits"),
+            }
+        }
+
+        #[test]
+        fn validate_prop_arns(raw in hostile()) {
+            if let Some(a) = round_trip!(RoleArn, &raw) {
+                let prefix = format!("arn:{}:iam::", a.partition().as_str());
+                prop_assert!(a.as_str().starts_with(&prefix));
+                prop_assert!(a.account().len() == 12 && a.account().bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!(a.as_str().contains(":role/") && !a.role_name().is_empty());
+                prop_assert!(ini_safe(a.as_str()) && !a.as_str().contains(char::is_whitespace));
+            }
+            if let Some(m) = round_trip!(MfaSerial, &raw) {
+                prop_assert!(ini_safe(m.as_str()) && !m.as_str().contains(char::is_whitespace));
+            }
+            if let Some(p) = round_trip!(PolicyArn, &raw) {
+                prop_assert!(p.as_str().contains(":policy/"));
+            }
+        }
+
+        #[test]
+        fn validate_prop_well_formed_arns_are_accepted(
+            partition in prop::sample::select(vec!["aws", "aws-us-gov", "aws-cn"]),
+            account in "[0-9]{12}",
+            path in "(/[a-zA-Z0-9_+=,.@-]{1,10}){0,3}/",
+            name in "[a-zA-Z0-9_+=,.@-]{1,64}",
+            other_service in "[a-z0-9]{1,10}",
+        ) {
+            let arn = format!("arn:{}:iam::{}:role{}{}", partition, account, path, name);
+            let parsed = RoleArn::parse(&arn);
+            prop_assert!(parsed.is_ok(), "{} refused: {:?}", arn, parsed);
+            let a = parsed.unwrap();
+            prop_assert_eq!(a.partition().as_str(), partition);
+            prop_assert_eq!(a.account(), account.as_str());
+            prop_assert_eq!(a.role_name(), name.as_str());
+            // The same ARN of any other service, or as an IAM user, is refused.
+            if other_service != "iam" {
+                let other = arn.replacen(":iam:", &format!(":{}:", other_service), 1);
+                prop_assert!(RoleArn::parse(&other).is_err());
+            }
+            prop_assert!(RoleArn::parse(&arn.replacen(":role", ":user", 1)).is_err());
+            let injected = format!("{}\n[default]", arn);
+            prop_assert!(RoleArn::parse(&injected).is_err());
+            let mfa = format!("arn:{}:iam::{}:mfa/{}", partition, account, name);
+            prop_assert!(MfaSerial::parse(&mfa).is_ok());
+        }
+
+        #[test]
+        fn validate_prop_durations(secs in any::<u32>(), h in 0u32..20, m in 0u32..200, s in 0u32..4000) {
+            prop_assert_eq!(SessionDuration::from_secs(secs).is_ok(), (900..=43_200).contains(&secs));
+            prop_assert_eq!(SessionDuration::parse(&secs.to_string()).ok(), SessionDuration::from_secs(secs).ok());
+            let total = h * 3600 + m * 60 + s;
+            let text = format!("{}h{}m{}s", h, m, s);
+            prop_assert_eq!(SessionDuration::parse(&text).ok().map(SessionDuration::as_secs), SessionDuration::from_secs(total).ok().map(SessionDuration::as_secs));
+            if let Ok(d) = SessionDuration::from_secs(secs) {
+                prop_assert_eq!(SessionDuration::try_from(u32::from(d)), Ok(d));
+            }
+        }
+
+        #[test]
+        fn validate_prop_durations_never_panic(raw in hostile()) {
+            if let Ok(d) = SessionDuration::parse(&raw) {
+                prop_assert!((900..=43_200).contains(&d.as_secs()));
+            }
+        }
+
+        #[test]
+        fn validate_prop_tags_at_the_limits(key_len in 0usize..140, value_len in 0usize..270, c in "[a-zA-Z0-9 _.:/=+@-]") {
+            let key = "k".repeat(key_len);
+            let value = c.repeat(value_len);
+            let ok = (1..=128).contains(&key_len) && value_len <= 256;
+            let raw = format!("{}={}", key, value);
+            prop_assert_eq!(Tag::parse(&raw).is_ok(), ok, "key {} value {}", key_len, value_len);
+        }
+
+        #[test]
+        fn validate_prop_keys_never_echo_secrets(id in hostile(), secret in hostile()) {
+            match crate::secret::SourceKeys::parse(&id, &secret) {
+                Ok(k) => {
+                    let shown = format!("{:?}", k);
+                    prop_assert!(!shown.contains(secret.trim()));
+                    prop_assert!(k.access_key_id.as_str().bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+                }
+                Err(e) => {
+                    if secret.trim().len() >= 4 {
+                        prop_assert!(!e.to_string().contains(secret.trim()), "the secret was echoed: {}", e);
+                    }
+                }
+            }
         }
     }
 }

@@ -29,6 +29,19 @@ use secrecy::{ExposeSecret, SecretString};
 /// How long one attempt may take to connect, and a whole call (all retries) to finish.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The variable that overrides [`OPERATION_TIMEOUT`], in seconds (slow links, tests).
+pub const TIMEOUT_VAR: &str = "ROLECALL_STS_TIMEOUT";
+
+/// The time a whole call may take (`ROLECALL_STS_TIMEOUT` seconds, else 30 s), and one attempt:
+/// a third of it, so an endpoint that accepts and never answers is retried, not waited for.
+fn timeouts() -> (Duration, Duration) {
+    let operation = std::env::var(TIMEOUT_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+        .map_or(OPERATION_TIMEOUT, Duration::from_secs_f64);
+    (operation, operation / 3)
+}
 
 /// STS through the AWS SDK.
 #[derive(Debug, Clone, Default)]
@@ -46,9 +59,14 @@ impl SdkSts {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_string()))
             .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config(
-                TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).operation_timeout(OPERATION_TIMEOUT).build(),
-            );
+            .timeout_config({
+                let (operation, attempt) = timeouts();
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT.min(attempt))
+                    .operation_attempt_timeout(attempt)
+                    .operation_timeout(operation)
+                    .build()
+            });
         loader = match caller {
             Caller::Keys(k) => loader.credentials_provider(Credentials::new(
                 k.access_key_id.as_str(),
@@ -76,14 +94,21 @@ fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     subject: String,
 ) -> StsError {
     let body_text = |raw: &HttpResponse| raw.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned());
+    // A 5xx whose body says nothing rolecall knows is the service's (or a proxy's) failure.
+    let server_side = |raw: &HttpResponse, kind: (StsErrorKind, Option<String>)| match kind {
+        (StsErrorKind::Malformed | StsErrorKind::Other, _) if raw.status().is_server_error() => {
+            (StsErrorKind::ServerError, Some(format!("HTTP {}", raw.status().as_u16())))
+        }
+        other => other,
+    };
     let (kind, aws_message) = match &err {
         SdkError::ServiceError(se) => {
             let body = body_text(se.raw());
-            classify(se.err().code(), se.err().message(), body.as_deref())
+            server_side(se.raw(), classify(se.err().code(), se.err().message(), body.as_deref()))
         }
         SdkError::ResponseError(re) => {
             let body = body_text(re.raw());
-            match classify(None, None, body.as_deref()) {
+            match server_side(re.raw(), classify(None, None, body.as_deref())) {
                 (StsErrorKind::Malformed, _) => (StsErrorKind::Malformed, None),
                 other => other,
             }

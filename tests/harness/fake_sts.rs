@@ -1,0 +1,244 @@
+//! [`FakeSts`]: a scripted loopback STS for the faults moto cannot produce: slow answers, `500`s,
+//! throttling, expired tokens, skewed clocks, garbage and dropped connections.
+//!
+//! A tiny HTTP/1.1 server on a std `TcpListener`, one thread per connection, one request per
+//! connection (`Connection: close`). Each request takes the next [`Reply`] of its script (the last
+//! one repeats); [`FakeSts::set_script`] changes the script between runs. Successful answers are
+//! real STS's query-protocol XML for `AssumeRole` and `GetCallerIdentity`, with fresh
+//! credentials whose secrets [`FakeSts::issued_secrets`] lists, so a test can look for them in
+//! logs. Every request is recorded ([`FakeSts::requests`]), so a test can count retries.
+//! Stopped when dropped. Point rolecall at it with `AWS_ENDPOINT_URL` = [`FakeSts::endpoint`].
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::federation::form_params;
+
+/// What the fake answers to one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Real STS's answer to the request's `Action` (AssumeRole or GetCallerIdentity), with fresh
+    /// credentials that expire at the given RFC 3339 time.
+    Success,
+    /// An error in real STS's format: `<ErrorResponse><Error><Code>…</Code><Message>…`.
+    Error {
+        /// The HTTP status (400 for client errors, 403 for auth, 500/503 for the service).
+        status: u16,
+        /// The error code, e.g. `Throttling`.
+        code: &'static str,
+        /// The message.
+        message: &'static str,
+    },
+    /// Any status and body, e.g. a proxy's HTML page or garbage.
+    Raw {
+        /// The HTTP status.
+        status: u16,
+        /// The body, sent as `text/xml`.
+        body: String,
+    },
+    /// Waits, then answers as the inner reply (if the client is still there).
+    Delay(Duration, Box<Reply>),
+    /// Closes the connection without a word.
+    Close,
+}
+
+/// One request the fake received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StsRequest {
+    /// The `Action` form parameter (`AssumeRole`, `GetCallerIdentity`).
+    pub action: String,
+    /// All form parameters, decoded.
+    pub params: BTreeMap<String, String>,
+    /// The access key id the request was signed with (from `Authorization`), if any.
+    pub signed_with: Option<String>,
+}
+
+struct State {
+    script: Vec<Reply>,
+    next: usize,
+    requests: Vec<StsRequest>,
+    issued: Vec<String>,
+}
+
+/// The expiry of every session the fake hands out.
+pub const FAKE_EXPIRATION: &str = "2099-01-01T00:00:00Z";
+
+/// A scripted STS on 127.0.0.1, private to one test.
+pub struct FakeSts {
+    port: u16,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeSts {
+    /// Starts the fake with `script` (each request takes the next reply; the last repeats).
+    ///
+    /// # Panics
+    /// If `script` is empty or no loopback port can be bound.
+    pub fn start(script: Vec<Reply>) -> FakeSts {
+        assert!(!script.is_empty(), "a script needs at least one reply");
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind a loopback port");
+        let port = listener.local_addr().expect("local_addr").port();
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let state = Arc::new(Mutex::new(State { script, next: 0, requests: Vec::new(), issued: Vec::new() }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let state = state.clone();
+                            std::thread::spawn(move || serve(stream, &state));
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                    }
+                }
+            })
+        };
+        FakeSts { port, state, stop, thread: Some(thread) }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Replaces the script and starts it from its first reply; the request log is kept.
+    pub fn set_script(&self, script: Vec<Reply>) {
+        assert!(!script.is_empty(), "a script needs at least one reply");
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.script = script;
+        s.next = 0;
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<StsRequest> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).requests.clone()
+    }
+
+    /// How many requests with this `Action` were received.
+    pub fn count(&self, action: &str) -> usize {
+        self.requests().iter().filter(|r| r.action == action).count()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).requests.clear();
+    }
+
+    /// The secret access keys and session tokens of every session handed out.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).issued.clone()
+    }
+}
+
+impl Drop for FakeSts {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one request, records it, and answers with the script's next reply.
+fn serve(mut stream: TcpStream, state: &Mutex<State>) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => headers.push(line.trim_end().to_owned()),
+        }
+    }
+    let header = |name: &str| {
+        headers.iter().find_map(|h| {
+            let (k, v) = h.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    };
+    let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; len];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let params = form_params(&String::from_utf8_lossy(&body));
+    let signed_with = header("authorization")
+        .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split('/').next().unwrap_or("").to_owned()));
+    let action = params.get("Action").cloned().unwrap_or_default();
+    let reply = {
+        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+        s.requests.push(StsRequest { action: action.clone(), params: params.clone(), signed_with });
+        let i = s.next.min(s.script.len() - 1);
+        s.next += 1;
+        s.script[i].clone()
+    };
+    answer(&mut stream, reply, &action, &params, state);
+}
+
+fn answer(stream: &mut TcpStream, reply: Reply, action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>) {
+    let (status, body) = match reply {
+        Reply::Close => return,
+        Reply::Delay(d, inner) => {
+            std::thread::sleep(d);
+            return answer(stream, *inner, action, params, state);
+        }
+        Reply::Raw { status, body } => (status, body),
+        Reply::Error { status, code, message } => (
+            status,
+            format!(
+                r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fake-1</RequestId></ErrorResponse>"#,
+                if status >= 500 { "Receiver" } else { "Sender" }
+            ),
+        ),
+        Reply::Success => (200, success(action, params, state)),
+    };
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: fake-1\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+    let _ = stream.flush();
+}
+
+fn success(action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>) -> String {
+    const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+    match action {
+        "GetCallerIdentity" => format!(
+            r#"<GetCallerIdentityResponse xmlns="{NS}"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDAFAKEUSER</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>fake-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"#
+        ),
+        _ => {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            let n = s.issued.len() / 2 + 1;
+            let secret = format!("fakeSessionSecret{n:04}xxxxxxxxxxxxxxxxxxxxxxxx");
+            let token = format!("fakeSessionToken{n:04}{}", "t".repeat(64));
+            s.issued.push(secret.clone());
+            s.issued.push(token.clone());
+            let role = params.get("RoleArn").cloned().unwrap_or_default();
+            let role_name = role.rsplit('/').next().unwrap_or("role").to_owned();
+            let session = params.get("RoleSessionName").cloned().unwrap_or_default();
+            format!(
+                r#"<AssumeRoleResponse xmlns="{NS}"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROAFAKE:{session}</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/{role_name}/{session}</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAFAKE{n:012}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{FAKE_EXPIRATION}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>fake-1</RequestId></ResponseMetadata></AssumeRoleResponse>"#
+            )
+        }
+    }
+}
