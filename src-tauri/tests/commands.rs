@@ -165,3 +165,158 @@ fn the_shipped_config_is_locked_down() {
     }
     assert_eq!(caps["windows"], json!(["settings", "mfa"]));
 }
+
+/// A session secret and token rolecall wrote, and a source's keys: none may reach the webview.
+const SESSION_SECRET: &str = "sessionSecretNeverInTheWebview0123456789";
+const SESSION_TOKEN: &str = "sessionTokenNeverInTheWebview0123456789";
+const SOURCE_KEY_ID: &str = "AKIATAURIHYGIENE0001";
+const SOURCE_SECRET: &str = "sourceSecretNeverInTheWebview012345678";
+
+/// The config (source `work`, favourite `prod`) and a session rolecall wrote for `prod`.
+fn write_session(f: &Fixture) {
+    write_config(f);
+    let mut toml = std::fs::read_to_string(f.paths.config_file()).unwrap();
+    toml.push_str(
+        "[roles.prod]\narn = \"arn:aws:iam::123456789012:role/Admin\"\nsource = \"work\"\nprofile = \"prod\"\n",
+    );
+    std::fs::write(f.paths.config_file(), toml).unwrap();
+    std::fs::create_dir_all(f.paths.credentials_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &f.paths.credentials_file,
+        format!(
+            "[prod]\naws_access_key_id = ASIATAURISESSION0001\naws_secret_access_key = {SESSION_SECRET}\naws_session_token = {SESSION_TOKEN}\nx_security_token_expires = 2099-01-01T00:00:00Z\nx_rolecall_favourite = prod\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &f.paths.aws_config_file,
+        "[profile imported]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = default\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn no_command_response_carries_secret_material() {
+    let f = fixture();
+    write_session(&f);
+    let keys_source = json!({"input": {"name": "hygiene", "accessKeyId": SOURCE_KEY_ID, "secretAccessKey": SOURCE_SECRET, "awsProfile": null, "mfaSerial": null, "verify": false}});
+    let mut responses = Vec::new();
+    let mut record = |r: Result<Value, Value>| responses.push(r.unwrap_or_else(|e| e).to_string());
+    record(call(&f.settings, "app_info", json!({})));
+    // Stored in the keychain if one is reachable, refused (keychain.unavailable) if not: either
+    // way the answer names the source, never its keys.
+    record(call(&f.settings, "add_source", keys_source.clone()));
+    record(call(&f.settings, "add_source", keys_source));
+    record(call(&f.settings, "list_sources", json!({})));
+    record(call(&f.settings, "list_favourites", json!({})));
+    record(call(&f.settings, "save_favourite", favourite("other", "work")));
+    record(call(&f.settings, "get_preferences", json!({})));
+    record(call(&f.settings, "import_candidates", json!({})));
+    record(call(&f.settings, "mfa_pending", json!({})));
+    record(call(&f.settings, "validate_field", json!({"field": "accessKeyId", "value": SOURCE_SECRET})));
+    record(call(&f.settings, "validate_field", json!({"field": "secretAccessKey", "value": SOURCE_SECRET})));
+    record(call(&f.settings, "submit_mfa", json!({"requestId": "mfa-1", "code": SOURCE_SECRET})));
+    record(call(&f.settings, "remove_source", json!({"name": "hygiene"})));
+    let all = responses.join("\n");
+    assert!(all.contains("\"prod\"") && all.contains("active"), "the session is listed: {all}");
+    for secret in [SESSION_SECRET, SESSION_TOKEN, SOURCE_SECRET, SOURCE_KEY_ID, "ASIATAURISESSION0001"] {
+        assert!(!all.contains(secret), "a response carries {secret}: {all}");
+    }
+    let toml = std::fs::read_to_string(f.paths.config_file()).unwrap();
+    assert!(!toml.contains(SOURCE_SECRET) && !toml.contains(SOURCE_KEY_ID), "config.toml holds a key: {toml}");
+}
+
+#[test]
+fn malformed_settings_are_refused_with_a_code_and_change_nothing() {
+    let f = fixture();
+    write_session(&f);
+    let snapshot =
+        || [&f.paths.config_file(), &f.paths.credentials_file, &f.paths.aws_config_file].map(|p| std::fs::read(p).ok());
+    let before = snapshot();
+    let long = |n: usize| "a".repeat(n);
+    let mut tried = 0;
+    // save_favourite: every field of the form, malformed.
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("name", json!("bad name"), "input.invalid"),
+        ("name", json!("a]\n[default"), "input.invalid"),
+        ("name", json!(""), "input.invalid"),
+        ("arn", json!("arn:aws:s3:::bucket/some-key-000"), "input.invalid"),
+        ("arn", json!("arn:aws:iam::123456789012:user/alice"), "input.invalid"),
+        ("arn", json!("arn:aws-foo:iam::123456789012:role/A"), "input.invalid"),
+        ("arn", json!("arn:aws:iam::123456789012:role/A\n[default]"), "input.invalid"),
+        ("source", json!("bad name"), "input.invalid"),
+        ("source", json!("nowhere"), "config.not_found"),
+        ("profile", json!("a]\n[default"), "input.invalid"),
+        ("profile", json!("DEFAULT"), "input.invalid"),
+        ("profile", json!("profile x"), "input.invalid"),
+        ("profile", json!("prod"), "config.invalid"),
+        ("profile", json!(long(129)), "input.invalid"),
+        ("duration", json!("899"), "input.invalid"),
+        ("duration", json!("13h"), "input.invalid"),
+        ("duration", json!("soon"), "input.invalid"),
+        ("sessionName", json!("has space"), "input.invalid"),
+        ("sessionName", json!(long(65)), "input.invalid"),
+        ("externalId", json!("x"), "input.invalid"),
+        ("externalId", json!(long(1225)), "input.invalid"),
+        ("mfa", json!(true), "config.invalid"),
+        ("region", json!("mars-1"), "input.invalid"),
+        ("region", json!("cn-north-1"), "config.invalid"),
+        ("tags", json!(["novalue"]), "input.invalid"),
+        ("tags", json!(["aws:x=1"]), "input.invalid"),
+        ("tags", json!([format!("{}=v", long(129))]), "input.invalid"),
+        ("tags", json!([format!("k={}", long(257))]), "input.invalid"),
+        ("tags", json!((0..51).map(|i| format!("k{i}=v")).collect::<Vec<_>>()), "input.invalid"),
+        ("tags", json!(["k=1", "K=2"]), "input.invalid"),
+        ("transitiveTags", json!(["aws:x"]), "input.invalid"),
+        ("transitiveTags", json!(["missing"]), "config.invalid"),
+        ("sourceIdentity", json!("has space"), "input.invalid"),
+        ("policyArns", json!(["arn:aws:iam::123456789012:role/x"]), "input.invalid"),
+        (
+            "policyArns",
+            json!((0..11).map(|i| format!("arn:aws:iam::123456789012:policy/p{i}")).collect::<Vec<_>>()),
+            "config.invalid",
+        ),
+    ];
+    for (field, value, code) in cases {
+        let mut input = favourite("x", "work");
+        input["input"][field] = value.clone();
+        let e = call(&f.settings, "save_favourite", input).expect_err(&format!("{field} = {value} was accepted"));
+        assert_eq!(e["code"], code, "{field} = {value}: {e}");
+        assert!(!e["message"].as_str().unwrap().is_empty());
+        assert_eq!(snapshot(), before, "{field} = {value} changed a file");
+        tried += 1;
+    }
+    let e =
+        call(&f.settings, "save_favourite", json!({"input": favourite("x", "work")["input"], "replacing": "bad name"}))
+            .unwrap_err();
+    assert_eq!(e["code"], "input.invalid");
+    tried += 1;
+    // add_source: every field, malformed (verify off: no STS).
+    let source = |name: &str, id: Value, secret: Value, profile: Value, mfa: Value| json!({"input": {"name": name, "accessKeyId": id, "secretAccessKey": secret, "awsProfile": profile, "mfaSerial": mfa, "verify": false}});
+    let good_id = json!("AKIAGOODKEYID0000001");
+    let good_secret = json!("goodSecretgoodSecretgoodSecret1234");
+    let sources = vec![
+        source("bad name", good_id.clone(), good_secret.clone(), Value::Null, Value::Null),
+        source("work", good_id.clone(), good_secret.clone(), Value::Null, Value::Null),
+        source("prod", good_id.clone(), good_secret.clone(), Value::Null, Value::Null),
+        source("x", json!("akialowercase0000001"), good_secret.clone(), Value::Null, Value::Null),
+        source("x", json!("AKIA"), good_secret.clone(), Value::Null, Value::Null),
+        source("x", good_id.clone(), json!("short"), Value::Null, Value::Null),
+        source("x", good_id.clone(), json!("has spaces in the secret key"), Value::Null, Value::Null),
+        source("x", Value::Null, Value::Null, Value::Null, Value::Null),
+        source("x", good_id.clone(), Value::Null, Value::Null, Value::Null),
+        source("x", Value::Null, Value::Null, json!("a]\n[default"), Value::Null),
+        source("x", Value::Null, Value::Null, json!("DEFAULT"), Value::Null),
+        source("x", Value::Null, Value::Null, json!("corp"), json!("arn:aws:iam::123456789012:role/x")),
+        source("x", Value::Null, Value::Null, json!("corp"), json!("arn:aws:s3:::bucket/mfa/x")),
+    ];
+    for input in sources {
+        let e = call(&f.settings, "add_source", input.clone()).expect_err(&format!("{input} was accepted"));
+        let code = e["code"].as_str().unwrap();
+        assert!(code == "input.invalid" || code == "config.exists", "{input}: {e}");
+        assert!(!e.to_string().contains("goodSecret") && !e.to_string().contains("has spaces"), "{e}");
+        assert_eq!(snapshot(), before, "{input} changed a file");
+        tried += 1;
+    }
+    println!("reliability: tray_bad_inputs tried={tried} changed=0");
+}

@@ -125,7 +125,6 @@ impl Rig {
     /// No secret in any output or log of any run, nor in config.toml or the AWS config file.
     fn assert_no_secret_leaked(&self, extra: &[&str]) {
         let transcript = self.transcript.lock().unwrap().clone();
-        assert!(transcript.contains("TRACE"), "the runs logged at trace level");
         let config = fs::read_to_string(self.sandbox.rolecall_config_dir().join("config.toml")).unwrap_or_default();
         let aws_config = self.sandbox.read_config();
         for secret in self.secrets().iter().map(String::as_str).chain(extra.iter().copied()) {
@@ -481,6 +480,7 @@ fn sts_faults_fail_clearly_and_keep_the_old_credentials() {
     }
     let creds = rig.sandbox.read_credentials();
     assert!(creds.starts_with(USER_CREDENTIALS), "the user's profile survived every fault");
+    assert!(rig.transcript.lock().unwrap().contains("TRACE"), "the runs logged at trace level");
     rig.assert_no_secret_leaked(&[leaky]);
     println!("reliability: sts_faults tried={tried} lost=0");
 }
@@ -504,6 +504,27 @@ fn the_keychain_locked_mid_run_gives_a_clear_error_and_changes_nothing() {
     assert!(rig.sandbox.read_credentials().contains("ASIAFAKE000000000002"), "assumed again once unlocked");
     rig.assert_no_secret_leaked(&[]);
     println!("reliability: keychain_locked tried=2 lost=0");
+}
+
+#[test]
+fn a_development_build_never_touches_a_release_builds_keychain_entries() {
+    let rig = Rig::new();
+    // What a release build stored for source `work`.
+    let release = [("service", "rolecall"), ("username", "source:work")];
+    assert!(rig.keychain.store("rolecall release entry", &release, "release-build-secret"));
+    // This debug build, with no override, uses its own service.
+    let dev = [("ROLECALL_KEYCHAIN_SERVICE", "")];
+    let o = rig.run_at(None, &dev, &["source", "add", "work", "--no-verify"], Some(&format!("{KEY_ID}\n{SECRET}\n")));
+    assert!(o.status.success(), "{}", text(&o));
+    let stored = rig.keychain.lookup(&[("service", "rolecall-dev"), ("username", "source:work")]);
+    assert!(stored.is_some_and(|s| s.contains(SECRET)), "stored under rolecall-dev");
+    assert_eq!(rig.keychain.lookup(&release).as_deref(), Some("release-build-secret"), "release entry untouched");
+    let o = rig.run_at(None, &dev, &["source", "remove", "work"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(rig.keychain.lookup(&[("service", "rolecall-dev"), ("username", "source:work")]).is_none());
+    assert_eq!(rig.keychain.lookup(&release).as_deref(), Some("release-build-secret"), "release entry untouched");
+    rig.assert_no_secret_leaked(&["release-build-secret"]);
+    println!("reliability: keychain_namespace release_entries_touched=0");
 }
 
 /// A tmpfs mounted on a directory for the test, unmounted when dropped.
@@ -583,6 +604,9 @@ fn a_full_disk_or_a_read_only_aws_dir_keeps_the_old_credentials() {
         }
     }
     rig.assert_no_secret_leaked(&[]);
+    // Unmount before the sandbox is removed.
+    drop(tmpfs);
+    drop(rig);
 }
 
 /// Lines the differential test builds files from: what the INI corpus of the unit tests has,

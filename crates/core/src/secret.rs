@@ -129,6 +129,65 @@ mod tests {
         assert!(!shown.contains("topsecret") && !shown.contains("tokentoken") && !shown.contains("ASIAIOS"), "{shown}");
     }
 
+    /// Compiles only if `T` wipes its memory when dropped.
+    fn zeroized_on_drop<T: secrecy::zeroize::ZeroizeOnDrop + ?Sized>(_: &T) {}
+
+    fn session() -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: AccessKeyId::parse("ASIAIOSFODNN7EXAMPLE").unwrap(),
+            secret_access_key: SecretString::from("topsecretvalue-0123456789".to_owned()),
+            session_token: SecretString::from("tokentokentoken".to_owned()),
+            expiration: DateTime::from_timestamp(0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn every_secret_is_zeroized_on_drop() {
+        // Every field that holds secret material is a secrecy type, which zeroizes on drop (and
+        // copies of it, e.g. a cloned SessionCredentials, are secrecy types too).
+        let keys = SourceKeys::parse("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").unwrap();
+        zeroized_on_drop(&keys.secret_access_key);
+        let s = session();
+        zeroized_on_drop(&s.secret_access_key);
+        zeroized_on_drop(&s.session_token);
+        let cloned = s.clone();
+        zeroized_on_drop(&cloned.session_token);
+    }
+
+    #[test]
+    fn debug_output_of_everything_carrying_secrets_redacts_them() {
+        use crate::sts::{AssumeRoleRequest, AssumedRole, Caller};
+        use crate::validate::{MfaCode, MfaSerial, RoleArn, SessionDuration, SessionName};
+        let keys = SourceKeys::parse("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").unwrap();
+        let request = AssumeRoleRequest {
+            role_arn: RoleArn::parse("arn:aws:iam::123456789012:role/Admin").unwrap(),
+            session_name: SessionName::parse("alice").unwrap(),
+            duration: SessionDuration::DEFAULT,
+            external_id: None,
+            mfa: Some((
+                MfaSerial::parse("arn:aws:iam::123456789012:mfa/alice").unwrap(),
+                MfaCode::parse("987650").unwrap(),
+            )),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            policy_arns: Vec::new(),
+            region: crate::validate::Partition::Aws.default_region(),
+        };
+        let shown = [
+            format!("{:?}", Caller::Keys(keys.clone())),
+            format!("{:?}", Caller::Session(session())),
+            format!("{:?}", AssumedRole { credentials: session(), assumed_role_arn: "arn".into() }),
+            format!("{request:?}"),
+            format!("{keys:?}"),
+        ]
+        .join("\n");
+        for secret in ["wJalrXUtnFEMI", "topsecretvalue", "tokentokentoken", "987650", "AKIAIOSFODNN7", "ASIAIOSFODNN7"]
+        {
+            assert!(!shown.contains(secret), "{secret} is shown in {shown}");
+        }
+    }
+
     #[test]
     fn key_validation() {
         assert!(SourceKeys::parse("akiaiosfodnn7example", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").is_err());
