@@ -752,7 +752,6 @@ print(json.dumps(out))
         let names: Vec<&str> = sections.iter().map(|s| s[0].as_str().unwrap()).collect();
         let ours_names: Vec<&str> = read.iter().map(|(n, _)| n.as_str()).filter(|n| *n != "DEFAULT").collect();
         assert_eq!(names, ours_names, "file {i} {text:?}");
-        let has_defaults = !before["defaults"].as_array().unwrap().is_empty();
         for (s, (_, entries)) in sections.iter().zip(read.iter().filter(|(n, _)| n != "DEFAULT")) {
             let theirs: Vec<(String, String)> = s[1]
                 .as_array()
@@ -764,9 +763,7 @@ print(json.dumps(out))
                 })
                 .collect();
             let ours = entries.clone().expect("no duplicate keys when Python reads it");
-            if !has_defaults {
-                assert_eq!(theirs, ours, "file {i} section {:?}: {text:?}", s[0]);
-            }
+            assert_eq!(theirs, ours, "file {i} section {:?}: {text:?}", s[0]);
         }
         agree += 1;
         // After rolecall's edit Python still reads it, sees our profile, and the rest unchanged.
