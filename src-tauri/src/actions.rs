@@ -209,6 +209,10 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
         let mut shown: Option<(Vec<String>, TrayState, Option<ErrorDto>)> = None;
         let mut notified = true;
         loop {
+            // Watch an AWS directory that appeared meanwhile, before reading what is in it.
+            if let Some(watch) = app.try_state::<crate::watch::FileWatch>() {
+                watch.rewatch();
+            }
             let (lines, lead, load_error) = match state.services.lines(Utc::now()) {
                 Ok((config, lines)) => (lines, i64::from(config.preferences.notify_before_minutes) * 60, None),
                 Err(e) => (Vec::new(), 600, Some(e.to_dto())),

@@ -106,6 +106,18 @@ fn item<R: Runtime>(app: &AppHandle<R>, id: MenuId, label: &str, enabled: bool) 
     MenuItem::with_id(app, id.to_id(), label, enabled, None::<&str>)
 }
 
+/// The longest failure message the menu shows in full (in characters).
+const WARNING_MAX_CHARS: usize = 90;
+
+/// The menu line for a failure: `⚠ message`, cut with `…` when longer than the menu shows.
+pub fn warning_label(message: &str) -> String {
+    if message.chars().count() <= WARNING_MAX_CHARS {
+        return format!("⚠ {message}");
+    }
+    let short: String = message.chars().take(WARNING_MAX_CHARS - 1).collect();
+    format!("⚠ {}…", short.trim_end())
+}
+
 /// The whole menu.
 pub fn menu<R: Runtime>(
     app: &AppHandle<R>,
@@ -114,8 +126,7 @@ pub fn menu<R: Runtime>(
 ) -> tauri::Result<Menu<R>> {
     let mut items: Vec<Box<dyn IsMenuItem<R>>> = Vec::new();
     if let Some(e) = error {
-        let short: String = e.message.chars().take(90).collect();
-        items.push(Box::new(item(app, MenuId::Info, &format!("⚠ {short}"), false)?));
+        items.push(Box::new(item(app, MenuId::Info, &warning_label(&e.message), false)?));
         items.push(Box::new(PredefinedMenuItem::separator(app)?));
     }
     if lines.is_empty() {
@@ -191,6 +202,19 @@ mod tests {
         }
         assert_eq!(MenuId::parse("assume:bad name"), None);
         assert_eq!(MenuId::parse("other"), None);
+    }
+
+    #[test]
+    fn a_long_failure_is_cut_with_an_ellipsis() {
+        assert_eq!(warning_label("favourite x: access denied"), "⚠ favourite x: access denied");
+        let exact = "x".repeat(WARNING_MAX_CHARS);
+        assert_eq!(warning_label(&exact), format!("⚠ {exact}"));
+        // 89 characters kept: "favourite x: " (13) and fifteen "word " and a "w".
+        let long = format!("favourite x: {}", "word ".repeat(40));
+        assert_eq!(warning_label(&long), format!("⚠ favourite x: {}w…", "word ".repeat(15)));
+        // A cut after a space does not leave it before the ellipsis.
+        let spaced = format!("{} tail that is cut", "y".repeat(88));
+        assert_eq!(warning_label(&spaced), format!("⚠ {}…", "y".repeat(88)));
     }
 
     #[test]

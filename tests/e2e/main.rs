@@ -6,3 +6,5 @@ mod console;
 mod harness;
 mod import;
 mod reliability;
+mod tray;
+mod windows;

@@ -12,19 +12,27 @@
 //!   and the AWS CLI at it, at a `Moto` and at a `Keychain`.
 //! - [`aws_cli`]: the AWS CLI v1 of the test venv, to check what rolecall wrote;
 //!   [`rolecall_bin`]: the binary under test.
+//! - [`Desktop`]: Xvfb with a tray host (`gtk-sni-tray-standalone`) on a keychain's bus;
+//!   [`TrayApp`]: `rolecall-tray` on it, with its [`TrayItem`] menu read and clicked over
+//!   dbusmenu; screenshots of the screen, a window, or the tray menu opened with a right click.
+//! - [`TauriDriver`] and [`WebDriver`]: tauri-driver and a small W3C WebDriver client for the
+//!   settings and MFA windows.
 //! - [`FakeFederation`]: a loopback fake of AWS's federation endpoint (console sign-in) that
 //!   records each request.
 //! - [`FakeSts`]: a scripted loopback STS for faults moto cannot produce (delays, `500`s,
 //!   throttling, expired tokens, garbage, dropped connections) that counts requests.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
-//! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon) is stopped when
-//! its owner is dropped, also when a test panics, and runs under a watchdog that stops it if the
-//! test process dies. Tests run in parallel threads safely: nothing is shared but the machine.
+//! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon, Xvfb, the tray
+//! host, rolecall-tray, tauri-driver) is stopped when its owner is dropped, also when a test
+//! panics, and runs under a watchdog that stops it if the test process dies. Tests run in parallel
+//! threads safely: nothing is shared but the machine.
 //!
 //! Needs: `dbus-daemon`, `gnome-keyring-daemon`, `dbus-send`, `secret-tool` (Debian packages
-//! `dbus`, `gnome-keyring`, `libsecret-tools`) and the test venv (`moto_server`, `aws`, python
-//! with boto3) that `scripts/setup` creates; see [`test_venv`] for where it is looked for.
+//! `dbus`, `gnome-keyring`, `libsecret-tools`); for the GUI tests `Xvfb`, `gtk-sni-tray-standalone`,
+//! `busctl`, `xdotool`, ImageMagick, `WebKitWebDriver` and `tauri-driver`; and the test venv
+//! (`moto_server`, `aws`, python with boto3) that `scripts/setup` creates; see [`test_venv`] for
+//! where it is looked for.
 //!
 //! ```no_run
 //! use rolecall_e2e::{Keychain, Moto, Sandbox, aws_cli};
@@ -42,6 +50,7 @@
 //! # let _ = (role, out);
 //! ```
 
+mod desktop;
 mod fake_sts;
 mod federation;
 mod keychain;
@@ -49,7 +58,11 @@ mod moto;
 mod process;
 mod sandbox;
 mod util;
+mod webdriver;
 
+pub use desktop::{
+    Desktop, MenuItem, REGISTER_TIMEOUT, SCREEN, TrayApp, TrayItem, busctl, screenshots_dir, tray_bin, tray_envs,
+};
 pub use fake_sts::{FAKE_EXPIRATION, FakeSts, Reply, StsRequest};
 pub use federation::{FakeFederation, FederationRequest, SessionJson, form_decode, form_params};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
@@ -59,3 +72,4 @@ pub use util::{
     REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, poll, run_with_timeout, test_venv, venv_tool,
     wait_for, wait_until,
 };
+pub use webdriver::{ENTER, Element, TAB, TauriDriver, WdError, WebDriver, tauri_driver_bin};

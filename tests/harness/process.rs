@@ -35,6 +35,7 @@ exit "$status"
 /// A program running under the watchdog; stopped (SIGTERM, then SIGKILL) when dropped.
 pub(crate) struct Supervised {
     what: String,
+    program: std::ffi::OsString,
     child: Child,
     guard: Option<ChildStdin>,
     log: PathBuf,
@@ -64,12 +65,31 @@ impl Supervised {
         cmd.stdin(Stdio::piped()).stdout(out).stderr(err);
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {what} ({}): {e}", describe(program)));
         let guard = child.stdin.take();
-        Supervised { what: what.to_owned(), child, guard, log: log.to_owned() }
+        Supervised {
+            what: what.to_owned(),
+            program: program.get_program().to_owned(),
+            child,
+            guard,
+            log: log.to_owned(),
+        }
     }
 
     /// The exit status, if the program has exited.
     pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().expect("try_wait")
+    }
+
+    /// The process id of the program itself (not its watchdog's), while it runs.
+    pub(crate) fn program_pid(&self) -> Option<u32> {
+        let watchdog = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{watchdog}/task/{watchdog}/children")).ok()?;
+        let program = Path::new(self.program.as_os_str()).file_name()?.to_string_lossy().into_owned();
+        // The kernel keeps 15 bytes of the name in `comm`.
+        let comm: String = program.chars().take(15).collect();
+        children
+            .split_whitespace()
+            .filter_map(|p| p.parse::<u32>().ok())
+            .find(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim_end() == comm))
     }
 
     /// Everything the program printed so far (stdout and stderr).

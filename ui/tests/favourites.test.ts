@@ -78,6 +78,32 @@ describe("favourites table", () => {
     expect(backend.of("assume").map((c) => c.args)).toEqual([{ name: "prod-admin" }, { name: "staging" }]);
   });
 
+  it("keeps the Assume button busy while the assume runs, across refetches", async () => {
+    let finish: (value: unknown) => void = () => {};
+    const backend = mockBackend({
+      ...settingsBackend(three),
+      assume: () => new Promise((resolve) => (finish = resolve)),
+    });
+    app = await mountSettings(mountPoint());
+    const button = () => $<HTMLButtonElement>('[data-testid="fav-assume-staging"]');
+    button().click();
+    await waitFor(() => backend.of("assume").length === 1);
+    expect(button().textContent).toBe("Assuming…");
+    expect(button().disabled).toBe(true);
+    // src-tauri says "changed" as soon as the assume starts: the table is drawn again.
+    await emit("rolecall://changed");
+    await waitFor(() => backend.of("list_favourites").length === 2);
+    expect(button().textContent).toBe("Assuming…");
+    expect(button().disabled).toBe(true);
+    button().click();
+    expect(backend.of("assume")).toHaveLength(1);
+
+    finish({ ...three[2], session: { state: "active", expires: null, secondsLeft: 3600 } });
+    await waitFor(() => $("#fav-status").textContent?.includes("Assumed staging"));
+    await waitFor(() => button().textContent === "Assume");
+    expect(button().disabled).toBe(false);
+  });
+
   it("removes only after the confirm, and not on cancel", async () => {
     const backend = mockBackend({ ...settingsBackend(three), remove_favourite: () => null });
     app = await mountSettings(mountPoint());

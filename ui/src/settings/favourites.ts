@@ -2,7 +2,7 @@
 // and the Add/Edit form in place of the table.
 
 import { confirmDialog } from "../confirm";
-import { h, icon, replaceChildren, showError, withBusy } from "../dom";
+import { h, icon, replaceChildren, showError } from "../dom";
 import { sessionLabel, shortArn, timeLeft } from "../format";
 import { assume, removeFavourite, toIpcError, type FavouriteView } from "../ipc";
 import { favouriteForm } from "./favourite-form";
@@ -55,22 +55,27 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
   };
   add.addEventListener("click", () => openForm(null));
 
-  const onAssume = (fav: FavouriteView, button: HTMLButtonElement) =>
-    withBusy(button, async () => {
-      showError(error, null);
-      say(null);
-      button.textContent = "Assuming…";
-      try {
-        const result = await assume(fav.name);
-        const left = result.session.secondsLeft;
-        say(`Assumed ${result.name}: profile ${result.profile}${left ? `, ${timeLeft(left)} left` : ""}.`);
-        await store.load();
-      } catch (e) {
-        showError(error, toIpcError(e));
-      } finally {
-        button.textContent = "Assume";
-      }
-    });
+  // Favourites being assumed: their button stays "Assuming…" across the refetches that happen
+  // meanwhile (src-tauri says `rolecall://changed` as soon as an assume starts).
+  const assuming = new Set<string>();
+  const onAssume = async (fav: FavouriteView) => {
+    if (assuming.has(fav.name)) return;
+    assuming.add(fav.name);
+    showError(error, null);
+    say(null);
+    render();
+    try {
+      const result = await assume(fav.name);
+      const left = result.session.secondsLeft;
+      say(`Assumed ${result.name}: profile ${result.profile}${left ? `, ${timeLeft(left)} left` : ""}.`);
+      assuming.delete(fav.name);
+      await store.load();
+    } catch (e) {
+      showError(error, toIpcError(e));
+    } finally {
+      if (assuming.delete(fav.name)) render();
+    }
+  };
 
   const onRemove = async (fav: FavouriteView) => {
     const ok = await confirmDialog({
@@ -100,8 +105,15 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
       attrs: { "data-state": session.state },
     });
     sessionCells.set(fav, sessionCell);
-    const assumeButton = h("button", { type: "button", class: "small", testid: `fav-assume-${fav.name}`, text: "Assume" });
-    assumeButton.addEventListener("click", () => void onAssume(fav, assumeButton));
+    const busy = assuming.has(fav.name);
+    const assumeButton = h("button", {
+      type: "button",
+      class: busy ? "small busy" : "small",
+      testid: `fav-assume-${fav.name}`,
+      text: busy ? "Assuming…" : "Assume",
+      disabled: busy,
+    });
+    assumeButton.addEventListener("click", () => void onAssume(fav));
     const remove = h("button", {
       type: "button",
       class: "small quiet icon-button",
