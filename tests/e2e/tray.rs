@@ -294,3 +294,95 @@ fn tray_second_launch_shows_settings_in_the_running_instance() {
     assert_eq!(items[0].0, first.item().name, "{items:?}");
     assert_eq!(w.desktop.visible_windows(SETTINGS_TITLE).len(), 1, "{}", w.desktop.window_tree());
 }
+
+/// The clipboard's text on the desktop (`xclip`), once it satisfies `predicate`.
+fn clipboard(w: &World, predicate: impl Fn(&str) -> bool) -> String {
+    rolecall_e2e::wait_for("the clipboard to hold the export lines", CLICK, || {
+        let mut cmd = Command::new("xclip");
+        apply_envs(&mut cmd, &w.desktop.env()).args(["-selection", "clipboard", "-o"]);
+        let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.success() && predicate(&text)).then_some(text)
+    })
+}
+
+#[test]
+fn tray_copies_export_lines_and_makes_the_default_profile_only_when_asked() {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &["--region", "eu-west-1"]);
+    let app = w.start_app(&[]);
+    app.wait_for_label("admin", FOLLOW, |i| i.label == "admin");
+
+    // Copy export lines: no session yet, so the app assumes first, then copies.
+    app.click("Copy export lines");
+    app.wait_for_label("admin · 59m left", CLICK, |i| left(&i.label, "admin", 58..=60));
+    let lines = clipboard(&w, |t| t.contains("export AWS_SESSION_TOKEN="));
+    let creds = w.sandbox.read_credentials();
+    let key = creds.lines().find_map(|l| l.strip_prefix("aws_access_key_id = ")).expect("written key");
+    assert!(lines.contains(&format!("export AWS_ACCESS_KEY_ID='{key}'\n")), "{lines}");
+    assert!(lines.contains("export AWS_REGION='eu-west-1'\n"), "{lines}");
+    // The AWS CLI accepts the copied credentials from the environment alone.
+    let mut envs = w.sandbox.envs(&w.moto, &w.keychain);
+    for line in lines.lines().filter_map(|l| l.strip_prefix("export ")) {
+        let (k, v) = line.split_once('=').expect("NAME=value");
+        envs.push((k.to_owned(), v.trim_matches('\'').to_owned()));
+    }
+    let out = aws_cli(&envs, &["sts", "get-caller-identity", "--output", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&assumed_role_arn("Admin", "alice")));
+    assert!(!creds.contains("[default]"), "nothing becomes the default unless asked: {creds}");
+
+    // Make this the default profile: [default] now holds the session; plain `aws` uses it.
+    app.click("Make this the default profile");
+    rolecall_e2e::wait_until("[default] to be written", CLICK, || w.sandbox.read_credentials().contains("[default]"));
+    let creds = w.sandbox.read_credentials();
+    let default = creds.split("[default]").nth(1).expect("a default section");
+    assert!(default.contains("x_rolecall_favourite = admin"), "{creds}");
+    assert!(default.contains(&format!("aws_access_key_id = {key}")), "the same session: {creds}");
+    let out = aws_cli(&w.sandbox.envs(&w.moto, &w.keychain), &["sts", "get-caller-identity", "--output", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&assumed_role_arn("Admin", "alice")));
+    assert!(w.sandbox.read_config().contains("[default]\nregion = eu-west-1\n"), "{}", w.sandbox.read_config());
+
+    // A later assume (with the CLI) keeps [default] in step.
+    w.cli(&["assume", "admin"]);
+    let creds = w.sandbox.read_credentials();
+    let key2 = creds
+        .split("[admin]")
+        .nth(1)
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("aws_access_key_id = ")))
+        .unwrap();
+    let default_key = creds
+        .split("[default]")
+        .nth(1)
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("aws_access_key_id = ")))
+        .unwrap();
+    assert_ne!(key, key2, "a new session");
+    assert_eq!(key2, default_key, "[default] follows the favourite it was made from");
+}
+
+#[test]
+fn tray_never_overwrites_a_default_profile_the_user_wrote() {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    let own = "[default]\naws_access_key_id = AKIAUSEROWNKEY000001\naws_secret_access_key = mine\n";
+    w.sandbox.write(".aws/credentials", own);
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &[]);
+    let app = w.start_app(&[]);
+    app.wait_for_label("admin", FOLLOW, |i| i.label == "admin");
+    app.click("Make this the default profile");
+    let warning = app.wait_for_label("a warning", CLICK, |i| i.label.starts_with('⚠'));
+    assert!(
+        warning.label.contains("profile default: exists in the credentials file and was not written by rolecall"),
+        "{}",
+        warning.label
+    );
+    let creds = w.sandbox.read_credentials();
+    assert!(creds.starts_with(own), "the user's [default] is untouched: {creds}");
+    assert_eq!(creds.matches("[default]").count(), 1, "{creds}");
+}

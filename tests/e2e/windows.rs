@@ -373,3 +373,26 @@ fn import_tab_imports_a_role_profile_of_the_aws_config() {
     assert!(arn.starts_with(&assumed_role_arn("deployer", "")), "{arn}");
     assert_eq!(w.sandbox.read_config(), aws_config, "the AWS config file is left as it was");
 }
+
+#[test]
+fn start_at_login_is_off_by_default_and_the_preference_adds_and_removes_the_autostart_entry() {
+    let w = World::new(|_, _| {});
+    let s = Settings::open(&w);
+    let autostart = w.sandbox.home().join(".config/autostart");
+    let entries = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&autostart).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    };
+    assert!(entries().is_empty(), "off by default: {:?}", entries());
+    s.wd.click_css("#tab-preferences");
+    let toggle = s.wait("#pref-start-at-login", UI);
+    assert_eq!(s.wd.property(&toggle, "checked"), serde_json::json!(false));
+    s.wd.click_css("#pref-start-at-login");
+    rolecall_e2e::wait_until("an autostart entry", UI, || !entries().is_empty());
+    let entry = std::fs::read_to_string(&entries()[0]).unwrap();
+    assert!(entry.contains("rolecall-tray"), "the entry starts the tray app: {entry}");
+    assert!(w.config_toml().contains("start_at_login = true"), "{}", w.config_toml());
+    s.shot("settings-preferences-start-at-login");
+    s.wd.click_css("#pref-start-at-login");
+    rolecall_e2e::wait_until("the autostart entry to go", UI, || entries().is_empty());
+    assert!(w.config_toml().contains("start_at_login = false"), "{}", w.config_toml());
+}
