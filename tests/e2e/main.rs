@@ -5,6 +5,7 @@ mod cli;
 mod console;
 mod harness;
 mod import;
+mod install;
 mod reliability;
 mod tray;
 mod windows;

@@ -601,8 +601,20 @@ impl TrayApp {
     /// Starts [`tray_bin`] with `args`, the sandbox's environment against `moto` and `keychain`
     /// ([`Sandbox::envs`]) plus the desktop's ([`Desktop::env`]), in the sandbox's home.
     pub fn start(sandbox: &Sandbox, moto: &Moto, keychain: &Keychain, desktop: &Desktop, args: &[&str]) -> TrayApp {
+        TrayApp::start_bin(&tray_bin(), sandbox, moto, keychain, desktop, args)
+    }
+
+    /// As [`start`](Self::start), with the binary at `bin` (e.g. an installed `/usr/bin/rolecall-tray`).
+    pub fn start_bin(
+        bin: &Path,
+        sandbox: &Sandbox,
+        moto: &Moto,
+        keychain: &Keychain,
+        desktop: &Desktop,
+        args: &[&str],
+    ) -> TrayApp {
         let envs = tray_envs(sandbox, moto, keychain, desktop);
-        let mut cmd = Command::new(tray_bin());
+        let mut cmd = Command::new(bin);
         apply_envs(&mut cmd, &envs).args(args).current_dir(sandbox.home());
         let dir = tempfile::Builder::new().prefix("rc-tray-").tempdir().expect("temp dir");
         let process = Supervised::spawn("rolecall-tray", &cmd, &dir.path().join("tray.log"), None);
