@@ -21,6 +21,11 @@ pub struct Paths {
 
 /// The environment variables [`Paths`] reads, as a lookup function (so tests need not set the real environment).
 pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Option<Paths> {
+    from_lookup_on(Os::CURRENT, var)
+}
+
+/// As [`from_lookup`], following `os`'s conventions.
+pub fn from_lookup_on(os: Os, var: impl Fn(&str) -> Option<String>) -> Option<Paths> {
     let get = |k: &str| var(k).filter(|v| !v.is_empty());
     let home = get("HOME").or_else(|| get("USERPROFILE")).map(PathBuf::from)?;
     let expand = |v: String| -> PathBuf {
@@ -32,7 +37,7 @@ pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Option<Paths> {
     };
     let config_dir = match get("ROLECALL_CONFIG_DIR") {
         Some(d) => expand(d),
-        None => platform_config_dir(&home, &get).join("rolecall"),
+        None => platform_config_dir(os, &home, &get).join("rolecall"),
     };
     Some(Paths {
         config_dir,
@@ -43,13 +48,37 @@ pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Option<Paths> {
     })
 }
 
-fn platform_config_dir(home: &Path, get: &impl Fn(&str) -> Option<String>) -> PathBuf {
-    if cfg!(target_os = "macos") {
-        home.join("Library").join("Application Support")
+/// The operating systems whose config-dir convention [`from_lookup`] follows. The choice is a
+/// value, not only a `cfg`, so every platform's rule is unit-tested on every platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// `$XDG_CONFIG_HOME` (when absolute), else `~/.config` (Linux and the other Unixes).
+    Linux,
+    /// `~/Library/Application Support`.
+    MacOs,
+    /// `%APPDATA%`, else `~\AppData\Roaming`.
+    Windows,
+}
+
+impl Os {
+    /// The operating system this build targets.
+    pub const CURRENT: Os = if cfg!(target_os = "macos") {
+        Os::MacOs
     } else if cfg!(target_os = "windows") {
-        get("APPDATA").map(PathBuf::from).unwrap_or_else(|| home.join("AppData").join("Roaming"))
+        Os::Windows
     } else {
-        get("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute()).unwrap_or_else(|| home.join(".config"))
+        Os::Linux
+    };
+}
+
+fn platform_config_dir(os: Os, home: &Path, get: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    match os {
+        Os::MacOs => home.join("Library").join("Application Support"),
+        Os::Windows => get("APPDATA").map(PathBuf::from).unwrap_or_else(|| home.join("AppData").join("Roaming")),
+        Os::Linux => get("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| home.join(".config")),
     }
 }
 
@@ -98,5 +127,57 @@ mod tests {
         assert_eq!(p.credentials_file, PathBuf::from("/h/creds"));
         assert_eq!(p.aws_config_file, PathBuf::from("/etc/awsconf"));
         assert!(from_lookup(|_| None).is_none());
+    }
+
+    fn on(os: Os, vars: &[(&str, &str)]) -> Paths {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        from_lookup_on(os, |k| m.get(k).cloned()).unwrap()
+    }
+
+    #[test]
+    fn config_dir_per_os() {
+        let home = PathBuf::from("/h");
+        assert_eq!(on(Os::Linux, &[("HOME", "/h")]).config_dir, home.join(".config").join("rolecall"));
+        // XDG_CONFIG_HOME counts only when absolute, which on a Windows host needs a drive.
+        let xdg = if cfg!(windows) { "C:\\x" } else { "/x" };
+        assert_eq!(
+            on(Os::Linux, &[("HOME", "/h"), ("XDG_CONFIG_HOME", xdg)]).config_dir,
+            PathBuf::from(xdg).join("rolecall")
+        );
+        assert_eq!(
+            on(Os::Linux, &[("HOME", "/h"), ("XDG_CONFIG_HOME", "relative")]).config_dir,
+            home.join(".config").join("rolecall")
+        );
+        assert_eq!(
+            on(Os::MacOs, &[("HOME", "/h"), ("XDG_CONFIG_HOME", "/x")]).config_dir,
+            home.join("Library").join("Application Support").join("rolecall"),
+            "macOS ignores XDG_CONFIG_HOME"
+        );
+        assert_eq!(
+            on(Os::Windows, &[("USERPROFILE", "/h"), ("APPDATA", "/roaming")]).config_dir,
+            PathBuf::from("/roaming").join("rolecall")
+        );
+        assert_eq!(
+            on(Os::Windows, &[("USERPROFILE", "/h")]).config_dir,
+            home.join("AppData").join("Roaming").join("rolecall")
+        );
+        // The AWS files are under the home directory on every OS, and `~\` expands like `~/`.
+        for os in [Os::Linux, Os::MacOs, Os::Windows] {
+            let p = on(os, &[("USERPROFILE", "/h"), ("AWS_CONFIG_FILE", "~\\awsconf")]);
+            assert_eq!(p.credentials_file, home.join(".aws").join("credentials"), "{os:?}");
+            assert_eq!(p.aws_config_file, home.join("awsconf"), "{os:?}");
+        }
+    }
+
+    #[test]
+    fn current_os_matches_the_target() {
+        let expected = if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else if cfg!(windows) {
+            Os::Windows
+        } else {
+            Os::Linux
+        };
+        assert_eq!(Os::CURRENT, expected);
     }
 }
