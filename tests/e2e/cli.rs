@@ -14,14 +14,7 @@ const USER_CREDENTIALS: &str = "# personal keys, do not touch\r\n[default]\r\naw
 const USER_CONFIG: &str =
     "[default]\nregion = us-west-2\noutput = json\n\n[profile tools]\ns3 =\n    max_concurrent_requests = 20\n";
 
-fn text(o: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use rolecall_e2e::output_text as text;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -12,14 +12,7 @@ use rolecall_e2e::{
     rolecall_bin, run_with_timeout,
 };
 
-fn text(o: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use rolecall_e2e::output_text as text;
 
 /// moto with user alice (roles `Admin` trusting her, `Hop` trusting an Admin session), auth mode
 /// on, an unlocked keychain, a sandbox with source `work` and favourites `admin` (direct, 2h,

@@ -49,14 +49,7 @@ role_arn = arn:aws:iam::123456789012:role/Base
 credential_source = Ec2InstanceMetadata
 ";
 
-fn text(o: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use rolecall_e2e::output_text as text;
 
 /// The bytes of the credentials file, the AWS config file and rolecall's config.toml.
 type Snapshot = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);

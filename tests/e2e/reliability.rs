@@ -30,14 +30,7 @@ const ARN: &str = "arn:aws:iam::123456789012:role/Admin";
 const USER_CREDENTIALS: &str =
     "# mine\r\n[default]\r\naws_access_key_id = AKIAUSEROWNKEY000001\r\naws_secret_access_key = userSecretKeep\r\n";
 
-fn text(o: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use rolecall_e2e::output_text as text;
 
 /// A sandbox, a keychain and a fake STS; every run's output is kept for the secret check.
 struct Rig {

@@ -5,7 +5,7 @@
 //! display, tray host and home.
 
 use std::fs;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rolecall_e2e::{
@@ -94,14 +94,7 @@ impl World {
     }
 }
 
-pub(crate) fn text(o: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+pub(crate) use rolecall_e2e::output_text as text;
 
 /// Whether `label` is `NAME · Nm left` with N in `minutes`.
 pub(crate) fn left(label: &str, name: &str, minutes: std::ops::RangeInclusive<u32>) -> bool {

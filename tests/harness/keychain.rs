@@ -226,26 +226,38 @@ impl Keychain {
         let password = root.join("password");
         std::fs::write(&password, KEYRING_PASSWORD).expect("write password file");
         let log = root.join("gnome-keyring.log");
-        let mut daemon = Supervised::spawn("gnome-keyring-daemon", &cmd, &log, unlock.then_some(password.as_path()));
-        let ready = poll(START_TIMEOUT, || {
-            if let Some(status) = daemon.exited() {
-                return Some(Err(status));
+        // Under heavy load (the whole suite in parallel on two cores) gnome-keyring-daemon has
+        // been seen to exit at start; a daemon that exits is started again, up to three times.
+        let mut attempt = 0;
+        let daemon = loop {
+            attempt += 1;
+            let mut daemon =
+                Supervised::spawn("gnome-keyring-daemon", &cmd, &log, unlock.then_some(password.as_path()));
+            let ready = poll(START_TIMEOUT, || {
+                if let Some(status) = daemon.exited() {
+                    return Some(Err(status));
+                }
+                let up = self.name_has_owner() && (!unlock || self.login_locked() == Some(false));
+                up.then_some(Ok(()))
+            });
+            match ready {
+                Some(Ok(())) => break daemon,
+                Some(Err(status)) if attempt < 3 => {
+                    eprintln!(
+                        "gnome-keyring-daemon exited with {status} at start (attempt {attempt}); starting it again"
+                    );
+                }
+                Some(Err(status)) => {
+                    panic!("gnome-keyring-daemon exited with {status}; its output:\n{}", tail(&daemon.log(), 4000))
+                }
+                None => panic!(
+                    "gnome-keyring-daemon did not come up{} on {} within {START_TIMEOUT:?}; its output:\n{}",
+                    if unlock { " unlocked" } else { "" },
+                    self.address,
+                    tail(&daemon.log(), 4000)
+                ),
             }
-            let up = self.name_has_owner() && (!unlock || self.login_locked() == Some(false));
-            up.then_some(Ok(()))
-        });
-        match ready {
-            Some(Ok(())) => {}
-            Some(Err(status)) => {
-                panic!("gnome-keyring-daemon exited with {status}; its output:\n{}", tail(&daemon.log(), 4000))
-            }
-            None => panic!(
-                "gnome-keyring-daemon did not come up{} on {} within {START_TIMEOUT:?}; its output:\n{}",
-                if unlock { " unlocked" } else { "" },
-                self.address,
-                tail(&daemon.log(), 4000)
-            ),
-        }
+        };
         *self.daemon.lock().unwrap_or_else(|e| e.into_inner()) = Some(daemon);
     }
 

@@ -69,7 +69,7 @@ pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
 pub use sandbox::{AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin};
 pub use util::{
-    REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, poll, run_with_timeout, test_venv, venv_tool,
-    wait_for, wait_until,
+    REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, output_text, poll, run_with_timeout, test_venv,
+    venv_tool, wait_for, wait_until,
 };
 pub use webdriver::{ENTER, Element, TAB, TauriDriver, WdError, WebDriver, tauri_driver_bin};
