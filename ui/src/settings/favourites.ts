@@ -108,7 +108,7 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
     const busy = assuming.has(fav.name);
     const assumeButton = h("button", {
       type: "button",
-      class: busy ? "small busy" : "small",
+      class: busy ? "small assume busy" : "small assume",
       testid: `fav-assume-${fav.name}`,
       text: busy ? "Assuming…" : "Assume",
       disabled: busy,
