@@ -2,10 +2,11 @@
 // and the Add/Edit form in place of the table.
 
 import { confirmDialog } from "../confirm";
-import { h, icon, replaceChildren, showError } from "../dom";
+import { h, icon, showError } from "../dom";
 import { sessionLabel, shortArn, timeLeft } from "../format";
 import { assume, removeFavourite, toIpcError, type FavouriteView } from "../ipc";
 import { favouriteForm } from "./favourite-form";
+import { renderList } from "./list";
 import type { Panel } from "./panel";
 import type { Store } from "./store";
 
@@ -162,54 +163,24 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
   const render = () => {
     if (store.error) showError(error, store.error);
     sessionCells.clear();
-    if (!store.loaded) {
-      replaceChildren(body, h("p", { class: "empty", text: "Loading…" }));
-      return;
-    }
-    if (store.favourites.length === 0) {
-      replaceChildren(
-        body,
-        h(
-          "div",
-          { class: "empty", testid: "fav-empty" },
-          h("p", { text: "No favourite roles yet." }),
-          h("p", { class: "muted", text: "Add one, or import the role profiles of ~/.aws/config." }),
-        ),
-      );
-      return;
-    }
-    replaceChildren(
-      body,
-      h(
-        "div",
-        { class: "table-frame" },
-        h(
-          "table",
-          { id: "fav-table", class: "table" },
-          h(
-            "colgroup",
-            {},
-            h("col", { class: "col-favourite" }),
-            h("col", { class: "col-profile" }),
-            h("col", { class: "col-session" }),
-            h("col", { class: "col-actions" }),
-          ),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", { text: "Name and role ARN" }),
-              h("th", { text: "Profile" }),
-              h("th", { text: "Session" }),
-              h("th", { attrs: { "aria-label": "Actions" } }),
-            ),
-          ),
-          h("tbody", {}, ...store.favourites.map(row)),
-        ),
-      ),
-    );
+    renderList(body, {
+      loaded: store.loaded,
+      empty: {
+        testid: "fav-empty",
+        title: "No favourite roles yet.",
+        hint: "Add one, or import the role profiles of ~/.aws/config.",
+      },
+      table: {
+        id: "fav-table",
+        columns: [
+          { col: "col-favourite", header: "Name and role ARN" },
+          { col: "col-profile", header: "Profile" },
+          { col: "col-session", header: "Session" },
+          { col: "col-actions", ariaLabel: "Actions" },
+        ],
+        rows: store.loaded ? store.favourites.map(row) : [],
+      },
+    });
   };
 
   /** Counts the session column down between fetches. */

@@ -2,9 +2,10 @@
 // AWS confirmed; Add in a form in place of the list, Remove after a confirm.
 
 import { confirmDialog } from "../confirm";
-import { h, icon, replaceChildren, showError } from "../dom";
+import { h, icon, showError } from "../dom";
 import { shortArn } from "../format";
 import { removeSource, toIpcError, type SourceView } from "../ipc";
+import { renderList } from "./list";
 import type { Panel } from "./panel";
 import { sourceForm } from "./source-form";
 import type { Store } from "./store";
@@ -105,56 +106,25 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
 
   const render = () => {
     if (store.error) showError(error, store.error);
-    if (!store.loaded) {
-      replaceChildren(body, h("p", { class: "empty", text: "Loading…" }));
-      return;
-    }
-    if (store.sources.length === 0) {
-      replaceChildren(
-        body,
-        h(
-          "div",
-          { class: "empty", testid: "src-empty" },
-          h("p", { text: "No sources yet." }),
-          h("p", { class: "muted", text: "A source is an IAM user's keys or an AWS profile that favourites start from." }),
-        ),
-      );
-      return;
-    }
-    replaceChildren(
-      body,
-      h(
-        "div",
-        { class: "table-frame" },
-        h(
-          "table",
-          { id: "src-table", class: "table" },
-          h(
-            "colgroup",
-            {},
-            h("col", { class: "col-source-name" }),
-            h("col", { class: "col-credentials" }),
-            h("col", { class: "col-mfa" }),
-            h("col", { class: "col-identity" }),
-            h("col", { class: "col-actions-narrow" }),
-          ),
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", { text: "Name" }),
-              h("th", { text: "Credentials" }),
-              h("th", { text: "MFA" }),
-              h("th", { text: "Verified identity" }),
-              h("th", { attrs: { "aria-label": "Actions" } }),
-            ),
-          ),
-          h("tbody", {}, ...store.sources.map(row)),
-        ),
-      ),
-    );
+    renderList(body, {
+      loaded: store.loaded,
+      empty: {
+        testid: "src-empty",
+        title: "No sources yet.",
+        hint: "A source is an IAM user's keys or an AWS profile that favourites start from.",
+      },
+      table: {
+        id: "src-table",
+        columns: [
+          { col: "col-source-name", header: "Name" },
+          { col: "col-credentials", header: "Credentials" },
+          { col: "col-mfa", header: "MFA" },
+          { col: "col-identity", header: "Verified identity" },
+          { col: "col-actions-narrow", ariaLabel: "Actions" },
+        ],
+        rows: store.loaded ? store.sources.map(row) : [],
+      },
+    });
   };
 
   const unsubscribe = store.subscribe(render);
