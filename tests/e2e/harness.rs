@@ -1,10 +1,12 @@
 //! Self-test of the harness: moto's auth mode behaves as the suite relies on, the AWS CLI reads
-//! profiles from a sandbox, and the three kinds of keychain behave as documented.
+//! profiles from a sandbox, the three kinds of keychain behave as documented, and the fake
+//! notification server records notifications and emits the signals of a click.
 
 use std::time::{Duration, Instant};
 
 use rolecall_e2e::{
-    Keychain, KeychainKind, Moto, Sandbox, assumed_role_arn, aws_cli, free_port, run_with_timeout, wait_until,
+    FakeNotifications, Keychain, KeychainKind, Moto, Sandbox, assumed_role_arn, aws_cli, free_port, output_text,
+    run_with_timeout, wait_until,
 };
 use serde_json::Value;
 
@@ -271,4 +273,131 @@ fn free_ports_are_distinct() {
 #[should_panic(expected = "timed out after 0.1s waiting for the impossible")]
 fn wait_until_panics_with_what_it_waited_for() {
     wait_until("the impossible", Duration::from_millis(100), || false);
+}
+
+/// A background process killed (and reaped) when dropped, also when the test panics.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `gdbus ARGS` on the bus at `address`, with a 15 s limit.
+fn gdbus(address: &str, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new("gdbus");
+    cmd.args(args).env("DBUS_SESSION_BUS_ADDRESS", address).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    run_with_timeout(&mut cmd, None, Duration::from_secs(15))
+}
+
+#[test]
+fn fake_notifications_records_notify_and_emits_action_invoked() {
+    let keychain = Keychain::start_unlocked();
+    let bus = keychain.address();
+    let server = FakeNotifications::start(bus);
+    let call = |method: &str, args: &[&str]| {
+        let method = format!("org.freedesktop.Notifications.{method}");
+        let mut all = vec!["call", "--session", "--dest", "org.freedesktop.Notifications"];
+        all.extend(["--object-path", "/org/freedesktop/Notifications", "--method", &method]);
+        // `--`: what follows are the method's arguments, not options (even `-1`).
+        all.push("--");
+        all.extend(args);
+        let out = gdbus(bus, &all);
+        assert!(out.status.success(), "gdbus call {method} failed: {}\n{}", output_text(&out), server.log());
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+
+    let caps = call("GetCapabilities", &[]);
+    assert!(caps.contains("'actions'") && caps.contains("'body'"), "{caps}");
+    let notify = |replaces: &str, summary: &str| {
+        let args = [
+            "rolecall",
+            replaces,
+            "",
+            summary,
+            "Role admin expires in 5 minutes",
+            "['renew', 'Renew now', 'dismiss', 'Dismiss']",
+            "{'urgency': <byte 2>, 'category': <'presence'>}",
+            "-1",
+        ];
+        call("Notify", &args)
+    };
+    // gdbus prints the reply as a tuple: `(uint32 1,)`.
+    assert_eq!(notify("0", "Credentials expiring"), "(uint32 1,)");
+    let recorded =
+        server.wait_for("the expiry notification", Duration::from_secs(5), |n| n.summary == "Credentials expiring");
+    assert_eq!(recorded.id, 1);
+    assert_eq!(recorded.app, "rolecall");
+    assert_eq!(recorded.replaces, 0);
+    assert_eq!(recorded.body, "Role admin expires in 5 minutes");
+    let pair = |k: &str, l: &str| (k.to_owned(), l.to_owned());
+    assert_eq!(recorded.actions, vec![pair("renew", "Renew now"), pair("dismiss", "Dismiss")]);
+    assert!(recorded.has_action("renew") && !recorded.has_action("Renew now"), "{recorded:?}");
+    assert_eq!(recorded.hints.get("urgency"), Some(&Value::from(2)), "{recorded:?}");
+    assert_eq!(recorded.hints.get("category"), Some(&Value::from("presence")), "{recorded:?}");
+    assert_eq!(recorded.timeout, -1);
+
+    // A second notification gets the next id; one that replaces keeps the id it replaces.
+    assert_eq!(notify("0", "Second"), "(uint32 2,)");
+    assert_eq!(notify("1", "Replacement"), "(uint32 1,)");
+    let all = server.notifications();
+    let ids: Vec<(u32, u32, &str)> = all.iter().map(|n| (n.id, n.replaces, n.summary.as_str())).collect();
+    assert_eq!(ids, vec![(1, 0, "Credentials expiring"), (2, 0, "Second"), (1, 1, "Replacement")]);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let monitor_log = dir.path().join("monitor.log");
+    let out = std::fs::File::create(&monitor_log).expect("create monitor log");
+    let mut cmd = std::process::Command::new("gdbus");
+    cmd.args(["monitor", "--session", "--dest", "org.freedesktop.Notifications"])
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().expect("clone log handle"))
+        .stderr(out);
+    let _monitor = KillOnDrop(cmd.spawn().expect("start gdbus monitor"));
+    let monitored = || std::fs::read_to_string(&monitor_log).unwrap_or_default();
+    // The signals the monitor printed (`NAME (ARGS)`), but the probes.
+    let probe = "NotificationClosed (uint32 0, uint32 4)";
+    let signals = || {
+        monitored()
+            .lines()
+            .filter_map(|l| l.split_once("org.freedesktop.Notifications.").map(|(_, signal)| signal.to_owned()))
+            .filter(|signal| signal != probe)
+            .collect::<Vec<_>>()
+    };
+    // gdbus monitor prints "The name … is owned by …" and only then adds its match rule: it
+    // listens once it has printed a probe signal (id 0 is never a notification's).
+    wait_until("gdbus monitor to print a probe signal", Duration::from_secs(10), || {
+        server.close(0, 4);
+        monitored().contains(probe)
+    });
+
+    server.close(2, 1);
+    server.invoke_action(recorded.id, "renew");
+    call("CloseNotification", &["2"]);
+    assert_eq!(server.closed(), vec![2]);
+    let id = recorded.id;
+    let expected = [
+        "NotificationClosed (uint32 2, uint32 1)".to_owned(),
+        format!("ActionInvoked (uint32 {id}, 'renew')"),
+        format!("NotificationClosed (uint32 {id}, uint32 2)"),
+        "NotificationClosed (uint32 2, uint32 3)".to_owned(),
+    ];
+    // Signals reach the monitor asynchronously: wait for as many as expected.
+    let seen = rolecall_e2e::poll(Duration::from_secs(10), || {
+        let seen = signals();
+        (seen.len() >= expected.len()).then_some(seen)
+    })
+    .unwrap_or_else(signals);
+    assert_eq!(seen, expected, "gdbus monitor saw:\n{}\n{}", monitored(), server.log());
+}
+
+#[test]
+fn fake_notifications_refuses_a_bus_where_the_name_is_taken() {
+    let keychain = Keychain::start_unlocked();
+    let _first = FakeNotifications::start(keychain.address());
+    let second = std::panic::catch_unwind(|| FakeNotifications::start(keychain.address()));
+    let message = second.err().and_then(|e| e.downcast::<String>().ok()).expect("the second server should not start");
+    assert!(message.contains("cannot own org.freedesktop.Notifications"), "{message}");
 }

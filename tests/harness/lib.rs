@@ -21,18 +21,22 @@
 //!   records each request.
 //! - [`FakeSts`]: a scripted loopback STS for faults moto cannot produce (delays, `500`s,
 //!   throttling, expired tokens, garbage, dropped connections) that counts requests.
+//! - [`FakeNotifications`]: a fake desktop notification server (`org.freedesktop.Notifications`)
+//!   on a keychain's bus that records each [`Notification`] and plays a click on an action
+//!   ([`FakeNotifications::invoke_action`]) or a notification being closed.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon, Xvfb, the tray
 //! host, rolecall-tray, tauri-driver) is stopped when its owner is dropped, also when a test
-//! panics, and runs under a watchdog that stops it if the test process dies. Tests run in parallel
-//! threads safely: nothing is shared but the machine.
+//! panics, and runs under a watchdog that stops it if the test process dies (the fake
+//! notification server needs none: it exits when its stdin, a pipe from the test, closes). Tests
+//! run in parallel threads safely: nothing is shared but the machine.
 //!
 //! Needs: `dbus-daemon`, `gnome-keyring-daemon`, `dbus-send`, `secret-tool` (Debian packages
 //! `dbus`, `gnome-keyring`, `libsecret-tools`); for the GUI tests `Xvfb`, `gtk-sni-tray-standalone`,
 //! `busctl`, `xdotool`, ImageMagick, `WebKitWebDriver` and `tauri-driver`; and the test venv
-//! (`moto_server`, `aws`, python with boto3) that `scripts/setup` creates; see [`test_venv`] for
-//! where it is looked for.
+//! (`moto_server`, `aws`, python with boto3 and dbus-next) that `scripts/setup` creates; see
+//! [`test_venv`] for where it is looked for.
 //!
 //! ```no_run
 //! use rolecall_e2e::{Keychain, Moto, Sandbox, aws_cli};
@@ -55,6 +59,7 @@ mod fake_sts;
 mod federation;
 mod keychain;
 mod moto;
+mod notifications;
 mod process;
 mod sandbox;
 mod util;
@@ -67,6 +72,7 @@ pub use fake_sts::{FAKE_EXPIRATION, FakeSts, Reply, StsRequest};
 pub use federation::{FakeFederation, FederationRequest, SessionJson, form_decode, form_params};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
+pub use notifications::{FakeNotifications, Notification};
 pub use sandbox::{AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin};
 pub use util::{
     REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, output_text, poll, run_with_timeout, test_venv,
