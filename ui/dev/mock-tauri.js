@@ -35,6 +35,9 @@
     transitiveTags: [],
     sourceIdentity: null,
     policyArns: [],
+    autoRenew: null,
+    notifyBefore: null,
+    renewBefore: null,
     session: session("never"),
     ...extra,
   });
@@ -71,14 +74,17 @@
             session: session("active", 42 * 60 + 10),
           }),
           fav("prod-readonly", "arn:aws:iam::210987654321:role/ReadOnly", "prod-admin", {
+            autoRenew: false,
             session: session("expired", -600),
           }),
           fav("staging-deploy", "arn:aws:iam::345678901234:role/Deployer", "ci-bot", {
             profile: "staging",
             durationSecs: 2700,
+            autoRenew: false,
           }),
           fav("billing", "arn:aws:iam::123456789012:role/BillingViewer", "corp", {
             durationSecs: 4 * 3600,
+            notifyBefore: "14m55s",
             session: session("active", 3 * 3600 + 5 * 60 + 30),
           }),
         ],
@@ -96,7 +102,7 @@
           }),
           cand("prod-admin", "arn:aws:iam::210987654321:role/Admin", "work", { alreadyImported: true }),
         ],
-    prefs: { notifyBeforeMinutes: 10, autoRenew: true, renewBeforeMinutes: 5, startAtLogin: false },
+    prefs: { notifyBeforeMinutes: 10, autoRenew: true, renewBeforeMinutes: 5, startAtLogin: false, mfaSessionHours: 12 },
     mfa:
       params.get("mfa") === "none"
         ? null
@@ -134,6 +140,8 @@
     externalId: [/^[\w+=,.@:\/-]{2,1224}$/, "must be 2 to 1224 characters"],
     accessKeyId: [/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, "is not an access key id (AKIA…)"],
     awsProfile: [/^[\w.@+-]+$/, "is not a profile name"],
+    notifyBefore: [/^(\d+|(\d+h)?(\d+m)?(\d+s)?)$/, "is not a time like 10m, 14m55s, 90s or 1h"],
+    renewBefore: [/^(\d+|(\d+h)?(\d+m)?(\d+s)?)$/, "is not a time like 10m, 14m55s, 90s or 1h"],
   };
 
   const sample = {
@@ -169,7 +177,13 @@
       return null;
     },
     save_favourite: ({ input, replacing }) => {
-      const view = fav(input.name, input.arn, input.source, { profile: input.profile || input.name, mfa: input.mfa });
+      const view = fav(input.name, input.arn, input.source, {
+        profile: input.profile || input.name,
+        mfa: input.mfa,
+        autoRenew: input.autoRenew,
+        notifyBefore: input.notifyBefore || null,
+        renewBefore: input.renewBefore || null,
+      });
       state.favourites = state.favourites.filter((f) => f.name !== replacing).concat(view);
       return view;
     },

@@ -30,6 +30,13 @@ const shots = [
     dark: true,
   },
   {
+    name: "favourite-expiry",
+    url: `/settings.html?steps=${encodeURIComponent(
+      'click:[data-testid="fav-edit-billing"];wait:200;type:#fav-renew-before|soon;blur:#fav-renew-before;focus:#fav-renew-before;wait:300',
+    )}#favourites`,
+    size: settings,
+  },
+  {
     name: "favourite-remove-confirm",
     url: `/settings.html?steps=${encodeURIComponent('click:[data-testid="fav-remove-prod-readonly"];wait:200')}#favourites`,
     size: settings,

@@ -121,6 +121,12 @@ export interface FavouriteView {
   transitiveTags: string[];
   sourceIdentity: string | null;
   policyArns: string[];
+  /** Its own auto-renew choice; null follows the preference. */
+  autoRenew: boolean | null;
+  /** Its own notification lead time ("14m55s"); null follows the preference. */
+  notifyBefore: string | null;
+  /** Its own renewal lead time; null follows the preference. */
+  renewBefore: string | null;
   session: SessionView;
 }
 
@@ -142,6 +148,12 @@ export interface FavouriteInput {
   transitiveTags: string[];
   sourceIdentity: string;
   policyArns: string[];
+  /** null follows the preference. */
+  autoRenew: boolean | null;
+  /** A lead time: "10m", "14m55s", "90s", "1h" (1s to 12h, less than the duration); "" = the preference. */
+  notifyBefore: string;
+  /** As `notifyBefore`. */
+  renewBefore: string;
 }
 
 /** The fields `validate_field` knows. */
@@ -157,6 +169,8 @@ export type FieldName =
   | "transitiveTag"
   | "sourceIdentity"
   | "policyArn"
+  | "notifyBefore"
+  | "renewBefore"
   | "mfaSerial"
   | "accessKeyId"
   | "awsProfile";
@@ -166,6 +180,8 @@ export interface Preferences {
   autoRenew: boolean;
   renewBeforeMinutes: number;
   startAtLogin: boolean;
+  /** How long one MFA session (GetSessionToken) lasts, 1–36 hours. */
+  mfaSessionHours: number;
 }
 
 export interface ImportCandidate {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mountSettings, type SettingsApp } from "../src/settings/app";
-import { $, favourite, key, mockBackend, mountPoint, resetDom, settingsBackend, type, waitFor } from "./helpers";
+import { $, favourite, key, mockBackend, mountPoint, preferences, resetDom, settingsBackend, type, waitFor } from "./helpers";
 
 let app: SettingsApp | null = null;
 afterEach(() => {
@@ -14,6 +14,9 @@ function validate({ field, value }: Record<string, string>): string | null {
   if (field === "arn" && !/^arn:aws:iam::\d{12}:role\/\w+$/.test(value!)) return "is not an ARN (arn:aws:iam::123456789012:role/NAME)";
   if (field === "duration" && !/^(\d+|\d+[hm])$/.test(value!)) return `"${value}" is not a duration like 3600, 45m, 1h or 1h30m`;
   if (field === "tag" && !value!.includes("=")) return `"${value}" must look like key=value`;
+  if ((field === "notifyBefore" || field === "renewBefore") && !/^(\d+h)?(\d+m)?(\d+s)?$/.test(value!)) {
+    return `"${value}" is not a time like 10m, 14m55s, 90s or 1h`;
+  }
   return null;
 }
 
@@ -100,6 +103,9 @@ describe("favourite form", () => {
         transitiveTags: [],
         sourceIdentity: "",
         policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        autoRenew: null,
+        notifyBefore: "",
+        renewBefore: "",
       },
     });
     await waitFor(() => document.querySelector("#fav-form") === null);
@@ -159,5 +165,152 @@ describe("favourite form", () => {
     $<HTMLButtonElement>("#fav-cancel").click();
     expect(document.querySelector("#fav-form")).toBeNull();
     expect(backend.of("save_favourite")).toHaveLength(0);
+  });
+});
+
+describe("favourite form: Expiry", () => {
+  const select = () => $<HTMLSelectElement>("#fav-auto-renew");
+  const choose = (value: string) => {
+    select().value = value;
+    select().dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  /** Fills the required fields so Save can be pressed. */
+  const fillRequired = () => {
+    type(field("name"), "prod-admin");
+    type(field("arn"), "arn:aws:iam::123456789012:role/Admin");
+    $<HTMLSelectElement>("#fav-source").value = "work";
+    $<HTMLSelectElement>("#fav-source").dispatchEvent(new Event("change"));
+  };
+  const sent = (backend: ReturnType<typeof mockBackend>) => backend.of("save_favourite")[0]!.args.input as Record<string, unknown>;
+
+  it("offers the three auto-renew choices and shows the preference's lead times as placeholders", async () => {
+    await openAdd();
+    expect(select().name).toBe("autoRenew");
+    expect([...select().options].map((o) => [o.value, o.textContent])).toEqual([
+      ["preference", "As in preferences"],
+      ["on", "On"],
+      ["off", "Off"],
+    ]);
+    expect(select().value).toBe("preference");
+    expect($<HTMLInputElement>("#fav-notify-before")).toBe(field("notifyBefore"));
+    expect($<HTMLInputElement>("#fav-renew-before")).toBe(field("renewBefore"));
+    expect(field("notifyBefore").placeholder).toBe("10m (preference)");
+    expect(field("renewBefore").placeholder).toBe("5m (preference)");
+    expect(field("notifyBefore").value).toBe("");
+    expect(field("renewBefore").value).toBe("");
+    const legends = [...document.querySelectorAll("#fav-form legend")].map((l) => l.textContent);
+    expect(legends).toContain("Expiry");
+  });
+
+  it("says which preference values the placeholders stand for", async () => {
+    mockBackend({
+      ...settingsBackend([], undefined, { ...preferences, notifyBeforeMinutes: 90, renewBeforeMinutes: 60 }),
+      validate_field: validate,
+    });
+    app = await mountSettings(mountPoint(), { validateDelayMs: 0 });
+    $<HTMLButtonElement>("#fav-add").click();
+    expect(field("notifyBefore").placeholder).toBe("1h30m (preference)");
+    expect(field("renewBefore").placeholder).toBe("1h (preference)");
+  });
+
+  it.each([
+    ["preference", null, "", ""],
+    ["on", true, "14m55s", "  90s "],
+    ["off", false, "1h", ""],
+  ])("sends auto-renew %s as %s with the lead times trimmed, empty for the preference", async (choice, autoRenew, notify, renew) => {
+    const backend = await openAdd({ save_favourite: ({ input }) => favourite(input.name) });
+    fillRequired();
+    choose(choice);
+    type(field("notifyBefore"), notify);
+    type(field("renewBefore"), renew);
+    await waitFor(() => !save().disabled);
+    form().requestSubmit();
+    await waitFor(() => backend.of("save_favourite").length === 1);
+    const input = sent(backend);
+    expect(input.autoRenew).toBe(autoRenew);
+    expect(input.notifyBefore).toBe(notify.trim());
+    expect(input.renewBefore).toBe(renew.trim());
+  });
+
+  it.each([
+    [true, "on"],
+    [false, "off"],
+    [null, "preference"],
+  ] as const)("editing a favourite with autoRenew %s selects %s and fills the lead times", async (autoRenew, choice) => {
+    const existing = favourite("prod", { autoRenew, notifyBefore: "14m55s", renewBefore: autoRenew === null ? null : "2m" });
+    const backend = mockBackend({
+      ...settingsBackend([existing]),
+      validate_field: validate,
+      save_favourite: ({ input }) => ({ ...existing, name: input.name }),
+    });
+    app = await mountSettings(mountPoint(), { validateDelayMs: 0 });
+    $<HTMLButtonElement>('[data-testid="fav-edit-prod"]').click();
+    expect(select().value).toBe(choice);
+    expect(field("notifyBefore").value).toBe("14m55s");
+    expect(field("renewBefore").value).toBe(autoRenew === null ? "" : "2m");
+    await waitFor(() => !save().disabled);
+    form().requestSubmit();
+    await waitFor(() => backend.of("save_favourite").length === 1);
+    expect(backend.of("save_favourite")[0]!.args.replacing).toBe("prod");
+    const input = sent(backend);
+    expect(input.autoRenew).toBe(autoRenew);
+    expect(input.notifyBefore).toBe("14m55s");
+    expect(input.renewBefore).toBe(autoRenew === null ? "" : "2m");
+  });
+
+  it("checks the lead times on blur through validate_field as notifyBefore and renewBefore", async () => {
+    const backend = await openAdd();
+    fillRequired();
+    await waitFor(() => !save().disabled);
+    const leadChecks = () =>
+      backend
+        .of("validate_field")
+        .map((c) => c.args)
+        .filter((a) => a.field === "notifyBefore" || a.field === "renewBefore");
+    expect(leadChecks()).toEqual([]);
+
+    // Set without an input event: only the blur checks it.
+    const notify = field("notifyBefore");
+    notify.value = "soon";
+    notify.dispatchEvent(new Event("blur"));
+    await waitFor(() => !messageOf(notify).hidden);
+    expect(messageOf(notify).textContent).toBe('"soon" is not a time like 10m, 14m55s, 90s or 1h');
+    expect(notify.getAttribute("aria-invalid")).toBe("true");
+    expect(save().disabled).toBe(true);
+
+    const renew = field("renewBefore");
+    renew.value = " 5 minutes ";
+    renew.dispatchEvent(new Event("blur"));
+    await waitFor(() => !messageOf(renew).hidden);
+    expect(messageOf(renew).textContent).toBe('"5 minutes" is not a time like 10m, 14m55s, 90s or 1h');
+
+    expect(leadChecks()).toEqual([
+      { field: "notifyBefore", value: "soon" },
+      { field: "renewBefore", value: "5 minutes" },
+    ]);
+
+    type(notify, "14m55s");
+    notify.dispatchEvent(new Event("blur"));
+    type(renew, "");
+    renew.dispatchEvent(new Event("blur"));
+    await waitFor(() => messageOf(notify).hidden && messageOf(renew).hidden);
+    await waitFor(() => !save().disabled);
+    // Empty means "the preference": nothing to ask the core.
+    expect(leadChecks().slice(2)).toEqual([{ field: "notifyBefore", value: "14m55s" }]);
+  });
+
+  it("shows the backend's refusal of a lead time longer than the session", async () => {
+    await openAdd({
+      save_favourite: () => {
+        throw { code: "validation.renew_before", message: "renew before: must be shorter than the session (1h)" };
+      },
+    });
+    fillRequired();
+    type(field("renewBefore"), "2h");
+    await waitFor(() => !save().disabled);
+    form().requestSubmit();
+    const error = await waitFor(() => document.querySelector<HTMLElement>("#fav-form-error:not([hidden])"));
+    expect(error.querySelector(".error-message")?.textContent).toBe("renew before: must be shorter than the session (1h)");
+    expect(document.querySelector("#fav-form")).not.toBeNull();
   });
 });

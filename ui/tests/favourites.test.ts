@@ -1,7 +1,7 @@
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import { mountSettings, type SettingsApp } from "../src/settings/app";
-import { $, favourite, mockBackend, mountPoint, resetDom, settingsBackend, waitFor } from "./helpers";
+import { $, favourite, mockBackend, mountPoint, preferences, resetDom, settingsBackend, waitFor } from "./helpers";
 
 let app: SettingsApp | null = null;
 afterEach(() => {
@@ -117,5 +117,59 @@ describe("favourites table", () => {
     $<HTMLButtonElement>("#confirm-ok").click();
     await waitFor(() => backend.of("remove_favourite").length === 1);
     expect(backend.of("remove_favourite")[0]!.args).toEqual({ name: "staging" });
+  });
+
+  describe("auto-renew marker", () => {
+    const mixed = [
+      favourite("own-on", { autoRenew: true }),
+      favourite("own-off", { autoRenew: false }),
+      favourite("follows", { autoRenew: null }),
+    ];
+    const marker = (name: string) => document.querySelector<HTMLElement>(`[data-testid="fav-autorenew-${name}"]`);
+
+    it("marks only favourites that renew themselves when the preference is off", async () => {
+      mockBackend(settingsBackend(mixed, undefined, { ...preferences, autoRenew: false }));
+      app = await mountSettings(mountPoint());
+      await waitFor(() => document.querySelector("#fav-table"));
+      expect(marker("own-on")?.textContent).toBe("auto-renew");
+      expect(marker("own-on")?.dataset.from).toBe("favourite");
+      expect(marker("own-on")?.closest("td")?.classList.contains("cell-favourite")).toBe(true);
+      expect(marker("own-off")).toBeNull();
+      expect(marker("follows")).toBeNull();
+    });
+
+    it("marks the favourites that follow the preference when it is on", async () => {
+      mockBackend(settingsBackend(mixed, undefined, { ...preferences, autoRenew: true }));
+      app = await mountSettings(mountPoint());
+      await waitFor(() => document.querySelector("#fav-table"));
+      expect(marker("own-on")?.dataset.from).toBe("favourite");
+      expect(marker("own-off")).toBeNull();
+      expect(marker("follows")?.dataset.from).toBe("preferences");
+      expect(marker("follows")?.title).toBe("Renews automatically (as in Preferences)");
+    });
+
+    it("follows a preference changed elsewhere on rolecall://changed", async () => {
+      let prefs = { ...preferences, autoRenew: false };
+      mockBackend({ ...settingsBackend(mixed), get_preferences: () => prefs });
+      app = await mountSettings(mountPoint());
+      expect(marker("follows")).toBeNull();
+      prefs = { ...preferences, autoRenew: true };
+      await emit("rolecall://changed");
+      await waitFor(() => marker("follows"));
+    });
+
+    it("still lists the favourites when get_preferences fails, marking only their own choice", async () => {
+      mockBackend({
+        ...settingsBackend(mixed),
+        get_preferences: () => {
+          throw { code: "config.read", message: "cannot read config.toml" };
+        },
+      });
+      app = await mountSettings(mountPoint());
+      expect(document.querySelectorAll("#fav-table tbody tr")).toHaveLength(3);
+      expect($("#fav-error").hidden).toBe(true);
+      expect(marker("own-on")).not.toBeNull();
+      expect(marker("follows")).toBeNull();
+    });
   });
 });

@@ -2,7 +2,7 @@
 // real), fixtures, and DOM helpers.
 
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
-import type { FavouriteView, SourceView } from "../src/ipc";
+import type { FavouriteView, Preferences, SourceView } from "../src/ipc";
 
 export interface Call {
   cmd: string;
@@ -117,20 +117,33 @@ export function favourite(name: string, extra: Partial<FavouriteView> = {}): Fav
     transitiveTags: [],
     sourceIdentity: null,
     policyArns: [],
+    autoRenew: null,
+    notifyBefore: null,
+    renewBefore: null,
     session: { state: "never", expires: null, secondsLeft: null },
     ...extra,
   };
 }
 
-export const preferences = { notifyBeforeMinutes: 10, autoRenew: false, renewBeforeMinutes: 5, startAtLogin: false };
+export const preferences: Preferences = {
+  notifyBeforeMinutes: 10,
+  autoRenew: false,
+  renewBeforeMinutes: 5,
+  startAtLogin: false,
+  mfaSessionHours: 12,
+};
 
 /** Handlers for everything the settings window loads, to spread and override. */
-export function settingsBackend(favourites: FavouriteView[] = [], srcs: SourceView[] = sources): Record<string, Handler> {
+export function settingsBackend(
+  favourites: FavouriteView[] = [],
+  srcs: SourceView[] = sources,
+  prefs: Preferences = preferences,
+): Record<string, Handler> {
   return {
     app_info: () => ({ version: "9.9.9" }),
     list_sources: () => srcs,
     list_favourites: () => favourites,
-    get_preferences: () => preferences,
+    get_preferences: () => prefs,
     import_candidates: () => [],
     validate_field: () => null,
   };

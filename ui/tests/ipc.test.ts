@@ -42,6 +42,9 @@ describe("commands", () => {
       transitiveTags: [],
       sourceIdentity: "",
       policyArns: [],
+      autoRenew: null,
+      notifyBefore: "14m55s",
+      renewBefore: "",
     };
     await ipc.saveFavourite(input, "old");
     await ipc.submitMfa("req-1", "123456");

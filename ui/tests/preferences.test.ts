@@ -46,6 +46,43 @@ describe("preferences and about", () => {
     expect(backend.of("set_preferences")).toHaveLength(0);
   });
 
+  it("shows the MFA session length with its hint and applies a change", async () => {
+    const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const hours = $<HTMLInputElement>("#pref-mfa-session-hours");
+    await waitFor(() => hours.value === "12");
+    expect(hours.disabled).toBe(false);
+    expect([hours.type, hours.min, hours.max]).toEqual(["number", "1", "36"]);
+    expect($('label[for="pref-mfa-session-hours"]').textContent).toBe("MFA session (hours)");
+    expect(hours.closest(".group")?.querySelector(".field-hint")?.textContent).toBe(
+      "One MFA code lasts this long for every favourite of the source.",
+    );
+
+    change(hours, "36");
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...preferences, mfaSessionHours: 36 } });
+  });
+
+  it.each(["0", "37", "1.5", ""])("does not send an MFA session of %j hours", async (value) => {
+    const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const hours = $<HTMLInputElement>("#pref-mfa-session-hours");
+    await waitFor(() => hours.value === "12");
+    change(hours, value);
+    expect(hours.classList.contains("invalid")).toBe(true);
+    const messages = [...document.querySelectorAll("#panel-preferences .field-message:not([hidden])")];
+    expect(messages.map((m) => m.textContent)).toEqual(["must be 1 to 36 hours"]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.of("set_preferences")).toHaveLength(0);
+
+    // Back in range: the message goes and the value is sent.
+    change(hours, "1");
+    expect(hours.classList.contains("invalid")).toBe(false);
+    expect(document.querySelector("#panel-preferences .field-message:not([hidden])")).toBeNull();
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...preferences, mfaSessionHours: 1 } });
+  });
+
   it("shows the version from app_info", async () => {
     mockBackend(settingsBackend());
     app = await mountSettings(mountPoint(), { tab: "about" });

@@ -2,7 +2,14 @@
 
 import { h, showError, withBusy } from "../dom";
 import { durationText } from "../format";
-import { saveFavourite, toIpcError, type FavouriteInput, type FavouriteView, type SourceView } from "../ipc";
+import {
+  saveFavourite,
+  toIpcError,
+  type FavouriteInput,
+  type FavouriteView,
+  type Preferences,
+  type SourceView,
+} from "../ipc";
 import { FormValidator } from "../validation";
 import { formRow, ListEditor, messageFor, section, textInput } from "./form";
 
@@ -11,6 +18,8 @@ export interface FavouriteFormOptions {
   editing: FavouriteView | null;
   sources: SourceView[];
   favourites: FavouriteView[];
+  /** The preferences the Expiry fields fall back on, for their placeholders; null if unknown. */
+  preferences: Preferences | null;
   /** Called with the saved favourite, or null on Cancel. */
   onDone: (saved: FavouriteView | null) => void;
   /** Debounce of the inline checks, in ms. */
@@ -32,6 +41,20 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
   const sessionName = textInput("fav-session-name", "sessionName", "from your identity", f?.sessionName ?? "");
   const externalId = textInput("fav-external-id", "externalId", "none", f?.externalId ?? "");
   const sourceIdentity = textInput("fav-source-identity", "sourceIdentity", "none", f?.sourceIdentity ?? "");
+  const prefs = options.preferences;
+  const autoRenew = autoRenewSelect(f);
+  const notifyBefore = textInput(
+    "fav-notify-before",
+    "notifyBefore",
+    preferencePlaceholder(prefs?.notifyBeforeMinutes),
+    f?.notifyBefore ?? "",
+  );
+  const renewBefore = textInput(
+    "fav-renew-before",
+    "renewBefore",
+    preferencePlaceholder(prefs?.renewBeforeMinutes),
+    f?.renewBefore ?? "",
+  );
 
   const error = h("div", { id: "fav-form-error", class: "form-error", testid: "fav-form-error", hidden: true });
 
@@ -88,6 +111,16 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
         formRow("Source identity", sourceIdentity),
       ),
       section(
+        "Expiry",
+        formRow("Auto-renew", autoRenew, {
+          hint: prefs ? `Renew shortly before expiry; the preference is ${prefs.autoRenew ? "on" : "off"}.` : undefined,
+        }),
+        formRow("Notify before", notifyBefore),
+        formRow("Renew before", renewBefore, {
+          hint: "10m, 14m55s, 90s or 1h; shorter than the session duration.",
+        }),
+      ),
+      section(
         "Tags and policies",
         formRow("Tags", tags.element),
         formRow("Transitive tags", transitiveTags.element),
@@ -106,6 +139,8 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
   validator.add(sessionName, { field: "sessionName", message: messageFor(sessionName) });
   validator.add(externalId, { field: "externalId", message: messageFor(externalId) });
   validator.add(sourceIdentity, { field: "sourceIdentity", message: messageFor(sourceIdentity) });
+  validator.add(notifyBefore, { field: "notifyBefore", message: messageFor(notifyBefore) });
+  validator.add(renewBefore, { field: "renewBefore", message: messageFor(renewBefore) });
   validator.refresh();
 
   form.addEventListener("keydown", (e) => {
@@ -134,6 +169,9 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
         transitiveTags: transitiveTags.values(),
         sourceIdentity: sourceIdentity.value.trim(),
         policyArns: policyArns.values(),
+        autoRenew: AUTO_RENEW_VALUES[autoRenew.value as AutoRenewChoice] ?? null,
+        notifyBefore: notifyBefore.value.trim(),
+        renewBefore: renewBefore.value.trim(),
       };
       try {
         const saved = await saveFavourite(input, f ? f.name : null);
@@ -146,6 +184,29 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
 
   queueMicrotask(() => name.focus());
   return form;
+}
+
+type AutoRenewChoice = "preference" | "on" | "off";
+
+/** The Auto-renew select's option values and what each sends. */
+const AUTO_RENEW_VALUES: Record<AutoRenewChoice, boolean | null> = { preference: null, on: true, off: false };
+
+function autoRenewSelect(f: FavouriteView | null): HTMLSelectElement {
+  const select = h(
+    "select",
+    { id: "fav-auto-renew", name: "autoRenew" },
+    h("option", { value: "preference", text: "As in preferences" }),
+    h("option", { value: "on", text: "On" }),
+    h("option", { value: "off", text: "Off" }),
+  );
+  const own = f?.autoRenew ?? null;
+  select.value = own === null ? "preference" : own ? "on" : "off";
+  return select;
+}
+
+/** "10m (preference)" for a lead time the field falls back on, given in minutes. */
+function preferencePlaceholder(minutes: number | undefined): string {
+  return minutes === undefined ? "the preference" : `${durationText(minutes * 60)} (preference)`;
 }
 
 function sourceSelect(options: FavouriteFormOptions, f: FavouriteView | null): HTMLSelectElement {

@@ -39,6 +39,7 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
       editing,
       sources: store.sources,
       favourites: store.favourites,
+      preferences: store.preferences,
       validateDelayMs,
       onDone: (saved) => {
         form?.remove();
@@ -139,7 +140,12 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
       h(
         "td",
         { class: "cell-favourite" },
-        h("div", { class: "cell-name", text: fav.name, title: fav.name }),
+        h(
+          "div",
+          { class: "cell-name-line" },
+          h("div", { class: "cell-name", text: fav.name, title: fav.name }),
+          store.autoRenews(fav) ? autoRenewMarker(fav) : null,
+        ),
         h("div", {
           class: "cell-arn mono",
           testid: `fav-arn-${fav.name}`,
@@ -207,3 +213,15 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
   };
 }
 
+
+/** The small "auto-renew" pill after the name of a favourite that renews itself. */
+function autoRenewMarker(fav: FavouriteView): HTMLElement {
+  const own = fav.autoRenew !== null;
+  return h("span", {
+    class: "badge auto-renew",
+    testid: `fav-autorenew-${fav.name}`,
+    text: "auto-renew",
+    title: own ? "Renews automatically (its own setting)" : "Renews automatically (as in Preferences)",
+    attrs: { "data-from": own ? "favourite" : "preferences" },
+  });
+}

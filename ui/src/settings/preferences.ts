@@ -6,11 +6,13 @@ import { getPreferences, setPreferences, toIpcError, type Preferences } from "..
 import type { Panel } from "./panel";
 
 interface NumberField {
-  key: "notifyBeforeMinutes" | "renewBeforeMinutes";
+  key: "notifyBeforeMinutes" | "renewBeforeMinutes" | "mfaSessionHours";
   input: HTMLInputElement;
   message: HTMLElement;
   min: number;
   max: number;
+  /** For the range message: "must be 1 to 60 minutes". */
+  unit: string;
 }
 
 export function preferencesPanel(): Panel {
@@ -27,15 +29,19 @@ export function preferencesPanel(): Panel {
     });
   const notify = numberInput("pref-notify-before", 1, 120);
   const renew = numberInput("pref-renew-before", 1, 60);
+  const mfaHours = numberInput("pref-mfa-session-hours", 1, 36);
   const autoRenew = h("input", { id: "pref-auto-renew", type: "checkbox", disabled: true });
   const startAtLogin = h("input", { id: "pref-start-at-login", type: "checkbox", disabled: true });
   const notifyMessage = h("div", { class: "field-message", hidden: true });
   const renewMessage = h("div", { class: "field-message", hidden: true });
+  const mfaHoursMessage = h("div", { class: "field-message", hidden: true });
 
   const numbers: NumberField[] = [
-    { key: "notifyBeforeMinutes", input: notify, message: notifyMessage, min: 1, max: 120 },
-    { key: "renewBeforeMinutes", input: renew, message: renewMessage, min: 1, max: 60 },
+    { key: "notifyBeforeMinutes", input: notify, message: notifyMessage, min: 1, max: 120, unit: "minutes" },
+    { key: "renewBeforeMinutes", input: renew, message: renewMessage, min: 1, max: 60, unit: "minutes" },
+    { key: "mfaSessionHours", input: mfaHours, message: mfaHoursMessage, min: 1, max: 36, unit: "hours" },
   ];
+  const controls = [notify, renew, autoRenew, mfaHours, startAtLogin];
 
   const element = h(
     "section",
@@ -72,6 +78,17 @@ export function preferencesPanel(): Panel {
           ),
           renewMessage,
         ),
+        group(
+          "MFA",
+          h(
+            "div",
+            { class: "pref-row" },
+            h("label", { for: "pref-mfa-session-hours", text: "MFA session (hours)" }),
+            mfaHours,
+          ),
+          mfaHoursMessage,
+          h("div", { class: "field-hint pref-hint", text: "One MFA code lasts this long for every favourite of the source." }),
+        ),
         group("Startup", h("label", { class: "check pref-row" }, startAtLogin, " Start rolecall at login")),
       ),
     ),
@@ -84,9 +101,10 @@ export function preferencesPanel(): Panel {
     notify.value = String(p.notifyBeforeMinutes);
     renew.value = String(p.renewBeforeMinutes);
     autoRenew.checked = p.autoRenew;
+    mfaHours.value = String(p.mfaSessionHours);
     startAtLogin.checked = p.startAtLogin;
     for (const n of numbers) setMessage(n, null);
-    for (const el of [notify, renew, autoRenew, startAtLogin]) el.disabled = false;
+    for (const el of controls) el.disabled = false;
   };
 
   const setMessage = (n: NumberField, message: string | null) => {
@@ -103,7 +121,7 @@ export function preferencesPanel(): Panel {
     for (const n of numbers) {
       const v = Number(n.input.value);
       if (n.input.value.trim() === "" || !Number.isInteger(v) || v < n.min || v > n.max) {
-        setMessage(n, `must be ${n.min} to ${n.max} minutes`);
+        setMessage(n, `must be ${n.min} to ${n.max} ${n.unit}`);
         ok = false;
       } else {
         setMessage(n, null);
@@ -132,7 +150,7 @@ export function preferencesPanel(): Panel {
     }
   };
 
-  for (const el of [notify, renew, autoRenew, startAtLogin]) el.addEventListener("change", () => void apply());
+  for (const el of controls) el.addEventListener("change", () => void apply());
   for (const n of numbers) n.input.addEventListener("keydown", (e) => e.key === "Enter" && void apply());
 
   const load = async () => {

@@ -1,10 +1,22 @@
-// The lists the settings window shows, fetched together and refetched on `rolecall://changed`.
+// The lists the settings window shows, fetched together and refetched on `rolecall://changed`,
+// with the preferences the favourites fall back on (their auto-renew, their lead times).
 
-import { listFavourites, listSources, toIpcError, type FavouriteView, type IpcError, type SourceView } from "../ipc";
+import {
+  getPreferences,
+  listFavourites,
+  listSources,
+  toIpcError,
+  type FavouriteView,
+  type IpcError,
+  type Preferences,
+  type SourceView,
+} from "../ipc";
 
 export class Store {
   sources: SourceView[] = [];
   favourites: FavouriteView[] = [];
+  /** The preferences as last fetched; null until they arrive (or while get_preferences fails). */
+  preferences: Preferences | null = null;
   /** `Date.now()` when the lists arrived: session countdowns run from there. */
   fetchedAt = 0;
   error: IpcError | null = null;
@@ -18,14 +30,23 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
-  /** Fetches both lists; when loads overlap, the last one started wins. */
+  /**
+   * Fetches both lists and the preferences; when loads overlap, the last one started wins.
+   * The preferences only refine what is shown, so failing to get them fails nothing: the last
+   * ones fetched stay.
+   */
   async load(): Promise<void> {
     const seq = ++this.seq;
     try {
-      const [sources, favourites] = await Promise.all([listSources(), listFavourites()]);
+      const [sources, favourites, preferences] = await Promise.all([
+        listSources(),
+        listFavourites(),
+        getPreferences().catch(() => null),
+      ]);
       if (seq !== this.seq) return;
       this.sources = sources;
       this.favourites = favourites;
+      if (preferences) this.preferences = preferences;
       this.fetchedAt = Date.now();
       this.error = null;
     } catch (e) {
@@ -34,6 +55,11 @@ export class Store {
     }
     this.loaded = true;
     for (const listener of this.listeners) listener();
+  }
+
+  /** Whether `fav` renews itself: its own choice, else the preference (off while unknown). */
+  autoRenews(fav: FavouriteView): boolean {
+    return fav.autoRenew ?? this.preferences?.autoRenew ?? false;
   }
 
   /** Seconds since the lists arrived. */
