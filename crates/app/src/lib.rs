@@ -4,10 +4,11 @@
 #![deny(missing_docs)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rolecall_core::assume::{self, Assumed, MfaPrompt};
-use rolecall_core::config::{Config, Favourite, Source, SourceKind};
+use rolecall_core::config::{Config, ExpirySettings, Favourite, Source, SourceKind};
 use rolecall_core::console::{
     self, ALLOW_ALL_SESSION_POLICY, ConsoleService, ConsoleTarget, FederationEndpoint, LoginUrl, SessionOrigin,
     SigninTokenRequest,
@@ -62,6 +63,26 @@ pub struct Services {
     pub signin: HttpSignin,
     /// `ROLECALL_FEDERATION_ENDPOINT`, when set: replaces the partition's federation endpoint.
     pub federation_endpoint: Option<FederationEndpoint>,
+    /// Held while an MFA favourite is assumed, so that favourites of one source assumed at once
+    /// share one MFA session (one code) instead of asking for one each.
+    mfa_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A favourite's session as rolecall wrote it, with what decides when it warns and renews.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The favourite.
+    pub favourite: Name,
+    /// Its session's expiry, as recorded in its profile.
+    pub expires: DateTime<Utc>,
+    /// Its expiry settings.
+    pub settings: ExpirySettings,
+    /// Whether renewing it now would ask for an MFA code.
+    pub needs_mfa: bool,
+    /// The account of its role.
+    pub account: String,
+    /// Its profile.
+    pub profile: ProfileName,
 }
 
 impl Services {
@@ -94,6 +115,7 @@ impl Services {
             default_region,
             signin: HttpSignin::new(),
             federation_endpoint: None,
+            mfa_lock: Arc::default(),
         }
     }
 
@@ -196,11 +218,15 @@ impl Services {
         Ok(self.files.remove_session(&profile)?.then_some(profile))
     }
 
-    /// Assumes a favourite and writes its profile (and its region).
+    /// Assumes (or renews: the same parameters again) a favourite and writes its profile (and its
+    /// region). A failure writes nothing: the old session stays in place.
     pub async fn assume(&self, name: &Name, mfa: &mut impl MfaPrompt, force: bool) -> Result<AssumeOutcome, Error> {
         let config = self.config.load()?;
+        let _shared_mfa_session =
+            if config.mfa_source(name)?.is_some() { Some(self.mfa_lock.lock().await) } else { None };
         let assumed =
-            assume::assume(&config, name, &self.sts, &self.keychain, self.default_region.as_ref(), mfa).await?;
+            assume::assume(&config, name, &self.sts, &self.keychain, self.default_region.as_ref(), mfa, Utc::now())
+                .await?;
         let report = self.files.write_session(
             &assumed.profile,
             &assumed.favourite,
@@ -216,6 +242,55 @@ impl Services {
             self.files.write_session(&default, name, &assumed.credentials, assumed.region.as_ref(), false)?;
         }
         Ok(AssumeOutcome { assumed, kind: report.kind, backup: report.backup })
+    }
+
+    /// Every favourite whose profile holds a session rolecall wrote for it, with its expiry
+    /// settings and whether renewing it at `now` needs an MFA code (no kept MFA session covers
+    /// it). The keychain is read only for favourites that use MFA.
+    pub fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<SessionInfo>, Error> {
+        let config = self.config.load()?;
+        let holders = self.files.holders(config.favourites.values().map(|f| &f.profile))?;
+        let mut out = Vec::new();
+        for (name, fav) in &config.favourites {
+            let Some(Holder::Rolecall { favourite, expires: Some(expires) }) = holders.get(&fav.profile) else {
+                continue;
+            };
+            if favourite != name.as_str() {
+                continue;
+            }
+            let needs_mfa = match config.mfa_source(name)? {
+                None => false,
+                Some((source, _)) => {
+                    let kept = if assume::uses_mfa_session(&config, name)? {
+                        // A keychain that cannot be read now means a code will be needed.
+                        self.keychain.load_mfa_session(source).ok().flatten().map(|s| s.expiration)
+                    } else {
+                        None
+                    };
+                    assume::needs_mfa_code(&config, name, kept, now)?
+                }
+            };
+            out.push(SessionInfo {
+                favourite: name.clone(),
+                expires: *expires,
+                settings: config.expiry_settings(name)?,
+                needs_mfa,
+                account: fav.arn.account().to_owned(),
+                profile: fav.profile.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The expiry of the MFA session kept for `source`, if any.
+    pub fn mfa_session_expiry(&self, source: &Name) -> Result<Option<DateTime<Utc>>, Error> {
+        Ok(self.keychain.load_mfa_session(source)?.map(|s| s.expiration))
+    }
+
+    /// Forgets the MFA session kept for `source` (the next MFA favourite asks for a code).
+    pub fn forget_mfa_session(&self, source: &Name) -> Result<bool, Error> {
+        self.config.load()?.source(source)?;
+        Ok(self.keychain.delete_mfa_session(source)?)
     }
 
     /// The favourite's current session from its profile, if it has at least `min_left` seconds.

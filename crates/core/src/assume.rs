@@ -4,11 +4,13 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use crate::config::{Config, Favourite, SourceKind};
 use crate::error::Error;
 use crate::keychain::SecretStore;
 use crate::secret::SessionCredentials;
-use crate::sts::{AssumeRoleRequest, Caller, Sts, StsError};
+use crate::sts::{AssumeRoleRequest, Caller, SessionTokenRequest, Sts, StsError, StsErrorKind};
 use crate::validate::{MfaCode, MfaSerial, Name, ProfileName, Region, SessionName};
 
 /// A favourite's fresh session, ready to be written.
@@ -57,7 +59,36 @@ pub fn request(fav: &Favourite, root_identity: Option<&str>, default_region: Opt
     }
 }
 
-/// Assumes favourite `name` (and every favourite it chains through).
+/// How long a kept MFA session must still last to be used for a new AssumeRole.
+pub const MFA_SESSION_MIN_LEFT_SECS: i64 = 300;
+
+/// Whether favourite `name` is assumed through its source's MFA session: its first link asks for
+/// MFA and its source is an IAM user's keys (GetSessionToken needs long-term keys).
+pub fn uses_mfa_session(config: &Config, name: &Name) -> Result<bool, Error> {
+    let (root, chain) = config.chain(name)?;
+    Ok(chain[0].1.mfa && matches!(root.source.kind, SourceKind::Keychain { .. }) && root.source.mfa_serial.is_some())
+}
+
+/// Whether assuming favourite `name` at `now` would ask for an MFA code: a link asks for MFA and
+/// no kept MFA session (expiring at `mfa_session_expires`) covers it.
+pub fn needs_mfa_code(
+    config: &Config,
+    name: &Name,
+    mfa_session_expires: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let (_, chain) = config.chain(name)?;
+    let covered = uses_mfa_session(config, name)?
+        && mfa_session_expires.is_some_and(|e| (e - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS);
+    Ok(chain.iter().enumerate().any(|(i, (_, f))| f.mfa && !(i == 0 && covered)))
+}
+
+/// Assumes favourite `name` (and every favourite it chains through) at `now`.
+///
+/// When its first link asks for MFA and its source holds an IAM user's keys, the first AssumeRole
+/// is signed with the source's MFA session (GetSessionToken, kept in the keychain for
+/// `preferences.mfa_session_hours`): one code serves every favourite of that source until the
+/// session ends. A kept session STS no longer accepts is forgotten and a new one asked for, once.
 pub async fn assume<S: Sts, K: SecretStore>(
     config: &Config,
     name: &Name,
@@ -65,16 +96,96 @@ pub async fn assume<S: Sts, K: SecretStore>(
     keychain: &K,
     default_region: Option<&Region>,
     mfa: &mut impl MfaPrompt,
+    now: DateTime<Utc>,
 ) -> Result<Assumed, Error> {
+    match assume_once(config, name, sts, keychain, default_region, mfa, now, true).await {
+        Err(Retry::KeptSessionRefused(root)) => {
+            keychain.delete_mfa_session(&root)?;
+            assume_once(config, name, sts, keychain, default_region, mfa, now, false).await.map_err(Retry::into_error)
+        }
+        other => other.map_err(Retry::into_error),
+    }
+}
+
+/// A failure of one attempt, or the signal to try again without the kept MFA session.
+enum Retry {
+    KeptSessionRefused(Name),
+    Failed(Error),
+}
+
+impl Retry {
+    fn into_error(self) -> Error {
+        match self {
+            Retry::Failed(e) => e,
+            Retry::KeptSessionRefused(root) => Error::Sts(StsError {
+                kind: StsErrorKind::Expired,
+                subject: format!("source {root}"),
+                aws_message: None,
+            }),
+        }
+    }
+}
+
+macro_rules! retry_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Retry {
+            fn from(e: $t) -> Retry {
+                Retry::Failed(e.into())
+            }
+        }
+    )*};
+}
+retry_from!(Error, crate::config::ConfigError, crate::keychain::KeychainError, StsError);
+
+#[allow(clippy::too_many_arguments)]
+async fn assume_once<S: Sts, K: SecretStore>(
+    config: &Config,
+    name: &Name,
+    sts: &S,
+    keychain: &K,
+    default_region: Option<&Region>,
+    mfa: &mut impl MfaPrompt,
+    now: DateTime<Utc>,
+    reuse_kept: bool,
+) -> Result<Assumed, Retry> {
     let (root, chain) = config.chain(name)?;
     let mut caller = match &root.source.kind {
         SourceKind::Keychain { .. } => Caller::Keys(keychain.load(root.name)?),
         SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
     };
+    let via_session = uses_mfa_session(config, name)?;
+    let mut kept = false;
+    if via_session {
+        let (first_name, first) = chain[0];
+        let device = root.source.mfa_serial.clone().expect("uses_mfa_session checked the device");
+        let reusable = if reuse_kept { keychain.load_mfa_session(root.name)? } else { None }
+            .filter(|s| (s.expiration - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS);
+        let session = match reusable {
+            Some(s) => {
+                kept = true;
+                s
+            }
+            None => {
+                let code = mfa.code(first_name, &device).await?;
+                let req = SessionTokenRequest {
+                    duration_secs: config.preferences.mfa_session_hours * 3600,
+                    mfa: (device, code),
+                    region: sts_region(first, default_region),
+                };
+                let session = sts
+                    .session_token(&caller, &req)
+                    .await
+                    .map_err(|e| StsError { subject: format!("source {}: MFA session", root.name), ..e })?;
+                keychain.store_mfa_session(root.name, &session)?;
+                session
+            }
+        };
+        caller = Caller::Session(session);
+    }
     let mut last = None;
-    for (fav_name, fav) in chain {
+    for (i, (fav_name, fav)) in chain.into_iter().enumerate() {
         let mut req = request(fav, root.source.identity.as_deref(), default_region);
-        if fav.mfa {
+        if fav.mfa && !(i == 0 && via_session) {
             let device = root.source.mfa_serial.clone().ok_or_else(|| Error::NeedsInput {
                 subject: format!("favourite {fav_name}"),
                 what: format!("needs an MFA device on source {}", root.name),
@@ -82,10 +193,13 @@ pub async fn assume<S: Sts, K: SecretStore>(
             let code = mfa.code(fav_name, &device).await?;
             req.mfa = Some((device, code));
         }
-        let assumed = sts
-            .assume_role(&caller, &req)
-            .await
-            .map_err(|e| StsError { subject: format!("favourite {fav_name}: assume {}", fav.arn), ..e })?;
+        let assumed = match sts.assume_role(&caller, &req).await {
+            Ok(a) => a,
+            Err(e) if i == 0 && kept && matches!(e.kind, StsErrorKind::Expired | StsErrorKind::UnknownKey) => {
+                return Err(Retry::KeptSessionRefused(root.name.clone()));
+            }
+            Err(e) => return Err(StsError { subject: format!("favourite {fav_name}: assume {}", fav.arn), ..e }.into()),
+        };
         caller = Caller::Session(assumed.credentials.clone());
         last = Some((fav_name, fav, assumed));
     }
@@ -120,6 +234,10 @@ mod tests {
     struct FakeSts {
         calls: Mutex<Vec<(String, AssumeRoleRequest)>>,
         deny: Option<&'static str>,
+        /// GetSessionToken calls: (caller, serial, code, duration).
+        session_calls: Mutex<Vec<(String, String, String, u32)>>,
+        /// Session keys AssumeRole answers ExpiredToken for.
+        revoked: Mutex<Vec<String>>,
     }
 
     impl Sts for FakeSts {
@@ -131,6 +249,9 @@ mod tests {
             };
             if self.deny == Some(req.role_arn.role_name()) {
                 return Err(StsError { kind: StsErrorKind::AccessDenied, subject: "assume".into(), aws_message: None });
+            }
+            if self.revoked.lock().unwrap().contains(&who) {
+                return Err(StsError { kind: StsErrorKind::Expired, subject: "assume".into(), aws_message: None });
             }
             let mut calls = self.calls.lock().unwrap();
             calls.push((who, req.clone()));
@@ -158,13 +279,38 @@ mod tests {
         ) -> Result<crate::sts::FederatedUser, StsError> {
             Err(StsError { kind: StsErrorKind::Other, subject: "not used here".into(), aws_message: None })
         }
+        async fn session_token(
+            &self,
+            caller: &Caller,
+            req: &SessionTokenRequest,
+        ) -> Result<SessionCredentials, StsError> {
+            let Caller::Keys(keys) = caller else { panic!("GetSessionToken needs long-term keys") };
+            let mut calls = self.session_calls.lock().unwrap();
+            calls.push((
+                keys.access_key_id.as_str().to_owned(),
+                req.mfa.0.to_string(),
+                req.mfa.1.as_str().to_owned(),
+                req.duration_secs,
+            ));
+            let n = calls.len();
+            Ok(SessionCredentials {
+                access_key_id: AccessKeyId::parse(&format!("ASIAMFASESSION00{n:04}")).unwrap(),
+                secret_access_key: SecretString::from(format!("mfa-secret{n}")),
+                session_token: SecretString::from(format!("mfa-token{n}")),
+                expiration: t0() + chrono::Duration::seconds(i64::from(req.duration_secs)),
+            })
+        }
         async fn caller_identity(&self, _: &Caller, _: &Region) -> Result<String, StsError> {
             Ok("arn:aws:iam::123456789012:user/alice".into())
         }
     }
 
+    fn t0() -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
     #[derive(Default)]
-    struct MemoryKeychain(RefCell<HashMap<String, SourceKeys>>);
+    struct MemoryKeychain(RefCell<HashMap<String, SourceKeys>>, RefCell<HashMap<String, SessionCredentials>>);
     impl SecretStore for MemoryKeychain {
         fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
             self.0.borrow().get(source.as_str()).cloned().ok_or(KeychainError {
@@ -179,6 +325,16 @@ mod tests {
         }
         fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
             Ok(self.0.borrow_mut().remove(source.as_str()).is_some())
+        }
+        fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
+            Ok(self.1.borrow().get(source.as_str()).cloned())
+        }
+        fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
+            self.1.borrow_mut().insert(source.to_string(), session.clone());
+            Ok(())
+        }
+        fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
+            Ok(self.1.borrow_mut().remove(source.as_str()).is_some())
         }
     }
 
@@ -245,18 +401,26 @@ mod tests {
         let (c, k) = setup();
         let sts = FakeSts::default();
         let mut codes = Codes(Vec::new());
-        let out = block_on(assume(&c, &n("inner"), &sts, &k, Some(&Region::parse("us-west-2").unwrap()), &mut codes))
-            .unwrap();
+        let out =
+            block_on(assume(&c, &n("inner"), &sts, &k, Some(&Region::parse("us-west-2").unwrap()), &mut codes, t0()))
+                .unwrap();
         let calls = sts.calls.lock().unwrap();
         assert_eq!(calls.len(), 2);
         let (who1, r1) = &calls[0];
-        assert_eq!(who1, "AKIAIOSFODNN7EXAMPLE", "the first link is signed with the keychain keys");
+        assert_eq!(who1, "ASIAMFASESSION000001", "the first link is signed with the source's MFA session");
         assert_eq!(r1.role_arn.role_name(), "Outer");
         assert_eq!(r1.session_name.as_str(), "alice", "the default session name is traceable to the user");
         assert_eq!(r1.region.as_str(), "us-west-2", "no region of its own: the caller's default");
+        assert!(r1.mfa.is_none(), "the MFA session carries the MFA context; no code is sent again");
         assert_eq!(
-            r1.mfa.as_ref().map(|(d, c)| (d.as_str(), c.as_str())),
-            Some(("arn:aws:iam::123456789012:mfa/alice", "123456"))
+            *sts.session_calls.lock().unwrap(),
+            vec![(
+                "AKIAIOSFODNN7EXAMPLE".to_owned(),
+                "arn:aws:iam::123456789012:mfa/alice".to_owned(),
+                "123456".to_owned(),
+                12 * 3600
+            )],
+            "GetSessionToken is signed with the keychain keys, with the device, the code and the preference's hours"
         );
         let (who2, r2) = &calls[1];
         assert_eq!(who2, "ASIAFAKE000000000001", "the second link is signed with the first session");
@@ -273,14 +437,15 @@ mod tests {
     fn failures_name_the_favourite_and_stop_the_chain() {
         let (c, k) = setup();
         let sts = FakeSts { deny: Some("Outer"), ..Default::default() };
-        let e = block_on(assume(&c, &n("inner"), &sts, &k, None, &mut Codes(Vec::new()))).unwrap_err();
+        let e = block_on(assume(&c, &n("inner"), &sts, &k, None, &mut Codes(Vec::new()), t0())).unwrap_err();
         assert_eq!(e.code(), "sts.access_denied");
         assert!(
             e.to_string().starts_with("favourite outer: assume arn:aws:iam::111111111111:role/Outer: access denied"),
             "{e}"
         );
         k.delete(&n("work")).unwrap();
-        let e = block_on(assume(&c, &n("inner"), &FakeSts::default(), &k, None, &mut Codes(Vec::new()))).unwrap_err();
+        let e =
+            block_on(assume(&c, &n("inner"), &FakeSts::default(), &k, None, &mut Codes(Vec::new()), t0())).unwrap_err();
         assert_eq!(
             e.to_string(),
             "source work: no source credentials in the keychain; store them with `rolecall source add`"
@@ -297,5 +462,74 @@ mod tests {
         assert_eq!(sts_region(&fav, Some(&Region::parse("us-east-1").unwrap())).as_str(), "cn-north-1");
         assert_eq!(sts_region(&fav, Some(&Region::parse("cn-northwest-1").unwrap())).as_str(), "cn-northwest-1");
         assert_eq!(sts_region(&fav, None).as_str(), "cn-north-1");
+    }
+
+    #[test]
+    fn one_code_serves_every_favourite_of_the_source_until_the_mfa_session_ends() {
+        let (mut c, k) = setup();
+        let mut other = Favourite::new(
+            RoleArn::parse("arn:aws:iam::333333333333:role/Other").unwrap(),
+            n("work"),
+            "other".parse().unwrap(),
+        );
+        other.mfa = true;
+        c.put_favourite(n("other"), other, false).unwrap();
+        c.preferences.mfa_session_hours = 2;
+        let sts = FakeSts::default();
+        let mut codes = Codes(Vec::new());
+        for (name, minutes) in [("outer", 0), ("other", 1), ("inner", 30), ("outer", 60), ("other", 114)] {
+            let now = t0() + chrono::Duration::minutes(minutes);
+            block_on(assume(&c, &n(name), &sts, &k, None, &mut codes, now)).unwrap();
+        }
+        assert_eq!(codes.0.len(), 1, "one code for five assumes within the session: {:?}", codes.0);
+        assert_eq!(sts.session_calls.lock().unwrap().len(), 1);
+        let signers: Vec<String> = sts.calls.lock().unwrap().iter().map(|(w, _)| w.clone()).collect();
+        assert!(
+            signers.iter().filter(|w| w.starts_with("ASIAMFASESSION")).count() == 5,
+            "every first link used the kept session: {signers:?}"
+        );
+
+        // Less than five minutes left on the kept session: a new code, a new session.
+        let late = t0() + chrono::Duration::minutes(116);
+        assert!(needs_mfa_code(&c, &n("other"), Some(t0() + chrono::Duration::hours(2)), late).unwrap());
+        block_on(assume(&c, &n("other"), &sts, &k, None, &mut codes, late)).unwrap();
+        assert_eq!(codes.0.len(), 2);
+        assert_eq!(k.load_mfa_session(&n("work")).unwrap().unwrap().access_key_id.as_str(), "ASIAMFASESSION000002");
+    }
+
+    #[test]
+    fn a_kept_session_sts_refuses_is_forgotten_and_replaced_once() {
+        let (c, k) = setup();
+        let sts = FakeSts::default();
+        let mut codes = Codes(Vec::new());
+        block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
+        sts.revoked.lock().unwrap().push("ASIAMFASESSION000001".into());
+        block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
+        assert_eq!(codes.0.len(), 2, "the refused session cost exactly one new code");
+        assert_eq!(k.load_mfa_session(&n("work")).unwrap().unwrap().access_key_id.as_str(), "ASIAMFASESSION000002");
+
+        // A fresh session refused too is an error, not a loop.
+        sts.revoked.lock().unwrap().push("ASIAMFASESSION000002".into());
+        sts.revoked.lock().unwrap().push("ASIAMFASESSION000003".into());
+        let e = block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap_err();
+        assert_eq!(e.code(), "sts.expired_token");
+        assert!(e.to_string().starts_with("favourite outer: assume"), "{e}");
+        assert_eq!(codes.0.len(), 3);
+    }
+
+    #[test]
+    fn who_needs_a_code() {
+        let (mut c, _) = setup();
+        let later = Some(t0() + chrono::Duration::hours(1));
+        assert!(needs_mfa_code(&c, &n("outer"), None, t0()).unwrap());
+        assert!(!needs_mfa_code(&c, &n("outer"), later, t0()).unwrap());
+        assert!(!needs_mfa_code(&c, &n("inner"), later, t0()).unwrap(), "chained behind the MFA link");
+        assert!(needs_mfa_code(&c, &n("outer"), later, t0() + chrono::Duration::minutes(56)).unwrap());
+        // A later link asking for MFA always needs its own code.
+        c.favourites.get_mut(&n("inner")).unwrap().mfa = true;
+        assert!(needs_mfa_code(&c, &n("inner"), later, t0()).unwrap());
+        c.favourites.get_mut(&n("outer")).unwrap().mfa = false;
+        c.favourites.get_mut(&n("inner")).unwrap().mfa = false;
+        assert!(!needs_mfa_code(&c, &n("inner"), None, t0()).unwrap());
     }
 }

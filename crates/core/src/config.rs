@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::validate::{
-    ExternalId, MAX_POLICY_ARNS, MAX_SESSION_TAGS, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn,
+    ExternalId, Lead, MAX_POLICY_ARNS, MAX_SESSION_TAGS, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn,
     SessionDuration, SessionName, SourceIdentity, Tag, ValidationError, check_tag_key,
 };
 
@@ -190,6 +190,15 @@ pub struct Favourite {
     /// Managed policies that further limit the session.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy_arns: Vec<PolicyArn>,
+    /// Whether its session renews itself in the background; unset: the preference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew: Option<bool>,
+    /// How long before expiry to notify; unset: the preference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_before: Option<Lead>,
+    /// How long before expiry an automatic renewal happens; unset: the preference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew_before: Option<Lead>,
 }
 
 fn default_duration() -> SessionDuration {
@@ -215,8 +224,22 @@ impl Favourite {
             transitive_tags: Vec::new(),
             source_identity: None,
             policy_arns: Vec::new(),
+            auto_renew: None,
+            notify_before: None,
+            renew_before: None,
         }
     }
+}
+
+/// When a favourite's session warns and renews: its own settings over the preferences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpirySettings {
+    /// Whether it renews itself.
+    pub auto_renew: bool,
+    /// How long before expiry to notify.
+    pub notify_before: Lead,
+    /// How long before expiry to renew (auto-renew only).
+    pub renew_before: Lead,
 }
 
 /// App-wide preferences (the settings window's third tab).
@@ -231,11 +254,20 @@ pub struct Preferences {
     pub renew_before_minutes: u32,
     /// Whether the tray app starts at login.
     pub start_at_login: bool,
+    /// How long an MFA session (GetSessionToken) lasts, in hours (1–36): favourites of an MFA
+    /// source re-assume with it, without a new code, until it ends.
+    pub mfa_session_hours: u32,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
-        Preferences { notify_before_minutes: 10, auto_renew: false, renew_before_minutes: 5, start_at_login: false }
+        Preferences {
+            notify_before_minutes: 10,
+            auto_renew: false,
+            renew_before_minutes: 5,
+            start_at_login: false,
+            mfa_session_hours: 12,
+        }
     }
 }
 
@@ -247,6 +279,9 @@ impl Preferences {
         }
         if !(1..=60).contains(&self.renew_before_minutes) {
             return Err(ValidationError::new("renew before", "must be 1 to 60 minutes"));
+        }
+        if !(1..=36).contains(&self.mfa_session_hours) {
+            return Err(ValidationError::new("MFA session", "must be 1 to 36 hours (STS's limits for IAM users)"));
         }
         Ok(())
     }
@@ -402,6 +437,28 @@ impl Config {
         Ok(())
     }
 
+    /// The expiry settings of favourite `name`: its own, else the preferences.
+    pub fn expiry_settings(&self, name: &Name) -> Result<ExpirySettings, ConfigError> {
+        let fav = self.favourite(name)?;
+        let p = &self.preferences;
+        let minutes = |m: u32| Lead::from_secs("lead time", m * 60).expect("validated preference");
+        Ok(ExpirySettings {
+            auto_renew: fav.auto_renew.unwrap_or(p.auto_renew),
+            notify_before: fav.notify_before.unwrap_or_else(|| minutes(p.notify_before_minutes)),
+            renew_before: fav.renew_before.unwrap_or_else(|| minutes(p.renew_before_minutes)),
+        })
+    }
+
+    /// Whether assuming favourite `name` needs an MFA code (any favourite of its chain asks for
+    /// MFA), and with which source's device.
+    pub fn mfa_source(&self, name: &Name) -> Result<Option<(&Name, &MfaSerial)>, ConfigError> {
+        let (root, chain) = self.chain(name)?;
+        Ok(match &root.source.mfa_serial {
+            Some(serial) if chain.iter().any(|(_, f)| f.mfa) => Some((root.name, serial)),
+            _ => None,
+        })
+    }
+
     /// Checks every rule that spans fields or entries.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.preferences.validate()?;
@@ -434,6 +491,13 @@ impl Config {
                     "region {region} is not in the role's partition {}",
                     fav.arn.partition().as_str()
                 )));
+            }
+            for (what, lead) in [("--notify-before", fav.notify_before), ("--renew-before", fav.renew_before)] {
+                if let Some(lead) = lead
+                    && lead.as_secs() >= fav.duration.as_secs()
+                {
+                    return Err(invalid(format!("{what} {lead} must be shorter than its session ({})", fav.duration)));
+                }
             }
             for key in &fav.transitive_tags {
                 check_tag_key(key)?;
@@ -566,5 +630,59 @@ mod tests {
         let c = Config::from_toml("version = 1\n[preferences]\nauto_renew = true\n").unwrap();
         assert!(c.preferences.auto_renew);
         assert_eq!(c.preferences.notify_before_minutes, 10, "missing preferences take their defaults");
+    }
+
+    #[test]
+    fn expiry_settings_fall_back_to_the_preferences() {
+        let mut c = Config::default();
+        c.add_source(name("work"), keychain_source(true)).unwrap();
+        c.put_favourite(name("plain"), fav("A", "work", "plain"), false).unwrap();
+        let mut own = fav("B", "work", "own");
+        own.duration = SessionDuration::from_secs(900).unwrap();
+        own.auto_renew = Some(true);
+        own.notify_before = Some(Lead::parse("14m55s").unwrap());
+        own.renew_before = Some(Lead::parse("14m50s").unwrap());
+        c.put_favourite(name("own"), own, false).unwrap();
+        c.preferences.notify_before_minutes = 7;
+
+        let plain = c.expiry_settings(&name("plain")).unwrap();
+        assert_eq!((plain.auto_renew, plain.notify_before.as_secs(), plain.renew_before.as_secs()), (false, 420, 300));
+        let own = c.expiry_settings(&name("own")).unwrap();
+        assert_eq!((own.auto_renew, own.notify_before.as_secs(), own.renew_before.as_secs()), (true, 895, 890));
+        c.preferences.auto_renew = true;
+        assert!(c.expiry_settings(&name("plain")).unwrap().auto_renew);
+        c.favourites.get_mut(&name("own")).unwrap().auto_renew = Some(false);
+        assert!(!c.expiry_settings(&name("own")).unwrap().auto_renew, "the favourite's own choice wins");
+
+        let text = c.to_toml();
+        assert!(text.contains("notify_before = \"14m55s\""), "{text}");
+        assert_eq!(Config::from_toml(&text).unwrap(), c);
+
+        // A lead as long as the session would notify (or renew) the moment it starts.
+        let mut long = fav("C", "work", "long");
+        long.duration = SessionDuration::from_secs(900).unwrap();
+        long.renew_before = Some(Lead::parse("15m").unwrap());
+        let e = c.put_favourite(name("long"), long, false).unwrap_err();
+        assert_eq!(e.to_string(), "favourite long: --renew-before 15m must be shorter than its session (15m)");
+        let e = Config::from_toml("version = 1\n[preferences]\nmfa_session_hours = 37\n").unwrap_err();
+        assert_eq!(e.to_string(), "MFA session: must be 1 to 36 hours (STS's limits for IAM users)");
+    }
+
+    #[test]
+    fn mfa_source_is_the_root_device_when_any_link_asks_for_mfa() {
+        let mut c = Config::default();
+        c.add_source(name("work"), keychain_source(true)).unwrap();
+        c.add_source(name("plain"), keychain_source(false)).unwrap();
+        let mut m = fav("A", "work", "a");
+        m.mfa = true;
+        c.put_favourite(name("a"), m, false).unwrap();
+        c.put_favourite(name("b"), fav("B", "a", "b"), false).unwrap();
+        c.put_favourite(name("c"), fav("C", "work", "c"), false).unwrap();
+        c.put_favourite(name("d"), fav("D", "plain", "d"), false).unwrap();
+        let serial = MfaSerial::parse("arn:aws:iam::123456789012:mfa/alice").unwrap();
+        assert_eq!(c.mfa_source(&name("a")).unwrap(), Some((&name("work"), &serial)));
+        assert_eq!(c.mfa_source(&name("b")).unwrap(), Some((&name("work"), &serial)), "chained through an MFA link");
+        assert_eq!(c.mfa_source(&name("c")).unwrap(), None, "the device is there but this favourite does not ask");
+        assert_eq!(c.mfa_source(&name("d")).unwrap(), None);
     }
 }

@@ -53,6 +53,8 @@ pub enum SessionOrigin {
     RoleFromKeys,
     /// AssumeRole signed with a previous role session (role chaining).
     ChainedRole,
+    /// AssumeRole signed with the source's MFA session (GetSessionToken).
+    RoleFromMfaSession,
     /// AssumeRole signed with whatever an AWS profile resolves to (keys, SSO, a session…).
     RoleFromAwsProfile,
     /// GetFederationToken with an IAM user's long-term keys.
@@ -72,6 +74,7 @@ pub fn session_origin(config: &Config, name: &Name) -> Result<SessionOrigin, Con
     let (root, chain) = config.chain(name)?;
     Ok(match (&root.source.kind, chain.len()) {
         (_, n) if n > 1 => SessionOrigin::ChainedRole,
+        _ if crate::assume::uses_mfa_session(config, name).unwrap_or(false) => SessionOrigin::RoleFromMfaSession,
         (SourceKind::Keychain { .. }, _) => SessionOrigin::RoleFromKeys,
         (SourceKind::AwsProfile { .. }, _) => SessionOrigin::RoleFromAwsProfile,
     })
@@ -687,6 +690,7 @@ mod tests {
         let table = [
             (SessionOrigin::RoleFromKeys, Some(7200)),
             (SessionOrigin::ChainedRole, None),
+            (SessionOrigin::RoleFromMfaSession, None),
             (SessionOrigin::RoleFromAwsProfile, None),
             (SessionOrigin::FederatedUser, None),
         ];
@@ -703,7 +707,11 @@ mod tests {
     #[test]
     fn session_origin_from_the_config() {
         let mut c = Config::default();
-        let keys = Source { kind: SourceKind::Keychain { key_hint: None }, mfa_serial: None, identity: None };
+        let keys = Source {
+            kind: SourceKind::Keychain { key_hint: None },
+            mfa_serial: Some("arn:aws:iam::123456789012:mfa/alice".parse().unwrap()),
+            identity: None,
+        };
         let profile = Source {
             kind: SourceKind::AwsProfile { aws_profile: "corp".parse().unwrap() },
             mfa_serial: None,
@@ -719,7 +727,13 @@ mod tests {
         c.put_favourite(n("chained"), fav("arn:aws:iam::222222222222:role/B", "direct", "chained"), false).unwrap();
         c.put_favourite(n("viaprofile"), fav("arn:aws:iam::333333333333:role/C", "corp", "viaprofile"), false).unwrap();
         c.put_favourite(n("deep"), fav("arn:aws:iam::444444444444:role/D", "viaprofile", "deep"), false).unwrap();
+        let mut mfa = fav("arn:aws:iam::555555555555:role/E", "work", "mfa");
+        mfa.mfa = true;
+        c.put_favourite(n("mfa"), mfa, false).unwrap();
+        c.put_favourite(n("aftermfa"), fav("arn:aws:iam::666666666666:role/F", "mfa", "aftermfa"), false).unwrap();
         let table = [
+            ("mfa", SessionOrigin::RoleFromMfaSession),
+            ("aftermfa", SessionOrigin::ChainedRole),
             ("direct", SessionOrigin::RoleFromKeys),
             ("chained", SessionOrigin::ChainedRole),
             ("viaprofile", SessionOrigin::RoleFromAwsProfile),

@@ -1,6 +1,6 @@
 //! The keychain boundary: source keys stored per source name, and what can go wrong, in plain words.
 
-use crate::secret::SourceKeys;
+use crate::secret::{SessionCredentials, SourceKeys};
 use crate::validate::Name;
 
 /// Where source keys are kept (the OS keychain in production, memory in unit tests).
@@ -11,6 +11,13 @@ pub trait SecretStore {
     fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError>;
     /// Deletes the keys of `source`; `Ok(false)` if there were none.
     fn delete(&self, source: &Name) -> Result<bool, KeychainError>;
+    /// The MFA session (GetSessionToken) kept for `source`, if any; expired ones too (the caller
+    /// decides). An entry that cannot be read counts as none.
+    fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError>;
+    /// Keeps (or replaces) the MFA session of `source`.
+    fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError>;
+    /// Forgets the MFA session of `source`; `Ok(false)` if there was none.
+    fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError>;
 }
 
 /// What kind of keychain failure happened.

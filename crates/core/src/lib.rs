@@ -14,6 +14,7 @@ pub mod error;
 pub mod import;
 pub mod ini;
 pub mod keychain;
+pub mod notice;
 pub mod profile;
 pub mod renew;
 pub mod secret;

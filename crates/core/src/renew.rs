@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::config::ExpirySettings;
 use crate::validate::Name;
 
 /// One active or recently expired session the scheduler watches.
@@ -104,6 +105,83 @@ pub fn plan(now: DateTime<Utc>, sessions: &[Tracked], max_sleep: Duration) -> Pl
         }
     }
     Plan { steps, wake_at }
+}
+
+/// What the scheduler remembers about one favourite between plans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memory {
+    /// The expiry the user was warned about.
+    pub warned_for: Option<DateTime<Utc>>,
+    /// The expiry reported as expired.
+    pub expired_noted_for: Option<DateTime<Utc>>,
+    /// After a failed renewal: not before this.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// Renewals failed in a row.
+    pub failures: u32,
+}
+
+impl Memory {
+    /// A renewal failed at `now`: the next try waits [`backoff`]. Returns whether this is the
+    /// first failure in a row (the one to tell the user about).
+    pub fn renewal_failed(&mut self, now: DateTime<Utc>) -> bool {
+        self.failures += 1;
+        self.retry_at = Some(now + backoff(self.failures));
+        self.failures == 1
+    }
+    /// A renewal (or any assume) succeeded.
+    pub fn renewed(&mut self) {
+        self.failures = 0;
+        self.retry_at = None;
+    }
+}
+
+/// How long to wait after `failures` renewals failed in a row: 30 s, doubling, at most 10 min.
+/// STS throttling and network errors are already retried within one renewal; this spaces out
+/// whole renewals.
+pub fn backoff(failures: u32) -> Duration {
+    let secs = 30i64.saturating_mul(1i64 << failures.saturating_sub(1).min(10));
+    Duration::seconds(secs.min(600))
+}
+
+/// The scheduler's view of one favourite's session.
+pub fn track(
+    favourite: Name,
+    expires: DateTime<Utc>,
+    settings: ExpirySettings,
+    needs_mfa: bool,
+    memory: &Memory,
+) -> Tracked {
+    Tracked {
+        favourite,
+        expires,
+        auto_renew: settings.auto_renew,
+        notify_before: settings.notify_before.duration(),
+        renew_before: settings.renew_before.duration(),
+        needs_mfa,
+        warned_for: memory.warned_for,
+        expired_noted_for: memory.expired_noted_for,
+        retry_at: memory.retry_at,
+    }
+}
+
+/// When a session will next be renewed or warned about (for `rolecall status` and the settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextTimes {
+    /// The silent renewal (auto-renew without an MFA code needed).
+    pub renew_at: Option<DateTime<Utc>>,
+    /// The notification (sessions that will not renew themselves).
+    pub notify_at: Option<DateTime<Utc>>,
+}
+
+/// When `t` will next be renewed or warned about, seen at `now`: moments already past are `now`
+/// (due at once), a warning already given is none, an expired session that does not renew has
+/// neither.
+pub fn next_times(t: &Tracked, now: DateTime<Utc>) -> NextTimes {
+    let silent = t.auto_renew && !t.needs_mfa;
+    let renew_at = silent.then(|| (t.expires - t.renew_before).max(t.retry_at.unwrap_or(now)).max(now));
+    let notify_at =
+        (!silent && now < t.expires && t.warned_for != Some(t.expires)).then(|| (t.expires - t.notify_before).max(now));
+    NextTimes { renew_at, notify_at }
 }
 
 #[cfg(test)]
@@ -229,5 +307,83 @@ mod tests {
         let p = plan(t0(), &[a, b], min(1));
         assert!(p.steps.is_empty());
         assert_eq!((p.wake_at - t0()).num_seconds(), 7);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_ten_minutes() {
+        let secs: Vec<i64> = (1..=8).map(|n| backoff(n).num_seconds()).collect();
+        assert_eq!(secs, vec![30, 60, 120, 240, 480, 600, 600, 600]);
+        assert_eq!(backoff(u32::MAX).num_seconds(), 600);
+        let mut m = Memory::default();
+        assert!(m.renewal_failed(t0()), "the first failure is told");
+        assert!(!m.renewal_failed(t0() + min(1)), "later ones in a row are not");
+        assert_eq!(m.retry_at, Some(t0() + min(2)));
+        m.renewed();
+        assert_eq!((m.failures, m.retry_at), (0, None));
+    }
+
+    #[test]
+    fn failing_renewals_are_retried_later_with_backoff() {
+        // An auto-renewing session whose renewals fail: each plan after the retry moment renews
+        // again, the waits grow, and the warning comes once.
+        let mut memory = Memory::default();
+        let mut now = t0();
+        let expires = t0() + min(5);
+        let mut renewals = Vec::new();
+        let mut warnings = 0;
+        while now < t0() + min(30) {
+            let t = Tracked {
+                retry_at: memory.retry_at,
+                warned_for: memory.warned_for,
+                expired_noted_for: memory.expired_noted_for,
+                ..session(true, min(5))
+            };
+            let p = plan(now, &[t], min(1));
+            for step in &p.steps {
+                match step {
+                    Step::Renew(_) => {
+                        renewals.push((now - t0()).num_seconds());
+                        memory.renewal_failed(now);
+                    }
+                    Step::Warn { .. } => {
+                        warnings += 1;
+                        memory.warned_for = Some(expires);
+                    }
+                    Step::NoteExpired(_) => memory.expired_noted_for = Some(expires),
+                }
+            }
+            // The scheduler plans again as soon as steps have run (their outcome changes the
+            // memory), and sleeps only when nothing is due.
+            if p.steps.is_empty() {
+                now = p.wake_at;
+            }
+        }
+        assert_eq!(renewals, vec![0, 30, 90, 210, 450, 930, 1530], "retried with growing waits, also after expiry");
+        assert_eq!(warnings, 1, "the user is warned once while renewals fail");
+        assert_eq!(memory.expired_noted_for, Some(expires), "and told when it expired");
+    }
+
+    #[test]
+    fn next_times_for_status() {
+        let s = session(true, min(30));
+        assert_eq!(next_times(&s, t0()), NextTimes { renew_at: Some(t0() + min(25)), notify_at: None });
+        let manual = session(false, min(30));
+        assert_eq!(next_times(&manual, t0()), NextTimes { renew_at: None, notify_at: Some(t0() + min(20)) });
+        let inside = session(false, min(3));
+        assert_eq!(next_times(&inside, t0()).notify_at, Some(t0()), "due now");
+        let warned = Tracked { warned_for: Some(inside.expires), ..inside };
+        assert_eq!(next_times(&warned, t0()).notify_at, None);
+        let mfa = Tracked { needs_mfa: true, ..session(true, min(30)) };
+        assert_eq!(next_times(&mfa, t0()), NextTimes { renew_at: None, notify_at: Some(t0() + min(20)) });
+        let retry = Tracked { retry_at: Some(t0() + min(2)), ..session(true, min(4)) };
+        assert_eq!(next_times(&retry, t0()).renew_at, Some(t0() + min(2)));
+        assert_eq!(next_times(&session(false, -min(1)), t0()), NextTimes { renew_at: None, notify_at: None });
+        let settings = ExpirySettings {
+            auto_renew: true,
+            notify_before: crate::validate::Lead::parse("14m55s").unwrap(),
+            renew_before: crate::validate::Lead::parse("1m").unwrap(),
+        };
+        let t = track(n(), t0() + min(15), settings, false, &Memory::default());
+        assert_eq!((t.notify_before.num_seconds(), t.renew_before.num_seconds(), t.auto_renew), (895, 60, true));
     }
 }

@@ -78,6 +78,17 @@ pub struct FederatedUser {
     pub federated_user_arn: String,
 }
 
+/// One GetSessionToken call with an MFA code: an MFA session for an IAM user's long-term keys.
+#[derive(Debug, Clone)]
+pub struct SessionTokenRequest {
+    /// `DurationSeconds` (900–129,600 for IAM users).
+    pub duration_secs: u32,
+    /// `SerialNumber` and `TokenCode`.
+    pub mfa: (MfaSerial, MfaCode),
+    /// The region whose STS endpoint is called.
+    pub region: Region,
+}
+
 /// The STS operations rolecall uses.
 pub trait Sts: Sync {
     /// AssumeRole, signed as `caller`.
@@ -92,6 +103,12 @@ pub trait Sts: Sync {
         caller: &Caller,
         req: &FederationTokenRequest,
     ) -> impl Future<Output = Result<FederatedUser, StsError>> + Send;
+    /// GetSessionToken, signed as `caller` (long-term keys only, by AWS's rules).
+    fn session_token(
+        &self,
+        caller: &Caller,
+        req: &SessionTokenRequest,
+    ) -> impl Future<Output = Result<SessionCredentials, StsError>> + Send;
     /// GetCallerIdentity: the caller's ARN.
     fn caller_identity(
         &self,

@@ -387,37 +387,10 @@ impl SessionDuration {
     }
     /// Parses `3600`, `3600s`, `45m`, `1h`, `1h30m`.
     pub fn parse(raw: &str) -> Result<Self> {
-        let err = || ValidationError::new("duration", format!("{raw:?} is not a duration like 3600, 45m, 1h or 1h30m"));
-        let raw_t = raw.trim();
-        if raw_t.is_empty() {
-            return Err(err());
-        }
-        if let Ok(secs) = raw_t.parse::<u32>() {
-            return Self::from_secs(secs);
-        }
-        let mut total: u64 = 0;
-        let mut digits = String::new();
-        for c in raw_t.chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            let n: u64 = digits.parse().map_err(|_| err())?;
-            digits.clear();
-            total += n * match c {
-                'h' => 3600,
-                'm' => 60,
-                's' => 1,
-                _ => return Err(err()),
-            };
-            if total > u64::from(u32::MAX) {
-                return Err(err());
-            }
-        }
-        if !digits.is_empty() {
-            return Err(err());
-        }
-        Self::from_secs(u32::try_from(total).map_err(|_| err())?)
+        let secs = parse_hms(raw).ok_or_else(|| {
+            ValidationError::new("duration", format!("{raw:?} is not a duration like 3600, 45m, 1h or 1h30m"))
+        })?;
+        Self::from_secs(secs)
     }
     /// Seconds.
     pub fn as_secs(self) -> u32 {
@@ -439,6 +412,108 @@ impl From<SessionDuration> for u32 {
 impl fmt::Display for SessionDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::time::human_duration(i64::from(self.0)))
+    }
+}
+
+/// Seconds from `3600`, `3600s`, `45m`, `1h`, `1h30m`, `14m55s` (units in descending order, each
+/// once); `None` for anything else.
+fn parse_hms(raw: &str) -> Option<u32> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    if let Ok(secs) = raw.parse::<u32>() {
+        return Some(secs);
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut last_unit = u64::MAX;
+    for c in raw.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = digits.parse().ok()?;
+        digits.clear();
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        if unit >= last_unit {
+            return None;
+        }
+        last_unit = unit;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        if total > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    if !digits.is_empty() {
+        return None;
+    }
+    u32::try_from(total).ok()
+}
+
+/// How long before a session's expiry something happens (a notification, a renewal): 1 second to
+/// 12 hours. Written as text in `config.toml` (`10m`, `14m55s`, `90s`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Lead(u32);
+
+impl Lead {
+    /// The longest lead: as long as the longest session.
+    pub const MAX_SECS: u32 = 43_200;
+
+    /// Validates a number of seconds (`what` names the field in errors).
+    pub fn from_secs(what: &'static str, secs: u32) -> Result<Self> {
+        if !(1..=Self::MAX_SECS).contains(&secs) {
+            return Err(ValidationError::new(what, format!("must be between 1s and 12h, got {secs}s")));
+        }
+        Ok(Self(secs))
+    }
+    /// Parses `600`, `90s`, `10m`, `14m55s`, `1h`.
+    pub fn parse_as(what: &'static str, raw: &str) -> Result<Self> {
+        let secs = parse_hms(raw)
+            .ok_or_else(|| ValidationError::new(what, format!("{raw:?} is not a time like 10m, 14m55s, 90s or 1h")))?;
+        Self::from_secs(what, secs)
+    }
+    /// Parses a lead time.
+    pub fn parse(raw: &str) -> Result<Self> {
+        Self::parse_as("lead time", raw)
+    }
+    /// Seconds.
+    pub fn as_secs(self) -> u32 {
+        self.0
+    }
+    /// As a chrono duration.
+    pub fn duration(self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(self.0))
+    }
+}
+
+impl TryFrom<String> for Lead {
+    type Error = ValidationError;
+    fn try_from(raw: String) -> Result<Self> {
+        Self::parse(&raw)
+    }
+}
+impl From<Lead> for String {
+    fn from(l: Lead) -> String {
+        l.to_string()
+    }
+}
+/// Compact and exact: `14m55s`, `10m`, `1h30m`, `45s` (parses back to the same value).
+impl fmt::Display for Lead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.0 / 3600, (self.0 % 3600) / 60, self.0 % 60);
+        for (n, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
+            if n > 0 {
+                write!(f, "{n}{unit}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -600,6 +675,38 @@ mod tests {
             assert_eq!(SessionDuration::parse(raw).ok().map(SessionDuration::as_secs), want, "{raw:?}");
         }
         assert_eq!(SessionDuration::parse("5400").unwrap().to_string(), "1h 30m");
+    }
+
+    #[test]
+    fn lead_times() {
+        let table = [
+            ("600", Some(600)),
+            ("10m", Some(600)),
+            ("14m55s", Some(895)),
+            ("90s", Some(90)),
+            ("1h", Some(3600)),
+            ("1h0m5s", Some(3605)),
+            ("12h", Some(43_200)),
+            ("0", None),
+            ("0s", None),
+            ("12h1s", None),
+            ("5s10m", None),
+            ("10m10m", None),
+            ("10 m", None),
+            ("-5m", None),
+            ("", None),
+            ("m", None),
+        ];
+        for (raw, want) in table {
+            assert_eq!(Lead::parse(raw).ok().map(Lead::as_secs), want, "{raw:?}");
+        }
+        for secs in [1, 59, 60, 61, 895, 3600, 3601, 5400, 43_200] {
+            let lead = Lead::from_secs("lead time", secs).unwrap();
+            assert_eq!(Lead::parse(&lead.to_string()), Ok(lead), "{lead}");
+        }
+        assert_eq!(Lead::parse("895").unwrap().to_string(), "14m55s");
+        let e = Lead::parse_as("notify before", "soon").unwrap_err();
+        assert_eq!(e.to_string(), "notify before: \"soon\" is not a time like 10m, 14m55s, 90s or 1h");
     }
 
     #[test]

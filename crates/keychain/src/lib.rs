@@ -1,17 +1,21 @@
 //! rolecall's keychain adapter: [`rolecall_core::keychain::SecretStore`] over the OS keychain.
 //!
 //! One entry per source (service [`service_name`], account `source:NAME`) holds both the access key
-//! id and the secret, so using a source costs one keychain access, not two prompts. The platform
+//! id and the secret, so using a source costs one keychain access, not two prompts. A source's MFA
+//! session (GetSessionToken, with its expiry) has an entry of its own (account `mfa-session:NAME`),
+//! removed with the source. The platform
 //! store is chosen explicitly (Secret Service on Linux, the Keychain on macOS, Credential Manager on
 //! Windows): keyring's in-memory mock, which it falls back to silently when no store is compiled in,
 //! can never be used here, and other platforms fail to compile.
 #![deny(missing_docs)]
 
+use chrono::{DateTime, Utc};
 use keyring::{Entry, Error as KError};
 use rolecall_core::keychain::{KeychainError, KeychainErrorKind, SecretStore};
-use rolecall_core::secret::SourceKeys;
+use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use rolecall_core::validate::Name;
 use secrecy::ExposeSecret;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
@@ -40,6 +44,23 @@ struct StoredKeys {
     secret_access_key: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct StoredSession {
+    v: u32,
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    expiration: DateTime<Utc>,
+}
+
+impl Drop for StoredSession {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.secret_access_key.zeroize();
+        self.session_token.zeroize();
+    }
+}
+
 impl Drop for StoredKeys {
     fn drop(&mut self) {
         use zeroize::Zeroize;
@@ -54,18 +75,33 @@ impl OsKeychain {
     }
 
     fn entry(&self, source: &Name) -> Result<Entry, KError> {
-        let user = format!("source:{source}");
+        self.entry_for(&format!("source:{source}"))
+    }
+
+    fn mfa_entry(&self, source: &Name) -> Result<Entry, KError> {
+        self.entry_for(&format!("mfa-session:{source}"))
+    }
+
+    fn entry_for(&self, user: &str) -> Result<Entry, KError> {
         #[cfg(target_os = "linux")]
-        let cred = keyring::secret_service::SsCredential::new_with_target(None, &self.service, &user)?;
+        let cred = keyring::secret_service::SsCredential::new_with_target(None, &self.service, user)?;
         #[cfg(target_os = "macos")]
-        let cred = keyring::macos::MacCredential::new_with_target(None, &self.service, &user)?;
+        let cred = keyring::macos::MacCredential::new_with_target(None, &self.service, user)?;
         #[cfg(target_os = "windows")]
-        let cred = keyring::windows::WinCredential::new_with_target(None, &self.service, &user)?;
+        let cred = keyring::windows::WinCredential::new_with_target(None, &self.service, user)?;
         Ok(Entry::new_with_credential(Box::new(cred)))
     }
 }
 
 /// Maps a keyring error to a core error without keeping anything secret.
+fn delete_entry(entry: &Entry, source: &Name) -> Result<bool, KeychainError> {
+    match entry.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(KError::NoEntry) => Ok(false),
+        Err(e) => Err(map_err(source, e)),
+    }
+}
+
 fn map_err(source: &Name, e: KError) -> KeychainError {
     let (kind, detail) = match &e {
         KError::NoEntry => (KeychainErrorKind::NoEntry, None),
@@ -118,11 +154,47 @@ impl SecretStore for OsKeychain {
 
     fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
         let entry = self.entry(source).map_err(|e| map_err(source, e))?;
-        match entry.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(KError::NoEntry) => Ok(false),
-            Err(e) => Err(map_err(source, e)),
-        }
+        // The source's MFA session goes with its keys.
+        self.delete_mfa_session(source)?;
+        delete_entry(&entry, source)
+    }
+
+    fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
+        let entry = self.mfa_entry(source).map_err(|e| map_err(source, e))?;
+        let bytes = match entry.get_secret() {
+            Ok(b) => zeroize::Zeroizing::new(b),
+            Err(KError::NoEntry) => return Ok(None),
+            Err(e) => return Err(map_err(source, e)),
+        };
+        // An entry this build cannot read is as good as none: a new code replaces it.
+        let Ok(stored) = serde_json::from_slice::<StoredSession>(&bytes) else { return Ok(None) };
+        let Ok(access_key_id) = AccessKeyId::parse(&stored.access_key_id) else { return Ok(None) };
+        Ok(Some(SessionCredentials {
+            access_key_id,
+            secret_access_key: SecretString::from(stored.secret_access_key.clone()),
+            session_token: SecretString::from(stored.session_token.clone()),
+            expiration: stored.expiration,
+        }))
+    }
+
+    fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
+        let entry = self.mfa_entry(source).map_err(|e| map_err(source, e))?;
+        let stored = StoredSession {
+            v: 1,
+            access_key_id: session.access_key_id.as_str().to_owned(),
+            secret_access_key: session.secret().to_owned(),
+            session_token: session.token().to_owned(),
+            expiration: session.expiration,
+        };
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("plain strings serialize"));
+        entry.set_secret(&json).map_err(|e| map_err(source, e))?;
+        tracing::info!(source = %source, expires = %session.expiration, "kept the MFA session in the keychain");
+        Ok(())
+    }
+
+    fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
+        let entry = self.mfa_entry(source).map_err(|e| map_err(source, e))?;
+        delete_entry(&entry, source)
     }
 }
 

@@ -1,5 +1,6 @@
 //! rolecall's STS adapter: [`rolecall_core::sts::Sts`] over the AWS SDK (AssumeRole,
-//! GetFederationToken, GetCallerIdentity).
+//! GetSessionToken, GetFederationToken, GetCallerIdentity), and the server's clock as seen in
+//! each response's `Date` header ([`SdkSts::last_clock_reading`]).
 //!
 //! The SDK resolves the endpoint (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`), retries throttling and
 //! transient errors with backoff (standard mode, 3 attempts), and signs with exactly the caller's
@@ -8,20 +9,23 @@
 //! SDK finds no error code in it.
 #![deny(missing_docs)]
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_sts::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use rolecall_core::secret::{AccessKeyId, SessionCredentials};
 use rolecall_core::sts::{
-    AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, Sts, StsError, StsErrorKind,
-    classify,
+    AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, SessionTokenRequest, Sts, StsError,
+    StsErrorKind, classify,
 };
 use rolecall_core::validate::Region;
 use secrecy::{ExposeSecret, SecretString};
@@ -46,13 +50,63 @@ fn timeouts() -> (Duration, Duration) {
 /// STS through the AWS SDK.
 #[derive(Debug, Clone, Default)]
 pub struct SdkSts {
-    _private: (),
+    clock: Arc<Mutex<Option<ClockReading>>>,
+}
+
+/// The server's `Date` against this computer's clock, from the last STS response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockReading {
+    /// The response's `Date` header.
+    pub server: DateTime<Utc>,
+    /// This computer's clock when the response arrived.
+    pub local: DateTime<Utc>,
+}
+
+impl ClockReading {
+    /// How far this computer's clock is ahead of STS's (negative: behind).
+    pub fn offset(&self) -> chrono::Duration {
+        self.local - self.server
+    }
+}
+
+/// Reads the `Date` header of every STS response (also of errors: a skewed clock is most useful
+/// to know about when STS refuses the signature).
+#[derive(Debug)]
+struct ClockWatch(Arc<Mutex<Option<ClockReading>>>);
+
+impl Intercept for ClockWatch {
+    fn name(&self) -> &'static str {
+        "rolecall-clock-watch"
+    }
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let local = Utc::now();
+        if let Some(server) = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&Utc))
+        {
+            *self.0.lock().expect("clock lock") = Some(ClockReading { server, local });
+        }
+        Ok(())
+    }
 }
 
 impl SdkSts {
     /// A client; each call builds its SDK config from the caller and region it is given.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The clock reading of the last STS response that had a `Date` header.
+    pub fn last_clock_reading(&self) -> Option<ClockReading> {
+        *self.clock.lock().expect("clock lock")
     }
 
     async fn client(&self, caller: &Caller, region: &Region) -> aws_sdk_sts::Client {
@@ -85,7 +139,8 @@ impl SdkSts {
             Caller::AwsProfile(p) => loader.profile_name(p.as_str()),
         };
         let config: SdkConfig = loader.load().await;
-        aws_sdk_sts::Client::new(&config)
+        let config = aws_sdk_sts::config::Builder::from(&config).interceptor(ClockWatch(self.clock.clone())).build();
+        aws_sdk_sts::Client::from_conf(config)
     }
 }
 
@@ -206,6 +261,24 @@ impl Sts for SdkSts {
         let federated_user_arn = out.federated_user().map(|u| u.arn().to_owned()).unwrap_or_default();
         tracing::info!(user = %federated_user_arn, key = %credentials.access_key_id.masked(), expiration = %credentials.expiration, "got a federation token");
         Ok(FederatedUser { credentials, federated_user_arn })
+    }
+
+    async fn session_token(&self, caller: &Caller, req: &SessionTokenRequest) -> Result<SessionCredentials, StsError> {
+        let subject = "get an MFA session".to_owned();
+        let client = self.client(caller, &req.region).await;
+        tracing::debug!(device = %req.mfa.0, duration = req.duration_secs, region = %req.region, "GetSessionToken");
+        let out = client
+            .get_session_token()
+            .duration_seconds(i32::try_from(req.duration_secs).unwrap_or(i32::MAX))
+            .serial_number(req.mfa.0.to_string())
+            .token_code(req.mfa.1.as_str())
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, subject.clone()))?;
+        let c = out.credentials().ok_or_else(|| malformed(subject.clone(), "no credentials in the response"))?;
+        let credentials = session_credentials(c, &subject)?;
+        tracing::info!(key = %credentials.access_key_id.masked(), expiration = %credentials.expiration, "got an MFA session");
+        Ok(credentials)
     }
 
     async fn caller_identity(&self, caller: &Caller, region: &Region) -> Result<String, StsError> {
