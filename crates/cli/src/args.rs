@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use rolecall_core::console::ConsoleService;
 use rolecall_core::validate::{
-    ExternalId, MfaCode, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
+    ExternalId, Lead, MfaCode, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
     SourceIdentity, Tag, check_tag_key,
 };
 
@@ -30,7 +30,14 @@ pub enum Command {
     Role(RoleCommand),
     /// Assume a favourite role and write its profile.
     Assume(AssumeArgs),
-    /// Show every favourite's session: active, expired or never assumed.
+    /// Renew favourites' sessions now: a fresh AssumeRole with the same parameters, the profile
+    /// rewritten atomically. A failure leaves the old session in place.
+    ///
+    /// Favourites of an MFA source renew with the source's kept MFA session while it lasts, so
+    /// no code is asked for.
+    Renew(RenewArgs),
+    /// Show every favourite's session (active, expired or never assumed) and when the tray app
+    /// will next notify about it or renew it.
     Status {
         /// Print JSON.
         #[arg(long)]
@@ -87,8 +94,13 @@ pub enum SourceCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Remove a source and its keychain entry.
+    /// Remove a source and its keychain entries.
     Remove {
+        /// The source.
+        name: Name,
+    },
+    /// Forget the source's kept MFA session: the next favourite that needs MFA asks for a code.
+    ForgetMfa {
         /// The source.
         name: Name,
     },
@@ -128,6 +140,9 @@ fn parse_tag(raw: &str) -> Result<Tag, String> {
 }
 fn parse_tag_key(raw: &str) -> Result<String, String> {
     check_tag_key(raw).map_err(|e| e.to_string())
+}
+fn parse_lead(raw: &str) -> Result<Lead, String> {
+    Lead::parse(raw).map_err(|e| e.reason)
 }
 fn parse_mfa(raw: &str) -> Result<MfaCode, String> {
     MfaCode::parse(raw).map_err(|e| e.reason)
@@ -174,9 +189,38 @@ pub struct RoleAddArgs {
     /// A managed policy limiting the session (repeatable).
     #[arg(long = "policy-arn")]
     pub policy_arns: Vec<PolicyArn>,
+    /// Renew the session in the background before it expires (overrides the preference).
+    #[arg(long, conflicts_with = "no_auto_renew")]
+    pub auto_renew: bool,
+    /// Never renew the session in the background; notify instead (overrides the preference).
+    #[arg(long)]
+    pub no_auto_renew: bool,
+    /// When to notify before the session expires: 10m, 14m55s, 90s (default: the preference).
+    #[arg(long, value_parser = parse_lead)]
+    pub notify_before: Option<Lead>,
+    /// When to renew before the session expires, with auto-renew: 5m, 90s (default: the preference).
+    #[arg(long, value_parser = parse_lead)]
+    pub renew_before: Option<Lead>,
     /// Replace an existing favourite of that name.
     #[arg(long)]
     pub replace: bool,
+}
+
+/// `rolecall renew`
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The favourites.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub names: Vec<Name>,
+    /// Every favourite whose profile holds a session rolecall wrote (active or expired).
+    #[arg(long)]
+    pub all: bool,
+    /// The MFA code, if one is needed (otherwise asked on the terminal).
+    #[arg(long, value_parser = parse_mfa)]
+    pub token_code: Option<MfaCode>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rolecall assume`

@@ -9,19 +9,27 @@ use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::ini::IniDocument;
 use rolecall_core::profile::{Holder, WriteKind};
+use rolecall_core::renew::{self, NextTimes};
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region};
 use rolecall_core::{Error, ValidationError};
 use serde_json::json;
 
-use crate::args::{AssumeArgs, Cli, Command, ConsoleArgs, ImportArgs, RoleAddArgs, RoleCommand, SourceCommand};
+use crate::args::{
+    AssumeArgs, Cli, Command, ConsoleArgs, ImportArgs, RenewArgs, RoleAddArgs, RoleCommand, SourceCommand,
+};
 use crate::output::{expiry_phrase, local_time, print_json, table};
 use crate::prompt::{TerminalMfa, read_keys};
 
 /// Runs a command; errors print as `rolecall: CODE: MESSAGE` (or JSON with `--json`) and exit 1.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging(cli.verbose);
-    let json = matches!(&cli.command, Command::Assume(AssumeArgs { json: true, .. }) | Command::Status { json: true });
+    let json = matches!(
+        &cli.command,
+        Command::Assume(AssumeArgs { json: true, .. })
+            | Command::Renew(RenewArgs { json: true, .. })
+            | Command::Status { json: true }
+    );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
     let result = Services::from_env().and_then(|ctx| runtime.block_on(dispatch(&ctx, cli.command)));
     match result {
@@ -63,11 +71,24 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
         }
         Command::Source(SourceCommand::List { json }) => source_list(ctx, json),
         Command::Source(SourceCommand::Remove { name }) => source_remove(ctx, &name),
+        Command::Source(SourceCommand::ForgetMfa { name }) => {
+            let forgot = ctx.forget_mfa_session(&name)?;
+            println!(
+                "{}",
+                if forgot {
+                    format!("Forgot the MFA session of source {name}")
+                } else {
+                    format!("Source {name} has no MFA session")
+                }
+            );
+            Ok(())
+        }
         Command::Role(RoleCommand::Add(args)) => role_add(ctx, *args),
         Command::Role(RoleCommand::List { json }) => role_list(ctx, json),
         Command::Role(RoleCommand::Show { name, json }) => role_show(ctx, &name, json),
         Command::Role(RoleCommand::Remove { name }) => role_remove(ctx, &name),
         Command::Assume(args) => assume_cmd(ctx, args).await,
+        Command::Renew(args) => renew_cmd(ctx, args).await,
         Command::Status { json } => status(ctx, json),
         Command::Import(args) => import_cmd(ctx, args),
         Command::Env { name, shell, token_code } => env_cmd(ctx, &name, &shell, token_code).await,
@@ -148,6 +169,13 @@ fn role_add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         transitive_tags: a.transitive_tags,
         source_identity: a.source_identity,
         policy_arns: a.policy_arns,
+        auto_renew: match (a.auto_renew, a.no_auto_renew) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        notify_before: a.notify_before,
+        renew_before: a.renew_before,
     };
     let name = a.name;
     ctx.save_favourite(&name, fav.clone(), a.replace.then_some(&name))?;
@@ -224,6 +252,16 @@ fn role_show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
         ("transitive tags", opt((!f.transitive_tags.is_empty()).then(|| f.transitive_tags.join(", ")))),
         ("source identity", opt(f.source_identity.as_ref().map(ToString::to_string))),
         (
+            "auto-renew",
+            match f.auto_renew {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => format!("{} (the preference)", if config.preferences.auto_renew { "yes" } else { "no" }),
+            },
+        ),
+        ("notify before", config.expiry_settings(name)?.notify_before.to_string()),
+        ("renew before", config.expiry_settings(name)?.renew_before.to_string()),
+        (
             "policy arns",
             opt((!f.policy_arns.is_empty())
                 .then(|| f.policy_arns.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))),
@@ -238,6 +276,46 @@ fn role_show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
 fn role_remove(ctx: &Services, name: &Name) -> Result<(), Error> {
     let removed = ctx.remove_favourite(name)?;
     println!("Removed favourite {name}{}", removed.map(|p| format!(" and its profile {p}")).unwrap_or_default());
+    Ok(())
+}
+
+async fn renew_cmd(ctx: &Services, a: RenewArgs) -> Result<(), Error> {
+    let names = if a.all {
+        let names: Vec<Name> = ctx.sessions(Utc::now())?.into_iter().map(|s| s.favourite).collect();
+        if names.is_empty() {
+            println!("No sessions to renew: assume a favourite first");
+        }
+        names
+    } else {
+        // Unknown names fail before anything is renewed.
+        let config = ctx.config.load()?;
+        for n in &a.names {
+            config.favourite(n)?;
+        }
+        a.names
+    };
+    let mut mfa = TerminalMfa { given: a.token_code };
+    let mut out = Vec::new();
+    for name in names {
+        let before = ctx.current_session(&name, Utc::now(), i64::MIN)?.map(|c| c.expiration);
+        let AssumeOutcome { assumed, .. } = ctx.assume(&name, &mut mfa, false).await?;
+        let now = Utc::now();
+        let expires = assumed.credentials.expiration;
+        if a.json {
+            out.push(json!({
+                "favourite": assumed.favourite,
+                "profile": assumed.profile,
+                "previous_expiration": before.map(|b| b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "seconds_left": (expires - now).num_seconds(),
+            }));
+        } else {
+            println!("renewed {name}: profile {}, {}", assumed.profile, expiry_phrase(now, expires));
+        }
+    }
+    if a.json {
+        print_json(&json!(out));
+    }
     Ok(())
 }
 
@@ -275,6 +353,7 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
     let config = ctx.config.load()?;
     let holders = ctx.files.holders(config.favourites.values().map(|f| &f.profile))?;
     let now = Utc::now();
+    let sessions = ctx.sessions(now)?;
     let mut rows = Vec::new();
     let mut out = Vec::new();
     for (name, f) in &config.favourites {
@@ -293,15 +372,43 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
             SessionState::Expired { expires } => ("-".into(), local_time(expires)),
             SessionState::Never => ("-".into(), "-".into()),
         };
-        out.push(json!({ "favourite": name, "profile": f.profile, "session": state, "note": (!note.is_empty()).then_some(note) }));
-        rows.push(vec![name.to_string(), f.profile.to_string(), state.label().into(), left, expires, note.into()]);
+        // What the tray app will do next (it keeps no state the CLI cannot see but whether it
+        // already notified).
+        let next = sessions.iter().find(|s| &s.favourite == name).map(|s| {
+            let t = renew::track(s.favourite.clone(), s.expires, s.settings, s.needs_mfa, &renew::Memory::default());
+            renew::next_times(&t, now)
+        });
+        let next_text = match next {
+            Some(NextTimes { renew_at: Some(at), .. }) => format!("renews {}", local_time(at)),
+            Some(NextTimes { notify_at: Some(at), .. }) => format!("notifies {}", local_time(at)),
+            _ => "-".into(),
+        };
+        let rfc = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        out.push(json!({
+            "favourite": name,
+            "profile": f.profile,
+            "session": state,
+            "renew_at": rfc(next.and_then(|n| n.renew_at)),
+            "notify_at": rfc(next.and_then(|n| n.notify_at)),
+            "needs_mfa": sessions.iter().find(|s| &s.favourite == name).map(|s| s.needs_mfa),
+            "note": (!note.is_empty()).then_some(note),
+        }));
+        rows.push(vec![
+            name.to_string(),
+            f.profile.to_string(),
+            state.label().into(),
+            left,
+            expires,
+            next_text,
+            note.into(),
+        ]);
     }
     if json {
         print_json(&json!(out));
     } else if rows.is_empty() {
         println!("No favourites yet: add one with `rolecall role add NAME --arn ARN --source SOURCE`");
     } else {
-        print!("{}", table(&["FAVOURITE", "PROFILE", "STATE", "LEFT", "EXPIRES", ""], &rows));
+        print!("{}", table(&["FAVOURITE", "PROFILE", "STATE", "LEFT", "EXPIRES", "NEXT", ""], &rows));
     }
     Ok(())
 }
