@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rolecall_core::env::{Shell, export_lines};
+use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sts::StsErrorKind;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName};
@@ -37,6 +38,11 @@ pub fn spawn_runner<R: Runtime>(app: AppHandle<R>, mut rx: mpsc::UnboundedReceiv
                         if let Some(reply) = reply {
                             let _ = reply.send(outcome);
                         }
+                    });
+                }
+                Action::Renew(name) => {
+                    tauri::async_runtime::spawn(async move {
+                        let _ = run(&app, &name, Origin::Notification).await;
                     });
                 }
                 Action::CopyEnv(name) => {
@@ -95,17 +101,62 @@ impl<R: Runtime> rolecall_core::assume::MfaPrompt for WindowMfa<R> {
     }
 }
 
-/// Assumes a favourite (at most one at a time per favourite), retrying MFA codes STS refused.
+/// Why an assume runs: what may be asked of the user, and who hears about a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A click in the tray menu or the settings window: the MFA window may open; a failure shows
+    /// in the menu.
+    Click,
+    /// The *Renew* button of a notification: as a click, and a failure is notified.
+    Notification,
+    /// The scheduler's automatic renewal: never asks anything; the first failure in a row is
+    /// notified, later ones are retried with backoff.
+    Auto,
+}
+
+/// Never asks: an automatic renewal that turns out to need an MFA code stops, and the scheduler
+/// notifies the user (whose *Renew* opens the MFA window).
+struct NoPrompt;
+
+impl rolecall_core::assume::MfaPrompt for NoPrompt {
+    async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
+        Err(Error::NeedsInput {
+            subject: format!("favourite {favourite}"),
+            what: format!("needs a code from MFA device {device} to renew; use Renew in its notification or the tray"),
+        })
+    }
+}
+
+/// Marks a favourite as being assumed; `false` if it already is (at most one in flight each).
+pub fn begin(state: &AppState, name: &Name) -> bool {
+    state.activity.lock().expect("activity lock").in_flight.insert(name.clone())
+}
+
+/// Assumes a favourite (at most one at a time per favourite) for a click.
 async fn assume<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
-    let state = app.state::<AppState>();
-    if !state.activity.lock().expect("activity lock").in_flight.insert(name.clone()) {
+    run(app, name, Origin::Click).await
+}
+
+/// Assumes a favourite for `origin`, unless it is already being assumed.
+pub async fn run<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Origin) -> Result<(), ErrorDto> {
+    if !begin(&app.state::<AppState>(), name) {
         return Err(ErrorDto { code: "busy", message: format!("favourite {name}: already being assumed") });
     }
+    run_begun(app, name, origin).await
+}
+
+/// Assumes a favourite marked with [`begin`], retrying MFA codes STS refused, then tells the
+/// scheduler, the notifications and the tray how it went.
+pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Origin) -> Result<(), ErrorDto> {
+    let state = app.state::<AppState>();
     state.touch();
     let mut prompt = WindowMfa { app: app.clone(), request_id: state.mfa.new_id(), asked: false };
     let mut refused = 0;
     let result = loop {
-        let result = state.services.assume(name, &mut prompt, false).await;
+        let result = match origin {
+            Origin::Auto => state.services.assume(name, &mut NoPrompt, false).await,
+            Origin::Click | Origin::Notification => state.services.assume(name, &mut prompt, false).await,
+        };
         match &result {
             Err(Error::Sts(e)) if e.kind == StsErrorKind::MfaInvalid && prompt.asked && refused < 5 => {
                 refused += 1;
@@ -114,12 +165,13 @@ async fn assume<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), Error
             _ => break result,
         }
     };
-    let outcome = result.map(|_| ()).map_err(|e| e.to_dto());
+    let outcome = result.as_ref().map(|_| ()).map_err(Error::to_dto);
     if prompt.asked {
         state.mfa.verdict(&prompt.request_id, outcome.clone());
         state.mfa.finish(&prompt.request_id);
         windows::close_mfa(app);
     }
+    after(&state, name, origin, &result);
     {
         let mut activity = state.activity.lock().expect("activity lock");
         activity.in_flight.remove(name);
@@ -127,10 +179,72 @@ async fn assume<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), Error
     }
     state.touch();
     match &outcome {
-        Ok(()) => tracing::info!(favourite = %name, "assumed"),
-        Err(e) => tracing::warn!(favourite = %name, code = e.code, "assume failed: {}", e.message),
+        Ok(()) => tracing::info!(favourite = %name, ?origin, "assumed"),
+        Err(e) => tracing::warn!(favourite = %name, ?origin, code = e.code, "assume failed: {}", e.message),
     }
     outcome
+}
+
+/// The scheduler's memory, the notifications and the clock check after an assume.
+fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall_app::AssumeOutcome, Error>) {
+    let now = Utc::now();
+    check_clock(state);
+    match result {
+        Ok(_) => {
+            state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewed();
+            state.notifications.dismiss(name);
+        }
+        Err(Error::Cancelled(_)) => {}
+        // An automatic renewal that needs a code: the scheduler now sees it needs MFA and warns.
+        Err(Error::NeedsInput { .. }) if origin == Origin::Auto => {}
+        Err(e) => {
+            let tell = match origin {
+                Origin::Click => false,
+                Origin::Notification => true,
+                Origin::Auto => {
+                    state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewal_failed(now)
+                }
+            };
+            if tell {
+                let expires = state.services.current_session(name, now, i64::MIN).ok().flatten().map(|c| c.expiration);
+                let account = state
+                    .services
+                    .config
+                    .load()
+                    .ok()
+                    .and_then(|c| c.favourite(name).ok().map(|f| f.arn.account().to_owned()))
+                    .unwrap_or_default();
+                if let Some(expires) = expires {
+                    // This notice is also the warning for this session.
+                    state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().warned_for =
+                        Some(expires);
+                }
+                state.notifications.show(&notice(&Event::RenewFailed {
+                    favourite: name.clone(),
+                    account,
+                    reason: e.to_string(),
+                    seconds_left: expires.map_or(-1, |x| (x - now).num_seconds()),
+                }));
+            }
+        }
+    }
+}
+
+/// Warns once when this computer's clock differs from STS's by more than a minute (and again if
+/// the offset changes by more than a minute).
+fn check_clock(state: &AppState) {
+    let Some(reading) = state.services.sts.last_clock_reading() else { return };
+    let offset = reading.offset().num_seconds();
+    let mut warned = state.skew_warned.lock().expect("skew lock");
+    if clock_skew_matters(offset) {
+        if warned.is_none_or(|w| (w - offset).abs() > 60) {
+            tracing::warn!(offset_secs = offset, "this computer's clock differs from STS's");
+            state.notifications.show(&notice(&Event::ClockSkew { offset_secs: offset }));
+            *warned = Some(offset);
+        }
+    } else {
+        *warned = None;
+    }
 }
 
 /// The favourite's session, assuming it first when it has less than five minutes left.

@@ -4,8 +4,8 @@
 use rolecall_core::config::{Favourite, Preferences, SessionTags, Source, SourceKind};
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{
-    ExternalId, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName, SourceIdentity,
-    Tag, ValidationError, check_tag_key,
+    ExternalId, Lead, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
+    SourceIdentity, Tag, ValidationError, check_tag_key,
 };
 use rolecall_core::{Error, ErrorDto};
 use serde::{Deserialize, Serialize};
@@ -132,6 +132,12 @@ pub struct FavouriteView {
     pub source_identity: Option<String>,
     /// Session policy ARNs.
     pub policy_arns: Vec<String>,
+    /// Auto-renew: `true`/`false` its own choice, `null` the preference.
+    pub auto_renew: Option<bool>,
+    /// Its own notification lead time (`14m55s`), `null` for the preference.
+    pub notify_before: Option<String>,
+    /// Its own renewal lead time, `null` for the preference.
+    pub renew_before: Option<String>,
     /// Its session.
     pub session: SessionView,
 }
@@ -153,6 +159,9 @@ impl FavouriteView {
             transitive_tags: f.transitive_tags.clone(),
             source_identity: f.source_identity.as_ref().map(ToString::to_string),
             policy_arns: f.policy_arns.iter().map(ToString::to_string).collect(),
+            auto_renew: f.auto_renew,
+            notify_before: f.notify_before.map(|l| l.to_string()),
+            renew_before: f.renew_before.map(|l| l.to_string()),
             session: state.into(),
         }
     }
@@ -188,6 +197,15 @@ pub struct FavouriteInput {
     pub source_identity: String,
     /// Policy ARNs.
     pub policy_arns: Vec<String>,
+    /// Auto-renew (`null`: the preference).
+    #[serde(default)]
+    pub auto_renew: Option<bool>,
+    /// Notification lead time, `10m`, `14m55s` ("" = the preference).
+    #[serde(default)]
+    pub notify_before: String,
+    /// Renewal lead time ("" = the preference).
+    #[serde(default)]
+    pub renew_before: String,
 }
 
 fn opt<T>(raw: &str, parse: impl Fn(&str) -> Result<T, ValidationError>) -> Result<Option<T>, ValidationError> {
@@ -229,6 +247,9 @@ impl FavouriteInput {
                 .filter(|p| !p.trim().is_empty())
                 .map(|p| PolicyArn::parse(p.trim()))
                 .collect::<Result<_, _>>()?,
+            auto_renew: self.auto_renew,
+            notify_before: opt(&self.notify_before, |v| Lead::parse_as("notify before", v))?,
+            renew_before: opt(&self.renew_before, |v| Lead::parse_as("renew before", v))?,
         };
         Ok((name, fav))
     }
@@ -246,6 +267,8 @@ pub struct PreferencesDto {
     pub renew_before_minutes: u32,
     /// Start at login.
     pub start_at_login: bool,
+    /// Hours an MFA session lasts.
+    pub mfa_session_hours: u32,
 }
 
 impl From<&Preferences> for PreferencesDto {
@@ -255,6 +278,7 @@ impl From<&Preferences> for PreferencesDto {
             auto_renew: p.auto_renew,
             renew_before_minutes: p.renew_before_minutes,
             start_at_login: p.start_at_login,
+            mfa_session_hours: p.mfa_session_hours,
         }
     }
 }
@@ -266,6 +290,7 @@ impl From<PreferencesDto> for Preferences {
             auto_renew: p.auto_renew,
             renew_before_minutes: p.renew_before_minutes,
             start_at_login: p.start_at_login,
+            mfa_session_hours: p.mfa_session_hours,
         }
     }
 }
@@ -285,6 +310,8 @@ pub fn validate_field(field: &str, value: &str) -> Option<String> {
         "transitiveTag" => check_tag_key(v).map(drop),
         "sourceIdentity" => SourceIdentity::parse(v).map(drop),
         "policyArn" => PolicyArn::parse(v).map(drop),
+        "notifyBefore" => Lead::parse_as("notify before", v).map(drop),
+        "renewBefore" => Lead::parse_as("renew before", v).map(drop),
         "mfaSerial" => MfaSerial::parse(v).map(drop),
         "accessKeyId" => rolecall_core::secret::AccessKeyId::parse(v).map(drop),
         _ => Err(ValidationError::new("field", format!("unknown field {field:?}"))),
@@ -316,6 +343,9 @@ mod tests {
             transitive_tags: vec!["team".into()],
             source_identity: String::new(),
             policy_arns: vec![],
+            auto_renew: Some(true),
+            notify_before: "14m55s".into(),
+            renew_before: String::new(),
         }
     }
 
@@ -330,6 +360,16 @@ mod tests {
         assert_eq!(json["durationSecs"], 2700);
         assert_eq!(json["tags"][0]["key"], "team");
         assert_eq!(json["session"], serde_json::json!({"state": "never", "expires": null, "secondsLeft": null}));
+        assert_eq!(
+            (&json["autoRenew"], &json["notifyBefore"], &json["renewBefore"]),
+            (&serde_json::json!(true), &serde_json::json!("14m55s"), &serde_json::Value::Null)
+        );
+        let mut lead = input();
+        lead.notify_before = "soon".into();
+        assert_eq!(
+            lead.parse().unwrap_err().to_string(),
+            "notify before: \"soon\" is not a time like 10m, 14m55s, 90s or 1h"
+        );
         let mut bad = input();
         bad.arn = "arn:aws:s3:::bucket-name-long".into();
         assert!(bad.parse().unwrap_err().to_string().starts_with("role arn: "));

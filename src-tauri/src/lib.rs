@@ -9,6 +9,8 @@ pub mod actions;
 pub mod commands;
 pub mod dto;
 pub mod mfa;
+pub mod notifications;
+pub mod scheduler;
 pub mod state;
 pub mod tray;
 pub mod watch;
@@ -29,6 +31,10 @@ use crate::tray::MenuId;
 pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray: bool) -> Builder<R> {
     let (tx, rx) = mpsc::unbounded_channel();
     let state = AppState {
+        notifications: notifications::Notifications::new(Box::new(notifications::Desktop)),
+        schedule: Mutex::default(),
+        schedule_changed: Arc::new(Notify::new()),
+        skew_warned: Mutex::default(),
         services,
         mfa: Default::default(),
         activity: Mutex::new(Activity::default()),
@@ -81,10 +87,47 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
                     Err(e) => tracing::warn!(error = %e, "cannot watch the files; the tray refreshes every minute"),
                 }
                 actions::spawn_refresher(app.handle().clone(), tray);
+                listen(app.handle());
+                scheduler::spawn_scheduler(app.handle().clone());
             }
             Ok(())
         })
 }
+
+/// Notification clicks and wake-ups from D-Bus, handled on the async runtime.
+#[cfg(target_os = "linux")]
+fn listen<R: Runtime>(app: &tauri::AppHandle<R>) {
+    use notifications::linux::{self, Signal};
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    if let Err(e) = linux::listen_notifications(tx.clone()) {
+        tracing::warn!(error = %e, "cannot listen to notification buttons; Renew stays in the tray menu");
+    }
+    if let Err(e) = linux::listen_resume(tx) {
+        tracing::info!(error = %e, "cannot listen to logind; after sleep the schedule catches up within a minute");
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(signal) = rx.recv().await {
+            let state = app.state::<AppState>();
+            match signal {
+                Signal::Action(id, key) => {
+                    if let Some(action) = state.notifications.on_action(id, &key) {
+                        tracing::info!(id, key, "notification button");
+                        state.act(action);
+                    }
+                }
+                Signal::Closed(id) => state.notifications.on_closed(id),
+                Signal::Resumed => {
+                    tracing::info!("resumed from sleep: checking sessions now");
+                    state.touch();
+                }
+            }
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn listen<R: Runtime>(_app: &tauri::AppHandle<R>) {}
 
 fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, id: &str) {
     let state = app.state::<AppState>();

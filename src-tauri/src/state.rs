@@ -1,21 +1,25 @@
 //! The app's shared state: the use cases, the MFA broker, what the tray shows about work in
 //! flight, and the channel every user action goes through.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use rolecall_app::Services;
 use rolecall_core::ErrorDto;
+use rolecall_core::renew::Memory;
 use rolecall_core::validate::Name;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::mfa::MfaBroker;
+use crate::notifications::Notifications;
 
 /// Something the user asked for, from the tray menu or a window.
 #[derive(Debug)]
 pub enum Action {
     /// Assume (or renew) a favourite; the reply, if any, gets the outcome.
     Assume(Name, Option<oneshot::Sender<Result<(), ErrorDto>>>),
+    /// Renew a favourite from its notification's button (a failure is notified too).
+    Renew(Name),
     /// Copy a favourite's `export` lines to the clipboard.
     CopyEnv(Name),
     /// Also write the favourite's session as the `default` profile.
@@ -41,6 +45,14 @@ pub struct Activity {
 
 /// Managed state.
 pub struct AppState {
+    /// Desktop notifications.
+    pub notifications: Notifications,
+    /// What the scheduler remembers per favourite (warned, noted expired, failing renewals).
+    pub schedule: Mutex<HashMap<Name, Memory>>,
+    /// Wakes the scheduler: something changed.
+    pub schedule_changed: Arc<Notify>,
+    /// The clock offset (seconds) last warned about, so a skewed clock is told once, not per call.
+    pub skew_warned: Mutex<Option<i64>>,
     /// The use cases.
     pub services: Services,
     /// MFA requests waiting for the MFA window.
@@ -57,6 +69,7 @@ impl AppState {
     /// Tells the refresher to rebuild the tray and tell the windows.
     pub fn touch(&self) {
         self.changed.notify_one();
+        self.schedule_changed.notify_one();
     }
 
     /// Queues an action.

@@ -123,16 +123,16 @@ fn sources_and_preferences() {
     let prefs = call(&f.settings, "get_preferences", json!({})).unwrap();
     assert_eq!(
         prefs,
-        json!({"notifyBeforeMinutes": 10, "autoRenew": false, "renewBeforeMinutes": 5, "startAtLogin": false})
+        json!({"notifyBeforeMinutes": 10, "autoRenew": false, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12})
     );
     let e = call(
         &f.settings,
         "set_preferences",
-        json!({"prefs": {"notifyBeforeMinutes": 0, "autoRenew": true, "renewBeforeMinutes": 5, "startAtLogin": false}}),
+        json!({"prefs": {"notifyBeforeMinutes": 0, "autoRenew": true, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12}}),
     )
     .unwrap_err();
     assert_eq!(e["code"], "input.invalid");
-    call(&f.settings, "set_preferences", json!({"prefs": {"notifyBeforeMinutes": 15, "autoRenew": true, "renewBeforeMinutes": 5, "startAtLogin": false}})).unwrap();
+    call(&f.settings, "set_preferences", json!({"prefs": {"notifyBeforeMinutes": 15, "autoRenew": true, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12}})).unwrap();
     assert_eq!(call(&f.settings, "get_preferences", json!({})).unwrap()["notifyBeforeMinutes"], 15);
 }
 

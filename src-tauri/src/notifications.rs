@@ -1,0 +1,287 @@
+//! Desktop notifications: shows the core's [`Notice`]s, keeps at most one per favourite (a new one
+//! replaces the last), closes a favourite's notification once its session is renewed, and turns
+//! the buttons the user clicks into [`Action`]s.
+//!
+//! - **Linux** (and other freedesktop systems): notify-rust over D-Bus with the *Renew* and *Open
+//!   rolecall* buttons. One listener connection, subscribed before the first notification is
+//!   shown, receives every `ActionInvoked` and `NotificationClosed` signal (no thread per
+//!   notification, no click lost to a late subscription).
+//! - **macOS and Windows**: notify-rust shows the same title and text without buttons; *Renew*
+//!   is the first line of the favourite's tray submenu.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rolecall_core::notice::{ACTION_DEFAULT, ACTION_OPEN, ACTION_RENEW, Notice};
+use rolecall_core::validate::Name;
+
+use crate::state::Action;
+
+/// Where notifications go: the desktop, or a recorder in tests.
+pub trait Backend: Send + Sync {
+    /// Shows `notice` (replacing notification `replaces`, if given); returns its id.
+    fn show(&self, notice: &Notice, replaces: Option<u32>) -> Result<u32, String>;
+    /// Closes notification `id`.
+    fn close(&self, id: u32);
+}
+
+/// The notifications shown, by id and by favourite.
+#[derive(Default)]
+struct Shown {
+    by_id: HashMap<u32, Option<Name>>,
+    by_favourite: HashMap<Name, u32>,
+}
+
+/// Shows notifications and maps their buttons to actions.
+pub struct Notifications {
+    backend: Box<dyn Backend>,
+    shown: Mutex<Shown>,
+}
+
+impl Notifications {
+    /// Over `backend`.
+    pub fn new(backend: Box<dyn Backend>) -> Notifications {
+        Notifications { backend, shown: Mutex::default() }
+    }
+
+    /// Shows `notice`, replacing the favourite's previous notification if it is still open.
+    pub fn show(&self, notice: &Notice) {
+        let mut shown = self.shown.lock().expect("notifications lock");
+        let replaces = notice.favourite.as_ref().and_then(|f| shown.by_favourite.get(f).copied());
+        match self.backend.show(notice, replaces) {
+            Ok(id) => {
+                if let Some(old) = replaces.filter(|old| *old != id) {
+                    shown.by_id.remove(&old);
+                }
+                shown.by_id.insert(id, notice.favourite.clone());
+                if let Some(f) = &notice.favourite {
+                    shown.by_favourite.insert(f.clone(), id);
+                }
+                tracing::info!(id, summary = %notice.summary, "notified");
+            }
+            Err(e) => tracing::warn!(error = %e, summary = %notice.summary, "cannot show a notification"),
+        }
+    }
+
+    /// Closes the favourite's notification, if one is open (its session was renewed).
+    pub fn dismiss(&self, favourite: &Name) {
+        let id = {
+            let mut shown = self.shown.lock().expect("notifications lock");
+            let id = shown.by_favourite.remove(favourite);
+            if let Some(id) = id {
+                shown.by_id.remove(&id);
+            }
+            id
+        };
+        if let Some(id) = id {
+            self.backend.close(id);
+        }
+    }
+
+    /// The server says the user clicked `key` on notification `id`: what to do.
+    pub fn on_action(&self, id: u32, key: &str) -> Option<Action> {
+        let favourite = self.forget(id)?;
+        match (key, favourite) {
+            (ACTION_RENEW, Some(f)) => Some(Action::Renew(f)),
+            (ACTION_OPEN | ACTION_DEFAULT, _) => Some(Action::OpenSettings),
+            _ => None,
+        }
+    }
+
+    /// The server closed notification `id` (expired, dismissed).
+    pub fn on_closed(&self, id: u32) {
+        self.forget(id);
+    }
+
+    /// Removes notification `id`; `None` if it is not one of ours.
+    fn forget(&self, id: u32) -> Option<Option<Name>> {
+        let mut shown = self.shown.lock().expect("notifications lock");
+        let favourite = shown.by_id.remove(&id)?;
+        if let Some(f) = &favourite
+            && shown.by_favourite.get(f) == Some(&id)
+        {
+            shown.by_favourite.remove(f);
+        }
+        Some(favourite)
+    }
+}
+
+/// The desktop's notifications through notify-rust.
+pub struct Desktop;
+
+impl Backend for Desktop {
+    fn show(&self, notice: &Notice, replaces: Option<u32>) -> Result<u32, String> {
+        let mut n = notify_rust::Notification::new();
+        n.appname("rolecall").summary(&notice.summary).body(&notice.body).icon("rolecall");
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            for (key, label) in &notice.actions {
+                n.action(key, label);
+            }
+            if let Some(id) = replaces {
+                n.id(id);
+            }
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = replaces;
+        let handle = n.show().map_err(|e| e.to_string())?;
+        #[cfg(all(unix, not(target_os = "macos")))]
+        return Ok(handle.id());
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        {
+            drop(handle);
+            Ok(0)
+        }
+    }
+
+    fn close(&self, id: u32) {
+        #[cfg(target_os = "linux")]
+        if let Err(e) = linux::close(id) {
+            tracing::debug!(error = %e, id, "cannot close a notification");
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = id;
+    }
+}
+
+/// The notification signals and logind's resume signal, over D-Bus.
+#[cfg(target_os = "linux")]
+pub mod linux {
+    use std::time::Duration;
+
+    use dbus::blocking::Connection;
+    use dbus::message::MatchRule;
+    use tokio::sync::mpsc::UnboundedSender;
+
+    const IFACE: &str = "org.freedesktop.Notifications";
+    const PATH: &str = "/org/freedesktop/Notifications";
+
+    /// What the listeners report.
+    #[derive(Debug)]
+    pub enum Signal {
+        /// A notification's button was clicked.
+        Action(u32, String),
+        /// A notification was closed.
+        Closed(u32),
+        /// The machine woke from sleep.
+        Resumed,
+    }
+
+    /// Closes notification `id`.
+    pub fn close(id: u32) -> Result<(), dbus::Error> {
+        let conn = Connection::new_session()?;
+        conn.with_proxy(IFACE, PATH, Duration::from_secs(2)).method_call::<(), _, _, _>(
+            IFACE,
+            "CloseNotification",
+            (id,),
+        )
+    }
+
+    /// Subscribes to the notification signals on the session bus now, then serves them on a
+    /// thread of its own for the life of the app.
+    pub fn listen_notifications(tx: UnboundedSender<Signal>) -> Result<(), dbus::Error> {
+        let conn = Connection::new_session()?;
+        let actions = tx.clone();
+        conn.add_match(
+            MatchRule::new_signal(IFACE, "ActionInvoked"),
+            move |(id, key): (u32, String), _: &Connection, _: &dbus::Message| {
+                actions.send(Signal::Action(id, key)).is_ok()
+            },
+        )?;
+        conn.add_match(
+            MatchRule::new_signal(IFACE, "NotificationClosed"),
+            move |(id, _reason): (u32, u32), _: &Connection, _: &dbus::Message| tx.send(Signal::Closed(id)).is_ok(),
+        )?;
+        serve(conn, "notification signals");
+        Ok(())
+    }
+
+    /// Subscribes to logind's `PrepareForSleep` on the system bus (`ROLECALL_LOGIND_BUS=session`:
+    /// the session bus, for tests) and reports each wake-up.
+    pub fn listen_resume(tx: UnboundedSender<Signal>) -> Result<(), dbus::Error> {
+        let conn = match std::env::var("ROLECALL_LOGIND_BUS").as_deref() {
+            Ok("session") => Connection::new_session()?,
+            _ => Connection::new_system()?,
+        };
+        conn.add_match(
+            MatchRule::new_signal("org.freedesktop.login1.Manager", "PrepareForSleep"),
+            move |(going_to_sleep,): (bool,), _: &Connection, _: &dbus::Message| {
+                going_to_sleep || tx.send(Signal::Resumed).is_ok()
+            },
+        )?;
+        serve(conn, "logind signals");
+        Ok(())
+    }
+
+    fn serve(conn: Connection, what: &'static str) {
+        let spawned = std::thread::Builder::new().name(format!("rolecall {what}")).spawn(move || {
+            loop {
+                if let Err(e) = conn.process(Duration::from_secs(3600)) {
+                    tracing::warn!(error = %e, "D-Bus connection for {what} lost");
+                    return;
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start the thread for {what}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use rolecall_core::notice::{Event, notice};
+
+    use super::*;
+
+    #[derive(Default, Clone)]
+    struct Recorder(Arc<Mutex<(Vec<(String, Option<u32>)>, Vec<u32>, u32)>>);
+    impl Backend for Recorder {
+        fn show(&self, n: &Notice, replaces: Option<u32>) -> Result<u32, String> {
+            let mut r = self.0.lock().unwrap();
+            r.0.push((n.summary.clone(), replaces));
+            r.2 += 1;
+            Ok(replaces.unwrap_or(r.2))
+        }
+        fn close(&self, id: u32) {
+            self.0.lock().unwrap().1.push(id);
+        }
+    }
+
+    fn expiring(f: &str) -> Notice {
+        notice(&Event::Expiring {
+            favourite: Name::parse(f).unwrap(),
+            account: "123456789012".into(),
+            seconds_left: 300,
+            needs_mfa: false,
+        })
+    }
+
+    #[test]
+    fn one_notification_per_favourite_and_buttons_become_actions() {
+        let rec = Recorder::default();
+        let n = Notifications::new(Box::new(rec.clone()));
+        n.show(&expiring("prod"));
+        n.show(&expiring("dev"));
+        n.show(&expiring("prod"));
+        let shows = rec.0.lock().unwrap().0.clone();
+        assert_eq!(shows[2], ("prod expires in 5m".into(), Some(1)), "the second prod notice replaces the first");
+        assert_eq!(shows[1].1, None);
+
+        assert!(matches!(n.on_action(1, "renew"), Some(Action::Renew(f)) if f.as_str() == "prod"));
+        assert!(n.on_action(1, "renew").is_none(), "a notification acts once");
+        assert!(matches!(n.on_action(2, "open"), Some(Action::OpenSettings)));
+        assert!(n.on_action(99, "renew").is_none(), "not ours");
+
+        n.show(&expiring("ops"));
+        n.dismiss(&Name::parse("ops").unwrap());
+        n.dismiss(&Name::parse("ops").unwrap());
+        assert_eq!(rec.0.lock().unwrap().1, vec![4], "renewed: closed once");
+        n.show(&expiring("qa"));
+        n.on_closed(5);
+        n.dismiss(&Name::parse("qa").unwrap());
+        assert_eq!(rec.0.lock().unwrap().1, vec![4], "closed by the server: nothing left to close");
+    }
+}
