@@ -80,7 +80,10 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
                     .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
                     .build(app)?;
                 let state = app.state::<AppState>();
-                match watch::watch(state.services.files.paths(), state.changed.clone()) {
+                match watch::watch(
+                    state.services.files.paths(),
+                    vec![state.changed.clone(), state.schedule_changed.clone()],
+                ) {
                     Ok(w) => {
                         app.manage(w);
                     }

@@ -31,9 +31,9 @@ impl FileWatch {
     }
 }
 
-/// Watches the files behind the tray; `changed` is notified on every change there, and when the
-/// directory of one of them appears.
-pub fn watch(paths: &Paths, changed: Arc<Notify>) -> notify::Result<FileWatch> {
+/// Watches the files behind the tray; each of `wake` (the refresher, the scheduler) is notified on
+/// every change there, and when the directory of one of them appears.
+pub fn watch(paths: &Paths, wake: Vec<Arc<Notify>>) -> notify::Result<FileWatch> {
     let files: Vec<PathBuf> = vec![paths.config_file(), paths.credentials_file.clone(), paths.aws_config_file.clone()];
     // Our own directory always exists (created private); the AWS directory may not exist yet.
     let _ = rolecall_files::atomic::ensure_private_dir(&paths.config_dir);
@@ -51,7 +51,9 @@ pub fn watch(paths: &Paths, changed: Arc<Notify>) -> notify::Result<FileWatch> {
             && !matches!(event.kind, notify::EventKind::Access(_))
             && event.paths.iter().any(|p| relevant.iter().any(|f| same_file_name(p, f)) || appearing.contains(p))
         {
-            changed.notify_one();
+            for w in &wake {
+                w.notify_one();
+            }
         }
     })?;
     for dir in &present {
@@ -87,7 +89,7 @@ mod tests {
         };
         std::fs::write(&paths.credentials_file, "[a]\n").unwrap();
         let changed = Arc::new(Notify::new());
-        let _watch = watch(&paths, changed.clone()).unwrap();
+        let _watch = watch(&paths, vec![changed.clone()]).unwrap();
         let woken = |changed: Arc<Notify>| async move {
             tokio::time::timeout(Duration::from_millis(500), changed.notified()).await.is_ok()
         };
@@ -111,7 +113,7 @@ mod tests {
             aws_config_file: aws.join("config"),
         };
         let changed = Arc::new(Notify::new());
-        let watch = watch(&paths, changed.clone()).unwrap();
+        let watch = watch(&paths, vec![changed.clone()]).unwrap();
         let woken = |changed: Arc<Notify>| async move {
             tokio::time::timeout(Duration::from_millis(500), changed.notified()).await.is_ok()
         };

@@ -38,10 +38,18 @@ struct World {
 impl World {
     /// Creates the world; `roles` run against moto before auth mode is switched on.
     fn new(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
+        let w = World::without_auth_mode(roles);
+        w.moto.enable_auth_mode();
+        w
+    }
+
+    /// As [`new`](Self::new) with moto's auth mode off: for MFA favourites, which are assumed
+    /// through an MFA session (GetSessionToken), whose credentials moto's auth mode rejects
+    /// (real STS accepts them).
+    fn without_auth_mode(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
         let moto = Moto::start();
         let alice = moto.create_user("alice");
         roles(&moto, &alice);
-        moto.enable_auth_mode();
         World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice }
     }
 
@@ -549,7 +557,7 @@ fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
 
 #[test]
 fn mfa_favourites_take_a_code_and_say_when_one_is_needed() {
-    let w = World::new(|m, a| {
+    let w = World::without_auth_mode(|m, a| {
         role(m, "Secure", &a.user_arn, None);
     });
     let serial = w.moto.create_mfa_device("alice");
@@ -664,7 +672,7 @@ fn on_a_terminal(w: &World, args: &str, answers: &[(&str, &str)]) -> String {
 
 #[test]
 fn on_a_terminal_the_secret_is_hidden_and_mfa_codes_are_asked_for() {
-    let w = World::new(|m, a| {
+    let w = World::without_auth_mode(|m, a| {
         role(m, "Secure", &a.user_arn, None);
     });
     let serial = w.moto.create_mfa_device("alice");

@@ -7,5 +7,6 @@ mod harness;
 mod import;
 mod install;
 mod reliability;
+mod renewal;
 mod tray;
 mod windows;

@@ -35,11 +35,24 @@ impl World {
     /// Moto with user alice (keys `alice`) and the roles `roles` makes, then auth mode on; an
     /// unlocked keychain; a desktop on its bus; an empty sandbox.
     pub fn new(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
+        World::with_auth_mode(true, roles)
+    }
+
+    /// As [`new`](Self::new) but with moto's auth mode off: for MFA favourites, which are
+    /// assumed through an MFA session (GetSessionToken), whose credentials moto's auth mode
+    /// rejects (real STS accepts them).
+    pub fn without_auth_mode(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
+        World::with_auth_mode(false, roles)
+    }
+
+    fn with_auth_mode(auth: bool, roles: impl FnOnce(&Moto, &UserKeys)) -> World {
         let started = Instant::now();
         let moto = Moto::start();
         let alice = moto.create_user("alice");
         roles(&moto, &alice);
-        moto.enable_auth_mode();
+        if auth {
+            moto.enable_auth_mode();
+        }
         let keychain = Keychain::start_unlocked();
         let desktop = Desktop::start(&keychain);
         eprintln!("world ready in {:?}", started.elapsed());

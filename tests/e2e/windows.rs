@@ -282,7 +282,7 @@ fn favourite_form_shows_the_cores_message_for_a_bad_arn_and_disables_save() {
 #[test]
 fn mfa_window_takes_the_code_and_the_profile_works() {
     let serial = std::sync::OnceLock::new();
-    let w = World::new(|m, a| {
+    let w = World::without_auth_mode(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
         serial.set(m.create_mfa_device("alice")).expect("once");
     });

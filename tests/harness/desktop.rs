@@ -613,7 +613,12 @@ impl TrayApp {
         desktop: &Desktop,
         args: &[&str],
     ) -> TrayApp {
-        let envs = tray_envs(sandbox, moto, keychain, desktop);
+        TrayApp::start_with_envs(bin, sandbox, tray_envs(sandbox, moto, keychain, desktop), args)
+    }
+
+    /// Starts `bin` with `args` and exactly `envs` (e.g. [`tray_envs`] plus test switches, or
+    /// with `AWS_ENDPOINT_URL` pointing at a recording proxy), in the sandbox's home.
+    pub fn start_with_envs(bin: &Path, sandbox: &Sandbox, envs: Vec<(String, String)>, args: &[&str]) -> TrayApp {
         let mut cmd = Command::new(bin);
         apply_envs(&mut cmd, &envs).args(args).current_dir(sandbox.home());
         let dir = tempfile::Builder::new().prefix("rc-tray-").tempdir().expect("temp dir");

@@ -45,6 +45,14 @@ pub enum Reply {
     Delay(Duration, Box<Reply>),
     /// Closes the connection without a word.
     Close,
+    /// Like [`Reply::Success`], with sessions that end this many seconds from now.
+    SuccessFor(i64),
+    /// The inner reply, with a `Date` header this many seconds off the real clock (a server whose
+    /// clock differs from this computer's, as seen from here).
+    Dated(i64, Box<Reply>),
+    /// Passes the request on to the server at `http://127.0.0.1:PORT` (e.g. moto) and returns
+    /// its answer unchanged: a recording proxy, to see which key signed each call.
+    Forward(u16),
 }
 
 /// One request the fake received.
@@ -184,15 +192,54 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         s.next += 1;
         s.script[i].clone()
     };
+    if let Reply::Forward(port) = reply {
+        forward(&mut stream, port, &headers, &body);
+        return;
+    }
     answer(&mut stream, reply, &action, &params, state);
 }
 
+/// Sends the request (`headers` with its request line first, then `body`) to the loopback
+/// server on `port` and copies its whole answer back.
+fn forward(stream: &mut TcpStream, port: u16, headers: &[String], body: &[u8]) {
+    let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", port)) else { return };
+    let _ = upstream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut head = String::new();
+    for h in headers {
+        // One request per connection, both ways.
+        if !h.to_ascii_lowercase().starts_with("connection:") {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    if upstream.write_all(head.as_bytes()).and_then(|()| upstream.write_all(body)).is_err() {
+        return;
+    }
+    let mut answer = Vec::new();
+    let _ = upstream.read_to_end(&mut answer);
+    let _ = stream.write_all(&answer);
+    let _ = stream.flush();
+}
+
 fn answer(stream: &mut TcpStream, reply: Reply, action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>) {
+    answer_dated(stream, reply, action, params, state, 0);
+}
+
+fn answer_dated(
+    stream: &mut TcpStream,
+    reply: Reply,
+    action: &str,
+    params: &BTreeMap<String, String>,
+    state: &Mutex<State>,
+    offset_secs: i64,
+) {
     let (status, body) = match reply {
-        Reply::Close => return,
+        Reply::Close | Reply::Forward(_) => return,
+        Reply::Dated(offset, inner) => return answer_dated(stream, *inner, action, params, state, offset),
         Reply::Delay(d, inner) => {
             std::thread::sleep(d);
-            return answer(stream, *inner, action, params, state);
+            return answer_dated(stream, *inner, action, params, state, offset_secs);
         }
         Reply::Raw { status, body } => (status, body),
         Reply::Error { status, code, message } => (
@@ -202,7 +249,11 @@ fn answer(stream: &mut TcpStream, reply: Reply, action: &str, params: &BTreeMap<
                 if status >= 500 { "Receiver" } else { "Sender" }
             ),
         ),
-        Reply::Success => (200, success(action, params, state)),
+        Reply::Success => (200, success(action, params, state, FAKE_EXPIRATION.to_owned())),
+        Reply::SuccessFor(secs) => {
+            let ends = (chrono::Utc::now() + chrono::Duration::seconds(secs)).format("%Y-%m-%dT%H:%M:%SZ");
+            (200, success(action, params, state, ends.to_string()))
+        }
     };
     let reason = match status {
         200 => "OK",
@@ -212,15 +263,16 @@ fn answer(stream: &mut TcpStream, reply: Reply, action: &str, params: &BTreeMap<
         503 => "Service Unavailable",
         _ => "Status",
     };
+    let date = (chrono::Utc::now() + chrono::Duration::seconds(offset_secs)).format("%a, %d %b %Y %H:%M:%S GMT");
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: fake-1\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status} {reason}\r\nDate: {date}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: fake-1\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
     let _ = stream.flush();
 }
 
-fn success(action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>) -> String {
+fn success(action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>, expiration: String) -> String {
     const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
     match action {
         "GetCallerIdentity" => format!(
@@ -237,7 +289,7 @@ fn success(action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>
             let role_name = role.rsplit('/').next().unwrap_or("role").to_owned();
             let session = params.get("RoleSessionName").cloned().unwrap_or_default();
             format!(
-                r#"<AssumeRoleResponse xmlns="{NS}"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROAFAKE:{session}</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/{role_name}/{session}</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAFAKE{n:012}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{FAKE_EXPIRATION}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>fake-1</RequestId></ResponseMetadata></AssumeRoleResponse>"#
+                r#"<AssumeRoleResponse xmlns="{NS}"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROAFAKE:{session}</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/{role_name}/{session}</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAFAKE{n:012}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{expiration}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>fake-1</RequestId></ResponseMetadata></AssumeRoleResponse>"#
             )
         }
     }

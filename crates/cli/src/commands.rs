@@ -8,6 +8,7 @@ use rolecall_core::config::{Favourite, SessionTags, SourceKind};
 use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::ini::IniDocument;
+use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::profile::{Holder, WriteKind};
 use rolecall_core::renew::{self, NextTimes};
 use rolecall_core::time::SessionState;
@@ -31,7 +32,11 @@ pub fn run(cli: Cli) -> ExitCode {
             | Command::Status { json: true }
     );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
-    let result = Services::from_env().and_then(|ctx| runtime.block_on(dispatch(&ctx, cli.command)));
+    let result = Services::from_env().and_then(|ctx| {
+        let result = runtime.block_on(dispatch(&ctx, cli.command));
+        warn_if_clock_skewed(&ctx);
+        result
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -41,6 +46,17 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("rolecall: {}: {e}", e.code());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// After any STS call: says so on stderr when this computer's clock differs from STS's by more
+/// than a minute (expiry times are then off, and beyond 15 minutes STS refuses requests).
+fn warn_if_clock_skewed(ctx: &Services) {
+    let Some(reading) = ctx.sts.last_clock_reading() else { return };
+    let offset_secs = reading.offset().num_seconds();
+    if clock_skew_matters(offset_secs) {
+        let n = notice(&Event::ClockSkew { offset_secs });
+        eprintln!("rolecall: warning: {}. {}", n.summary, n.body);
     }
 }
 

@@ -117,7 +117,8 @@ pub fn notice(event: &Event) -> Notice {
         Event::ClockSkew { offset_secs } => Notice {
             summary: format!(
                 "This computer's clock is {} {}",
-                human_duration(offset_secs.abs()),
+                // To the nearest minute: the server's Date header has whole seconds.
+                human_duration((offset_secs.abs() + 30) / 60 * 60),
                 if *offset_secs > 0 { "fast" } else { "slow" }
             ),
             body: "AWS's clock differs: expiry times are off by as much, and AWS refuses requests once it \
@@ -194,6 +195,7 @@ mod tests {
         assert_eq!(skew.summary, "This computer's clock is 5m slow");
         assert_eq!(skew.favourite, None);
         assert_eq!(notice(&Event::ClockSkew { offset_secs: 7200 }).summary, "This computer's clock is 2h fast");
+        assert_eq!(notice(&Event::ClockSkew { offset_secs: -7199 }).summary, "This computer's clock is 2h slow");
     }
 
     #[test]

@@ -63,9 +63,11 @@ pub struct ClockReading {
 }
 
 impl ClockReading {
-    /// How far this computer's clock is ahead of STS's (negative: behind).
+    /// How far this computer's clock is ahead of STS's (negative: behind), to the nearest second
+    /// (the `Date` header has whole seconds).
     pub fn offset(&self) -> chrono::Duration {
-        self.local - self.server
+        let ms = (self.local - self.server).num_milliseconds();
+        chrono::Duration::seconds((ms as f64 / 1000.0).round() as i64)
     }
 }
 

@@ -1,0 +1,422 @@
+//! Expiry end to end: notifications before a session expires (with Renew), automatic renewal,
+//! failing renewals, MFA sessions and the clock check, over real D-Bus (a fake notification
+//! server on the private session bus records each notification and clicks its buttons), moto,
+//! the real keychain, the files and the AWS CLI reading what was written.
+//!
+//! Moto's auth mode rejects credentials from GetSessionToken, so the MFA tests run moto without
+//! it, behind a recording proxy that shows which key signed each call.
+
+use std::time::{Duration, Instant};
+
+use rolecall_e2e::{
+    ACCOUNT_ID, FakeNotifications, FakeSts, Keychain, Moto, Reply, Sandbox, TrayApp, assumed_role_arn, aws_cli,
+    rolecall_bin, run_with_timeout, tray_bin, tray_envs, wait_for,
+};
+use serde_json::Value;
+
+use crate::tray::{World, text};
+
+/// How long the app may take to notify a session already inside its lead time (the scheduler
+/// plans at start and after every change).
+const NOTIFY: Duration = Duration::from_secs(20);
+/// A renewal: an STS round trip and a file write, on a busy machine.
+const RENEW: Duration = Duration::from_secs(30);
+
+/// The expiry rolecall recorded for `profile` in `credentials`.
+fn expiry(credentials: &str, profile: &str) -> Option<String> {
+    let section = credentials.split(&format!("[{profile}]\n")).nth(1)?;
+    let section = section.split("\n[").next()?;
+    section.lines().find_map(|l| l.strip_prefix("x_security_token_expires = ")).map(str::to_owned)
+}
+
+/// Waits until `profile`'s recorded expiry differs from `before`; returns it.
+fn wait_for_new_expiry(sandbox: &Sandbox, profile: &str, before: &str, timeout: Duration) -> String {
+    wait_for(&format!("a new expiry for {profile} (was {before})"), timeout, || {
+        expiry(&sandbox.read_credentials(), profile).filter(|e| e != before)
+    })
+}
+
+/// A world whose app sees a fake notification server; `trusting` roles trust alice.
+fn world_with_notifications(roles: &[&str]) -> (World, FakeNotifications) {
+    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+    let w = World::new(|m, a| {
+        for r in &roles {
+            m.create_role(r, &a.user_arn, None);
+        }
+    });
+    let notifications = FakeNotifications::start(w.keychain.address());
+    (w, notifications)
+}
+
+/// Starts the app with logind's signals taken from the session bus (so a test can send one).
+fn start_app(w: &World) -> TrayApp {
+    let mut envs = tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop);
+    envs.push(("ROLECALL_LOGIND_BUS".to_owned(), "session".to_owned()));
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
+    app.wait_registered(&w.desktop);
+    app
+}
+
+#[test]
+fn a_session_inside_its_lead_time_is_notified_and_renew_rewrites_the_profile() {
+    let (w, notifications) = world_with_notifications(&["Admin"]);
+    w.add_source_work(&[]);
+    w.add_favourite(
+        "admin",
+        "arn:aws:iam::123456789012:role/Admin",
+        &["--duration", "15m", "--notify-before", "14m55s", "--region", "eu-west-1"],
+    );
+    let app = start_app(&w);
+    w.cli(&["assume", "admin"]);
+    let assumed = Instant::now();
+    let before = expiry(&w.sandbox.read_credentials(), "admin").expect("an expiry");
+
+    let n = notifications.wait_for("admin's expiry warning", NOTIFY, |n| n.summary.starts_with("admin expires in"));
+    eprintln!("warned {:?} after the assume: {:?} / {:?}", assumed.elapsed(), n.summary, n.body);
+    assert_eq!(n.app, "rolecall");
+    assert!(n.summary == "admin expires in 14m" || n.summary == "admin expires in 15m", "{}", n.summary);
+    assert!(n.body.contains(&format!("account {ACCOUNT_ID}")), "names the account: {}", n.body);
+    assert!(n.has_action("renew") && n.has_action("open"), "{:?}", n.actions);
+    assert_eq!(n.actions[0], ("renew".to_owned(), "Renew".to_owned()));
+    assert_eq!(
+        notifications.notifications().iter().filter(|n| n.summary.starts_with("admin expires")).count(),
+        1,
+        "one warning per session"
+    );
+
+    // The user clicks Renew in the notification.
+    std::thread::sleep(Duration::from_secs(1));
+    notifications.invoke_action(n.id, "renew");
+    let after = wait_for_new_expiry(&w.sandbox, "admin", &before, RENEW);
+    assert!(after > before, "later expiry: {before} -> {after}");
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"), "the AWS CLI accepts it");
+    assert_eq!(w.sandbox.read_config(), "[profile admin]\nregion = eu-west-1\n");
+    app.wait_for_label("admin's fresh time left", RENEW, |i| {
+        i.label == "admin · 15m left" || i.label == "admin · 14m left"
+    });
+
+    // The renewed session is warned about again (its own lead time), as a new warning.
+    notifications.wait_for("the renewed session's warning", NOTIFY, |m| {
+        m.summary.starts_with("admin expires in") && m.id != n.id
+    });
+
+    // Waking from sleep makes the scheduler look at once (logind's PrepareForSleep(false)).
+    let out = run_with_timeout(
+        std::process::Command::new("gdbus")
+            .args([
+                "emit",
+                "--session",
+                "--object-path",
+                "/org/freedesktop/login1",
+                "--signal",
+                "org.freedesktop.login1.Manager.PrepareForSleep",
+                "false",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", w.keychain.address()),
+        None,
+        Duration::from_secs(10),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    wait_for("the app to see the wake-up", Duration::from_secs(10), || {
+        app.log().contains("resumed from sleep").then_some(())
+    });
+}
+
+#[test]
+fn auto_renew_renews_in_the_background_without_asking() {
+    let (w, notifications) = world_with_notifications(&["Admin"]);
+    w.add_source_work(&[]);
+    // Renews 14m50s before the end of a 15-minute session: ten seconds after each renewal.
+    w.add_favourite(
+        "admin",
+        "arn:aws:iam::123456789012:role/Admin",
+        &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s", "--notify-before", "2m"],
+    );
+    let app = start_app(&w);
+    w.cli(&["assume", "admin"]);
+    let first = expiry(&w.sandbox.read_credentials(), "admin").expect("an expiry");
+    let second = wait_for_new_expiry(&w.sandbox, "admin", &first, RENEW);
+    let third = wait_for_new_expiry(&w.sandbox, "admin", &second, RENEW);
+    assert!(first < second && second < third, "{first} < {second} < {third}");
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert!(
+        notifications.notifications().is_empty(),
+        "a session that renews itself is not notified: {:?}",
+        notifications.notifications()
+    );
+    let status: Value = serde_json::from_str(&w.cli(&["status", "--json"])).unwrap();
+    assert!(status[0]["renew_at"].is_string(), "status shows the next renewal: {status}");
+    assert!(status[0]["notify_at"].is_null(), "{status}");
+    assert!(app.log().matches("renewing automatically").count() >= 2, "{}", app.log());
+}
+
+#[test]
+fn a_failing_renewal_is_notified_once_keeps_the_old_credentials_and_is_retried_later() {
+    let (w, notifications) = world_with_notifications(&["Admin"]);
+    w.add_source_work(&[]);
+    w.add_favourite(
+        "admin",
+        "arn:aws:iam::123456789012:role/Admin",
+        &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s"],
+    );
+    w.cli(&["assume", "admin"]);
+    let credentials = w.sandbox.read_credentials();
+    // The role stops trusting alice before the first renewal is due.
+    w.moto.remove_trust("Admin");
+    let app = start_app(&w);
+
+    let n = notifications.wait_for("the failure", Duration::from_secs(40), |n| n.summary == "Could not renew admin");
+    eprintln!("failure notified: {:?}", n.body);
+    assert!(n.body.contains("access denied"), "the reason in plain words: {}", n.body);
+    assert!(n.body.contains("stays in place"), "{}", n.body);
+    assert!(n.has_action("renew"), "{:?}", n.actions);
+    assert_eq!(w.sandbox.read_credentials(), credentials, "the old credentials are untouched");
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"), "and still work");
+
+    // Retried after 30 s, silently.
+    wait_for("a second attempt", Duration::from_secs(60), || {
+        (app.log().matches("renewing automatically").count() >= 2).then_some(())
+    });
+    // Trust restored: a later retry (backoff: 1 min) succeeds on its own.
+    w.moto.set_trust("Admin", &w.alice.user_arn);
+    let before = expiry(&credentials, "admin").unwrap();
+    wait_for_new_expiry(&w.sandbox, "admin", &before, Duration::from_secs(120));
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    let failures = notifications.notifications().into_iter().filter(|n| n.summary == "Could not renew admin").count();
+    assert_eq!(failures, 1, "failures in a row are notified once: {}", notifications.log());
+    assert!(
+        notifications.closed().contains(&n.id),
+        "the failure notification is closed once the session is renewed: {}",
+        notifications.log()
+    );
+}
+
+/// Moto without auth mode (which rejects GetSessionToken's credentials) behind a recording proxy:
+/// user alice with an MFA device, roles `roles` trusting her.
+struct MfaWorld {
+    proxy: FakeSts,
+    keychain: Keychain,
+    sandbox: Sandbox,
+    moto: Moto,
+    alice: rolecall_e2e::UserKeys,
+    serial: String,
+}
+
+impl MfaWorld {
+    fn new(roles: &[&str]) -> MfaWorld {
+        let moto = Moto::start();
+        let alice = moto.create_user("alice");
+        for r in roles {
+            moto.create_role(r, &alice.user_arn, None);
+        }
+        let serial = moto.create_mfa_device("alice");
+        let proxy = FakeSts::start(vec![Reply::Forward(moto.port())]);
+        MfaWorld { proxy, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), moto, alice, serial }
+    }
+
+    fn envs(&self) -> Vec<(String, String)> {
+        self.sandbox.envs_for(Some(&self.proxy.endpoint()), Some(&self.keychain))
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        let mut cmd = self.sandbox.command(rolecall_bin(), &self.envs());
+        cmd.args(args);
+        run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60))
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, None);
+        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn setup(&self, favourites: &[(&str, &str, &[&str])]) {
+        let keys = format!("{}\n{}\n", self.alice.access_key_id, self.alice.secret_access_key);
+        let out = self.run(&["source", "add", "work", "--mfa-serial", &self.serial], Some(&keys));
+        assert!(out.status.success(), "{}", text(&out));
+        for (name, role, extra) in favourites {
+            let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
+            self.ok(&[&["role", "add", name, "--arn", &arn, "--source", "work", "--mfa"], *extra].concat());
+        }
+    }
+
+    /// The access keys that signed each call of `action` the proxy saw.
+    fn signers(&self, action: &str) -> Vec<String> {
+        self.proxy.requests().into_iter().filter(|r| r.action == action).filter_map(|r| r.signed_with).collect()
+    }
+}
+
+#[test]
+fn one_mfa_code_serves_two_favourites_and_their_renewals_until_forgotten() {
+    let w = MfaWorld::new(&["Admin", "Audit"]);
+    w.setup(&[("admin", "Admin", &[]), ("audit", "Audit", &[])]);
+    let _ = &w.moto;
+
+    w.ok(&["assume", "admin", "--token-code", "123456"]);
+    // No code and no terminal from here on: any prompt would fail the command.
+    w.ok(&["assume", "audit"]);
+    for _ in 0..3 {
+        w.ok(&["renew", "admin", "audit"]);
+    }
+    assert_eq!(w.signers("GetSessionToken"), vec![w.alice.access_key_id.clone()], "one MFA session, from alice's keys");
+    let session_token_call = w.proxy.requests().into_iter().find(|r| r.action == "GetSessionToken").unwrap();
+    assert_eq!(session_token_call.params.get("SerialNumber"), Some(&w.serial));
+    assert_eq!(session_token_call.params.get("TokenCode").map(String::as_str), Some("123456"));
+    assert_eq!(session_token_call.params.get("DurationSeconds").map(String::as_str), Some("43200"));
+    let assume_signers = w.signers("AssumeRole");
+    assert_eq!(assume_signers.len(), 8, "{assume_signers:?}");
+    assert!(
+        assume_signers.iter().all(|k| k != &w.alice.access_key_id && k == &assume_signers[0]),
+        "every AssumeRole is signed with the one MFA session, never alice's own keys: {assume_signers:?}"
+    );
+    assert!(
+        w.proxy.requests().iter().filter(|r| r.action == "AssumeRole").all(|r| !r.params.contains_key("TokenCode")),
+        "no code is sent again"
+    );
+    // Both profiles work for an independent client.
+    for profile in ["admin", "audit"] {
+        let out = aws_cli(&w.envs(), &["sts", "get-caller-identity", "--profile", profile, "--output", "json"]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    // The MFA session lives in the keychain (and nowhere in the files), and it is the key that
+    // signed the AssumeRole calls.
+    let kept = w.keychain.lookup(&[("service", rolecall_e2e::KEYCHAIN_SERVICE), ("username", "mfa-session:work")]);
+    let kept: Value = serde_json::from_str(&kept.expect("an MFA session entry")).unwrap();
+    assert_eq!(kept["access_key_id"], assume_signers[0].as_str());
+    let config = std::fs::read_to_string(w.sandbox.rolecall_config_dir().join("config.toml")).unwrap();
+    assert!(!config.contains(kept["session_token"].as_str().unwrap()), "{config}");
+
+    let status: Value = serde_json::from_str(&w.ok(&["status", "--json"])).unwrap();
+    assert_eq!(status[0]["needs_mfa"], false, "{status}");
+
+    // Forgotten: the next renewal needs a code again.
+    assert!(w.ok(&["source", "forget-mfa", "work"]).contains("Forgot the MFA session of source work"));
+    let out = w.run(&["renew", "admin"], None);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("needs a code from MFA device"), "{}", text(&out));
+    let status: Value = serde_json::from_str(&w.ok(&["status", "--json"])).unwrap();
+    assert_eq!(status[0]["needs_mfa"], true, "{status}");
+    assert_eq!(status[0]["notify_at"].is_string(), true, "{status}");
+}
+
+#[test]
+fn the_tray_renews_mfa_favourites_in_the_background_with_the_kept_session() {
+    let w = MfaWorld::new(&["Admin", "Audit"]);
+    let lead: &[&str] = &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s", "--notify-before", "14m55s"];
+    w.setup(&[("admin", "Admin", lead), ("audit", "Audit", lead)]);
+    w.ok(&["assume", "admin", "--token-code", "123456"]);
+    w.ok(&["assume", "audit"]);
+    let desktop = rolecall_e2e::Desktop::start(&w.keychain);
+    let notifications = FakeNotifications::start(w.keychain.address());
+    let mut envs = w.envs();
+    envs.extend(desktop.env());
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
+    app.wait_registered(&desktop);
+
+    for profile in ["admin", "audit"] {
+        let first = expiry(&w.sandbox.read_credentials(), profile).unwrap();
+        let second = wait_for_new_expiry(&w.sandbox, profile, &first, RENEW);
+        wait_for_new_expiry(&w.sandbox, profile, &second, RENEW);
+    }
+    assert_eq!(w.signers("GetSessionToken").len(), 1, "still the one code given to the CLI");
+    assert!(notifications.notifications().is_empty(), "nothing to ask: {}", notifications.log());
+    assert!(!desktop.has_window("rolecall: MFA code"), "no MFA window");
+    assert!(w.signers("AssumeRole").len() >= 6);
+
+    // Without the kept session a renewal would need a code: the app warns instead of failing
+    // silently, and its Renew opens the MFA window.
+    w.ok(&["source", "forget-mfa", "work"]);
+    let n = notifications.wait_for("a warning that a code is needed", NOTIFY, |n| {
+        n.body.contains("it needs an MFA code") && n.summary.starts_with("admin expires")
+    });
+    assert!(n.has_action("renew"));
+    notifications.invoke_action(n.id, "renew");
+    desktop.wait_for_window("rolecall: MFA code", Duration::from_secs(20));
+}
+
+#[test]
+fn a_skewed_clock_is_reported_after_the_call() {
+    let w = MfaWorld::new(&[]);
+    // STS's clock two hours ahead of this computer's.
+    w.proxy.set_script(vec![Reply::Dated(7200, Box::new(Reply::Success))]);
+    let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
+    let out = w.run(&["source", "add", "work"], Some(&keys));
+    assert!(out.status.success(), "{}", text(&out));
+    w.ok(&["role", "add", "admin", "--arn", &format!("arn:aws:iam::{ACCOUNT_ID}:role/Admin"), "--source", "work"]);
+    let out = w.run(&["assume", "admin"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: This computer's clock is 2h slow"), "{stderr}");
+    // A clock within a minute says nothing.
+    w.proxy.set_script(vec![Reply::Dated(30, Box::new(Reply::Success))]);
+    let out = w.run(&["assume", "admin"], None);
+    assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("clock"), "{}", text(&out));
+}
+
+#[test]
+fn a_renewal_through_sts_faults_keeps_the_old_session_and_succeeds_on_a_later_try() {
+    // Scripted STS: the set-up calls succeed; then every attempt of the first renewal (the SDK
+    // tries three times) gets a 503; the next renewal, after the backoff, succeeds.
+    let sts = FakeSts::start(vec![Reply::SuccessFor(900)]);
+    let keychain = Keychain::start_unlocked();
+    let sandbox = Sandbox::new();
+    let envs = sandbox.envs_for(Some(&sts.endpoint()), Some(&keychain));
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = sandbox.command(rolecall_bin(), &envs);
+        cmd.args(args);
+        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
+        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
+    };
+    run(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
+    run(
+        &[
+            "role",
+            "add",
+            "admin",
+            "--arn",
+            "arn:aws:iam::123456789012:role/Admin",
+            "--source",
+            "work",
+            "--auto-renew",
+            "--renew-before",
+            "14m50s",
+            "--duration",
+            "15m",
+        ],
+        None,
+    );
+    run(&["assume", "admin"], None);
+    let credentials = sandbox.read_credentials();
+    let unavailable = Reply::Error { status: 503, code: "ServiceUnavailable", message: "Service unavailable" };
+    sts.set_script(vec![unavailable.clone(), unavailable.clone(), unavailable, Reply::SuccessFor(900)]);
+    sts.clear_requests();
+
+    let desktop = rolecall_e2e::Desktop::start(&keychain);
+    let notifications = FakeNotifications::start(keychain.address());
+    let mut app_envs = envs.clone();
+    app_envs.extend(desktop.env());
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &sandbox, app_envs, &[]);
+    app.wait_registered(&desktop);
+
+    // The session ends in 15 minutes: inside its 14m50s renewal lead within seconds.
+    let n = notifications.wait_for("the failure", Duration::from_secs(120), |n| n.summary == "Could not renew admin");
+    eprintln!("failure notified: {:?}", n.body);
+    assert!(n.body.contains("STS failed on its side"), "the reason in plain words: {}", n.body);
+    assert_eq!(sts.count("AssumeRole"), 3, "one renewal, retried by the SDK: {:?}", sts.requests());
+    assert_eq!(sandbox.read_credentials(), credentials, "the old session is untouched");
+
+    // 30 s later the next try succeeds and rewrites the profile.
+    let before = expiry(&credentials, "admin").unwrap();
+    wait_for("a successful renewal", Duration::from_secs(90), || {
+        (sts.count("AssumeRole") == 4 && sandbox.read_credentials() != credentials).then_some(())
+    });
+    let after = expiry(&sandbox.read_credentials(), "admin").unwrap();
+    assert!(after > before, "{before} -> {after}");
+    assert_eq!(
+        notifications.notifications().iter().filter(|n| n.summary == "Could not renew admin").count(),
+        1,
+        "{}",
+        notifications.log()
+    );
+    assert!(app.log().contains("renewing automatically"), "{}", app.log());
+}
