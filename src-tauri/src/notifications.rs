@@ -236,17 +236,25 @@ mod tests {
 
     use super::*;
 
+    /// What the recorder saw: each show (summary, replaced id), each close, the last id given.
+    #[derive(Default)]
+    struct Seen {
+        shows: Vec<(String, Option<u32>)>,
+        closes: Vec<u32>,
+        last_id: u32,
+    }
+
     #[derive(Default, Clone)]
-    struct Recorder(Arc<Mutex<(Vec<(String, Option<u32>)>, Vec<u32>, u32)>>);
+    struct Recorder(Arc<Mutex<Seen>>);
     impl Backend for Recorder {
         fn show(&self, n: &Notice, replaces: Option<u32>) -> Result<u32, String> {
             let mut r = self.0.lock().unwrap();
-            r.0.push((n.summary.clone(), replaces));
-            r.2 += 1;
-            Ok(replaces.unwrap_or(r.2))
+            r.shows.push((n.summary.clone(), replaces));
+            r.last_id += 1;
+            Ok(replaces.unwrap_or(r.last_id))
         }
         fn close(&self, id: u32) {
-            self.0.lock().unwrap().1.push(id);
+            self.0.lock().unwrap().closes.push(id);
         }
     }
 
@@ -266,7 +274,7 @@ mod tests {
         n.show(&expiring("prod"));
         n.show(&expiring("dev"));
         n.show(&expiring("prod"));
-        let shows = rec.0.lock().unwrap().0.clone();
+        let shows = rec.0.lock().unwrap().shows.clone();
         assert_eq!(shows[2], ("prod expires in 5m".into(), Some(1)), "the second prod notice replaces the first");
         assert_eq!(shows[1].1, None);
 
@@ -278,10 +286,10 @@ mod tests {
         n.show(&expiring("ops"));
         n.dismiss(&Name::parse("ops").unwrap());
         n.dismiss(&Name::parse("ops").unwrap());
-        assert_eq!(rec.0.lock().unwrap().1, vec![4], "renewed: closed once");
+        assert_eq!(rec.0.lock().unwrap().closes, vec![4], "renewed: closed once");
         n.show(&expiring("qa"));
         n.on_closed(5);
         n.dismiss(&Name::parse("qa").unwrap());
-        assert_eq!(rec.0.lock().unwrap().1, vec![4], "closed by the server: nothing left to close");
+        assert_eq!(rec.0.lock().unwrap().closes, vec![4], "closed by the server: nothing left to close");
     }
 }
