@@ -189,6 +189,8 @@ fn a_failing_renewal_is_notified_once_keeps_the_old_credentials_and_is_retried_l
         "the failure notification is closed once the session is renewed: {}",
         notifications.log()
     );
+    let attempts = app.log().matches("renewing automatically").count();
+    eprintln!("reliability: renewal_denied attempts={attempts} notified={failures} lost=0 recovered=yes");
 }
 
 /// Moto without auth mode (which rejects GetSessionToken's credentials) behind a recording proxy:
@@ -419,4 +421,5 @@ fn a_renewal_through_sts_faults_keeps_the_old_session_and_succeeds_on_a_later_tr
         notifications.log()
     );
     assert!(app.log().contains("renewing automatically"), "{}", app.log());
+    eprintln!("reliability: renewal_503 sts_attempts={} notified=1 lost=0 recovered=yes", sts.count("AssumeRole"));
 }
