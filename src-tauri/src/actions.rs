@@ -267,7 +267,9 @@ async fn fresh_session<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<Se
 async fn open_console<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
     let creds = fresh_session(app, name).await?;
     let state = app.state::<AppState>();
-    let url = state.services.console_url_for_session(name, &creds, None, None).await.map_err(|e| e.to_dto())?;
+    let sign_out = state.services.config.load().map_err(|e| e.to_dto())?.preferences.console_sign_out_first;
+    let url =
+        state.services.console_url_for_session(name, &creds, None, None, sign_out).await.map_err(|e| e.to_dto())?;
     let subject = format!("favourite {name}: console");
     let opened = tauri::async_runtime::spawn_blocking(move || rolecall_signin::open_in_browser(&url, &subject)).await;
     match opened {

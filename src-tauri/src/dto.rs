@@ -269,6 +269,9 @@ pub struct PreferencesDto {
     pub start_at_login: bool,
     /// Hours an MFA session lasts.
     pub mfa_session_hours: u32,
+    /// Sign the browser out of its console session before opening another.
+    #[serde(default)]
+    pub console_sign_out_first: bool,
 }
 
 impl From<&Preferences> for PreferencesDto {
@@ -279,6 +282,7 @@ impl From<&Preferences> for PreferencesDto {
             renew_before_minutes: p.renew_before_minutes,
             start_at_login: p.start_at_login,
             mfa_session_hours: p.mfa_session_hours,
+            console_sign_out_first: p.console_sign_out_first,
         }
     }
 }
@@ -291,6 +295,7 @@ impl From<PreferencesDto> for Preferences {
             renew_before_minutes: p.renew_before_minutes,
             start_at_login: p.start_at_login,
             mfa_session_hours: p.mfa_session_hours,
+            console_sign_out_first: p.console_sign_out_first,
         }
     }
 }

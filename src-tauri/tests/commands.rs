@@ -123,7 +123,7 @@ fn sources_and_preferences() {
     let prefs = call(&f.settings, "get_preferences", json!({})).unwrap();
     assert_eq!(
         prefs,
-        json!({"notifyBeforeMinutes": 10, "autoRenew": false, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12})
+        json!({"notifyBeforeMinutes": 10, "autoRenew": false, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12, "consoleSignOutFirst": false})
     );
     let e = call(
         &f.settings,

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::process::Output;
 
 use rolecall_e2e::{
-    FakeFederation, Keychain, Moto, ROLECALL_TIMEOUT, Sandbox, SessionJson, UserKeys, assumed_role_arn, form_params,
-    rolecall_bin, run_with_timeout,
+    FakeFederation, Keychain, Moto, ROLECALL_TIMEOUT, Sandbox, SessionJson, UserKeys, assumed_role_arn, form_decode,
+    form_params, rolecall_bin, run_with_timeout,
 };
 
 use rolecall_e2e::output_text as text;
@@ -352,4 +352,38 @@ fn a_govcloud_favourite_sends_its_session_by_get_and_lands_on_the_partitions_con
         "https://us-gov-east-1.console.amazonaws-us-gov.com/console/home?region=us-gov-east-1"
     );
     assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+}
+
+#[test]
+fn signing_out_first_leads_the_browser_through_the_sign_out_to_the_new_session() {
+    let w = World::new();
+    let fake = FakeFederation::start();
+    let base = fake.endpoint().trim_end_matches("/federation").to_owned();
+
+    let url = w.print_url(&fake, &["admin", "--sign-out-first"]);
+    let prefix = format!("{base}/oauth?Action=logout&redirect_uri=");
+    let inner = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("not a sign-out link: {url}"));
+    let login = form_decode(inner);
+    assert_eq!(login_params(&fake, &login)["SigninToken"], fake.issued_tokens()[0]);
+    // The browser: signed out, sent to the login URL, which lands on the console.
+    assert_eq!(fake.follow(&url), (302, Some(login.clone())));
+    assert_eq!(fake.sign_outs(), 1);
+    let destination = login_params(&fake, &login)["Destination"].clone();
+    assert_eq!(fake.follow(&login), (302, Some(destination)));
+
+    // The preference does the same without the flag; without either, no sign-out.
+    let plain = w.print_url(&fake, &["admin"]);
+    assert!(plain.starts_with(&format!("{}?Action=login&", fake.endpoint())), "{plain}");
+    let config = w.sandbox.rolecall_config_dir().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = if text.contains("console_sign_out_first = false") {
+        text.replace("console_sign_out_first = false", "console_sign_out_first = true")
+    } else if text.contains("[preferences]") {
+        text.replace("[preferences]\n", "[preferences]\nconsole_sign_out_first = true\n")
+    } else {
+        format!("{text}\n[preferences]\nconsole_sign_out_first = true\n")
+    };
+    std::fs::write(&config, text).unwrap();
+    let url = w.print_url(&fake, &["admin"]);
+    assert!(url.starts_with(&prefix), "the preference signs out first: {url}");
 }

@@ -72,6 +72,10 @@ impl FederationRequest {
 struct State {
     requests: Vec<FederationRequest>,
     issued: Vec<String>,
+    /// `127.0.0.1:PORT`.
+    host: String,
+    /// Sign-outs served.
+    signed_out: usize,
 }
 
 /// A fake federation endpoint on 127.0.0.1, private to one test.
@@ -101,7 +105,7 @@ impl FakeFederation {
                 TcpListener::bind(("127.0.0.1", port)).ok().map(|l| (l, port))
             })
             .expect("a free loopback port for the fake federation endpoint");
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State { host: format!("127.0.0.1:{port}"), ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (state, stop) = (state.clone(), stop.clone());
@@ -139,20 +143,25 @@ impl FakeFederation {
         self.requests().into_iter().filter(|r| r.action() == Some("getSigninToken")).collect()
     }
 
+    /// How many console sign-outs (`/oauth?Action=logout`) were served.
+    pub fn sign_outs(&self) -> usize {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).signed_out
+    }
+
     /// The sign-in tokens issued so far, in order.
     pub fn issued_tokens(&self) -> Vec<String> {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).issued.clone()
     }
 
-    /// Follows a login URL (which must point at this fake) as a browser would, without following
-    /// the redirect: the status and the `Location` header.
+    /// Requests a URL on this fake (a login URL, or a sign-out URL) as a browser would, without
+    /// following the redirect: the status and the `Location` header.
     ///
     /// # Panics
     /// If the URL is not on this fake or the request fails.
     pub fn follow(&self, login_url: &str) -> (u16, Option<String>) {
-        let base = self.endpoint();
+        let base = format!("http://127.0.0.1:{}", self.port);
         let rest = login_url.strip_prefix(&base).unwrap_or_else(|| panic!("{login_url:?} is not on {base}"));
-        let response = http_get(self.port, &format!("/federation{rest}"));
+        let response = http_get(self.port, rest);
         let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         let location = response
             .lines()
@@ -278,6 +287,17 @@ fn respond(
     reject: Option<u16>,
 ) -> (u16, String, String) {
     let bad = |why: &str| (400, String::new(), format!("{{\"error\":\"{why}\"}}"));
+    // The console's sign-out: ends the browser's console session, then goes to `redirect_uri`
+    // when that is a sign-in URL of this same host (AWS redirects only to its own sign-in hosts).
+    if path == "/oauth" {
+        return match (params.get("Action").map(String::as_str), params.get("redirect_uri")) {
+            (Some("logout"), Some(to)) if to.starts_with(&format!("http://{}/federation?", state.host)) => {
+                state.signed_out += 1;
+                (302, format!("Location: {to}\r\n"), String::new())
+            }
+            _ => bad("oauth: only Action=logout with a redirect_uri to this host's /federation"),
+        };
+    }
     if path != "/federation" {
         return (404, String::new(), "{}".into());
     }

@@ -316,12 +316,13 @@ impl Services {
         region: Option<Region>,
         mfa: &mut impl MfaPrompt,
         now: DateTime<Utc>,
+        sign_out_first: bool,
     ) -> Result<LoginUrl, Error> {
         let credentials = match self.current_session(name, now, 300)? {
             Some(c) => c,
             None => self.assume(name, mfa, false).await?.assumed.credentials,
         };
-        self.console_url_for_session(name, &credentials, service, region).await
+        self.console_url_for_session(name, &credentials, service, region, sign_out_first).await
     }
 
     /// A console sign-in link for a favourite's session `credentials` (from its profile or a new
@@ -333,6 +334,7 @@ impl Services {
         credentials: &SessionCredentials,
         service: Option<ConsoleService>,
         region: Option<Region>,
+        sign_out_first: bool,
     ) -> Result<LoginUrl, Error> {
         let config = self.config.load()?;
         let fav = config.favourite(name)?;
@@ -340,7 +342,7 @@ impl Services {
         let region = region.unwrap_or_else(|| assume::sts_region(fav, self.default_region.as_ref()));
         let target = ConsoleTarget::new(fav.arn.partition(), Some(region), service)?;
         let request = SigninTokenRequest::new(credentials, origin, fav.duration, target.method());
-        self.sign_in(&request, &target, &format!("favourite {name}: console sign-in")).await
+        self.sign_in(&request, &target, &format!("favourite {name}: console sign-in"), sign_out_first).await
     }
 
     /// A console sign-in link for a source's own identity (an IAM user's keys, no role): a
@@ -352,6 +354,7 @@ impl Services {
         source: &Name,
         service: Option<ConsoleService>,
         region: Option<Region>,
+        sign_out_first: bool,
     ) -> Result<LoginUrl, Error> {
         let config = self.config.load()?;
         let src = config.source(source)?;
@@ -383,19 +386,25 @@ impl Services {
             .map_err(|e| StsError { subject: format!("source {source}: {}", e.subject), ..e })?;
         let request =
             SigninTokenRequest::new(&user.credentials, SessionOrigin::FederatedUser, req.duration, target.method());
-        self.sign_in(&request, &target, &format!("source {source}: console sign-in")).await
+        self.sign_in(&request, &target, &format!("source {source}: console sign-in"), sign_out_first).await
     }
 
+    /// Gets a sign-in token and builds the login URL; with `sign_out_first`, on a sign-in host
+    /// whose sign-out honours a redirect, wrapped so the browser leaves its current console
+    /// session first.
     async fn sign_in(
         &self,
         request: &SigninTokenRequest,
         target: &ConsoleTarget,
         subject: &str,
+        sign_out_first: bool,
     ) -> Result<LoginUrl, Error> {
-        let endpoint = self.federation_endpoint.clone().unwrap_or_else(|| target.endpoint());
+        let endpoint = self.federation_endpoint.clone().unwrap_or_else(|| {
+            if sign_out_first { console::sign_out_endpoint(target.partition) } else { target.endpoint() }
+        });
         let url = console::sign_in(&self.signin, &endpoint, request, target, subject).await?;
-        tracing::info!(destination = %target.destination(), "console sign-in link ready");
-        Ok(url)
+        tracing::info!(destination = %target.destination(), sign_out_first, "console sign-in link ready");
+        Ok(if sign_out_first { console::sign_out_first(&url, &endpoint) } else { url })
     }
 
     /// Every favourite's line (state and label) at `now`, read from the credentials file.

@@ -270,6 +270,10 @@ pub struct ConsoleArgs {
     /// Print the sign-in link on stdout instead of opening the browser.
     #[arg(long)]
     pub print: bool,
+    /// Sign the browser out of its current console session first, so the link switches it to
+    /// this account (also the preference `console_sign_out_first`).
+    #[arg(long)]
+    pub sign_out_first: bool,
     /// The MFA code, if the favourite must be assumed and needs one (otherwise asked on the terminal).
     #[arg(long, value_parser = parse_mfa, conflicts_with = "source")]
     pub token_code: Option<MfaCode>,

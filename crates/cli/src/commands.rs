@@ -444,13 +444,15 @@ async fn env_cmd(ctx: &Services, name: &Name, shell: &str, token_code: Option<Mf
 }
 
 async fn console_cmd(ctx: &Services, a: ConsoleArgs) -> Result<(), Error> {
+    let sign_out = a.sign_out_first || ctx.config.load()?.preferences.console_sign_out_first;
     let (url, subject) = match (a.name, a.source) {
         (_, Some(source)) => {
-            (ctx.console_url_for_source(&source, a.service, a.region).await?, format!("source {source}"))
+            (ctx.console_url_for_source(&source, a.service, a.region, sign_out).await?, format!("source {source}"))
         }
         (Some(name), None) => {
             let mut mfa = TerminalMfa { given: a.token_code };
-            (ctx.console_url(&name, a.service, a.region, &mut mfa, Utc::now()).await?, format!("favourite {name}"))
+            let url = ctx.console_url(&name, a.service, a.region, &mut mfa, Utc::now(), sign_out).await?;
+            (url, format!("favourite {name}"))
         }
         (None, None) => {
             return Err(Error::NeedsInput { subject: "console".into(), what: "needs a favourite or --source".into() });

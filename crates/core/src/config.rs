@@ -257,6 +257,9 @@ pub struct Preferences {
     /// How long an MFA session (GetSessionToken) lasts, in hours (1–36): favourites of an MFA
     /// source re-assume with it, without a new code, until it ends.
     pub mfa_session_hours: u32,
+    /// Whether opening the console signs the browser out of its current console session first,
+    /// so one click switches it from one account to another.
+    pub console_sign_out_first: bool,
 }
 
 impl Default for Preferences {
@@ -267,6 +270,7 @@ impl Default for Preferences {
             renew_before_minutes: 5,
             start_at_login: false,
             mfa_session_hours: 12,
+            console_sign_out_first: false,
         }
     }
 }

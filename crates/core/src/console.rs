@@ -433,6 +433,29 @@ pub async fn sign_in<C: SigninClient>(
     Ok(login_url(endpoint, &token, &target.destination()))
 }
 
+/// The federation endpoint to use when the browser should sign out of its current console session
+/// first: a sign-in host whose sign-out honours a `redirect_uri`. In the `aws` partition that is
+/// the regional host of `us-east-1` (the global host signs out but ignores the redirect); the
+/// other partitions have one host each.
+pub fn sign_out_endpoint(partition: Partition) -> FederationEndpoint {
+    let host = match partition {
+        Partition::Aws => format!("us-east-1.signin.{}", domain(partition)),
+        Partition::AwsUsGov | Partition::AwsCn => signin_host(partition, None),
+    };
+    FederationEndpoint(format!("https://{host}/federation"))
+}
+
+/// Wraps a login URL (from [`sign_in`] at `endpoint`) so that the browser first signs out of
+/// the console session it has, then signs in: `https://HOST/oauth?Action=logout&redirect_uri=LOGIN`
+/// on the endpoint's host. AWS does not document this sign-out; it is what its own console's
+/// *Sign out* does. Still a bearer secret.
+pub fn sign_out_first(login: &LoginUrl, endpoint: &FederationEndpoint) -> LoginUrl {
+    let base = endpoint.as_str().rsplit_once('/').map_or(endpoint.as_str(), |(base, _)| base);
+    let mut url = format!("{base}/oauth?Action=logout&redirect_uri=");
+    push_encoded(&mut url, login.expose());
+    LoginUrl(SecretString::from(url))
+}
+
 /// What went wrong on the way to the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsoleErrorKind {
@@ -883,5 +906,48 @@ mod tests {
             ),
             "{calls:?}"
         );
+    }
+
+    #[test]
+    fn signing_out_first_wraps_the_login_in_the_partitions_sign_out() {
+        let table = [
+            (Partition::Aws, "https://us-east-1.signin.aws.amazon.com"),
+            (Partition::AwsUsGov, "https://signin.amazonaws-us-gov.com"),
+            (Partition::AwsCn, "https://signin.amazonaws.cn"),
+        ];
+        for (partition, base) in table {
+            let endpoint = sign_out_endpoint(partition);
+            assert_eq!(endpoint.as_str(), format!("{base}/federation"), "{partition:?}");
+            let token = SigninToken(SecretString::from("tok+/=".to_owned()));
+            let login = login_url(&endpoint, &token, "https://console.aws.amazon.com/s3/home");
+            let wrapped = sign_out_first(&login, &endpoint);
+            let text = wrapped.expose();
+            let prefix = format!("{base}/oauth?Action=logout&redirect_uri=");
+            assert!(text.starts_with(&prefix), "{text}");
+            let inner = &text[prefix.len()..];
+            assert!(!inner.contains(['&', '?', '=', ':', '/']), "the login URL is one encoded value: {inner}");
+            assert_eq!(percent_decode(inner), login.expose(), "it decodes to the login URL itself");
+            assert_eq!(format!("{wrapped:?}"), "LoginUrl([redacted])");
+        }
+        // An overridden endpoint (tests, private endpoints) signs out on its own host.
+        let custom = FederationEndpoint::parse("http://127.0.0.1:8080/federation").unwrap();
+        let login = LoginUrl(SecretString::from("http://127.0.0.1:8080/federation?Action=login".to_owned()));
+        assert!(sign_out_first(&login, &custom).expose().starts_with("http://127.0.0.1:8080/oauth?Action=logout&"));
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
     }
 }
