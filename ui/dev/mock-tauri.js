@@ -102,7 +102,7 @@
           }),
           cand("prod-admin", "arn:aws:iam::210987654321:role/Admin", "work", { alreadyImported: true }),
         ],
-    prefs: { notifyBeforeMinutes: 10, autoRenew: true, renewBeforeMinutes: 5, startAtLogin: false, mfaSessionHours: 12 },
+    prefs: { notifyBeforeMinutes: 10, autoRenew: true, renewBeforeMinutes: 5, startAtLogin: false, mfaSessionHours: 12, consoleSignOutFirst: false },
     mfa:
       params.get("mfa") === "none"
         ? null

@@ -182,6 +182,8 @@ export interface Preferences {
   startAtLogin: boolean;
   /** How long one MFA session (GetSessionToken) lasts, 1–36 hours. */
   mfaSessionHours: number;
+  /** "Open console" first signs the browser out of its current console session. */
+  consoleSignOutFirst: boolean;
 }
 
 export interface ImportCandidate {

@@ -131,6 +131,7 @@ export const preferences: Preferences = {
   renewBeforeMinutes: 5,
   startAtLogin: false,
   mfaSessionHours: 12,
+  consoleSignOutFirst: false,
 };
 
 /** Handlers for everything the settings window loads, to spread and override. */

@@ -83,6 +83,46 @@ describe("preferences and about", () => {
     expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...preferences, mfaSessionHours: 1 } });
   });
 
+  it("shows the console sign-out preference with its hint and applies a change", async () => {
+    const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const signOut = $<HTMLInputElement>("#pref-console-sign-out");
+    await waitFor(() => !signOut.disabled);
+    expect(signOut.type).toBe("checkbox");
+    expect(signOut.checked).toBe(false);
+    const label = signOut.closest("label");
+    expect(label?.classList.contains("check")).toBe(true);
+    expect(label?.textContent?.trim()).toBe("Sign out of the current console session first");
+    const group = signOut.closest("fieldset");
+    expect(group?.querySelector("legend")?.textContent).toBe("Console");
+    expect(group?.querySelector(".field-hint")?.textContent).toBe(
+      "Open console then switches the browser to the favourite's account instead of keeping the session it has.",
+    );
+
+    signOut.click();
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...preferences, consoleSignOutFirst: true } });
+    await waitFor(() => $("#pref-status").textContent === "Saved");
+
+    // And back off: only that field changes again.
+    signOut.click();
+    await waitFor(() => backend.of("set_preferences").length === 2);
+    expect(backend.of("set_preferences")[1]!.args).toEqual({ prefs: { ...preferences, consoleSignOutFirst: false } });
+  });
+
+  it("shows a stored console sign-out preference as checked and keeps it when another preference changes", async () => {
+    const stored = { ...preferences, consoleSignOutFirst: true };
+    const backend = mockBackend({ ...settingsBackend([], undefined, stored), set_preferences: () => null });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const signOut = $<HTMLInputElement>("#pref-console-sign-out");
+    await waitFor(() => !signOut.disabled);
+    expect(signOut.checked).toBe(true);
+
+    $<HTMLInputElement>("#pref-start-at-login").click();
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...stored, startAtLogin: true } });
+  });
+
   it("shows the version from app_info", async () => {
     mockBackend(settingsBackend());
     app = await mountSettings(mountPoint(), { tab: "about" });

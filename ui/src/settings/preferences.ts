@@ -32,6 +32,7 @@ export function preferencesPanel(): Panel {
   const mfaHours = numberInput("pref-mfa-session-hours", 1, 36);
   const autoRenew = h("input", { id: "pref-auto-renew", type: "checkbox", disabled: true });
   const startAtLogin = h("input", { id: "pref-start-at-login", type: "checkbox", disabled: true });
+  const consoleSignOut = h("input", { id: "pref-console-sign-out", type: "checkbox", disabled: true });
   const notifyMessage = h("div", { class: "field-message", hidden: true });
   const renewMessage = h("div", { class: "field-message", hidden: true });
   const mfaHoursMessage = h("div", { class: "field-message", hidden: true });
@@ -41,7 +42,7 @@ export function preferencesPanel(): Panel {
     { key: "renewBeforeMinutes", input: renew, message: renewMessage, min: 1, max: 60, unit: "minutes" },
     { key: "mfaSessionHours", input: mfaHours, message: mfaHoursMessage, min: 1, max: 36, unit: "hours" },
   ];
-  const controls = [notify, renew, autoRenew, mfaHours, startAtLogin];
+  const controls = [notify, renew, autoRenew, mfaHours, consoleSignOut, startAtLogin];
 
   const element = h(
     "section",
@@ -89,6 +90,14 @@ export function preferencesPanel(): Panel {
           mfaHoursMessage,
           h("div", { class: "field-hint pref-hint", text: "One MFA code lasts this long for every favourite of the source." }),
         ),
+        group(
+          "Console",
+          h("label", { class: "check pref-row" }, consoleSignOut, " Sign out of the current console session first"),
+          h("div", {
+            class: "field-hint indent",
+            text: "Open console then switches the browser to the favourite's account instead of keeping the session it has.",
+          }),
+        ),
         group("Startup", h("label", { class: "check pref-row" }, startAtLogin, " Start rolecall at login")),
       ),
     ),
@@ -102,6 +111,7 @@ export function preferencesPanel(): Panel {
     renew.value = String(p.renewBeforeMinutes);
     autoRenew.checked = p.autoRenew;
     mfaHours.value = String(p.mfaSessionHours);
+    consoleSignOut.checked = p.consoleSignOutFirst;
     startAtLogin.checked = p.startAtLogin;
     for (const n of numbers) setMessage(n, null);
     for (const el of controls) el.disabled = false;
@@ -116,7 +126,12 @@ export function preferencesPanel(): Panel {
   /** Reads the form; null (with a message under the field) when a number is out of range. */
   const read = (): Preferences | null => {
     if (!current) return null;
-    const next: Preferences = { ...current, autoRenew: autoRenew.checked, startAtLogin: startAtLogin.checked };
+    const next: Preferences = {
+      ...current,
+      autoRenew: autoRenew.checked,
+      consoleSignOutFirst: consoleSignOut.checked,
+      startAtLogin: startAtLogin.checked,
+    };
     let ok = true;
     for (const n of numbers) {
       const v = Number(n.input.value);
