@@ -35,6 +35,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
         schedule: Mutex::default(),
         schedule_changed: Arc::new(Notify::new()),
         skew_warned: Mutex::default(),
+        renewals: Arc::new(tokio::sync::Semaphore::new(scheduler::CONCURRENT_RENEWALS)),
         services,
         mfa: Default::default(),
         activity: Mutex::new(Activity::default()),

@@ -20,6 +20,9 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::actions::{self, Origin};
 use crate::state::AppState;
 
+/// How many automatic renewals run at once (more wait their turn).
+pub const CONCURRENT_RENEWALS: usize = 8;
+
 /// The longest the scheduler sleeps: the wall clock is looked at again at least this often.
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
@@ -71,7 +74,9 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
                 if actions::begin(&state, &name) {
                     tracing::info!(favourite = %name, "renewing automatically");
                     let app = app.clone();
+                    let permits = state.renewals.clone();
                     tauri::async_runtime::spawn(async move {
+                        let _permit = permits.acquire_owned().await;
                         let _ = actions::run_begun(&app, &name, Origin::Auto).await;
                     });
                 }

@@ -16,7 +16,7 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     }
     WebviewWindowBuilder::new(app, SETTINGS, WebviewUrl::App("settings.html".into()))
         .title("rolecall settings")
-        .inner_size(760.0, 540.0)
+        .inner_size(760.0, 600.0)
         .min_inner_size(620.0, 420.0)
         .center()
         .focused(true)

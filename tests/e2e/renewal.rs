@@ -423,3 +423,43 @@ fn a_renewal_through_sts_faults_keeps_the_old_session_and_succeeds_on_a_later_tr
     assert!(app.log().contains("renewing automatically"), "{}", app.log());
     eprintln!("reliability: renewal_503 sts_attempts={} notified=1 lost=0 recovered=yes", sts.count("AssumeRole"));
 }
+
+#[test]
+fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
+    let w = World::new(|m, a| {
+        for r in ["A", "B", "C", "D"] {
+            m.create_role(r, &a.user_arn, None);
+        }
+    });
+    w.add_source_work(&[]);
+    for r in ["A", "B", "C", "D"] {
+        w.add_favourite(&r.to_lowercase(), &format!("arn:aws:iam::123456789012:role/{r}"), &[]);
+        w.cli(&["assume", &r.to_lowercase()]);
+    }
+    let before = w.sandbox.read_credentials();
+    std::thread::sleep(Duration::from_millis(1100));
+    let out: Value = serde_json::from_str(&w.cli(&["renew", "--all", "--json"])).unwrap();
+    let names: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["favourite"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "c", "d"], "in order: {out}");
+    for r in out.as_array().unwrap() {
+        assert!(r["expiration"].as_str() > r["previous_expiration"].as_str(), "{r}");
+    }
+    let after = w.sandbox.read_credentials();
+    for p in ["a", "b", "c", "d"] {
+        assert_ne!(expiry(&before, p), expiry(&after, p), "{p} renewed");
+        assert_eq!(w.aws_identity(p).unwrap(), assumed_role_arn(&p.to_uppercase(), "alice"));
+    }
+
+    // One role stops trusting: the others are renewed, the command fails naming it, and its
+    // old session stays.
+    w.moto.remove_trust("C");
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = w.sandbox.run_rolecall(&w.moto, &w.keychain, &["renew", "a", "b", "c", "d"], None);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("rolecall: sts.access_denied: favourite c: assume"), "{}", text(&out));
+    let last = w.sandbox.read_credentials();
+    assert_eq!(expiry(&last, "c"), expiry(&after, "c"), "c keeps its session");
+    for p in ["a", "b", "d"] {
+        assert_ne!(expiry(&last, p), expiry(&after, p), "{p} renewed anyway");
+    }
+}

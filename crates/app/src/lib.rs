@@ -258,18 +258,7 @@ impl Services {
             if favourite != name.as_str() {
                 continue;
             }
-            let needs_mfa = match config.mfa_source(name)? {
-                None => false,
-                Some((source, _)) => {
-                    let kept = if assume::uses_mfa_session(&config, name)? {
-                        // A keychain that cannot be read now means a code will be needed.
-                        self.keychain.load_mfa_session(source).ok().flatten().map(|s| s.expiration)
-                    } else {
-                        None
-                    };
-                    assume::needs_mfa_code(&config, name, kept, now)?
-                }
-            };
+            let needs_mfa = self.needs_mfa_code_in(&config, name, now)?;
             out.push(SessionInfo {
                 favourite: name.clone(),
                 expires: *expires,
@@ -280,6 +269,23 @@ impl Services {
             });
         }
         Ok(out)
+    }
+
+    /// Whether assuming favourite `name` at `now` would ask for an MFA code (a link needs MFA and
+    /// no kept MFA session covers it).
+    pub fn needs_mfa_code(&self, name: &Name, now: DateTime<Utc>) -> Result<bool, Error> {
+        self.needs_mfa_code_in(&self.config.load()?, name, now)
+    }
+
+    fn needs_mfa_code_in(&self, config: &Config, name: &Name, now: DateTime<Utc>) -> Result<bool, Error> {
+        let Some((source, _)) = config.mfa_source(name)? else { return Ok(false) };
+        let kept = if assume::uses_mfa_session(config, name)? {
+            // A keychain that cannot be read now means a code will be needed.
+            self.keychain.load_mfa_session(source).ok().flatten().map(|s| s.expiration)
+        } else {
+            None
+        };
+        assume::needs_mfa_code(config, name, kept, now)
     }
 
     /// The expiry of the MFA session kept for `source`, if any.

@@ -295,6 +295,9 @@ fn role_remove(ctx: &Services, name: &Name) -> Result<(), Error> {
     Ok(())
 }
 
+/// How many renewals run at once (`rolecall renew` with several favourites).
+const RENEW_CONCURRENCY: usize = 8;
+
 async fn renew_cmd(ctx: &Services, a: RenewArgs) -> Result<(), Error> {
     let names = if a.all {
         let names: Vec<Name> = ctx.sessions(Utc::now())?.into_iter().map(|s| s.favourite).collect();
@@ -310,29 +313,83 @@ async fn renew_cmd(ctx: &Services, a: RenewArgs) -> Result<(), Error> {
         }
         a.names
     };
-    let mut mfa = TerminalMfa { given: a.token_code };
+    let now = Utc::now();
+    let mut needs_code = false;
+    for n in &names {
+        needs_code |= ctx.needs_mfa_code(n, now)?;
+    }
+    let outcomes = if needs_code || names.len() < 2 {
+        // One at a time, so MFA prompts do not interleave (one code then serves the rest).
+        let mut mfa = TerminalMfa { given: a.token_code };
+        let mut outcomes = Vec::new();
+        for name in &names {
+            let before = ctx.current_session(name, Utc::now(), i64::MIN)?.map(|c| c.expiration);
+            let outcome = ctx.assume(name, &mut mfa, false).await;
+            let failed = outcome.is_err();
+            outcomes.push((name.clone(), before, outcome));
+            if failed {
+                break;
+            }
+        }
+        outcomes
+    } else {
+        renew_concurrently(ctx, &names).await?
+    };
     let mut out = Vec::new();
-    for name in names {
-        let before = ctx.current_session(&name, Utc::now(), i64::MIN)?.map(|c| c.expiration);
-        let AssumeOutcome { assumed, .. } = ctx.assume(&name, &mut mfa, false).await?;
-        let now = Utc::now();
-        let expires = assumed.credentials.expiration;
-        if a.json {
-            out.push(json!({
-                "favourite": assumed.favourite,
-                "profile": assumed.profile,
-                "previous_expiration": before.map(|b| b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "seconds_left": (expires - now).num_seconds(),
-            }));
-        } else {
-            println!("renewed {name}: profile {}, {}", assumed.profile, expiry_phrase(now, expires));
+    let mut first_error = None;
+    for (name, before, outcome) in outcomes {
+        match outcome {
+            Ok(AssumeOutcome { assumed, .. }) => {
+                let now = Utc::now();
+                let expires = assumed.credentials.expiration;
+                if a.json {
+                    out.push(json!({
+                        "favourite": assumed.favourite,
+                        "profile": assumed.profile,
+                        "previous_expiration": before.map(|b| b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                        "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        "seconds_left": (expires - now).num_seconds(),
+                    }));
+                } else {
+                    println!("renewed {name}: profile {}, {}", assumed.profile, expiry_phrase(now, expires));
+                }
+            }
+            Err(e) => {
+                if a.json {
+                    out.push(json!({ "favourite": name, "error": e.to_dto() }));
+                } else if first_error.is_some() {
+                    eprintln!("rolecall: {}: {e}", e.code());
+                }
+                first_error.get_or_insert(e);
+            }
         }
     }
-    if a.json {
+    if a.json && first_error.is_none() {
         print_json(&json!(out));
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Renews favourites that need no MFA code, at most [`RENEW_CONCURRENCY`] at a time (the file
+/// writes still take turns under the credentials file's lock). Outcomes in the order given.
+async fn renew_concurrently(
+    ctx: &Services,
+    names: &[Name],
+) -> Result<Vec<(Name, Option<chrono::DateTime<Utc>>, Result<AssumeOutcome, Error>)>, Error> {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(RENEW_CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, name) in names.iter().enumerate() {
+        let before = ctx.current_session(name, Utc::now(), i64::MIN)?.map(|c| c.expiration);
+        let (ctx, name, permits) = (ctx.clone(), name.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            let outcome = ctx.assume(&name, &mut TerminalMfa { given: None }, false).await;
+            (i, name, before, outcome)
+        });
+    }
+    let mut outcomes: Vec<_> = tasks.join_all().await;
+    outcomes.sort_by_key(|(i, ..)| *i);
+    Ok(outcomes.into_iter().map(|(_, n, b, o)| (n, b, o)).collect())
 }
 
 async fn assume_cmd(ctx: &Services, a: AssumeArgs) -> Result<(), Error> {
