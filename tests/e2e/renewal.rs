@@ -463,3 +463,44 @@ fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
         assert_ne!(expiry(&last, p), expiry(&after, p), "{p} renewed anyway");
     }
 }
+
+#[test]
+fn the_tray_reports_an_expired_session_and_a_skewed_clock() {
+    // Scripted STS whose clock is two hours behind this computer's, handing out 20-second
+    // sessions (real STS gives at least 15 minutes; the expiry is what matters here).
+    let sts = FakeSts::start(vec![Reply::Dated(-7200, Box::new(Reply::SuccessFor(20)))]);
+    let keychain = Keychain::start_unlocked();
+    let sandbox = Sandbox::new();
+    let envs = sandbox.envs_for(Some(&sts.endpoint()), Some(&keychain));
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = sandbox.command(rolecall_bin(), &envs);
+        cmd.args(args);
+        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
+        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
+    };
+    run(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
+    run(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"], None);
+    let desktop = rolecall_e2e::Desktop::start(&keychain);
+    let notifications = FakeNotifications::start(keychain.address());
+    let mut app_envs = envs.clone();
+    app_envs.extend(desktop.env());
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &sandbox, app_envs, &[]);
+    app.wait_registered(&desktop);
+
+    app.click("admin");
+    let skew = notifications.wait_for("the clock warning", NOTIFY, |n| n.summary.contains("clock"));
+    assert_eq!(skew.summary, "This computer's clock is 2h fast");
+    assert!(skew.body.contains("NTP"), "{}", skew.body);
+    // Inside the default 10-minute lead at once, then expired 20 s later.
+    notifications.wait_for("the warning", NOTIFY, |n| n.summary.starts_with("admin expires in"));
+    let expired = notifications.wait_for("the expiry", Duration::from_secs(60), |n| n.summary == "admin has expired");
+    assert!(expired.body.contains("Profile admin now holds expired credentials"), "{}", expired.body);
+    assert!(expired.has_action("renew"), "{:?}", expired.actions);
+    assert_eq!(
+        notifications.notifications().iter().filter(|n| n.summary.contains("clock")).count(),
+        1,
+        "the clock is reported once: {}",
+        notifications.log()
+    );
+    app.wait_for_label("admin expired in the menu", NOTIFY, |i| i.label == "admin · expired");
+}

@@ -6,7 +6,9 @@
 //! one repeats); [`FakeSts::set_script`] changes the script between runs. Successful answers are
 //! real STS's query-protocol XML for `AssumeRole` and `GetCallerIdentity`, with fresh
 //! credentials whose secrets [`FakeSts::issued_secrets`] lists, so a test can look for them in
-//! logs. Every request is recorded ([`FakeSts::requests`]), so a test can count retries.
+//! logs. Every request is recorded ([`FakeSts::requests`], with the key that signed it), so a test
+//! can count retries. [`Reply::SuccessFor`] hands out sessions ending soon, [`Reply::Dated`] sends a
+//! skewed `Date` header, and [`Reply::Forward`] makes it a recording proxy in front of moto.
 //! Stopped when dropped. Point rolecall at it with `AWS_ENDPOINT_URL` = [`FakeSts::endpoint`].
 
 use std::collections::BTreeMap;
