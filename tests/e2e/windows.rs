@@ -188,6 +188,8 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
     s.wd.fill("#fav-form [name=arn]", "arn:aws:iam::123456789012:role/Admin");
     s.select("#fav-form [name=source]", "work");
     s.wd.fill("#fav-form [name=duration]", "45m");
+    s.select("#fav-form [name=autoRenew]", "on");
+    s.wd.fill("#fav-form [name=notifyBefore]", "14m55s");
     s.shot("settings-favourite-form");
     s.click_when_enabled("#fav-save");
     s.wait(&tid("fav-row-admin"), UI);
@@ -199,6 +201,8 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
         "{config}"
     );
     assert!(config.contains("\nduration = 2700\n"), "{config}");
+    assert!(config.contains("\nauto_renew = true\nnotify_before = \"14m55s\"\n"), "{config}");
+    assert!(!config.contains("\nrenew_before ="), "left empty: the preference: {config}");
 
     // The tray lists it at once.
     s.tray.wait_for_label("admin in the tray menu", UI, |i| i.label == "admin");
