@@ -30,8 +30,9 @@ use crate::tray::MenuId;
 /// Registers state, commands and (with `with_tray`) the tray icon and its refresher.
 pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray: bool) -> Builder<R> {
     let (tx, rx) = mpsc::unbounded_channel();
+    let (signals, signals_rx) = mpsc::unbounded_channel();
     let state = AppState {
-        notifications: notifications::Notifications::new(Box::new(notifications::Desktop)),
+        notifications: notifications::Notifications::new(Box::new(notifications::Desktop::new(signals.clone()))),
         schedule: Mutex::default(),
         schedule_changed: Arc::new(Notify::new()),
         skew_warned: Mutex::default(),
@@ -91,24 +92,33 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
                     Err(e) => tracing::warn!(error = %e, "cannot watch the files; the tray refreshes every minute"),
                 }
                 actions::spawn_refresher(app.handle().clone(), tray);
-                listen(app.handle());
+                listen(app.handle(), signals, signals_rx);
                 scheduler::spawn_scheduler(app.handle().clone());
             }
             Ok(())
         })
 }
 
-/// Notification clicks and wake-ups from D-Bus, handled on the async runtime.
-#[cfg(target_os = "linux")]
-fn listen<R: Runtime>(app: &tauri::AppHandle<R>) {
-    use notifications::linux::{self, Signal};
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    if let Err(e) = linux::listen_notifications(tx.clone()) {
-        tracing::warn!(error = %e, "cannot listen to notification buttons; Renew stays in the tray menu");
+/// Notification clicks and wake-ups (from D-Bus on Linux, from notify-rust's handles elsewhere),
+/// handled on the async runtime.
+fn listen<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    signals: mpsc::UnboundedSender<notifications::Signal>,
+    mut rx: mpsc::UnboundedReceiver<notifications::Signal>,
+) {
+    use notifications::Signal;
+    #[cfg(target_os = "linux")]
+    {
+        use notifications::linux;
+        if let Err(e) = linux::listen_notifications(signals.clone()) {
+            tracing::warn!(error = %e, "cannot listen to notification buttons; Renew stays in the tray menu");
+        }
+        if let Err(e) = linux::listen_resume(signals) {
+            tracing::info!(error = %e, "cannot listen to logind; after sleep the schedule catches up within a minute");
+        }
     }
-    if let Err(e) = linux::listen_resume(tx) {
-        tracing::info!(error = %e, "cannot listen to logind; after sleep the schedule catches up within a minute");
-    }
+    #[cfg(not(target_os = "linux"))]
+    drop(signals);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(signal) = rx.recv().await {
@@ -129,9 +139,6 @@ fn listen<R: Runtime>(app: &tauri::AppHandle<R>) {
         }
     });
 }
-
-#[cfg(not(target_os = "linux"))]
-fn listen<R: Runtime>(_app: &tauri::AppHandle<R>) {}
 
 fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, id: &str) {
     let state = app.state::<AppState>();

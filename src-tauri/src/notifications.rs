@@ -6,8 +6,9 @@
 //!   rolecall* buttons. One listener connection, subscribed before the first notification is
 //!   shown, receives every `ActionInvoked` and `NotificationClosed` signal (no thread per
 //!   notification, no click lost to a late subscription).
-//! - **macOS and Windows**: notify-rust shows the same title and text without buttons; *Renew*
-//!   is the first line of the favourite's tray submenu.
+//! - **macOS and Windows**: notify-rust with the same buttons (a toast's buttons on Windows; on
+//!   macOS the main button and an *Options* menu); each notification's click comes back on a
+//!   thread of its own. Untested here (the suite runs on Linux).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -106,31 +107,79 @@ impl Notifications {
     }
 }
 
+/// What the notification server (and, on Linux, logind) reports.
+#[derive(Debug)]
+pub enum Signal {
+    /// A notification's button (or the notification itself) was clicked.
+    Action(u32, String),
+    /// A notification was closed.
+    Closed(u32),
+    /// The machine woke from sleep.
+    Resumed,
+}
+
+/// The key notify-rust reports for a notification dismissed without a click (macOS, Windows).
+const CLOSED_KEY: &str = "__closed";
+
+impl Signal {
+    /// A click report from notify-rust's handle: a button's key, or [`CLOSED_KEY`].
+    pub fn from_handle(id: u32, key: &str) -> Signal {
+        if key == CLOSED_KEY { Signal::Closed(id) } else { Signal::Action(id, key.to_owned()) }
+    }
+}
+
 /// The desktop's notifications through notify-rust.
-pub struct Desktop;
+///
+/// On Linux the notification server numbers the notifications and the app's one D-Bus listener
+/// ([`linux::listen_notifications`]) reports their clicks. On macOS and Windows each notification
+/// gets a number here and a thread that waits for its click (or dismissal) on notify-rust's
+/// handle and reports it on `clicks`.
+pub struct Desktop {
+    #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
+    clicks: tokio::sync::mpsc::UnboundedSender<Signal>,
+    #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
+    next_id: std::sync::atomic::AtomicU32,
+}
+
+impl Desktop {
+    /// Reports clicks (on macOS and Windows) on `clicks`.
+    pub fn new(clicks: tokio::sync::mpsc::UnboundedSender<Signal>) -> Desktop {
+        Desktop { clicks, next_id: std::sync::atomic::AtomicU32::new(1) }
+    }
+}
 
 impl Backend for Desktop {
     fn show(&self, notice: &Notice, replaces: Option<u32>) -> Result<u32, String> {
         let mut n = notify_rust::Notification::new();
         n.appname("rolecall").summary(&notice.summary).body(&notice.body).icon("rolecall");
+        for (key, label) in &notice.actions {
+            n.action(key, label);
+        }
         #[cfg(all(unix, not(target_os = "macos")))]
         {
-            for (key, label) in &notice.actions {
-                n.action(key, label);
-            }
             if let Some(id) = replaces {
                 n.id(id);
             }
+            let handle = n.show().map_err(|e| e.to_string())?;
+            Ok(handle.id())
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
-        let _ = replaces;
-        let handle = n.show().map_err(|e| e.to_string())?;
-        #[cfg(all(unix, not(target_os = "macos")))]
-        return Ok(handle.id());
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
         {
-            drop(handle);
-            Ok(0)
+            // No replacing there: the previous notification of the favourite is forgotten (its
+            // click is ignored) by `Notifications::show`.
+            let _ = replaces;
+            let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let clicks = self.clicks.clone();
+            std::thread::Builder::new()
+                .name("rolecall notification".into())
+                .spawn(move || match n.show() {
+                    Ok(handle) => handle.wait_for_action(|key| {
+                        let _ = clicks.send(Signal::from_handle(id, key));
+                    }),
+                    Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
+                })
+                .map_err(|e| e.to_string())?;
+            Ok(id)
         }
     }
 
@@ -153,19 +202,10 @@ pub mod linux {
     use dbus::message::MatchRule;
     use tokio::sync::mpsc::UnboundedSender;
 
+    use super::Signal;
+
     const IFACE: &str = "org.freedesktop.Notifications";
     const PATH: &str = "/org/freedesktop/Notifications";
-
-    /// What the listeners report.
-    #[derive(Debug)]
-    pub enum Signal {
-        /// A notification's button was clicked.
-        Action(u32, String),
-        /// A notification was closed.
-        Closed(u32),
-        /// The machine woke from sleep.
-        Resumed,
-    }
 
     /// Closes notification `id`.
     pub fn close(id: u32) -> Result<(), dbus::Error> {
@@ -291,5 +331,12 @@ mod tests {
         n.on_closed(5);
         n.dismiss(&Name::parse("qa").unwrap());
         assert_eq!(rec.0.lock().unwrap().closes, vec![4], "closed by the server: nothing left to close");
+    }
+
+    #[test]
+    fn handle_reports_become_signals() {
+        assert!(matches!(Signal::from_handle(3, "renew"), Signal::Action(3, k) if k == "renew"));
+        assert!(matches!(Signal::from_handle(3, "default"), Signal::Action(3, k) if k == "default"));
+        assert!(matches!(Signal::from_handle(4, "__closed"), Signal::Closed(4)));
     }
 }
