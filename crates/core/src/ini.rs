@@ -341,6 +341,30 @@ fn trim(bytes: &[u8], mut start: usize, mut end: usize) -> Range<usize> {
     start..end
 }
 
+/// The position of the first `\n` or `\r` in `bytes[from..]`, if any.
+///
+/// Parsing is dominated by this scan (a credentials file is mostly long token lines), so it
+/// looks at eight bytes at a time: a word has a `\n` or `\r` byte where `word ^ repeat(b)` has a
+/// zero byte, and the lowest set bit of the classic zero-byte mask marks the first one exactly
+/// (false positives can only appear above a real zero byte).
+fn find_line_break(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut offset = from;
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let found = zero_bytes(word ^ (ONES * u64::from(b'\n'))) | zero_bytes(word ^ (ONES * u64::from(b'\r')));
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == b'\n' || b == b'\r').map(|i| offset + i)
+}
+
 /// The number of whitespace characters (not bytes) in `bytes[start..end]`: how `configparser`
 /// measures the indentation of a line.
 fn count_ws_chars(bytes: &[u8], mut start: usize, end: usize) -> usize {
@@ -460,19 +484,15 @@ impl IniDocument {
             let idx = lines.len();
             let start = pos;
             let body = if idx == 0 { bom_len } else { start };
-            let (end, next) = match bytes[body..].iter().position(|&b| b == b'\n') {
-                Some(rel) => {
-                    let nl = body + rel;
-                    let end = if nl > body && bytes[nl - 1] == b'\r' { nl - 1 } else { nl };
-                    (end, nl + 1)
-                }
+            // The line ends at the first `\n` or `\r`. Python reads a lone `\r` as a line break;
+            // rolecall would not: a `\r` not followed by `\n` refuses the file.
+            let (end, next) = match find_line_break(&bytes, body) {
+                Some(nl) if bytes[nl] == b'\n' => (nl, nl + 1),
+                Some(cr) if bytes.get(cr + 1) == Some(&b'\n') => (cr, cr + 2),
+                Some(_) => return Err(IniError::StrayCarriageReturn { line: idx + 1 }),
                 None => (bytes.len(), bytes.len()),
             };
             pos = next;
-            // Python reads a lone `\r` as a line break; rolecall would not: refuse the file.
-            if bytes[body..end].contains(&b'\r') {
-                return Err(IniError::StrayCarriageReturn { line: idx + 1 });
-            }
             let text = trim(&bytes, body, end);
             let indent = count_ws_chars(&bytes, body, text.start);
             let mut line = Line { start, body, text, indent, end, next, kind: Kind::Blank };
@@ -803,6 +823,18 @@ mod tests {
 
     fn doc(text: &str) -> IniDocument {
         IniDocument::parse(text).expect("test input parses")
+    }
+
+    proptest! {
+        /// The word-at-a-time scan finds what a byte-by-byte scan finds, from any start.
+        #[test]
+        fn ini_prop_find_line_break_matches_a_plain_scan(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(0x8a_u8), Just(0x0d_u8 | 0x80), any::<u8>(), Just(b'a')], 0..80),
+            from in 0usize..90,
+        ) {
+            let plain = bytes.get(from..).and_then(|r| r.iter().position(|&b| b == b'\n' || b == b'\r')).map(|i| from + i);
+            prop_assert_eq!(find_line_break(&bytes, from), plain);
+        }
     }
 
     fn text(d: &IniDocument) -> &str {
