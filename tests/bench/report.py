@@ -119,7 +119,9 @@ def svg_chart(assume, writes, renews):
             for n, v in pts:
                 if v:
                     out.append(f'<circle cx="{px(n):.1f}" cy="{py(v):.1f}" r="3" fill="{colour}"/>')
-            out.append(f'<text x="{gx0 + 6}" y="{gy0 + 14 + i * 15}" fill="{colour}">{label}</text>')
+            # The legend sits bottom right, where the rising lines leave room.
+            out.append(f'<text x="{gx0 + gw}" y="{gy0 + gh - 30 + i * 15}" fill="{colour}" '
+                       f'text-anchor="end">{label}</text>')
 
     # Panel 3: renewing N favourites at once, total ms.
     x0 = 660
