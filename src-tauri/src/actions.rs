@@ -10,7 +10,7 @@ use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sts::StsErrorKind;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName};
-use rolecall_core::view::{TrayState, next_change, tray_state};
+use rolecall_core::view::{next_change, tray_state};
 use rolecall_core::{Error, ErrorDto};
 use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -322,7 +322,7 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
         let changed = state.changed.clone();
-        let mut shown: Option<(Vec<String>, TrayState, Option<ErrorDto>)> = None;
+        let mut shown = None;
         let mut notified = true;
         loop {
             // Watch an AWS directory that appeared meanwhile, before reading what is in it.
@@ -338,17 +338,17 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
                 (!a.in_flight.is_empty(), a.last_error.clone())
             };
             let error = last_error.or(load_error);
-            let now_shown = (
-                lines.iter().map(|l| l.label.clone()).collect(),
-                tray_state(&lines, lead, busy, error.is_some()),
-                error,
-            );
-            if shown.as_ref() != Some(&now_shown) {
-                if let Err(e) = tray::apply(&tray_icon, &app, now_shown.1, &lines, now_shown.2.as_ref()) {
-                    tracing::warn!(error = %e, "cannot update the tray");
+            let tray_state = tray_state(&lines, lead, busy, error.is_some());
+            match tray::apply(&tray_icon, &app, &mut shown, tray_state, &lines, error.as_ref()) {
+                Ok(tray::Update::Unchanged) => {}
+                Ok(update) => {
+                    tracing::trace!(?update, "tray updated");
+                    notified = true;
                 }
-                shown = Some(now_shown);
-                notified = true;
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot update the tray");
+                    shown = None;
+                }
             }
             if notified {
                 let _ = app.emit(CHANGED_EVENT, ());

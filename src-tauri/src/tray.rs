@@ -124,6 +124,15 @@ pub fn menu<R: Runtime>(
     lines: &[FavouriteLine],
     error: Option<&ErrorDto>,
 ) -> tauri::Result<Menu<R>> {
+    Ok(menu_with_lines(app, lines, error)?.0)
+}
+
+/// The whole menu, and the items of the favourites' lines (to relabel them in place).
+fn menu_with_lines<R: Runtime>(
+    app: &AppHandle<R>,
+    lines: &[FavouriteLine],
+    error: Option<&ErrorDto>,
+) -> tauri::Result<(Menu<R>, Vec<MenuItem<R>>)> {
     let mut items: Vec<Box<dyn IsMenuItem<R>>> = Vec::new();
     if let Some(e) = error {
         items.push(Box::new(item(app, MenuId::Info, &warning_label(&e.message), false)?));
@@ -132,8 +141,11 @@ pub fn menu<R: Runtime>(
     if lines.is_empty() {
         items.push(Box::new(item(app, MenuId::Info, "No favourites yet: add one in Settings", false)?));
     }
+    let mut line_items = Vec::new();
     for l in lines {
-        items.push(Box::new(item(app, MenuId::Assume(l.name.clone()), &l.label, true)?));
+        let line = item(app, MenuId::Assume(l.name.clone()), &l.label, true)?;
+        line_items.push(line.clone());
+        items.push(Box::new(line));
     }
     if !lines.is_empty() {
         let mut per_favourite: Vec<Submenu<R>> = Vec::new();
@@ -162,23 +174,100 @@ pub fn menu<R: Runtime>(
     items.push(Box::new(item(app, MenuId::Settings, "Settings…", true)?));
     items.push(Box::new(item(app, MenuId::Quit, "Quit rolecall", true)?));
     let refs: Vec<&dyn IsMenuItem<R>> = items.iter().map(|i| i.as_ref()).collect();
-    Menu::with_items(app, &refs)
+    Ok((Menu::with_items(app, &refs)?, line_items))
 }
 
-/// Applies a state to the tray icon.
+/// What the menu's structure depends on: the favourites, whether each has an active session
+/// (its submenu says Renew or Assume) and the failure shown. While it stays the same, a new
+/// label is set on the existing item instead of rebuilding the menu (cheaper for the tray host,
+/// and a click in an open menu never lands on a replaced item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Shape {
+    favourites: Vec<(Name, bool)>,
+    error: Option<ErrorDto>,
+}
+
+impl Shape {
+    fn of(lines: &[FavouriteLine], error: Option<&ErrorDto>) -> Shape {
+        Shape {
+            favourites: lines
+                .iter()
+                .map(|l| (l.name.clone(), matches!(l.state, rolecall_core::time::SessionState::Active { .. })))
+                .collect(),
+            error: error.cloned(),
+        }
+    }
+}
+
+/// What the tray shows now.
+pub struct Shown<R: Runtime> {
+    shape: Shape,
+    labels: Vec<String>,
+    line_items: Vec<MenuItem<R>>,
+    state: TrayState,
+    tooltip: String,
+}
+
+/// How an update reached the tray (for logs and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// Nothing changed.
+    Unchanged,
+    /// Labels, the icon or the tooltip changed in place.
+    InPlace,
+    /// The menu was built anew.
+    Rebuilt,
+}
+
+/// Brings the tray icon, tooltip and menu to `state`, `lines` and `error`, changing only what
+/// differs from `shown`.
 pub fn apply<R: Runtime>(
     tray: &TrayIcon<R>,
     app: &AppHandle<R>,
+    shown: &mut Option<Shown<R>>,
     state: TrayState,
     lines: &[FavouriteLine],
     error: Option<&ErrorDto>,
-) -> tauri::Result<()> {
-    tray.set_menu(Some(menu(app, lines, error)?))?;
-    tray.set_icon(Some(icon(state)))?;
-    #[cfg(target_os = "macos")]
-    tray.set_icon_as_template(true)?;
-    tray.set_tooltip(Some(tooltip(state, lines, error)))?;
-    Ok(())
+) -> tauri::Result<Update> {
+    let shape = Shape::of(lines, error);
+    let labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+    let tooltip = tooltip(state, lines, error);
+    let mut update = Update::Unchanged;
+    match shown.as_mut().filter(|s| s.shape == shape) {
+        Some(s) => {
+            for ((item, old), new) in s.line_items.iter().zip(&mut s.labels).zip(&labels) {
+                if old != new {
+                    item.set_text(new)?;
+                    old.clone_from(new);
+                    update = Update::InPlace;
+                }
+            }
+        }
+        None => {
+            let (menu, line_items) = menu_with_lines(app, lines, error)?;
+            tray.set_menu(Some(menu))?;
+            *shown = Some(Shown { shape, labels, line_items, state, tooltip: String::new() });
+            update = Update::Rebuilt;
+        }
+    }
+    let s = shown.as_mut().expect("set above");
+    if s.state != state || update == Update::Rebuilt {
+        tray.set_icon(Some(icon(state)))?;
+        #[cfg(target_os = "macos")]
+        tray.set_icon_as_template(true)?;
+        s.state = state;
+        if update == Update::Unchanged {
+            update = Update::InPlace;
+        }
+    }
+    if s.tooltip != tooltip {
+        tray.set_tooltip(Some(&tooltip))?;
+        s.tooltip = tooltip;
+        if update == Update::Unchanged {
+            update = Update::InPlace;
+        }
+    }
+    Ok(update)
 }
 
 #[cfg(test)]
