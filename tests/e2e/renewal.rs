@@ -355,50 +355,66 @@ fn a_skewed_clock_is_reported_after_the_call() {
     assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("clock"), "{}", text(&out));
 }
 
+/// A scripted STS (for faults moto cannot produce), a keychain and a sandbox with source `work`
+/// and favourite `admin` (`role add` with `extra`); the tray app starts on demand.
+struct ScriptedWorld {
+    sts: FakeSts,
+    keychain: Keychain,
+    sandbox: Sandbox,
+}
+
+impl ScriptedWorld {
+    fn new(script: Vec<Reply>, extra: &[&str]) -> ScriptedWorld {
+        let w = ScriptedWorld {
+            sts: FakeSts::start(script),
+            keychain: Keychain::start_unlocked(),
+            sandbox: Sandbox::new(),
+        };
+        w.run(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
+        let arn = "arn:aws:iam::123456789012:role/Admin";
+        w.run(&[&["role", "add", "admin", "--arn", arn, "--source", "work"], extra].concat(), None);
+        w
+    }
+
+    fn envs(&self) -> Vec<(String, String)> {
+        self.sandbox.envs_for(Some(&self.sts.endpoint()), Some(&self.keychain))
+    }
+
+    /// Runs the CLI; panics with its output unless it succeeds.
+    fn run(&self, args: &[&str], stdin: Option<&str>) {
+        let mut cmd = self.sandbox.command(rolecall_bin(), &self.envs());
+        cmd.args(args);
+        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
+        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
+    }
+
+    /// A desktop, a fake notification server on the keychain's bus, and the tray app, registered.
+    fn start_app(&self) -> (rolecall_e2e::Desktop, FakeNotifications, TrayApp) {
+        let desktop = rolecall_e2e::Desktop::start(&self.keychain);
+        let notifications = FakeNotifications::start(self.keychain.address());
+        let mut envs = self.envs();
+        envs.extend(desktop.env());
+        let mut app = TrayApp::start_with_envs(&tray_bin(), &self.sandbox, envs, &[]);
+        app.wait_registered(&desktop);
+        (desktop, notifications, app)
+    }
+}
+
 #[test]
 fn a_renewal_through_sts_faults_keeps_the_old_session_and_succeeds_on_a_later_try() {
     // Scripted STS: the set-up calls succeed; then every attempt of the first renewal (the SDK
     // tries three times) gets a 503; the next renewal, after the backoff, succeeds.
-    let sts = FakeSts::start(vec![Reply::SuccessFor(900)]);
-    let keychain = Keychain::start_unlocked();
-    let sandbox = Sandbox::new();
-    let envs = sandbox.envs_for(Some(&sts.endpoint()), Some(&keychain));
-    let run = |args: &[&str], stdin: Option<&str>| {
-        let mut cmd = sandbox.command(rolecall_bin(), &envs);
-        cmd.args(args);
-        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
-        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
-    };
-    run(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
-    run(
-        &[
-            "role",
-            "add",
-            "admin",
-            "--arn",
-            "arn:aws:iam::123456789012:role/Admin",
-            "--source",
-            "work",
-            "--auto-renew",
-            "--renew-before",
-            "14m50s",
-            "--duration",
-            "15m",
-        ],
-        None,
+    let w = ScriptedWorld::new(
+        vec![Reply::SuccessFor(900)],
+        &["--auto-renew", "--renew-before", "14m50s", "--duration", "15m"],
     );
-    run(&["assume", "admin"], None);
+    let (sts, sandbox) = (&w.sts, &w.sandbox);
+    w.run(&["assume", "admin"], None);
     let credentials = sandbox.read_credentials();
     let unavailable = Reply::Error { status: 503, code: "ServiceUnavailable", message: "Service unavailable" };
     sts.set_script(vec![unavailable.clone(), unavailable.clone(), unavailable, Reply::SuccessFor(900)]);
     sts.clear_requests();
-
-    let desktop = rolecall_e2e::Desktop::start(&keychain);
-    let notifications = FakeNotifications::start(keychain.address());
-    let mut app_envs = envs.clone();
-    app_envs.extend(desktop.env());
-    let mut app = TrayApp::start_with_envs(&tray_bin(), &sandbox, app_envs, &[]);
-    app.wait_registered(&desktop);
+    let (_desktop, notifications, app) = w.start_app();
 
     // The session ends in 15 minutes: inside its 14m50s renewal lead within seconds.
     let n = notifications.wait_for("the failure", Duration::from_secs(120), |n| n.summary == "Could not renew admin");
@@ -460,7 +476,7 @@ fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
     let last = w.sandbox.read_credentials();
     assert_eq!(expiry(&last, "c"), expiry(&after, "c"), "c keeps its session");
     for p in ["a", "b", "d"] {
-        assert_ne!(expiry(&last, p), expiry(&after, p), "{p} renewed anyway");
+        assert_ne!(expiry(&last, p), expiry(&after, p), "{p} renewed anyway; rolecall said:\n{}", text(&out));
     }
 }
 
@@ -468,24 +484,8 @@ fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
 fn the_tray_reports_an_expired_session_and_a_skewed_clock() {
     // Scripted STS whose clock is two hours behind this computer's, handing out 20-second
     // sessions (real STS gives at least 15 minutes; the expiry is what matters here).
-    let sts = FakeSts::start(vec![Reply::Dated(-7200, Box::new(Reply::SuccessFor(20)))]);
-    let keychain = Keychain::start_unlocked();
-    let sandbox = Sandbox::new();
-    let envs = sandbox.envs_for(Some(&sts.endpoint()), Some(&keychain));
-    let run = |args: &[&str], stdin: Option<&str>| {
-        let mut cmd = sandbox.command(rolecall_bin(), &envs);
-        cmd.args(args);
-        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
-        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
-    };
-    run(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
-    run(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"], None);
-    let desktop = rolecall_e2e::Desktop::start(&keychain);
-    let notifications = FakeNotifications::start(keychain.address());
-    let mut app_envs = envs.clone();
-    app_envs.extend(desktop.env());
-    let mut app = TrayApp::start_with_envs(&tray_bin(), &sandbox, app_envs, &[]);
-    app.wait_registered(&desktop);
+    let w = ScriptedWorld::new(vec![Reply::Dated(-7200, Box::new(Reply::SuccessFor(20)))], &[]);
+    let (_desktop, notifications, app) = w.start_app();
 
     app.click("admin");
     let skew = notifications.wait_for("the clock warning", NOTIFY, |n| n.summary.contains("clock"));
