@@ -6,7 +6,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, Favourite, SourceKind};
+use crate::config::{Config, Favourite, Link, Root, SourceKind};
 use crate::error::Error;
 use crate::keychain::SecretStore;
 use crate::secret::SessionCredentials;
@@ -88,7 +88,8 @@ pub fn needs_mfa_code(
 /// When its first link asks for MFA and its source holds an IAM user's keys, the first AssumeRole
 /// is signed with the source's MFA session (GetSessionToken, kept in the keychain for
 /// `preferences.mfa_session_hours`): one code serves every favourite of that source until the
-/// session ends. A kept session STS no longer accepts is forgotten and a new one asked for, once.
+/// session ends, and the source's keys are not even read meanwhile. A kept session STS no longer
+/// accepts is forgotten and a new one asked for, once.
 pub async fn assume<S: Sts, K: SecretStore>(
     config: &Config,
     name: &Name,
@@ -98,119 +99,93 @@ pub async fn assume<S: Sts, K: SecretStore>(
     mfa: &mut impl MfaPrompt,
     now: DateTime<Utc>,
 ) -> Result<Assumed, Error> {
-    match assume_once(config, name, sts, keychain, default_region, mfa, now, true).await {
-        Err(Retry::KeptSessionRefused(root)) => {
-            keychain.delete_mfa_session(&root)?;
-            assume_once(config, name, sts, keychain, default_region, mfa, now, false).await.map_err(Retry::into_error)
-        }
-        other => other.map_err(Retry::into_error),
-    }
-}
-
-/// A failure of one attempt, or the signal to try again without the kept MFA session.
-enum Retry {
-    KeptSessionRefused(Name),
-    Failed(Error),
-}
-
-impl Retry {
-    fn into_error(self) -> Error {
-        match self {
-            Retry::Failed(e) => e,
-            Retry::KeptSessionRefused(root) => Error::Sts(StsError {
-                kind: StsErrorKind::Expired,
-                subject: format!("source {root}"),
-                aws_message: None,
-            }),
-        }
-    }
-}
-
-macro_rules! retry_from {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Retry {
-            fn from(e: $t) -> Retry {
-                Retry::Failed(e.into())
-            }
-        }
-    )*};
-}
-retry_from!(Error, crate::config::ConfigError, crate::keychain::KeychainError, StsError);
-
-#[allow(clippy::too_many_arguments)]
-async fn assume_once<S: Sts, K: SecretStore>(
-    config: &Config,
-    name: &Name,
-    sts: &S,
-    keychain: &K,
-    default_region: Option<&Region>,
-    mfa: &mut impl MfaPrompt,
-    now: DateTime<Utc>,
-    reuse_kept: bool,
-) -> Result<Assumed, Retry> {
     let (root, chain) = config.chain(name)?;
-    let mut caller = match &root.source.kind {
-        SourceKind::Keychain { .. } => Caller::Keys(keychain.load(root.name)?),
-        SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
-    };
-    let via_session = uses_mfa_session(config, name)?;
-    let mut kept = false;
-    if via_session {
-        let (first_name, first) = chain[0];
-        let device = root.source.mfa_serial.clone().expect("uses_mfa_session checked the device");
-        let reusable = if reuse_kept { keychain.load_mfa_session(root.name)? } else { None }
-            .filter(|s| (s.expiration - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS);
-        let session = match reusable {
-            Some(s) => {
-                kept = true;
-                s
-            }
-            None => {
-                let code = mfa.code(first_name, &device).await?;
-                let req = SessionTokenRequest {
-                    duration_secs: config.preferences.mfa_session_hours * 3600,
-                    mfa: (device, code),
-                    region: sts_region(first, default_region),
-                };
-                let session = sts
-                    .session_token(&caller, &req)
-                    .await
-                    .map_err(|e| StsError { subject: format!("source {}: MFA session", root.name), ..e })?;
-                keychain.store_mfa_session(root.name, &session)?;
-                session
-            }
+    let links = Links { root: &root, chain: &chain, sts, default_region };
+    if !uses_mfa_session(config, name)? {
+        let caller = match &root.source.kind {
+            SourceKind::Keychain { .. } => Caller::Keys(keychain.load(root.name)?),
+            SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
         };
-        caller = Caller::Session(session);
+        return links.assume(caller, false, mfa).await.map_err(|(_, e)| e);
     }
-    let mut last = None;
-    for (i, (fav_name, fav)) in chain.into_iter().enumerate() {
-        let mut req = request(fav, root.source.identity.as_deref(), default_region);
-        if fav.mfa && !(i == 0 && via_session) {
-            let device = root.source.mfa_serial.clone().ok_or_else(|| Error::NeedsInput {
-                subject: format!("favourite {fav_name}"),
-                what: format!("needs an MFA device on source {}", root.name),
-            })?;
-            let code = mfa.code(fav_name, &device).await?;
-            req.mfa = Some((device, code));
+    let kept = keychain
+        .load_mfa_session(root.name)?
+        .filter(|s| (s.expiration - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS);
+    if let Some(kept) = kept {
+        match links.assume(Caller::Session(kept), true, mfa).await {
+            // Revoked, or ended early: forget it and get a new one below.
+            Err((0, Error::Sts(e))) if matches!(e.kind, StsErrorKind::Expired | StsErrorKind::UnknownKey) => {
+                keychain.delete_mfa_session(root.name)?;
+            }
+            other => return other.map_err(|(_, e)| e),
         }
-        let assumed = match sts.assume_role(&caller, &req).await {
-            Ok(a) => a,
-            Err(e) if i == 0 && kept && matches!(e.kind, StsErrorKind::Expired | StsErrorKind::UnknownKey) => {
-                return Err(Retry::KeptSessionRefused(root.name.clone()));
-            }
-            Err(e) => return Err(StsError { subject: format!("favourite {fav_name}: assume {}", fav.arn), ..e }.into()),
-        };
-        caller = Caller::Session(assumed.credentials.clone());
-        last = Some((fav_name, fav, assumed));
     }
-    let (fav_name, fav, assumed) = last.expect("a chain always has at least one favourite");
-    Ok(Assumed {
-        favourite: fav_name.clone(),
-        profile: fav.profile.clone(),
-        region: fav.region.clone(),
-        credentials: assumed.credentials,
-        assumed_role_arn: assumed.assumed_role_arn,
-    })
+    let (first_name, first) = chain[0];
+    let device = root.source.mfa_serial.clone().expect("uses_mfa_session checked the device");
+    let code = mfa.code(first_name, &device).await?;
+    let req = SessionTokenRequest {
+        duration_secs: config.preferences.mfa_session_hours * 3600,
+        mfa: (device, code),
+        region: sts_region(first, default_region),
+    };
+    let session = sts
+        .session_token(&Caller::Keys(keychain.load(root.name)?), &req)
+        .await
+        .map_err(|e| StsError { subject: format!("source {}: MFA session", root.name), ..e })?;
+    keychain.store_mfa_session(root.name, &session)?;
+    links.assume(Caller::Session(session), true, mfa).await.map_err(|(_, e)| e)
+}
+
+/// A favourite's chain, assumed link by link.
+struct Links<'a, S> {
+    root: &'a Root<'a>,
+    chain: &'a [Link<'a>],
+    sts: &'a S,
+    default_region: Option<&'a Region>,
+}
+
+impl<S: Sts> Links<'_, S> {
+    /// One AssumeRole per link, the first signed as `caller` (`mfa_session`: an MFA session,
+    /// so the first link sends no code), each next one with the previous session. A failure
+    /// comes with the index of the link it stopped at.
+    async fn assume(
+        &self,
+        mut caller: Caller,
+        mfa_session: bool,
+        mfa: &mut impl MfaPrompt,
+    ) -> Result<Assumed, (usize, Error)> {
+        let root = self.root;
+        let mut last = None;
+        for (i, &(fav_name, fav)) in self.chain.iter().enumerate() {
+            let mut req = request(fav, root.source.identity.as_deref(), self.default_region);
+            if fav.mfa && !(i == 0 && mfa_session) {
+                let device = root.source.mfa_serial.clone().ok_or_else(|| {
+                    (
+                        i,
+                        Error::NeedsInput {
+                            subject: format!("favourite {fav_name}"),
+                            what: format!("needs an MFA device on source {}", root.name),
+                        },
+                    )
+                })?;
+                let code = mfa.code(fav_name, &device).await.map_err(|e| (i, e))?;
+                req.mfa = Some((device, code));
+            }
+            let assumed = self.sts.assume_role(&caller, &req).await.map_err(|e| {
+                (i, Error::Sts(StsError { subject: format!("favourite {fav_name}: assume {}", fav.arn), ..e }))
+            })?;
+            caller = Caller::Session(assumed.credentials.clone());
+            last = Some((fav_name, fav, assumed));
+        }
+        let (fav_name, fav, assumed) = last.expect("a chain always has at least one favourite");
+        Ok(Assumed {
+            favourite: fav_name.clone(),
+            profile: fav.profile.clone(),
+            region: fav.region.clone(),
+            credentials: assumed.credentials,
+            assumed_role_arn: assumed.assumed_role_arn,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -324,6 +299,7 @@ mod tests {
             Ok(())
         }
         fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
+            self.1.borrow_mut().remove(source.as_str());
             Ok(self.0.borrow_mut().remove(source.as_str()).is_some())
         }
         fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
@@ -495,6 +471,12 @@ mod tests {
         block_on(assume(&c, &n("other"), &sts, &k, None, &mut codes, late)).unwrap();
         assert_eq!(codes.0.len(), 2);
         assert_eq!(k.load_mfa_session(&n("work")).unwrap().unwrap().access_key_id.as_str(), "ASIAMFASESSION000002");
+
+        // While the kept session lasts, the source's keys are not read at all.
+        k.0.borrow_mut().remove("work").unwrap();
+        let within = t0() + chrono::Duration::minutes(100);
+        block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, within)).unwrap();
+        assert_eq!(codes.0.len(), 2);
     }
 
     #[test]

@@ -9,7 +9,8 @@ pub trait SecretStore {
     fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError>;
     /// Stores (or replaces) the keys of `source`.
     fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError>;
-    /// Deletes the keys of `source`; `Ok(false)` if there were none.
+    /// Deletes the keys of `source`, and its MFA session with them; `Ok(false)` if there were no
+    /// keys.
     fn delete(&self, source: &Name) -> Result<bool, KeychainError>;
     /// The MFA session (GetSessionToken) kept for `source`, if any; expired ones too (the caller
     /// decides). An entry that cannot be read counts as none.
