@@ -288,11 +288,6 @@ impl Services {
         assume::needs_mfa_code(config, name, kept, now)
     }
 
-    /// The expiry of the MFA session kept for `source`, if any.
-    pub fn mfa_session_expiry(&self, source: &Name) -> Result<Option<DateTime<Utc>>, Error> {
-        Ok(self.keychain.load_mfa_session(source)?.map(|s| s.expiration))
-    }
-
     /// Forgets the MFA session kept for `source` (the next MFA favourite asks for a code).
     pub fn forget_mfa_session(&self, source: &Name) -> Result<bool, Error> {
         self.config.load()?.source(source)?;

@@ -325,9 +325,11 @@ async fn renew_cmd(ctx: &Services, a: RenewArgs) -> Result<(), Error> {
         for name in &names {
             let before = ctx.current_session(name, Utc::now(), i64::MIN)?.map(|c| c.expiration);
             let outcome = ctx.assume(name, &mut mfa, false).await;
-            let failed = outcome.is_err();
+            // A cancelled prompt stops the run; any other failure, as in the concurrent case,
+            // leaves the rest to be renewed.
+            let cancelled = matches!(outcome, Err(Error::Cancelled(_)));
             outcomes.push((name.clone(), before, outcome));
-            if failed {
+            if cancelled {
                 break;
             }
         }
@@ -354,20 +356,23 @@ async fn renew_cmd(ctx: &Services, a: RenewArgs) -> Result<(), Error> {
                     println!("renewed {name}: profile {}, {}", assumed.profile, expiry_phrase(now, expires));
                 }
             }
-            Err(e) => {
-                if a.json {
-                    out.push(json!({ "favourite": name, "error": e.to_dto() }));
-                } else if first_error.is_some() {
-                    eprintln!("rolecall: {}: {e}", e.code());
-                }
-                first_error.get_or_insert(e);
-            }
+            // The first failure is the command's error (printed by `run`, as JSON with --json);
+            // later ones are printed here.
+            Err(e) => match &first_error {
+                Some(_) => eprintln!("rolecall: {}: {e}", e.code()),
+                None => first_error = Some(e),
+            },
         }
     }
-    if a.json && first_error.is_none() {
-        print_json(&json!(out));
+    match first_error {
+        Some(e) => Err(e),
+        None => {
+            if a.json {
+                print_json(&json!(out));
+            }
+            Ok(())
+        }
     }
-    first_error.map_or(Ok(()), Err)
 }
 
 /// Renews favourites that need no MFA code, at most [`RENEW_CONCURRENCY`] at a time (the file

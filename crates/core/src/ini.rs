@@ -1691,10 +1691,7 @@ mod tests {
         )
     }
 
-    /// The number of cases each property runs: `ROLECALL_PROPTEST_CASES`, else `default`.
-    fn cases(default: u32) -> u32 {
-        std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-    }
+    use crate::test_support::proptest_cases as cases;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(cases(512)))]

@@ -25,3 +25,14 @@ pub mod view;
 
 pub use error::{Error, ErrorDto, FileError};
 pub use validate::ValidationError;
+
+/// Shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// How many cases each property test runs: `ROLECALL_PROPTEST_CASES` (the long runs of
+    /// `scripts/reliability`), else `default`. Test configuration only: the domain itself never
+    /// reads the environment.
+    pub fn proptest_cases(default: u32) -> u32 {
+        std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+}

@@ -307,9 +307,7 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        fn cases(default: u32) -> u32 {
-            std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-        }
+        use crate::test_support::proptest_cases as cases;
 
         /// Lines of credentials files people really have, and some they should not.
         const LINES: &[&str] = &[

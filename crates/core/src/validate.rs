@@ -764,9 +764,7 @@ mod props {
     use crate::ini::IniDocument;
     use proptest::prelude::*;
 
-    fn cases(default: u32) -> u32 {
-        std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-    }
+    use crate::test_support::proptest_cases as cases;
 
     /// Text a user or an attacker might type: INI and shell metacharacters, whitespace of every
     /// kind, control characters, non-ASCII, and plain arbitrary strings.
