@@ -573,6 +573,16 @@ impl IniDocument {
         Ok(Some(entries))
     }
 
+    /// The section's own bytes, exactly as in the file: its header line through its last entry
+    /// or continuation line, with their line endings (comments and blank lines between its
+    /// entries included, those after its last entry and a leading BOM not). None if absent;
+    /// Err(IniError::DuplicateSection) if the header appears more than once.
+    pub fn section_text(&self, name: &str) -> Result<Option<&[u8]>, IniError> {
+        let Some(si) = self.find_section(name)? else { return Ok(None) };
+        let sec = &self.sections[si];
+        Ok(Some(&self.bytes[self.lines[sec.header].body..self.lines[sec.last_line()].next]))
+    }
+
     /// Convenience: the value of one key (case-insensitive) in a section; None if absent or ambiguous.
     ///
     /// Ambiguous means the section appears more than once or holds the key more than once.
@@ -1226,6 +1236,30 @@ mod tests {
             assert_eq!(d.remove_section("a"), Err(IniError::IndentedHeader { line }), "input {input:?}");
             assert_eq!(text(&d), input);
         }
+    }
+
+    #[test]
+    fn ini_section_text() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("[x]\nk = 1\n\n[a]\nk = 1\n\nm = 2\n# about b\n\n[b]\nk = 2\n", Some("[a]\nk = 1\n\nm = 2\n")),
+            ("\u{feff}[a]\r\nk: 1\r\n[b]\r\n", Some("[a]\r\nk: 1\r\n")),
+            ("[b]\nk = 1\n[a] # note\nk = 2", Some("[a] # note\nk = 2")),
+            ("[a]\ns3 =\n  m = 1\n; c\n[b]\n", Some("[a]\ns3 =\n  m = 1\n")),
+            ("[b]\n[a]\n\n", Some("[a]\n")),
+            ("[b]\nk = 1\n", None),
+        ];
+        for (input, expected) in cases {
+            let d = doc(input);
+            assert_eq!(d.section_text("a").unwrap(), expected.map(str::as_bytes), "input {input:?}");
+            // What remove_section takes away is exactly that text (it also drops the line end
+            // before a last section without one, so that the file keeps having none).
+            if let Some(section) = expected.filter(|_| input.ends_with('\n')) {
+                let mut removed = d.clone();
+                removed.remove_section("a").unwrap();
+                assert_eq!(text(&removed), input.replacen(section, "", 1), "input {input:?}");
+            }
+        }
+        assert!(matches!(doc("[a]\n[a]\n").section_text("a"), Err(IniError::DuplicateSection { .. })));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! What rolecall writes into `~/.aws/credentials` and `~/.aws/config`, as pure text edits.
 //!
 //! rolecall owns a credentials section only if it carries the [`MANAGED_KEY`] marker; it refuses to
-//! overwrite any other section unless forced, and then the caller keeps a backup first. Everything
+//! overwrite any other section unless forced, and then the caller keeps a backup of that section
+//! first ([`section_text`]: the section's own lines, nothing else of the file). Everything
 //! outside the section being written survives byte for byte (see [`crate::ini`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -60,7 +61,7 @@ pub enum ProfileError {
     },
     /// The profile exists and was not written by rolecall.
     #[error(
-        "profile {profile}: exists in the credentials file and was not written by rolecall; use --force to take it over (a backup is kept) or choose another --profile"
+        "profile {profile}: exists in the credentials file and was not written by rolecall; use --force to take it over (its lines are kept in a private backup) or choose another --profile"
     )]
     NotOwned {
         /// The profile.
@@ -115,7 +116,8 @@ pub enum WriteKind {
     Created,
     /// rolecall's own section was updated.
     Updated,
-    /// A section rolecall did not own was overwritten (forced): the caller must have kept a backup.
+    /// A section rolecall did not own was overwritten (forced): the caller must have kept a
+    /// backup of its [`section_text`].
     TookOver,
 }
 
@@ -149,6 +151,14 @@ pub fn holder(doc: &IniDocument, profile: &ProfileName) -> Result<Holder, Profil
                 .map(|d| d.with_timezone(&Utc)),
         },
     })
+}
+
+/// The credentials section of `profile` exactly as it is in the file (header, entries and the
+/// comments between them; see [`IniDocument::section_text`]), None if absent: what a backup
+/// made before taking the section over keeps, and no other profile's keys.
+pub fn section_text(doc: &IniDocument, profile: &ProfileName) -> Result<Option<Vec<u8>>, ProfileError> {
+    let text = doc.section_text(profile.as_str()).map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e))?;
+    Ok(text.map(<[u8]>::to_vec))
 }
 
 /// Writes a session into `profile` of a credentials file, for favourite `favourite`.
@@ -276,6 +286,12 @@ mod tests {
         let e = write_session(&mut doc, &p("default"), &n("x"), &creds(1), false).unwrap_err();
         assert_eq!(e.code(), "credentials_file.not_owned");
         assert_eq!(doc.as_bytes(), USER_FILE.as_bytes(), "a refused write changes nothing");
+        // What a backup keeps before the takeover: that section alone, byte for byte.
+        assert_eq!(
+            section_text(&doc, &p("default")).unwrap().unwrap(),
+            b"[default]\r\naws_access_key_id=AKIAUSER\r\naws_secret_access_key = userSecret ; keep\r\n"
+        );
+        assert_eq!(section_text(&doc, &p("absent")).unwrap(), None);
         assert_eq!(write_session(&mut doc, &p("default"), &n("x"), &creds(1), true).unwrap(), WriteKind::TookOver);
         assert!(doc.as_bytes().starts_with(b"# my keys\r\n[default]\r\naws_access_key_id=ASIAEXAMPLE000000001\r\n"));
         let e = write_session(&mut doc, &p("default"), &n("y"), &creds(1), false).unwrap_err();
