@@ -84,6 +84,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths {
             config_dir: dir.path().join("rolecall"),
+            data_dir: dir.path().join("data"),
             credentials_file: dir.path().join("credentials"),
             aws_config_file: dir.path().join("config"),
         };
@@ -109,6 +110,7 @@ mod tests {
         let aws = dir.path().join(".aws");
         let paths = Paths {
             config_dir: dir.path().join("rolecall"),
+            data_dir: dir.path().join("data"),
             credentials_file: aws.join("credentials"),
             aws_config_file: aws.join("config"),
         };

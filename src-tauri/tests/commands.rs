@@ -23,6 +23,7 @@ fn fixture() -> Fixture {
     let home = tempfile::tempdir().unwrap();
     let paths = Paths {
         config_dir: home.path().join("config"),
+        data_dir: home.path().join("data"),
         credentials_file: home.path().join(".aws/credentials"),
         aws_config_file: home.path().join(".aws/config"),
     };

@@ -489,7 +489,11 @@ fn profiles_rolecall_does_not_own_are_refused_unless_forced_with_a_backup() {
 
     let out = w.ok(&["assume", "legacy", "--force"]);
     let backup = out.lines().find_map(|l| l.strip_prefix("the profile's previous content was kept in ")).expect(&out);
-    assert_eq!(fs::read_to_string(backup).unwrap(), USER_CREDENTIALS);
+    assert_eq!(
+        fs::read_to_string(backup).unwrap(),
+        "[legacy]\r\naws_access_key_id: AKIALEGACY0000000001\r\nunknown_key = kept\r\n",
+        "the backup holds the section taken over, and only it"
+    );
     let creds = w.sandbox.read_credentials();
     assert!(creds.contains("[legacy]\r\naws_access_key_id: ASIA"), "edited in place, the user's `:` kept: {creds}");
     assert!(creds.contains("unknown_key = kept\r\n"), "{creds}");
@@ -729,4 +733,128 @@ fn verbose_logs_never_show_a_secret() {
     for secret in [w.alice.secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
         assert!(!logs.contains(&secret), "a secret is in the SDK's trace logs");
     }
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn forced_takeovers_keep_only_that_section_in_a_private_backup_that_backups_lists() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let w = World::new(|m, a| {
+        role(m, "Admin", &a.user_arn, None);
+    });
+    // The credentials file lives in a dotfiles repo; ~/.aws/credentials links to it.
+    w.sandbox.write("dotfiles/aws/credentials", USER_CREDENTIALS);
+    let dotfiles = w.sandbox.home().join("dotfiles/aws");
+    fs::create_dir_all(w.sandbox.aws_dir()).unwrap();
+    std::os::unix::fs::symlink(dotfiles.join("credentials"), w.sandbox.credentials_path()).unwrap();
+    w.add_alice();
+    w.ok(&["role", "add", "legacy", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
+    assert!(w.ok(&["backups"]).starts_with("No backups in "), "none yet");
+    let (aws_before, dotfiles_before) = (names_in(&w.sandbox.aws_dir()), names_in(&dotfiles));
+
+    let out = w.ok(&["assume", "legacy", "--force"]);
+    let backup = out.lines().find_map(|l| l.strip_prefix("the profile's previous content was kept in ")).expect(&out);
+    let backup = std::path::PathBuf::from(backup);
+    assert!(out.contains("`rolecall backups` lists the backups"), "{out}");
+    // Only the overwritten section: none of the other profiles' keys.
+    let kept = fs::read_to_string(&backup).unwrap();
+    assert_eq!(kept, "[legacy]\r\naws_access_key_id: AKIALEGACY0000000001\r\nunknown_key = kept\r\n");
+    assert!(!kept.contains("AKIAUSEROWNKEY000001") && !kept.contains("userSecretThatMustSurvive"), "{kept}");
+    // In rolecall's private data dir, 0600 in 0700 directories.
+    let backups_dir = w.sandbox.home().join(".local/share/rolecall/backups");
+    assert_eq!(backup.parent(), Some(backups_dir.as_path()), "{}", backup.display());
+    let name = backup.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with("Z-legacy.ini") && name.len() == "20261201T234501Z-legacy.ini".len(), "{name}");
+    assert_eq!(mode(&backup), 0o600);
+    assert_eq!(mode(&backups_dir), 0o700);
+    assert_eq!(mode(backups_dir.parent().unwrap()), 0o700);
+    // Nothing new next to the link or its target, but the lock file.
+    assert_eq!(names_in(&w.sandbox.aws_dir()), aws_before);
+    let mut expected = dotfiles_before;
+    expected.insert(0, ".credentials.rolecall.lock".to_owned());
+    assert_eq!(names_in(&dotfiles), expected);
+    assert!(fs::symlink_metadata(w.sandbox.credentials_path()).unwrap().file_type().is_symlink());
+    assert_eq!(w.aws_identity("legacy").unwrap(), assumed_role_arn("Admin", "alice"));
+
+    // `rolecall backups` lists it, as a table and as JSON.
+    let listed = w.ok(&["backups"]);
+    assert!(listed.starts_with("TIME"), "{listed}");
+    let row = listed.lines().nth(1).expect(&listed);
+    assert!(row.contains(" legacy ") && row.ends_with(&backup.display().to_string()), "{listed}");
+    let v: Value = serde_json::from_str(&w.ok(&["backups", "--json"])).unwrap();
+    let list = v.as_array().expect("a list");
+    assert_eq!(list.len(), 1, "{v}");
+    assert_eq!(list[0]["path"], backup.display().to_string());
+    assert_eq!(list[0]["profile"], "legacy");
+    let time = chrono::DateTime::parse_from_rfc3339(list[0]["time"].as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now() - time.to_utc()).num_minutes().abs() < 10, "{time}");
+    assert!(!v.to_string().contains("AKIALEGACY"), "no key in the listing");
+
+    // ROLECALL_DATA_DIR moves the data dir.
+    let mut envs = w.envs();
+    let elsewhere = w.sandbox.home().join("elsewhere");
+    envs.push(("ROLECALL_DATA_DIR".into(), elsewhere.display().to_string()));
+    let mut cmd = w.sandbox.command(rolecall_e2e::rolecall_bin(), &envs);
+    cmd.args(["backups"]);
+    let o = rolecall_e2e::run_with_timeout(&mut cmd, None, std::time::Duration::from_secs(60));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "No backups in {} (one is kept when `rolecall assume --force` takes over a profile)\n",
+            elsewhere.join("backups").display()
+        )
+    );
+}
+
+#[test]
+fn a_fifo_a_huge_file_or_a_symlinked_lock_file_is_refused_at_once() {
+    let sandbox = rolecall_e2e::Sandbox::new();
+    let envs = sandbox.envs_for(None, None);
+    let run = |args: &[&str]| {
+        let mut cmd = sandbox.command(rolecall_e2e::rolecall_bin(), &envs);
+        cmd.args(args);
+        // A read that blocked on the FIFO would hit this timeout and fail the test.
+        rolecall_e2e::run_with_timeout(&mut cmd, None, std::time::Duration::from_secs(30))
+    };
+    fs::create_dir_all(sandbox.aws_dir()).unwrap();
+    let creds = sandbox.credentials_path();
+    let o = std::process::Command::new("mkfifo").arg(&creds).output().unwrap();
+    assert!(o.status.success(), "mkfifo: {}", text(&o));
+    let o = run(&["status"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "rolecall: credentials_file.not_regular: {}: is a named pipe (FIFO), not a regular file; replace it with a regular file or point AWS_SHARED_CREDENTIALS_FILE at one\n",
+            creds.display()
+        )
+    );
+    fs::remove_file(&creds).unwrap();
+    // 5 GiB, sparse: refused from its size, not read.
+    fs::File::create(&creds).unwrap().set_len(5 << 30).unwrap();
+    let err = stderr(&run(&["status"]));
+    assert!(err.starts_with("rolecall: credentials_file.too_large: "), "{err}");
+    assert!(err.contains(": is 5120 MiB, more than the 64 MiB rolecall reads; "), "{err}");
+    fs::remove_file(&creds).unwrap();
+    fs::File::create(sandbox.config_path()).unwrap().set_len(5 << 30).unwrap();
+    let err = stderr(&run(&["import"]));
+    assert!(err.starts_with("rolecall: config_file.too_large: "), "{err}");
+    fs::remove_file(sandbox.config_path()).unwrap();
+    // A lock file that points elsewhere is not followed.
+    let lock = sandbox.rolecall_config_dir().join(".config.toml.rolecall.lock");
+    fs::create_dir_all(sandbox.rolecall_config_dir()).unwrap();
+    let target = sandbox.home().join("planted");
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let o = run(&["role", "add", "x", "--arn", "arn:aws:iam::123456789012:role/A", "--source", "s"]);
+    let err = stderr(&o);
+    assert!(err.starts_with("rolecall: file.lock_not_regular: "), "{err}");
+    assert!(!target.exists(), "the link was not followed");
 }

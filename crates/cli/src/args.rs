@@ -43,6 +43,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the backups `assume --force` kept of the profiles it took over (newest first).
+    ///
+    /// Each holds that profile's section only, in rolecall's private data dir (0600 files in a
+    /// 0700 directory); each new one keeps the newest 20 and removes those older than 30 days.
+    /// Delete them when you no longer need the keys in them.
+    Backups {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Import favourites from the role profiles of the AWS config file (which stays unchanged).
     ///
     /// With no arguments (or --list), lists the profiles that set role_arn. Each imported profile
@@ -231,7 +241,8 @@ pub struct AssumeArgs {
     /// The MFA code, if the favourite needs one (otherwise asked on the terminal).
     #[arg(long, value_parser = parse_mfa)]
     pub token_code: Option<MfaCode>,
-    /// Overwrite the profile even if rolecall did not write it (a backup is kept).
+    /// Overwrite the profile even if rolecall did not write it (its section is kept in a private
+    /// backup first: see `rolecall backups`).
     #[arg(long)]
     pub force: bool,
     /// Print JSON.

@@ -14,6 +14,7 @@ use rolecall_core::renew::{self, NextTimes};
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region};
 use rolecall_core::{Error, ValidationError};
+use rolecall_files::backups;
 use serde_json::json;
 
 use crate::args::{
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Assume(AssumeArgs { json: true, .. })
             | Command::Renew(RenewArgs { json: true, .. })
             | Command::Status { json: true }
+            | Command::Backups { json: true }
     );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
     let result = Services::from_env().and_then(|ctx| {
@@ -106,6 +108,7 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
         Command::Assume(args) => assume_cmd(ctx, args).await,
         Command::Renew(args) => renew_cmd(ctx, args).await,
         Command::Status { json } => status(ctx, json),
+        Command::Backups { json } => backups_cmd(ctx, json),
         Command::Import(args) => import_cmd(ctx, args),
         Command::Env { name, shell, token_code } => env_cmd(ctx, &name, &shell, token_code).await,
         Command::Console(args) => console_cmd(ctx, args).await,
@@ -423,6 +426,34 @@ async fn assume_cmd(ctx: &Services, a: AssumeArgs) -> Result<(), Error> {
     );
     if let Some(b) = backup {
         println!("the profile's previous content was kept in {}", b.display());
+        println!(
+            "(that section only, readable by you alone; `rolecall backups` lists the backups: the newest {} are kept, those older than {} days removed)",
+            backups::KEEP_NEWEST,
+            backups::MAX_AGE_DAYS
+        );
+    }
+    Ok(())
+}
+
+fn backups_cmd(ctx: &Services, json: bool) -> Result<(), Error> {
+    let store = ctx.files.backups();
+    let list = store.list()?;
+    let rfc = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    if json {
+        print_json(&json!(
+            list.iter()
+                .map(|b| json!({ "path": b.path.display().to_string(), "profile": b.profile, "time": rfc(b.taken) }))
+                .collect::<Vec<_>>()
+        ));
+    } else if list.is_empty() {
+        println!(
+            "No backups in {} (one is kept when `rolecall assume --force` takes over a profile)",
+            store.dir().display()
+        );
+    } else {
+        let rows: Vec<Vec<String>> =
+            list.iter().map(|b| vec![local_time(b.taken), b.profile.clone(), b.path.display().to_string()]).collect();
+        print!("{}", table(&["TIME", "PROFILE", "PATH"], &rows));
     }
     Ok(())
 }

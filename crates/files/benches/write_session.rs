@@ -44,6 +44,7 @@ fn write_session(c: &mut Criterion) {
         let home = dir.path().join(format!("home-{n}"));
         let paths = Paths {
             config_dir: home.join("config"),
+            data_dir: home.join("data"),
             credentials_file: home.join(".aws/credentials"),
             aws_config_file: home.join(".aws/config"),
         };

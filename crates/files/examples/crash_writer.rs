@@ -19,8 +19,8 @@ use std::time::Duration;
 use rolecall_core::Error;
 use rolecall_core::profile::{self, AwsFile};
 use rolecall_core::validate::{Name, ProfileName};
-use rolecall_files::AwsFiles;
 use rolecall_files::atomic::{self, Edit};
+use rolecall_files::{AwsFiles, FileKind};
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -50,7 +50,7 @@ fn main() {
             let tag: u32 = arg(3).parse().expect("a tag");
             let flag = PathBuf::from(arg(4));
             let mut reads = 0;
-            atomic::edit(&path, |old| {
+            atomic::edit(FileKind::Credentials, &path, |old| {
                 reads += 1;
                 if reads == 1 {
                     println!("read");

@@ -1,11 +1,16 @@
 //! Read–edit–write of one file that never leaves it half-written and never loses a concurrent update.
 //!
-//! 1. Symlinks are followed, so a credentials file kept in a dotfiles repo stays a link.
-//! 2. An advisory lock on a sidecar file (`.NAME.rolecall.lock`) serialises rolecall processes.
+//! 1. Symlinks are followed, so a credentials file kept in a dotfiles repo stays a link. Only
+//!    regular files of a sane size are read ([`crate::guard`]).
+//! 2. An advisory lock on a sidecar file (`.NAME.rolecall.lock`, opened without following a
+//!    symlink, in a directory that must belong to the user) serialises rolecall processes.
 //! 3. The edit runs on the bytes read; the result goes to a temp file in the same directory (0600),
-//!    which is fsynced and renamed over the original, and the directory is fsynced.
-//! 4. Just before the rename the file is read again: if someone else (an editor, another tool)
-//!    changed it meanwhile, the edit is redone on their version, so their change survives.
+//!    which is fsynced. A backup the edit asks for is then written ([`crate::backups`]); if that
+//!    fails, the temp file is removed and nothing changes.
+//! 4. Just before the rename, after the backup, the file is read again: if someone else (an
+//!    editor, another tool) changed it meanwhile, the temp file and the backup are removed and
+//!    the edit is redone on their version, so their change survives. Then the temp file is
+//!    renamed over the original and the directory is fsynced.
 //! 5. A process killed in the middle of a write (SIGKILL, power loss) leaves the file as it was
 //!    and may leave its temp file, which holds the new content (a session's secrets). Temp files
 //!    are only written under the lock, so any found while holding it is such a leftover: each
@@ -16,7 +21,11 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use rolecall_core::FileError;
+
+use crate::backups::PendingBackup;
+use crate::guard::{self, FileKind};
 
 /// How long to wait for another rolecall process holding the lock.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(15);
@@ -30,8 +39,8 @@ pub enum Edit {
     Unchanged,
     /// Write these bytes.
     Write(Vec<u8>),
-    /// Write these bytes, keeping a backup of the previous content first.
-    WriteWithBackup(Vec<u8>),
+    /// Write these bytes, once this backup (of what they replace) is kept.
+    WriteWithBackup(Vec<u8>, PendingBackup),
 }
 
 /// What [`edit`] did.
@@ -53,14 +62,6 @@ pub fn io_error(path: &Path, action: &str, e: &std::io::Error) -> FileError {
         _ => "file.io",
     };
     FileError { code, path: path.display().to_string(), message: format!("cannot {action}: {e}") }
-}
-
-fn read_opt(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error(path, "read", &e)),
-    }
 }
 
 /// The file that is really written: the target of a symlink, or the path itself.
@@ -88,7 +89,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), FileError> {
     b.create(dir).map_err(|e| io_error(dir, "create the directory", &e))
 }
 
-fn private_file(path: &Path) -> std::io::Result<File> {
+pub(crate) fn private_file(path: &Path) -> std::io::Result<File> {
     let mut o = OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
@@ -96,7 +97,7 @@ fn private_file(path: &Path) -> std::io::Result<File> {
     o.open(path)
 }
 
-fn temp_path(dir: &Path, name: &str, what: &str) -> PathBuf {
+pub(crate) fn temp_path(dir: &Path, name: &str, what: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     dir.join(format!(".{name}.rolecall-{}-{n}.{what}", std::process::id()))
@@ -119,19 +120,16 @@ fn remove_stale_temp_files(dir: &Path, name: &str) {
     }
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = private_file(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
 
 fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
+    guard::check_dir_owner(dir)?;
     let lock_path = dir.join(format!(".{name}.rolecall.lock"));
-    let mut o = OpenOptions::new();
-    o.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let file = o.open(&lock_path).map_err(|e| io_error(&lock_path, "open the lock file", &e))?;
+    let file = guard::open_lock_file(&lock_path)?;
     let start = Instant::now();
     loop {
         match file.try_lock() {
@@ -154,9 +152,11 @@ fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
     }
 }
 
-/// Edits `path` atomically under the lock. `f` receives the current bytes (`None` if absent) and may
-/// be called more than once if the file changes under it; its error aborts with nothing written.
+/// Edits `path` (a file of `kind`, for error codes) atomically under the lock. `f` receives the
+/// current bytes (`None` if absent) and may be called more than once if the file changes under
+/// it; its error aborts with nothing written.
 pub fn edit<E: From<FileError>>(
+    kind: FileKind,
     path: &Path,
     mut f: impl FnMut(Option<&[u8]>) -> Result<Edit, E>,
 ) -> Result<Outcome, E> {
@@ -167,34 +167,50 @@ pub fn edit<E: From<FileError>>(
     let _lock = lock(&dir, &name)?;
     remove_stale_temp_files(&dir, &name);
     for _ in 0..MAX_ATTEMPTS {
-        let before = read_opt(&real)?;
+        let before = guard::read_regular(kind, &real)?;
         let (bytes, backup) = match f(before.as_deref())? {
             Edit::Unchanged => return Ok(Outcome { written: false, backup: None }),
-            Edit::Write(b) => (b, false),
-            Edit::WriteWithBackup(b) => (b, true),
+            Edit::Write(b) => (b, None),
+            Edit::WriteWithBackup(b, backup) => (b, Some(backup)),
         };
         let tmp = temp_path(&dir, &name, "tmp");
         if let Err(e) = write_new(&tmp, &bytes) {
             let _ = fs::remove_file(&tmp);
             return Err(io_error(&real, "write", &e).into());
         }
-        // Someone outside rolecall changed the file since we read it: redo the edit on their version.
-        if read_opt(&real)? != before {
+        // Nothing secret may stay behind when a later step fails or the edit is redone.
+        let discard = |backup: &Option<PathBuf>| {
             let _ = fs::remove_file(&tmp);
-            tracing::info!(path = %real.display(), "file changed while editing; redoing the edit");
-            continue;
-        }
-        let backup_path = match (backup, &before) {
-            (true, Some(old)) => {
-                let stamp = backup_stamp();
-                let p = dir.join(format!("{name}.rolecall-backup-{stamp}"));
-                write_new(&p, old).map_err(|e| io_error(&p, "write the backup", &e))?;
-                Some(p)
+            if let Some(b) = backup {
+                let _ = fs::remove_file(b);
             }
-            _ => None,
         };
+        let backup_path = match backup {
+            Some(b) => match b.backups.write(&b.profile, Utc::now(), &b.text) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    discard(&None);
+                    return Err(e.into());
+                }
+            },
+            None => None,
+        };
+        // Last: someone outside rolecall changed the file since we read it (while we wrote the
+        // temp file or the backup): redo the edit on their version.
+        match guard::read_regular(kind, &real) {
+            Ok(now) if now == before => {}
+            Ok(_) => {
+                discard(&backup_path);
+                tracing::info!(path = %real.display(), "file changed while editing; redoing the edit");
+                continue;
+            }
+            Err(e) => {
+                discard(&backup_path);
+                return Err(e.into());
+            }
+        }
         if let Err(e) = fs::rename(&tmp, &real) {
-            let _ = fs::remove_file(&tmp);
+            discard(&backup_path);
             return Err(io_error(&real, "replace", &e).into());
         }
         #[cfg(unix)]
@@ -211,12 +227,6 @@ pub fn edit<E: From<FileError>>(
     .into())
 }
 
-/// Seconds.millis since the epoch, for backup names (adapters may read the clock).
-fn backup_stamp() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    format!("{}.{:03}", now.as_secs(), now.subsec_millis())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +241,7 @@ mod tests {
     fn creates_private_dir_and_file() {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("aws").join("credentials");
-        let out = edit::<FileError>(&p, |old| {
+        let out = edit::<FileError>(FileKind::Other, &p, |old| {
             assert!(old.is_none());
             Ok(Edit::Write(b"[a]\n".to_vec()))
         })
@@ -249,17 +259,146 @@ mod tests {
         assert_eq!(names, vec![".credentials.rolecall.lock", "credentials"]);
     }
 
+    fn pending(backups: &Path, text: &[u8]) -> PendingBackup {
+        PendingBackup {
+            backups: crate::Backups::new(backups.to_owned()),
+            profile: "legacy".into(),
+            text: text.to_vec(),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        v.sort();
+        v
+    }
+
     #[test]
-    fn a_failed_edit_writes_nothing_and_backups_keep_the_old_bytes() {
+    fn a_failed_edit_writes_nothing_and_backups_keep_what_they_are_given() {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("credentials");
         fs::write(&p, "old").unwrap();
-        let e = edit(&p, |_| Err(FileError { code: "x", path: String::new(), message: "no".into() })).unwrap_err();
+        let e = edit(FileKind::Other, &p, |_| Err(FileError { code: "x", path: String::new(), message: "no".into() }))
+            .unwrap_err();
         assert_eq!(e.code, "x");
         assert_eq!(fs::read(&p).unwrap(), b"old");
-        let out = edit::<FileError>(&p, |_| Ok(Edit::WriteWithBackup(b"new".to_vec()))).unwrap();
-        assert_eq!(fs::read(out.backup.unwrap()).unwrap(), b"old");
+        let backups = t.path().join("data").join("backups");
+        let out = edit::<FileError>(FileKind::Other, &p, |_| {
+            Ok(Edit::WriteWithBackup(b"new".to_vec(), pending(&backups, b"[legacy]\nk = old\n")))
+        })
+        .unwrap();
+        let backup = out.backup.unwrap();
+        assert!(backup.starts_with(&backups), "{}", backup.display());
+        assert_eq!(fs::read(&backup).unwrap(), b"[legacy]\nk = old\n");
         assert_eq!(fs::read(&p).unwrap(), b"new");
+        assert_eq!(names(t.path()), [".credentials.rolecall.lock", "credentials", "data"], "nothing next to the file");
+    }
+
+    #[test]
+    fn a_failed_backup_write_leaves_the_file_and_no_temp_file() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        fs::write(&p, "[legacy]\nk = old\n").unwrap();
+        // The backups dir cannot be created: a file is in the way.
+        let backups = t.path().join("not-a-dir");
+        fs::write(&backups, "").unwrap();
+        let e = edit::<FileError>(FileKind::Credentials, &p, |_| {
+            Ok(Edit::WriteWithBackup(b"[legacy]\nk = new secret\n".to_vec(), pending(&backups, b"[legacy]\nk = old\n")))
+        })
+        .unwrap_err();
+        assert_eq!(e.code, "file.not_a_directory");
+        assert_eq!(e.path, backups.display().to_string(), "the error says where the backup was to go");
+        assert_eq!(fs::read(&p).unwrap(), b"[legacy]\nk = old\n");
+        assert_eq!(
+            names(t.path()),
+            [".credentials.rolecall.lock", "credentials", "not-a-dir"],
+            "the temp file with the new secrets is gone"
+        );
+    }
+
+    #[test]
+    fn a_change_made_while_the_backup_is_written_is_kept() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        let backups = t.path().join("backups");
+        fs::write(&p, "user-v1\n").unwrap();
+        let outside = p.clone();
+        let mut changed = false;
+        crate::fault::set(move |step| {
+            if step == "backup temp written" && !changed {
+                // Another program writes after our read, while the backup is being written.
+                changed = true;
+                fs::write(&outside, "user-v2\n").unwrap();
+            }
+            Ok(())
+        });
+        let mut calls = 0;
+        let out = edit::<FileError>(FileKind::Credentials, &p, |old| {
+            calls += 1;
+            let old = old.unwrap().to_vec();
+            let mut new = old.clone();
+            new.extend_from_slice(b"ours\n");
+            Ok(Edit::WriteWithBackup(new, pending(&backups, &old)))
+        });
+        crate::fault::clear();
+        let out = out.unwrap();
+        assert_eq!(calls, 2, "the edit was redone on the other program's version");
+        assert_eq!(fs::read_to_string(&p).unwrap(), "user-v2\nours\n");
+        // One backup, of the version really replaced; the first one was removed with the redo.
+        assert_eq!(names(&backups).len(), 1, "{:?}", names(&backups));
+        assert_eq!(fs::read_to_string(out.backup.unwrap()).unwrap(), "user-v2\n");
+        assert_eq!(names(t.path()), [".credentials.rolecall.lock", "backups", "credentials"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failed_recheck_removes_the_temp_file_and_the_backup() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        let backups = t.path().join("backups");
+        fs::write(&p, "[legacy]\n").unwrap();
+        let outside = p.clone();
+        crate::fault::set(move |step| {
+            if step == "backup temp written" {
+                // The file is replaced by a FIFO before the re-check reads it.
+                fs::remove_file(&outside).unwrap();
+                rustix::fs::mkfifoat(rustix::fs::CWD, &outside, rustix::fs::Mode::from_raw_mode(0o600)).unwrap();
+            }
+            Ok(())
+        });
+        let e = edit::<FileError>(FileKind::Credentials, &p, |_| {
+            Ok(Edit::WriteWithBackup(b"new secret".to_vec(), pending(&backups, b"[legacy]\n")))
+        });
+        crate::fault::clear();
+        assert_eq!(e.unwrap_err().code, "credentials_file.not_regular");
+        assert_eq!(names(&backups), Vec::<String>::new(), "the backup went with the failed write");
+        assert_eq!(names(t.path()), [".credentials.rolecall.lock", "backups", "credentials"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn odd_files_and_lock_files_are_refused_by_edits() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("credentials");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &p, rustix::fs::Mode::from_raw_mode(0o600)).unwrap();
+        let e = edit::<FileError>(FileKind::Credentials, &p, |_| Ok(Edit::Write(b"x".to_vec()))).unwrap_err();
+        assert_eq!(e.code, "credentials_file.not_regular");
+        fs::remove_file(&p).unwrap();
+        let lock = t.path().join(".credentials.rolecall.lock");
+        fs::remove_file(&lock).unwrap();
+        std::os::unix::fs::symlink(t.path().join("target"), &lock).unwrap();
+        let e = edit::<FileError>(FileKind::Credentials, &p, |_| Ok(Edit::Write(b"x".to_vec()))).unwrap_err();
+        assert_eq!(e.code, "file.lock_not_regular");
+        assert!(!p.exists() && !t.path().join("target").exists(), "nothing written");
+        fs::remove_file(&lock).unwrap();
+        if !rustix::process::geteuid().is_root() {
+            println!("note: not root, so no directory of another user can be made; that refusal is not checked");
+            return;
+        }
+        std::os::unix::fs::chown(t.path(), Some(65534), None).unwrap();
+        let e = edit::<FileError>(FileKind::Credentials, &p, |_| Ok(Edit::Write(b"x".to_vec()))).unwrap_err();
+        assert_eq!(e.code, "file.dir_not_owned");
+        assert!(!p.exists(), "nothing written");
     }
 
     #[cfg(unix)]
@@ -270,7 +409,7 @@ mod tests {
         fs::write(&target, "a").unwrap();
         let link = t.path().join("credentials");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        edit::<FileError>(&link, |_| Ok(Edit::Write(b"b".to_vec()))).unwrap();
+        edit::<FileError>(FileKind::Other, &link, |_| Ok(Edit::Write(b"b".to_vec()))).unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(fs::read(&target).unwrap(), b"b");
     }
@@ -283,7 +422,7 @@ mod tests {
         fs::write(&stale, "a session from a killed write").unwrap();
         let other = t.path().join(".config.rolecall-4242-0.tmp");
         fs::write(&other, "another file's").unwrap();
-        edit::<FileError>(&p, |_| Ok(Edit::Write(b"[a]\n".to_vec()))).unwrap();
+        edit::<FileError>(FileKind::Other, &p, |_| Ok(Edit::Write(b"[a]\n".to_vec()))).unwrap();
         assert!(!stale.exists(), "the stale temp file is gone");
         assert!(other.exists(), "only this file's temp files are touched");
     }
@@ -294,7 +433,7 @@ mod tests {
         let p = t.path().join("credentials");
         fs::write(&p, "user-v1\n").unwrap();
         let mut calls = 0;
-        edit::<FileError>(&p, |old| {
+        edit::<FileError>(FileKind::Other, &p, |old| {
             calls += 1;
             let old = old.unwrap().to_vec();
             if calls == 1 {
@@ -319,7 +458,7 @@ mod tests {
                 let p = p.clone();
                 std::thread::spawn(move || {
                     for _ in 0..25 {
-                        edit::<FileError>(&p, |old| {
+                        edit::<FileError>(FileKind::Other, &p, |old| {
                             let n: u32 = old.map(|b| String::from_utf8_lossy(b).parse().unwrap()).unwrap_or(0);
                             Ok(Edit::Write((n + 1).to_string().into_bytes()))
                         })

@@ -3,6 +3,9 @@
 //! - rolecall's config dir: `ROLECALL_CONFIG_DIR`, else the platform config dir + `rolecall`
 //!   (`$XDG_CONFIG_HOME` or `~/.config` on Linux, `~/Library/Application Support` on macOS,
 //!   `%APPDATA%` on Windows).
+//! - rolecall's private data dir (holds `backups/`): `ROLECALL_DATA_DIR`, else the platform data
+//!   dir + `rolecall` (`$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application
+//!   Support` on macOS, `%LOCALAPPDATA%` on Windows).
 //! - The AWS files: `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE` (a leading `~` is the home
 //!   directory, as the AWS CLI reads them), else `~/.aws/credentials` and `~/.aws/config`.
 
@@ -13,6 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct Paths {
     /// rolecall's config directory (holds `config.toml`).
     pub config_dir: PathBuf,
+    /// rolecall's private data directory (holds `backups/`; never synced or shared).
+    pub data_dir: PathBuf,
     /// The AWS shared credentials file.
     pub credentials_file: PathBuf,
     /// The AWS shared config file.
@@ -39,8 +44,13 @@ pub fn from_lookup_on(os: Os, var: impl Fn(&str) -> Option<String>) -> Option<Pa
         Some(d) => expand(d),
         None => platform_config_dir(os, &home, &get).join("rolecall"),
     };
+    let data_dir = match get("ROLECALL_DATA_DIR") {
+        Some(d) => expand(d),
+        None => platform_data_dir(os, &home, &get).join("rolecall"),
+    };
     Some(Paths {
         config_dir,
+        data_dir,
         credentials_file: get("AWS_SHARED_CREDENTIALS_FILE")
             .map(expand)
             .unwrap_or_else(|| home.join(".aws").join("credentials")),
@@ -48,15 +58,17 @@ pub fn from_lookup_on(os: Os, var: impl Fn(&str) -> Option<String>) -> Option<Pa
     })
 }
 
-/// The operating systems whose config-dir convention [`from_lookup`] follows. The choice is a
+/// The operating systems whose config- and data-dir conventions [`from_lookup`] follows. The choice is a
 /// value, not only a `cfg`, so every platform's rule is unit-tested on every platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Os {
-    /// `$XDG_CONFIG_HOME` (when absolute), else `~/.config` (Linux and the other Unixes).
+    /// `$XDG_CONFIG_HOME` (when absolute), else `~/.config`; data: `$XDG_DATA_HOME` (when
+    /// absolute), else `~/.local/share` (Linux and the other Unixes).
     Linux,
-    /// `~/Library/Application Support`.
+    /// `~/Library/Application Support`, for both.
     MacOs,
-    /// `%APPDATA%`, else `~\AppData\Roaming`.
+    /// `%APPDATA%`, else `~\AppData\Roaming`; data: `%LOCALAPPDATA%`, else `~\AppData\Local`
+    /// (kept on this machine, not roamed).
     Windows,
 }
 
@@ -82,6 +94,17 @@ fn platform_config_dir(os: Os, home: &Path, get: &impl Fn(&str) -> Option<String
     }
 }
 
+fn platform_data_dir(os: Os, home: &Path, get: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    match os {
+        Os::MacOs => home.join("Library").join("Application Support"),
+        Os::Windows => get("LOCALAPPDATA").map(PathBuf::from).unwrap_or_else(|| home.join("AppData").join("Local")),
+        Os::Linux => get("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| home.join(".local").join("share")),
+    }
+}
+
 impl Paths {
     /// The locations for this process's environment; `None` when no home directory is known.
     pub fn from_env() -> Option<Paths> {
@@ -91,6 +114,11 @@ impl Paths {
     /// `config.toml`.
     pub fn config_file(&self) -> PathBuf {
         self.config_dir.join("config.toml")
+    }
+
+    /// `backups/` in the data dir: the sections `--force` took over (see [`crate::backups`]).
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
     }
 }
 
@@ -116,14 +144,19 @@ mod tests {
                 with(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "relative")]).config_dir,
                 PathBuf::from("/h/.config/rolecall")
             );
+            assert_eq!(p.data_dir, PathBuf::from("/h/.local/share/rolecall"));
+            assert_eq!(p.backups_dir(), PathBuf::from("/h/.local/share/rolecall/backups"));
+            assert_eq!(with(&[("HOME", "/h"), ("XDG_DATA_HOME", "/d")]).data_dir, PathBuf::from("/d/rolecall"));
         }
         let p = with(&[
             ("HOME", "/h"),
             ("ROLECALL_CONFIG_DIR", "~/rc"),
+            ("ROLECALL_DATA_DIR", "~/rd"),
             ("AWS_SHARED_CREDENTIALS_FILE", "~/creds"),
             ("AWS_CONFIG_FILE", "/etc/awsconf"),
         ]);
         assert_eq!(p.config_dir, PathBuf::from("/h/rc"));
+        assert_eq!(p.data_dir, PathBuf::from("/h/rd"));
         assert_eq!(p.credentials_file, PathBuf::from("/h/creds"));
         assert_eq!(p.aws_config_file, PathBuf::from("/etc/awsconf"));
         assert!(from_lookup(|_| None).is_none());
@@ -161,6 +194,22 @@ mod tests {
             on(Os::Windows, &[("USERPROFILE", "/h")]).config_dir,
             home.join("AppData").join("Roaming").join("rolecall")
         );
+        let data = |os, vars: &[(&str, &str)]| on(os, vars).data_dir;
+        assert_eq!(data(Os::Linux, &[("HOME", "/h")]), home.join(".local").join("share").join("rolecall"));
+        assert_eq!(data(Os::Linux, &[("HOME", "/h"), ("XDG_DATA_HOME", xdg)]), PathBuf::from(xdg).join("rolecall"));
+        assert_eq!(
+            data(Os::Linux, &[("HOME", "/h"), ("XDG_DATA_HOME", "relative")]),
+            home.join(".local").join("share").join("rolecall")
+        );
+        assert_eq!(
+            data(Os::MacOs, &[("HOME", "/h"), ("XDG_DATA_HOME", "/x")]),
+            home.join("Library").join("Application Support").join("rolecall")
+        );
+        assert_eq!(
+            data(Os::Windows, &[("USERPROFILE", "/h"), ("LOCALAPPDATA", "/local"), ("APPDATA", "/roaming")]),
+            PathBuf::from("/local").join("rolecall")
+        );
+        assert_eq!(data(Os::Windows, &[("USERPROFILE", "/h")]), home.join("AppData").join("Local").join("rolecall"));
         // The AWS files are under the home directory on every OS, and `~\` expands like `~/`.
         for os in [Os::Linux, Os::MacOs, Os::Windows] {
             let p = on(os, &[("USERPROFILE", "/h"), ("AWS_CONFIG_FILE", "~\\awsconf")]);

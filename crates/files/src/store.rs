@@ -1,8 +1,6 @@
 //! `config.toml` and the AWS files, read and written through [`crate::atomic`] and the core's edits.
 
-use std::fs;
-use std::io::ErrorKind;
-
+use chrono::Utc;
 use rolecall_core::config::Config;
 use rolecall_core::ini::IniDocument;
 use rolecall_core::profile::{self, AwsFile, Holder, WriteKind};
@@ -11,7 +9,9 @@ use rolecall_core::validate::{Name, ProfileName, Region};
 use rolecall_core::{Error, FileError};
 use secrecy::SecretString;
 
-use crate::atomic::{self, Edit, io_error};
+use crate::atomic::{self, Edit};
+use crate::backups::{Backups, PendingBackup};
+use crate::guard::{self, FileKind};
 use crate::paths::Paths;
 
 /// Loads and saves `config.toml`.
@@ -29,10 +29,9 @@ impl ConfigStore {
     /// The config; an absent file is an empty config.
     pub fn load(&self) -> Result<Config, Error> {
         let path = self.paths.config_file();
-        match fs::read_to_string(&path) {
-            Ok(text) => Ok(Config::from_toml(&text)?),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(io_error(&path, "read", &e).into()),
+        match guard::read_regular(FileKind::Config, &path)? {
+            Some(bytes) => Ok(Config::from_toml(&utf8(&path, bytes)?)?),
+            None => Ok(Config::default()),
         }
     }
 
@@ -41,13 +40,9 @@ impl ConfigStore {
     pub fn update<T>(&self, mut change: impl FnMut(&mut Config) -> Result<T, Error>) -> Result<(Config, T), Error> {
         let path = self.paths.config_file();
         let mut result = None;
-        atomic::edit(&path, |old| {
+        atomic::edit(FileKind::Config, &path, |old| {
             let text = match old {
-                Some(b) => String::from_utf8(b.to_vec()).map_err(|_| FileError {
-                    code: "config.syntax",
-                    path: path.display().to_string(),
-                    message: "is not UTF-8".into(),
-                })?,
+                Some(b) => utf8(&path, b.to_vec())?,
                 None => String::new(),
             };
             let mut config = if text.is_empty() { Config::default() } else { Config::from_toml(&text)? };
@@ -60,12 +55,21 @@ impl ConfigStore {
     }
 }
 
+/// `config.toml`'s text.
+fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, FileError> {
+    String::from_utf8(bytes).map_err(|_| FileError {
+        code: "config.syntax",
+        path: path.display().to_string(),
+        message: "is not UTF-8; fix or move the file".into(),
+    })
+}
+
 /// What writing a session did to the AWS files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteReport {
     /// What happened to the credentials section.
     pub kind: WriteKind,
-    /// The backup kept before taking over a section rolecall did not own.
+    /// The backup of the section kept before taking over a section rolecall did not own.
     pub backup: Option<std::path::PathBuf>,
 }
 
@@ -86,21 +90,22 @@ impl AwsFiles {
         &self.paths
     }
 
+    /// Where the sections `--force` took over are kept.
+    pub fn backups(&self) -> Backups {
+        Backups::new(self.paths.backups_dir())
+    }
+
     /// The AWS config file, parsed (an absent file is an empty document); reading never changes it.
     pub fn read_config(&self) -> Result<IniDocument, Error> {
         self.read_doc(AwsFile::Config)
     }
 
     fn read_doc(&self, file: AwsFile) -> Result<IniDocument, Error> {
-        let path = match file {
-            AwsFile::Credentials => &self.paths.credentials_file,
-            AwsFile::Config => &self.paths.aws_config_file,
+        let (path, kind) = match file {
+            AwsFile::Credentials => (&self.paths.credentials_file, FileKind::Credentials),
+            AwsFile::Config => (&self.paths.aws_config_file, FileKind::AwsConfig),
         };
-        let bytes = match fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(io_error(path, "read", &e).into()),
-        };
+        let bytes = guard::read_regular(kind, path)?.unwrap_or_default();
         Ok(profile::parse(file, bytes)?)
     }
 
@@ -116,14 +121,29 @@ impl AwsFiles {
         // The config file must not resolve this profile some other way, or our credentials are ignored.
         profile::check_config(&self.read_doc(AwsFile::Config)?, profile_name)?;
         let mut kind = WriteKind::Created;
-        let out = atomic::edit(&self.paths.credentials_file, |old| {
+        let out = atomic::edit(FileKind::Credentials, &self.paths.credentials_file, |old| {
             let mut doc = profile::parse(AwsFile::Credentials, old.unwrap_or_default().to_vec())?;
+            let previous = profile::section_text(&doc, profile_name)?;
             kind = profile::write_session(&mut doc, profile_name, favourite, creds, force)?;
             let bytes = doc.into_bytes();
-            Ok::<_, Error>(if kind == WriteKind::TookOver { Edit::WriteWithBackup(bytes) } else { Edit::Write(bytes) })
+            Ok::<_, Error>(match previous {
+                // Only the section taken over is kept: no other profile's keys.
+                Some(text) if kind == WriteKind::TookOver => Edit::WriteWithBackup(
+                    bytes,
+                    PendingBackup { backups: self.backups(), profile: profile_name.to_string(), text },
+                ),
+                _ => Edit::Write(bytes),
+            })
         })?;
+        if out.backup.is_some() {
+            match self.backups().prune(Utc::now()) {
+                Ok(removed) if !removed.is_empty() => tracing::info!(count = removed.len(), "pruned old backups"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot prune old backups"),
+            }
+        }
         if let Some(region) = region {
-            atomic::edit(&self.paths.aws_config_file, |old| {
+            atomic::edit(FileKind::AwsConfig, &self.paths.aws_config_file, |old| {
                 let mut doc = profile::parse(AwsFile::Config, old.unwrap_or_default().to_vec())?;
                 if doc.get(&profile::config_section(profile_name), "region").as_deref() == Some(region.as_str()) {
                     return Ok::<_, Error>(Edit::Unchanged);
@@ -174,7 +194,7 @@ impl AwsFiles {
     /// Removes rolecall's own section for `profile`; others are never touched.
     pub fn remove_session(&self, profile_name: &ProfileName) -> Result<bool, Error> {
         let mut removed = false;
-        atomic::edit(&self.paths.credentials_file, |old| {
+        atomic::edit(FileKind::Credentials, &self.paths.credentials_file, |old| {
             let Some(old) = old else { return Ok::<_, Error>(Edit::Unchanged) };
             let mut doc = profile::parse(AwsFile::Credentials, old.to_vec())?;
             removed = profile::remove_session(&mut doc, profile_name)?;

@@ -30,6 +30,7 @@ pub fn session(version: u64, tag: u32) -> SessionCredentials {
 pub fn paths(credentials: &Path, config: &Path) -> Paths {
     Paths {
         config_dir: credentials.parent().expect("a parent").join("rolecall-config"),
+        data_dir: credentials.parent().expect("a parent").join("rolecall-data"),
         credentials_file: credentials.to_owned(),
         aws_config_file: config.to_owned(),
     }
