@@ -191,7 +191,7 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
     check_clock(state);
     match result {
         Ok(_) => {
-            state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewed();
+            state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewed(now);
             state.notifications.dismiss(name);
         }
         Err(Error::Cancelled(_)) => {}
@@ -295,7 +295,12 @@ fn make_default<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCred
     let config = state.services.config.load().map_err(|e| e.to_dto())?;
     let region = config.favourite(name).map_err(|e| Error::from(e).to_dto())?.region.clone();
     let default = ProfileName::parse("default").expect("valid");
-    state.services.files.write_session(&default, name, creds, region.as_ref(), false).map_err(|e| e.to_dto())?;
+    let issued = state.services.issued_now();
+    state
+        .services
+        .files
+        .write_session(&default, name, creds, issued, region.as_ref(), false)
+        .map_err(|e| e.to_dto())?;
     state.touch();
     Ok(())
 }

@@ -63,7 +63,7 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
             .filter(|s| !in_flight.contains(&s.favourite))
             .map(|s| {
                 let m = memory.entry(s.favourite.clone()).or_default();
-                renew::track(s.favourite.clone(), s.expires, s.settings, s.needs_mfa, m)
+                renew::track(s.favourite.clone(), s.span, s.settings, s.needs_mfa, m)
             })
             .collect()
     };
@@ -90,7 +90,7 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
                     needs_mfa: s.needs_mfa,
                 }));
                 state.schedule.lock().expect("schedule lock").entry(favourite).or_default().warned_for =
-                    Some(s.expires);
+                    Some(s.span.expires);
             }
             Step::NoteExpired(favourite) => {
                 let Some(s) = sessions.iter().find(|s| s.favourite == favourite) else { continue };
@@ -100,7 +100,7 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
                     profile: s.profile.clone(),
                 }));
                 state.schedule.lock().expect("schedule lock").entry(favourite).or_default().expired_noted_for =
-                    Some(s.expires);
+                    Some(s.span.expires);
             }
         }
     }

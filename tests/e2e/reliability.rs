@@ -694,7 +694,7 @@ fn configparser_reads_every_file_as_rolecall_does_and_after_its_edits() {
                 .collect::<Vec<_>>()
         });
         let edited = parsed.and_then(|mut d| {
-            profile::write_session(&mut d, &prod, &favourite, &creds, true).ok()?;
+            profile::write_session(&mut d, &prod, &favourite, &creds, creds.expiration, true).ok()?;
             Some(d.into_bytes())
         });
         if let Some(bytes) = &edited {

@@ -21,6 +21,8 @@ use crate::tray::{World, text};
 const NOTIFY: Duration = Duration::from_secs(20);
 /// A renewal: an STS round trip and a file write, on a busy machine.
 const RENEW: Duration = Duration::from_secs(30);
+/// Half of a one-minute session: the soonest a renewal comes after the last.
+const HALF_A_MINUTE: Duration = Duration::from_secs(30);
 
 /// The expiry rolecall recorded for `profile` in `credentials`.
 fn expiry(credentials: &str, profile: &str) -> Option<String> {
@@ -48,33 +50,77 @@ fn world_with_notifications(roles: &[&str]) -> (World, FakeNotifications) {
     (w, notifications)
 }
 
-/// Starts the app with logind's signals taken from the session bus (so a test can send one).
-fn start_app(w: &World) -> TrayApp {
-    let mut envs = tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop);
+/// Starts the app with logind's signals taken from the session bus (so a test can send one),
+/// and STS calls going through `sts` (a proxy in front of moto) if given.
+fn start_app_through(w: &World, sts: Option<&FakeSts>) -> TrayApp {
+    let mut envs = through(tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop), sts);
     envs.push(("ROLECALL_LOGIND_BUS".to_owned(), "session".to_owned()));
     let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
     app.wait_registered(&w.desktop);
     app
 }
 
+/// `envs` with STS at `sts` instead of moto, if given.
+fn through(mut envs: Vec<(String, String)>, sts: Option<&FakeSts>) -> Vec<(String, String)> {
+    if let Some(sts) = sts {
+        for (k, v) in &mut envs {
+            if k == "AWS_ENDPOINT_URL" {
+                *v = sts.endpoint();
+            }
+        }
+    }
+    envs
+}
+
+/// A proxy in front of `w`'s moto whose role sessions last `secs` (real STS grants at least 15
+/// minutes; a short grant lets a test see lead times clamped to half of it in seconds).
+fn granting(w: &World, secs: i64) -> FakeSts {
+    FakeSts::start(vec![Reply::ForwardFor(w.moto.port(), secs)])
+}
+
+/// Runs the CLI in `w` with STS at `sts`; panics with its output unless it succeeds.
+fn cli_through(w: &World, sts: &FakeSts, args: &[&str]) -> std::process::Output {
+    let envs = through(w.sandbox.envs(&w.moto, &w.keychain), Some(sts));
+    let mut cmd = w.sandbox.command(rolecall_bin(), &envs);
+    cmd.args(args);
+    let out = run_with_timeout(&mut cmd, None, Duration::from_secs(60));
+    assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
+    out
+}
+
+/// The seconds in a warning's summary (`admin expires in 29s`).
+fn seconds_in(summary: &str) -> Option<i64> {
+    summary.rsplit(' ').next()?.strip_suffix('s')?.parse().ok()
+}
+
 #[test]
 fn a_session_inside_its_lead_time_is_notified_and_renew_rewrites_the_profile() {
     let (w, notifications) = world_with_notifications(&["Admin"]);
+    // STS grants one-minute sessions: the 14m55s lead applies as 30 s (half the session).
+    let sts = granting(&w, 60);
     w.add_source_work(&[]);
     w.add_favourite(
         "admin",
         "arn:aws:iam::123456789012:role/Admin",
         &["--duration", "15m", "--notify-before", "14m55s", "--region", "eu-west-1"],
     );
-    let app = start_app(&w);
-    w.cli(&["assume", "admin"]);
+    let app = start_app_through(&w, Some(&sts));
+    cli_through(&w, &sts, &["assume", "admin"]);
     let assumed = Instant::now();
     let before = expiry(&w.sandbox.read_credentials(), "admin").expect("an expiry");
+    let status = String::from_utf8_lossy(&cli_through(&w, &sts, &["status"]).stdout).into_owned();
+    assert!(
+        status.contains("note: favourite admin: notify before 14m55s applies as 30s (half of its 1m session)"),
+        "status says the lead is clamped:\n{status}"
+    );
 
-    let n = notifications.wait_for("admin's expiry warning", NOTIFY, |n| n.summary.starts_with("admin expires in"));
+    let n = notifications.wait_for("admin's expiry warning", NOTIFY + Duration::from_secs(30), |n| {
+        n.summary.starts_with("admin expires in")
+    });
     eprintln!("warned {:?} after the assume: {:?} / {:?}", assumed.elapsed(), n.summary, n.body);
+    assert!(assumed.elapsed() >= Duration::from_secs(25), "not before half the session: {:?}", assumed.elapsed());
     assert_eq!(n.app, "rolecall");
-    assert!(n.summary == "admin expires in 14m" || n.summary == "admin expires in 15m", "{}", n.summary);
+    assert!(seconds_in(&n.summary).is_some_and(|s| (1..=31).contains(&s)), "{}", n.summary);
     assert!(n.body.contains(&format!("account {ACCOUNT_ID}")), "names the account: {}", n.body);
     assert!(n.has_action("renew") && n.has_action("open"), "{:?}", n.actions);
     assert_eq!(n.actions[0], ("renew".to_owned(), "Renew".to_owned()));
@@ -125,18 +171,19 @@ fn a_session_inside_its_lead_time_is_notified_and_renew_rewrites_the_profile() {
 #[test]
 fn auto_renew_renews_in_the_background_without_asking() {
     let (w, notifications) = world_with_notifications(&["Admin"]);
+    // One-minute sessions: the 14m50s lead applies as 30 s, so it renews 30 s after each renewal.
+    let sts = granting(&w, 60);
     w.add_source_work(&[]);
-    // Renews 14m50s before the end of a 15-minute session: ten seconds after each renewal.
     w.add_favourite(
         "admin",
         "arn:aws:iam::123456789012:role/Admin",
         &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s", "--notify-before", "2m"],
     );
-    let app = start_app(&w);
-    w.cli(&["assume", "admin"]);
+    let app = start_app_through(&w, Some(&sts));
+    cli_through(&w, &sts, &["assume", "admin"]);
     let first = expiry(&w.sandbox.read_credentials(), "admin").expect("an expiry");
-    let second = wait_for_new_expiry(&w.sandbox, "admin", &first, RENEW);
-    let third = wait_for_new_expiry(&w.sandbox, "admin", &second, RENEW);
+    let second = wait_for_new_expiry(&w.sandbox, "admin", &first, RENEW + HALF_A_MINUTE);
+    let third = wait_for_new_expiry(&w.sandbox, "admin", &second, RENEW + HALF_A_MINUTE);
     assert!(first < second && second < third, "{first} < {second} < {third}");
     assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
     assert!(
@@ -147,25 +194,32 @@ fn auto_renew_renews_in_the_background_without_asking() {
     let status: Value = serde_json::from_str(&w.cli(&["status", "--json"])).unwrap();
     assert!(status[0]["renew_at"].is_string(), "status shows the next renewal: {status}");
     assert!(status[0]["notify_at"].is_null(), "{status}");
+    assert_eq!(status[0]["clamped"][1]["lead"], "renew before", "{status}");
+    assert_eq!(status[0]["clamped"][1]["applies_secs"], 30, "{status}");
     assert!(app.log().matches("renewing automatically").count() >= 2, "{}", app.log());
+    // Never sooner than half the session: STS saw one AssumeRole a session.
+    let assumes = sts.count("AssumeRole");
+    assert!(assumes <= 4, "{assumes} AssumeRole calls: {:?}", sts.requests());
 }
 
 #[test]
 fn a_failing_renewal_is_notified_once_keeps_the_old_credentials_and_is_retried_later() {
     let (w, notifications) = world_with_notifications(&["Admin"]);
+    // Two-minute sessions: the first renewal is due a minute after the assume.
+    let sts = granting(&w, 120);
     w.add_source_work(&[]);
     w.add_favourite(
         "admin",
         "arn:aws:iam::123456789012:role/Admin",
         &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s"],
     );
-    w.cli(&["assume", "admin"]);
+    cli_through(&w, &sts, &["assume", "admin"]);
     let credentials = w.sandbox.read_credentials();
     // The role stops trusting alice before the first renewal is due.
     w.moto.remove_trust("Admin");
-    let app = start_app(&w);
+    let app = start_app_through(&w, Some(&sts));
 
-    let n = notifications.wait_for("the failure", Duration::from_secs(40), |n| n.summary == "Could not renew admin");
+    let n = notifications.wait_for("the failure", Duration::from_secs(100), |n| n.summary == "Could not renew admin");
     eprintln!("failure notified: {:?}", n.body);
     assert!(n.body.contains("access denied"), "the reason in plain words: {}", n.body);
     assert!(n.body.contains("stays in place"), "{}", n.body);
@@ -304,6 +358,8 @@ fn one_mfa_code_serves_two_favourites_and_their_renewals_until_forgotten() {
 #[test]
 fn the_tray_renews_mfa_favourites_in_the_background_with_the_kept_session() {
     let w = MfaWorld::new(&["Admin", "Audit"]);
+    // One-minute role sessions (the MFA session keeps its 12 h): renewals every 30 s.
+    w.proxy.set_script(vec![Reply::ForwardFor(w.moto.port(), 60)]);
     let lead: &[&str] = &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s", "--notify-before", "14m55s"];
     w.setup(&[("admin", "Admin", lead), ("audit", "Audit", lead)]);
     w.ok(&["assume", "admin", "--token-code", "123456"]);
@@ -317,8 +373,8 @@ fn the_tray_renews_mfa_favourites_in_the_background_with_the_kept_session() {
 
     for profile in ["admin", "audit"] {
         let first = expiry(&w.sandbox.read_credentials(), profile).unwrap();
-        let second = wait_for_new_expiry(&w.sandbox, profile, &first, RENEW);
-        wait_for_new_expiry(&w.sandbox, profile, &second, RENEW);
+        let second = wait_for_new_expiry(&w.sandbox, profile, &first, RENEW + HALF_A_MINUTE);
+        wait_for_new_expiry(&w.sandbox, profile, &second, RENEW + HALF_A_MINUTE);
     }
     assert_eq!(w.signers("GetSessionToken").len(), 1, "still the one code given to the CLI");
     assert!(notifications.notifications().is_empty(), "nothing to ask: {}", notifications.log());
@@ -328,7 +384,8 @@ fn the_tray_renews_mfa_favourites_in_the_background_with_the_kept_session() {
     // Without the kept session a renewal would need a code: the app warns instead of failing
     // silently, and its Renew opens the MFA window.
     w.ok(&["source", "forget-mfa", "work"]);
-    let n = notifications.wait_for("a warning that a code is needed", NOTIFY, |n| {
+    // (Due halfway through the session last renewed.)
+    let n = notifications.wait_for("a warning that a code is needed", NOTIFY + HALF_A_MINUTE, |n| {
         n.body.contains("it needs an MFA code") && n.summary.starts_with("admin expires")
     });
     assert!(n.has_action("renew"));
@@ -405,18 +462,18 @@ fn a_renewal_through_sts_faults_keeps_the_old_session_and_succeeds_on_a_later_tr
     // Scripted STS: the set-up calls succeed; then every attempt of the first renewal (the SDK
     // tries three times) gets a 503; the next renewal, after the backoff, succeeds.
     let w = ScriptedWorld::new(
-        vec![Reply::SuccessFor(900)],
+        vec![Reply::SuccessFor(60)],
         &["--auto-renew", "--renew-before", "14m50s", "--duration", "15m"],
     );
     let (sts, sandbox) = (&w.sts, &w.sandbox);
     w.run(&["assume", "admin"], None);
     let credentials = sandbox.read_credentials();
     let unavailable = Reply::Error { status: 503, code: "ServiceUnavailable", message: "Service unavailable" };
-    sts.set_script(vec![unavailable.clone(), unavailable.clone(), unavailable, Reply::SuccessFor(900)]);
+    sts.set_script(vec![unavailable.clone(), unavailable.clone(), unavailable, Reply::SuccessFor(60)]);
     sts.clear_requests();
     let (_desktop, notifications, app) = w.start_app();
 
-    // The session ends in 15 minutes: inside its 14m50s renewal lead within seconds.
+    // The session was granted for a minute: its 14m50s lead applies as 30 s.
     let n = notifications.wait_for("the failure", Duration::from_secs(120), |n| n.summary == "Could not renew admin");
     eprintln!("failure notified: {:?}", n.body);
     assert!(n.body.contains("STS failed on its side"), "the reason in plain words: {}", n.body);
@@ -503,4 +560,57 @@ fn the_tray_reports_an_expired_session_and_a_skewed_clock() {
         notifications.log()
     );
     app.wait_for_label("admin expired in the menu", NOTIFY, |i| i.label == "admin · expired");
+}
+
+#[test]
+fn a_renew_before_preference_longer_than_the_session_does_not_renew_back_to_back() {
+    // The security review's case: the preference "renew before" at 20 minutes, auto-renew on,
+    // and a favourite with a 15-minute session. Every fresh session used to be due again at once.
+    let (w, notifications) = world_with_notifications(&["Admin"]);
+    let proxy = FakeSts::start(vec![Reply::Forward(w.moto.port())]);
+    w.add_source_work(&[]);
+    let toml = w.config_toml();
+    let prefs = "[preferences]\nauto_renew = true\nrenew_before_minutes = 20\n";
+    let toml = if toml.contains("[preferences]") {
+        toml.replace("[preferences]\n", prefs)
+            .replace("auto_renew = false\n", "")
+            .replace("renew_before_minutes = 5\n", "")
+    } else {
+        format!("{toml}\n{prefs}")
+    };
+    std::fs::write(w.sandbox.rolecall_config_dir().join("config.toml"), toml).unwrap();
+    let out = cli_through(
+        &w,
+        &proxy,
+        &[
+            "role",
+            "add",
+            "admin",
+            "--arn",
+            "arn:aws:iam::123456789012:role/Admin",
+            "--source",
+            "work",
+            "--duration",
+            "15m",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        said.contains("note: renew before 20m applies as 7m30s (half of its 15m session)"),
+        "role add says the preference is clamped: {said}"
+    );
+    let app = start_app_through(&w, Some(&proxy));
+    cli_through(&w, &proxy, &["assume", "admin"]);
+    proxy.clear_requests();
+
+    // The scheduler plans at once after the assume (the file changed): the loop showed within
+    // a second. Give it time for several passes.
+    std::thread::sleep(Duration::from_secs(20));
+    assert_eq!(proxy.count("AssumeRole"), 0, "no automatic renewal of a fresh session: {:?}", proxy.requests());
+    assert!(!app.log().contains("renewing automatically"), "{}", app.log());
+    assert!(notifications.notifications().is_empty(), "{}", notifications.log());
+    let status: Value = serde_json::from_str(&w.cli(&["status", "--json"])).unwrap();
+    let renew_at = chrono::DateTime::parse_from_rfc3339(status[0]["renew_at"].as_str().unwrap()).unwrap();
+    let in_secs = (renew_at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+    assert!((400..=451).contains(&in_secs), "renews halfway through the session, in {in_secs} s: {status}");
 }

@@ -55,6 +55,9 @@ pub enum Reply {
     /// Passes the request on to the server at `http://127.0.0.1:PORT` (e.g. moto) and returns
     /// its answer unchanged: a recording proxy, to see which key signed each call.
     Forward(u16),
+    /// Like [`Reply::Forward`], but an `AssumeRole` answer's session ends this many seconds from
+    /// now: an STS that grants (real, working) role sessions shorter than asked for.
+    ForwardFor(u16, i64),
 }
 
 /// One request the fake received.
@@ -194,16 +197,21 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         s.next += 1;
         s.script[i].clone()
     };
-    if let Reply::Forward(port) = reply {
-        forward(&mut stream, port, &headers, &body);
-        return;
+    match reply {
+        Reply::Forward(port) => return forward(&mut stream, port, &headers, &body, None),
+        Reply::ForwardFor(port, secs) => {
+            let ends_in = (action == "AssumeRole").then_some(secs);
+            return forward(&mut stream, port, &headers, &body, ends_in);
+        }
+        _ => {}
     }
     answer(&mut stream, reply, &action, &params, state);
 }
 
 /// Sends the request (`headers` with its request line first, then `body`) to the loopback
-/// server on `port` and copies its whole answer back.
-fn forward(stream: &mut TcpStream, port: u16, headers: &[String], body: &[u8]) {
+/// server on `port` and copies its whole answer back; with `ends_in`, the answer's
+/// `<Expiration>` is moved to that many seconds from now.
+fn forward(stream: &mut TcpStream, port: u16, headers: &[String], body: &[u8], ends_in: Option<i64>) {
     let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", port)) else { return };
     let _ = upstream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut head = String::new();
@@ -220,8 +228,34 @@ fn forward(stream: &mut TcpStream, port: u16, headers: &[String], body: &[u8]) {
     }
     let mut answer = Vec::new();
     let _ = upstream.read_to_end(&mut answer);
+    if let Some(secs) = ends_in {
+        answer = with_expiration(&answer, secs);
+    }
     let _ = stream.write_all(&answer);
     let _ = stream.flush();
+}
+
+/// An HTTP answer whose `<Expiration>` (if any) ends `secs` from now, with its
+/// `Content-Length` to match.
+fn with_expiration(answer: &[u8], secs: i64) -> Vec<u8> {
+    let text = String::from_utf8_lossy(answer);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else { return answer.to_vec() };
+    let (Some(start), Some(end)) = (body.find("<Expiration>"), body.find("</Expiration>")) else {
+        return answer.to_vec();
+    };
+    let ends = (chrono::Utc::now() + chrono::Duration::seconds(secs)).format("%Y-%m-%dT%H:%M:%SZ");
+    let body = format!("{}<Expiration>{ends}{}", &body[..start], &body[end..]);
+    let head: Vec<String> = head
+        .split("\r\n")
+        .map(|h| {
+            if h.to_ascii_lowercase().starts_with("content-length:") {
+                format!("Content-Length: {}", body.len())
+            } else {
+                h.to_owned()
+            }
+        })
+        .collect();
+    format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes()
 }
 
 fn answer(stream: &mut TcpStream, reply: Reply, action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>) {
@@ -237,7 +271,7 @@ fn answer_dated(
     offset_secs: i64,
 ) {
     let (status, body) = match reply {
-        Reply::Close | Reply::Forward(_) => return,
+        Reply::Close | Reply::Forward(_) | Reply::ForwardFor(..) => return,
         Reply::Dated(offset, inner) => return answer_dated(stream, *inner, action, params, state, offset),
         Reply::Delay(d, inner) => {
             std::thread::sleep(d);

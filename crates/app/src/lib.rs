@@ -16,6 +16,7 @@ use rolecall_core::console::{
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::keychain::SecretStore;
 use rolecall_core::profile::{Holder, WriteKind};
+use rolecall_core::renew::{self, Lifespan};
 use rolecall_core::secret::{SessionCredentials, SourceKeys};
 use rolecall_core::sts::{Caller, FederationTokenRequest, Sts, StsError};
 use rolecall_core::validate::{MfaSerial, Name, Partition, ProfileName, Region, SessionDuration};
@@ -73,8 +74,8 @@ pub struct Services {
 pub struct SessionInfo {
     /// The favourite.
     pub favourite: Name,
-    /// Its session's expiry, as recorded in its profile.
-    pub expires: DateTime<Utc>,
+    /// Its session's expiry, as recorded in its profile, and how long STS granted it for.
+    pub span: Lifespan,
     /// Its expiry settings.
     pub settings: ExpirySettings,
     /// Whether renewing it now would ask for an MFA code.
@@ -227,10 +228,12 @@ impl Services {
         let assumed =
             assume::assume(&config, name, &self.sts, &self.keychain, self.default_region.as_ref(), mfa, Utc::now())
                 .await?;
+        let issued = self.issued_now();
         let report = self.files.write_session(
             &assumed.profile,
             &assumed.favourite,
             &assumed.credentials,
+            issued,
             assumed.region.as_ref(),
             force,
         )?;
@@ -239,9 +242,15 @@ impl Services {
         if assumed.profile != default
             && matches!(self.files.holder(&default)?, Holder::Rolecall { favourite, .. } if favourite == name.as_str())
         {
-            self.files.write_session(&default, name, &assumed.credentials, assumed.region.as_ref(), false)?;
+            self.files.write_session(&default, name, &assumed.credentials, issued, assumed.region.as_ref(), false)?;
         }
         Ok(AssumeOutcome { assumed, kind: report.kind, backup: report.backup })
+    }
+
+    /// Now in STS's clock, as its last answer showed it (this computer's clock if none had a
+    /// `Date`): when a session just received was issued.
+    pub fn issued_now(&self) -> DateTime<Utc> {
+        Utc::now() - self.sts.last_clock_reading().map(|r| r.offset()).unwrap_or_default()
     }
 
     /// Every favourite whose profile holds a session rolecall wrote for it, with its expiry
@@ -252,7 +261,7 @@ impl Services {
         let holders = self.files.holders(config.favourites.values().map(|f| &f.profile))?;
         let mut out = Vec::new();
         for (name, fav) in &config.favourites {
-            let Some(Holder::Rolecall { favourite, expires: Some(expires) }) = holders.get(&fav.profile) else {
+            let Some(Holder::Rolecall { favourite, expires: Some(expires), issued }) = holders.get(&fav.profile) else {
                 continue;
             };
             if favourite != name.as_str() {
@@ -261,7 +270,14 @@ impl Services {
             let needs_mfa = self.needs_mfa_code_in(&config, name, now)?;
             out.push(SessionInfo {
                 favourite: name.clone(),
-                expires: *expires,
+                span: Lifespan {
+                    expires: *expires,
+                    lifetime: renew::granted_lifetime(
+                        *issued,
+                        *expires,
+                        chrono::Duration::seconds(i64::from(fav.duration.as_secs())),
+                    ),
+                },
                 settings: config.expiry_settings(name)?,
                 needs_mfa,
                 account: fav.arn.account().to_owned(),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use rolecall_app::{AssumeOutcome, NewSource, Services};
-use rolecall_core::config::{Favourite, SessionTags, SourceKind};
+use rolecall_core::config::{Config, Favourite, SessionTags, SourceKind};
 use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::ini::IniDocument;
@@ -197,8 +197,11 @@ fn role_add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         renew_before: a.renew_before,
     };
     let name = a.name;
-    ctx.save_favourite(&name, fav.clone(), a.replace.then_some(&name))?;
+    let config = ctx.save_favourite(&name, fav.clone(), a.replace.then_some(&name))?;
     println!("Added favourite {name}: {} as profile {}", fav.arn, fav.profile);
+    for note in lead_notes(&config, &name)? {
+        eprintln!("note: {note}");
+    }
     Ok(())
 }
 
@@ -240,6 +243,7 @@ fn role_show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
         return Ok(());
     }
     let opt = |o: Option<String>| o.unwrap_or_else(|| "-".into());
+    let notes = lead_notes(&config, name)?;
     let (root, chain) = config.chain(name)?;
     let via: Vec<String> = chain.iter().map(|(n, _)| n.to_string()).collect();
     let lines = [
@@ -280,6 +284,7 @@ fn role_show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
         ),
         ("notify before", config.expiry_settings(name)?.notify_before.to_string()),
         ("renew before", config.expiry_settings(name)?.renew_before.to_string()),
+        ("note", opt((!notes.is_empty()).then(|| notes.join("; ")))),
         (
             "policy arns",
             opt((!f.policy_arns.is_empty())
@@ -465,9 +470,10 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
     let sessions = ctx.sessions(now)?;
     let mut rows = Vec::new();
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     for (name, f) in &config.favourites {
         let (state, note) = match &holders[&f.profile] {
-            Holder::Rolecall { favourite, expires } if favourite == name.as_str() => {
+            Holder::Rolecall { favourite, expires, .. } if favourite == name.as_str() => {
                 (SessionState::at(now, *expires), "")
             }
             Holder::Rolecall { .. } => (SessionState::Never, "profile written for another favourite"),
@@ -483,10 +489,16 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
         };
         // What the tray app will do next (it keeps no state the CLI cannot see but whether it
         // already notified).
-        let next = sessions.iter().find(|s| &s.favourite == name).map(|s| {
-            let t = renew::track(s.favourite.clone(), s.expires, s.settings, s.needs_mfa, &renew::Memory::default());
+        let session = sessions.iter().find(|s| &s.favourite == name);
+        let next = session.map(|s| {
+            let t = renew::track(s.favourite.clone(), s.span, s.settings, s.needs_mfa, &renew::Memory::default());
             renew::next_times(&t, now)
         });
+        // Leads longer than this session allows apply clamped: say so.
+        let clamped = session.map(|s| renew::clamped_leads(&s.settings, s.span.lifetime)).unwrap_or_default();
+        for (what, c) in &clamped {
+            notes.push(format!("favourite {name}: {what} {c}"));
+        }
         let next_text = match next {
             Some(NextTimes { renew_at: Some(at), .. }) => format!("renews {}", local_time(at)),
             Some(NextTimes { notify_at: Some(at), .. }) => format!("notifies {}", local_time(at)),
@@ -499,6 +511,12 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
             "session": state,
             "renew_at": rfc(next.and_then(|n| n.renew_at)),
             "notify_at": rfc(next.and_then(|n| n.notify_at)),
+            "clamped": clamped.iter().map(|(what, c)| json!({
+                "lead": what,
+                "asked_secs": c.asked.num_seconds(),
+                "applies_secs": c.applies.num_seconds(),
+                "lifetime_secs": c.lifetime.num_seconds(),
+            })).collect::<Vec<_>>(),
             "needs_mfa": sessions.iter().find(|s| &s.favourite == name).map(|s| s.needs_mfa),
             "note": (!note.is_empty()).then_some(note),
         }));
@@ -518,8 +536,22 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
         println!("No favourites yet: add one with `rolecall role add NAME --arn ARN --source SOURCE`");
     } else {
         print!("{}", table(&["FAVOURITE", "PROFILE", "STATE", "LEFT", "EXPIRES", "NEXT", ""], &rows));
+        for n in notes {
+            println!("note: {n}");
+        }
     }
     Ok(())
+}
+
+/// Notes on the leads of favourite `name` that its configured session length clamps (a lead
+/// never exceeds half a session; see `renew::effective_lead`).
+fn lead_notes(config: &Config, name: &Name) -> Result<Vec<String>, Error> {
+    let fav = config.favourite(name)?;
+    let lifetime = chrono::Duration::seconds(i64::from(fav.duration.as_secs()));
+    Ok(renew::clamped_leads(&config.expiry_settings(name)?, lifetime)
+        .into_iter()
+        .map(|(what, c)| format!("{what} {c}"))
+        .collect())
 }
 
 async fn env_cmd(ctx: &Services, name: &Name, shell: &str, token_code: Option<MfaCode>) -> Result<(), Error> {

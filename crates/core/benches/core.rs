@@ -74,7 +74,8 @@ fn ini(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("write_session", n), &bytes, |b, bytes| {
             b.iter(|| {
                 let mut doc = profile::parse(AwsFile::Credentials, bytes.clone()).expect("parses");
-                profile::write_session(&mut doc, &profile, &favourite, &creds, false).expect("writes");
+                profile::write_session(&mut doc, &profile, &favourite, &creds, creds.expiration, false)
+                    .expect("writes");
                 doc.into_bytes()
             })
         });
@@ -95,6 +96,8 @@ fn sessions(n: usize, now: DateTime<Utc>) -> Vec<Tracked> {
             warned_for: None,
             expired_noted_for: None,
             retry_at: None,
+            lifetime: Duration::hours(1),
+            renewed_at: None,
         })
         .collect()
 }

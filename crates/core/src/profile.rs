@@ -15,6 +15,9 @@ use crate::validate::{Name, ProfileName, Region};
 pub const MANAGED_KEY: &str = "x_rolecall_favourite";
 /// The expiry key other tools read (RFC 3339, UTC).
 pub const EXPIRES_KEY: &str = "x_security_token_expires";
+/// When STS issued the session (RFC 3339, UTC, in STS's clock): with the expiry, how long STS
+/// granted it for, which bounds how early it may be renewed or warned about.
+pub const ISSUED_KEY: &str = "x_rolecall_issued";
 
 /// Keys in a config-file profile that make the AWS CLI ignore static credentials for it.
 const CREDENTIAL_SOURCE_KEYS: &[&str] = &[
@@ -134,6 +137,8 @@ pub enum Holder {
         favourite: String,
         /// The recorded expiry, if readable.
         expires: Option<DateTime<Utc>>,
+        /// When the session was issued, if recorded and readable (older versions did not).
+        issued: Option<DateTime<Utc>>,
     },
 }
 
@@ -142,14 +147,11 @@ pub fn holder(doc: &IniDocument, profile: &ProfileName) -> Result<Holder, Profil
     let entries = doc.section(profile.as_str()).map_err(|e| ProfileError::from_ini(AwsFile::Credentials, e))?;
     let Some(entries) = entries else { return Ok(Holder::Nobody) };
     let get = |k: &str| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let time =
+        |k: &str| get(k).and_then(|v: String| DateTime::parse_from_rfc3339(&v).ok()).map(|d| d.with_timezone(&Utc));
     Ok(match get(MANAGED_KEY) {
         None => Holder::Foreign,
-        Some(favourite) => Holder::Rolecall {
-            favourite,
-            expires: get(EXPIRES_KEY)
-                .and_then(|v: String| DateTime::parse_from_rfc3339(&v).ok())
-                .map(|d| d.with_timezone(&Utc)),
-        },
+        Some(favourite) => Holder::Rolecall { favourite, expires: time(EXPIRES_KEY), issued: time(ISSUED_KEY) },
     })
 }
 
@@ -161,12 +163,14 @@ pub fn section_text(doc: &IniDocument, profile: &ProfileName) -> Result<Option<V
     Ok(text.map(<[u8]>::to_vec))
 }
 
-/// Writes a session into `profile` of a credentials file, for favourite `favourite`.
+/// Writes a session into `profile` of a credentials file, for favourite `favourite`; `issued` is
+/// when STS issued it (in STS's clock).
 pub fn write_session(
     doc: &mut IniDocument,
     profile: &ProfileName,
     favourite: &Name,
     creds: &SessionCredentials,
+    issued: DateTime<Utc>,
     force: bool,
 ) -> Result<WriteKind, ProfileError> {
     let kind = match holder(doc, profile)? {
@@ -179,6 +183,7 @@ pub fn write_session(
         Holder::Rolecall { .. } | Holder::Foreign => WriteKind::TookOver,
     };
     let expires = creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let issued = issued.to_rfc3339_opts(SecondsFormat::Secs, true);
     doc.set_entries(
         profile.as_str(),
         &[
@@ -186,6 +191,7 @@ pub fn write_session(
             ("aws_secret_access_key", creds.secret()),
             ("aws_session_token", creds.token()),
             (EXPIRES_KEY, &expires),
+            (ISSUED_KEY, &issued),
             (MANAGED_KEY, favourite.as_str()),
         ],
     )
@@ -244,6 +250,9 @@ mod tests {
     fn p(s: &str) -> ProfileName {
         ProfileName::parse(s).unwrap()
     }
+    fn issued() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).unwrap()
+    }
     fn n(s: &str) -> Name {
         Name::parse(s).unwrap()
     }
@@ -253,22 +262,30 @@ mod tests {
     #[test]
     fn new_profile_is_appended_and_everything_else_survives() {
         let mut doc = parse(AwsFile::Credentials, USER_FILE.as_bytes().to_vec()).unwrap();
-        assert_eq!(write_session(&mut doc, &p("prod"), &n("prod"), &creds(1), false).unwrap(), WriteKind::Created);
+        assert_eq!(
+            write_session(&mut doc, &p("prod"), &n("prod"), &creds(1), issued(), false).unwrap(),
+            WriteKind::Created
+        );
         let text = String::from_utf8(doc.as_bytes().to_vec()).unwrap();
         let expected = format!(
-            "{USER_FILE}\r\n\r\n[prod]\r\naws_access_key_id = ASIAEXAMPLE000000001\r\naws_secret_access_key = secret1\r\naws_session_token = token1\r\nx_security_token_expires = 2026-11-25T12:00:00Z\r\nx_rolecall_favourite = prod\r\n"
+            "{USER_FILE}\r\n\r\n[prod]\r\naws_access_key_id = ASIAEXAMPLE000000001\r\naws_secret_access_key = secret1\r\naws_session_token = token1\r\nx_security_token_expires = 2026-11-25T12:00:00Z\r\nx_rolecall_issued = 2026-11-25T11:00:00Z\r\nx_rolecall_favourite = prod\r\n"
         );
         assert_eq!(text, expected);
         assert_eq!(
             holder(&doc, &p("prod")).unwrap(),
             Holder::Rolecall {
                 favourite: "prod".into(),
-                expires: Some(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap())
+                expires: Some(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()),
+                issued: Some(issued()),
             }
         );
         // An update rewrites values in place and nothing else.
         let before = doc.as_bytes().to_vec();
-        assert_eq!(write_session(&mut doc, &p("prod"), &n("prod"), &creds(2), false).unwrap(), WriteKind::Updated);
+        assert_eq!(
+            write_session(&mut doc, &p("prod"), &n("prod"), &creds(2), issued() + chrono::Duration::hours(1), false)
+                .unwrap(),
+            WriteKind::Updated
+        );
         let after = String::from_utf8(doc.as_bytes().to_vec()).unwrap();
         assert_eq!(
             after,
@@ -277,13 +294,14 @@ mod tests {
                 .replace("001", "002")
                 .replace("secret1", "secret2")
                 .replace("token1", "token2")
+                .replace("T11:00:00Z", "T12:00:00Z")
         );
     }
 
     #[test]
     fn foreign_and_other_favourites_sections_are_refused_unless_forced() {
         let mut doc = parse(AwsFile::Credentials, USER_FILE.as_bytes().to_vec()).unwrap();
-        let e = write_session(&mut doc, &p("default"), &n("x"), &creds(1), false).unwrap_err();
+        let e = write_session(&mut doc, &p("default"), &n("x"), &creds(1), issued(), false).unwrap_err();
         assert_eq!(e.code(), "credentials_file.not_owned");
         assert_eq!(doc.as_bytes(), USER_FILE.as_bytes(), "a refused write changes nothing");
         // What a backup keeps before the takeover: that section alone, byte for byte.
@@ -292,9 +310,12 @@ mod tests {
             b"[default]\r\naws_access_key_id=AKIAUSER\r\naws_secret_access_key = userSecret ; keep\r\n"
         );
         assert_eq!(section_text(&doc, &p("absent")).unwrap(), None);
-        assert_eq!(write_session(&mut doc, &p("default"), &n("x"), &creds(1), true).unwrap(), WriteKind::TookOver);
+        assert_eq!(
+            write_session(&mut doc, &p("default"), &n("x"), &creds(1), issued(), true).unwrap(),
+            WriteKind::TookOver
+        );
         assert!(doc.as_bytes().starts_with(b"# my keys\r\n[default]\r\naws_access_key_id=ASIAEXAMPLE000000001\r\n"));
-        let e = write_session(&mut doc, &p("default"), &n("y"), &creds(1), false).unwrap_err();
+        let e = write_session(&mut doc, &p("default"), &n("y"), &creds(1), issued(), false).unwrap_err();
         assert_eq!(e.to_string(), "profile default: belongs to favourite x; choose another --profile");
         assert!(remove_session(&mut doc, &p("default")).unwrap());
         assert!(!remove_session(&mut doc, &p("other")).unwrap(), "foreign sections are never removed");
@@ -382,7 +403,7 @@ mod tests {
                 let Some(profile) = profile else { return Ok(()) };
                 let mut doc = before.clone();
                 let c = creds(k);
-                match write_session(&mut doc, &profile, &n("prod"), &c, force) {
+                match write_session(&mut doc, &profile, &n("prod"), &c, issued(), force) {
                     Err(_) => prop_assert_eq!(doc.as_bytes(), input.as_slice(), "a refused write changed the file"),
                     Ok(kind) => {
                         let reparsed = parse(AwsFile::Credentials, doc.as_bytes().to_vec());
@@ -391,7 +412,7 @@ mod tests {
                         prop_assert_eq!(after.get(profile.as_str(), "aws_secret_access_key"), Some(c.secret().to_owned()));
                         prop_assert_eq!(after.get(profile.as_str(), "aws_session_token"), Some(c.token().to_owned()));
                         let held = holder(&after, &profile).unwrap();
-                        prop_assert_eq!(held, Holder::Rolecall { favourite: "prod".into(), expires: Some(c.expiration) });
+                        prop_assert_eq!(held, Holder::Rolecall { favourite: "prod".into(), expires: Some(c.expiration), issued: Some(issued()) });
                         if kind == WriteKind::TookOver {
                             prop_assert!(force);
                         }

@@ -6,6 +6,13 @@
 //! laptop that slept through an expiry gets the right step the moment the scheduler runs again,
 //! and the scheduler never sleeps longer than `max_sleep` (a monotonic sleep does not count time
 //! asleep, so it re-checks the wall clock at least that often).
+//!
+//! Never back to back: a lead (renew before, notify before) never exceeds half of the lifetime
+//! STS granted the session ([`effective_lead`]), whatever the settings say, so a fresh session is
+//! never due at once; and a favourite renewed at some moment is not renewed again before half
+//! its lifetime (at least [`MIN_RENEWAL_INTERVAL`]) has passed on this computer's clock
+//! ([`Tracked::renewed_at`]), so a clock that runs ahead of AWS's, which makes every fresh session
+//! look old, cannot turn the scheduler into a loop either.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -33,6 +40,37 @@ pub struct Tracked {
     pub expired_noted_for: Option<DateTime<Utc>>,
     /// After a failed renewal: not before this.
     pub retry_at: Option<DateTime<Utc>>,
+    /// How long STS granted the session for (its expiry less the moment it was issued): leads
+    /// are clamped to a fraction of it.
+    pub lifetime: Duration,
+    /// When this computer last renewed it (its own clock): the next renewal waits at least
+    /// [`min_interval`] from then.
+    pub renewed_at: Option<DateTime<Utc>>,
+}
+
+/// The share of a session's lifetime a lead may take at most: one half. A session is warned
+/// about or renewed no sooner than halfway through its life.
+pub const MAX_LEAD_SHARE: i32 = 2;
+
+/// The shortest time between two automatic renewals of one favourite, whatever its lifetime.
+pub const MIN_RENEWAL_INTERVAL: Duration = Duration::seconds(30);
+
+/// The lead that applies to a session of `lifetime`: `lead`, clamped to half the lifetime.
+pub fn effective_lead(lead: Duration, lifetime: Duration) -> Duration {
+    lead.min(lifetime / MAX_LEAD_SHARE).max(Duration::zero())
+}
+
+/// The shortest time between two automatic renewals of a session of `lifetime`: half of it, and
+/// at least [`MIN_RENEWAL_INTERVAL`].
+pub fn min_interval(lifetime: Duration) -> Duration {
+    (lifetime / MAX_LEAD_SHARE).max(MIN_RENEWAL_INTERVAL)
+}
+
+/// The lifetime STS granted a session that ends at `expires`: from the moment it was issued
+/// (as recorded with it, in STS's clock), else `configured` (the duration asked for, which STS
+/// never exceeds). Never more than `configured`, never less than a second.
+pub fn granted_lifetime(issued: Option<DateTime<Utc>>, expires: DateTime<Utc>, configured: Duration) -> Duration {
+    issued.map_or(configured, |i| (expires - i).min(configured)).max(Duration::seconds(1))
 }
 
 /// Something to do now.
@@ -72,10 +110,15 @@ pub fn plan(now: DateTime<Utc>, sessions: &[Tracked], max_sleep: Duration) -> Pl
     for s in sessions {
         let can_renew_silently = s.auto_renew && !s.needs_mfa;
         let retry_ok = s.retry_at.is_none_or(|r| now >= r);
-        let renew_from = s.expires - s.renew_before;
-        let warn_from = s.expires - s.notify_before;
+        // Renewed here not long ago: not again before the interval is over (a clock that went
+        // back since does not hold it).
+        let too_soon = s.renewed_at.filter(|&r| r <= now).map(|r| r + min_interval(s.lifetime)).filter(|&g| now < g);
+        let renew_from = s.expires - effective_lead(s.renew_before, s.lifetime);
+        let warn_from = s.expires - effective_lead(s.notify_before, s.lifetime);
         if can_renew_silently {
-            if now >= renew_from && retry_ok {
+            if let Some(g) = too_soon {
+                later(g);
+            } else if now >= renew_from && retry_ok {
                 // Also after expiry: a laptop that slept through it catches up on wake.
                 steps.push(Step::Renew(s.favourite.clone()));
                 continue;
@@ -118,6 +161,8 @@ pub struct Memory {
     pub retry_at: Option<DateTime<Utc>>,
     /// Renewals failed in a row.
     pub failures: u32,
+    /// When the last renewal (or any assume) succeeded, on this computer's clock.
+    pub renewed_at: Option<DateTime<Utc>>,
 }
 
 impl Memory {
@@ -128,10 +173,11 @@ impl Memory {
         self.retry_at = Some(now + backoff(self.failures));
         self.failures == 1
     }
-    /// A renewal (or any assume) succeeded.
-    pub fn renewed(&mut self) {
+    /// A renewal (or any assume) succeeded at `now`.
+    pub fn renewed(&mut self, now: DateTime<Utc>) {
         self.failures = 0;
         self.retry_at = None;
+        self.renewed_at = Some(now);
     }
 }
 
@@ -143,17 +189,20 @@ pub fn backoff(failures: u32) -> Duration {
     Duration::seconds(secs.min(600))
 }
 
+/// A session as the scheduler sees it: when it ends and how long STS granted it for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifespan {
+    /// When STS said the session ends.
+    pub expires: DateTime<Utc>,
+    /// How long it was granted for (see [`granted_lifetime`]).
+    pub lifetime: Duration,
+}
+
 /// The scheduler's view of one favourite's session.
-pub fn track(
-    favourite: Name,
-    expires: DateTime<Utc>,
-    settings: ExpirySettings,
-    needs_mfa: bool,
-    memory: &Memory,
-) -> Tracked {
+pub fn track(favourite: Name, span: Lifespan, settings: ExpirySettings, needs_mfa: bool, memory: &Memory) -> Tracked {
     Tracked {
         favourite,
-        expires,
+        expires: span.expires,
         auto_renew: settings.auto_renew,
         notify_before: settings.notify_before.duration(),
         renew_before: settings.renew_before.duration(),
@@ -161,6 +210,45 @@ pub fn track(
         warned_for: memory.warned_for,
         expired_noted_for: memory.expired_noted_for,
         retry_at: memory.retry_at,
+        lifetime: span.lifetime,
+        renewed_at: memory.renewed_at,
+    }
+}
+
+/// A lead the settings ask for that is longer than the session allows: it applies clamped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clamped {
+    /// What the settings ask for.
+    pub asked: Duration,
+    /// What applies: half the lifetime.
+    pub applies: Duration,
+    /// The session's lifetime.
+    pub lifetime: Duration,
+}
+
+impl Clamped {
+    /// `lead` for a session of `lifetime`, if it is clamped.
+    pub fn check(lead: Duration, lifetime: Duration) -> Option<Clamped> {
+        let applies = effective_lead(lead, lifetime);
+        (applies < lead).then_some(Clamped { asked: lead, applies, lifetime })
+    }
+}
+
+/// The leads of `settings` that a session of `lifetime` clamps, named as the settings name them
+/// (`notify before`, and `renew before` when it auto-renews).
+pub fn clamped_leads(settings: &ExpirySettings, lifetime: Duration) -> Vec<(&'static str, Clamped)> {
+    let renew = settings.auto_renew.then_some(("renew before", settings.renew_before));
+    [Some(("notify before", settings.notify_before)), renew]
+        .into_iter()
+        .flatten()
+        .filter_map(|(what, lead)| Clamped::check(lead.duration(), lifetime).map(|c| (what, c)))
+        .collect()
+}
+
+impl std::fmt::Display for Clamped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let h = |d: Duration| crate::time::human_duration_exact(d.num_seconds());
+        write!(f, "{} applies as {} (half of its {} session)", h(self.asked), h(self.applies), h(self.lifetime))
     }
 }
 
@@ -178,9 +266,12 @@ pub struct NextTimes {
 /// neither.
 pub fn next_times(t: &Tracked, now: DateTime<Utc>) -> NextTimes {
     let silent = t.auto_renew && !t.needs_mfa;
-    let renew_at = silent.then(|| (t.expires - t.renew_before).max(t.retry_at.unwrap_or(now)).max(now));
-    let notify_at =
-        (!silent && now < t.expires && t.warned_for != Some(t.expires)).then(|| (t.expires - t.notify_before).max(now));
+    let not_before = t.renewed_at.filter(|&r| r <= now).map_or(now, |r| r + min_interval(t.lifetime));
+    let renew_at = silent.then(|| {
+        (t.expires - effective_lead(t.renew_before, t.lifetime)).max(t.retry_at.unwrap_or(now)).max(not_before).max(now)
+    });
+    let notify_at = (!silent && now < t.expires && t.warned_for != Some(t.expires))
+        .then(|| (t.expires - effective_lead(t.notify_before, t.lifetime)).max(now));
     NextTimes { renew_at, notify_at }
 }
 
@@ -206,6 +297,8 @@ mod tests {
             warned_for: None,
             expired_noted_for: None,
             retry_at: None,
+            lifetime: Duration::hours(1),
+            renewed_at: None,
         }
     }
     fn n() -> Name {
@@ -318,8 +411,8 @@ mod tests {
         assert!(m.renewal_failed(t0()), "the first failure is told");
         assert!(!m.renewal_failed(t0() + min(1)), "later ones in a row are not");
         assert_eq!(m.retry_at, Some(t0() + min(2)));
-        m.renewed();
-        assert_eq!((m.failures, m.retry_at), (0, None));
+        m.renewed(t0() + min(3));
+        assert_eq!((m.failures, m.retry_at, m.renewed_at), (0, None, Some(t0() + min(3))));
     }
 
     #[test]
@@ -383,7 +476,160 @@ mod tests {
             notify_before: crate::validate::Lead::parse("14m55s").unwrap(),
             renew_before: crate::validate::Lead::parse("1m").unwrap(),
         };
-        let t = track(n(), t0() + min(15), settings, false, &Memory::default());
+        let span = Lifespan { expires: t0() + min(15), lifetime: min(15) };
+        let t = track(n(), span, settings, false, &Memory::default());
         assert_eq!((t.notify_before.num_seconds(), t.renew_before.num_seconds(), t.auto_renew), (895, 60, true));
+        // What status shows is what the plan does: the 14m55s lead applies as 7m30s.
+        let manual = Tracked { auto_renew: false, ..t.clone() };
+        assert_eq!(next_times(&manual, t0()).notify_at, Some(t0() + Duration::seconds(450)));
+        assert_eq!(next_times(&t, t0()).renew_at, Some(t0() + min(14)), "the 1m lead is short enough");
+        let renewed = Tracked { renewed_at: Some(t0()), renew_before: Duration::seconds(890), ..t };
+        assert_eq!(next_times(&renewed, t0()).renew_at, Some(t0() + Duration::seconds(450)));
+    }
+
+    #[test]
+    fn leads_never_exceed_half_the_granted_lifetime() {
+        let cases = [
+            // (lead, lifetime, applies)
+            (min(5), min(60), min(5)),
+            (min(20), min(15), Duration::seconds(450)),
+            (min(20), min(60), min(20)),
+            (min(60), min(60), min(30)),
+            (Duration::hours(12), Duration::hours(1), min(30)),
+            (min(1), Duration::seconds(60), Duration::seconds(30)),
+        ];
+        for (lead, lifetime, applies) in cases {
+            assert_eq!(effective_lead(lead, lifetime), applies, "{lead} of {lifetime}");
+            assert_eq!(Clamped::check(lead, lifetime).is_some(), applies < lead);
+        }
+        assert_eq!(
+            Clamped::check(min(20), min(15)).unwrap().to_string(),
+            "20m applies as 7m30s (half of its 15m session)"
+        );
+        // The lifetime STS granted: from the recorded issue time, never more than asked for.
+        let exp = t0() + min(60);
+        assert_eq!(granted_lifetime(Some(t0()), exp, Duration::hours(12)), min(60), "a chained role's 1h");
+        assert_eq!(granted_lifetime(None, exp, min(15)), min(15), "unrecorded: the duration asked for");
+        assert_eq!(granted_lifetime(Some(t0() - Duration::hours(5)), exp, min(15)), min(15), "never above it");
+        assert_eq!(granted_lifetime(Some(exp + min(1)), exp, min(15)), Duration::seconds(1), "nonsense: a second");
+        assert_eq!(min_interval(Duration::seconds(1)), MIN_RENEWAL_INTERVAL);
+        let lead = |m: u32| crate::validate::Lead::from_secs("lead", m * 60).unwrap();
+        let settings = ExpirySettings { auto_renew: true, notify_before: lead(10), renew_before: lead(20) };
+        let clamped: Vec<_> = clamped_leads(&settings, min(15)).into_iter().map(|(w, c)| format!("{w} {c}")).collect();
+        assert_eq!(
+            clamped,
+            [
+                "notify before 10m applies as 7m30s (half of its 15m session)",
+                "renew before 20m applies as 7m30s (half of its 15m session)"
+            ]
+        );
+        let manual = ExpirySettings { auto_renew: false, ..settings };
+        assert_eq!(clamped_leads(&manual, min(30)).len(), 0, "renew before does not apply without auto-renew");
+    }
+
+    #[test]
+    fn the_renew_before_preference_longer_than_the_session_does_not_renew_a_fresh_one() {
+        // The review's case: renew before 20 min, a 15-minute session just written.
+        let fresh = Tracked { renew_before: min(20), lifetime: min(15), ..session(true, min(15)) };
+        let p = plan(t0(), std::slice::from_ref(&fresh), min(1));
+        assert!(p.steps.is_empty(), "{:?}", p.steps);
+        assert_eq!(plan(t0() + Duration::seconds(450), &[fresh], min(1)).steps, vec![Step::Renew(n())]);
+        // The same for the notification: not at once, halfway through.
+        let manual = Tracked { notify_before: min(20), lifetime: min(15), ..session(false, min(15)) };
+        assert!(plan(t0(), std::slice::from_ref(&manual), min(1)).steps.is_empty());
+        assert_eq!(plan(t0() + Duration::seconds(450), &[manual], min(1)).steps.len(), 1);
+        // A clock 13 minutes ahead of STS's: a 15-minute session renewed here 10 s ago already
+        // looks due. It is not renewed again until half its lifetime has passed here.
+        let skewed = Tracked {
+            renewed_at: Some(t0() - Duration::seconds(10)),
+            lifetime: min(15),
+            expired_noted_for: Some(t0() + min(2)),
+            ..session(true, min(2))
+        };
+        let p = plan(t0(), std::slice::from_ref(&skewed), min(1));
+        assert!(p.steps.is_empty(), "{:?}", p.steps);
+        assert!(plan(t0() + Duration::seconds(439), std::slice::from_ref(&skewed), min(10)).steps.is_empty());
+        let p = plan(t0() + Duration::seconds(430), std::slice::from_ref(&skewed), min(10));
+        assert_eq!(p.wake_at, t0() + Duration::seconds(440), "wakes when the interval is over");
+        assert_eq!(plan(t0() + Duration::seconds(440), &[skewed], min(1)).steps, vec![Step::Renew(n())]);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        use crate::test_support::proptest_cases as cases;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(cases(256)))]
+
+            /// Whatever the leads, the lifetime STS grants and how far this computer's clock is
+            /// off, a scheduler that runs every step the plan gives (and plans again at once after
+            /// steps, as the app does) renews one favourite no more often than once per half
+            /// lifetime, and warns about each session at most once.
+            #[test]
+            fn renew_prop_no_loop_whatever_the_settings_and_clock(
+                lifetime_secs in prop_oneof![60i64..=900, 900i64..=43_200],
+                renew_secs in 1i64..=43_200,
+                notify_secs in 1i64..=43_200,
+                offset_secs in -7_200i64..=7_200,
+                auto in any::<bool>(),
+            ) {
+                let lifetime = Duration::seconds(lifetime_secs);
+                // This computer's clock is `offset` ahead of STS's.
+                let offset = Duration::seconds(offset_secs);
+                let start = t0();
+                let end = start + Duration::hours(12);
+                let mut local = start;
+                let mut expires = start - offset + lifetime;
+                let mut memory = Memory::default();
+                let mut renewals: Vec<DateTime<Utc>> = Vec::new();
+                let mut warnings = 0u32;
+                let mut steps_run = 0u32;
+                while local < end {
+                    let t = Tracked {
+                        auto_renew: auto,
+                        renew_before: Duration::seconds(renew_secs),
+                        notify_before: Duration::seconds(notify_secs),
+                        lifetime,
+                        expires,
+                        ..session(auto, lifetime)
+                    };
+                    let t = Tracked {
+                        warned_for: memory.warned_for,
+                        expired_noted_for: memory.expired_noted_for,
+                        retry_at: memory.retry_at,
+                        renewed_at: memory.renewed_at,
+                        ..t
+                    };
+                    let p = plan(local, &[t], min(1));
+                    prop_assert!(p.wake_at > local || !p.steps.is_empty(), "the plan must move time on");
+                    for step in &p.steps {
+                        steps_run += 1;
+                        match step {
+                            Step::Renew(_) => {
+                                renewals.push(local);
+                                memory.renewed(local);
+                                expires = local - offset + lifetime;
+                            }
+                            Step::Warn { .. } => {
+                                warnings += 1;
+                                memory.warned_for = Some(expires);
+                            }
+                            Step::NoteExpired(_) => memory.expired_noted_for = Some(expires),
+                        }
+                    }
+                    prop_assert!(steps_run < 10_000, "back-to-back steps: {} renewals", renewals.len());
+                    if p.steps.is_empty() {
+                        local = p.wake_at;
+                    }
+                }
+                let gap = min_interval(lifetime);
+                for w in renewals.windows(2) {
+                    prop_assert!(w[1] - w[0] >= gap, "renewed {}s apart (lifetime {}s)", (w[1] - w[0]).num_seconds(), lifetime_secs);
+                }
+                prop_assert!(i64::from(warnings) <= 1 + (Duration::hours(12).num_seconds() / lifetime_secs.max(1)) + 1);
+            }
+        }
     }
 }

@@ -63,6 +63,19 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
+/// A duration to the second, as lead times are written: `7m30s`, `1h`, `14m55s`, `0s`.
+pub fn human_duration_exact(secs: i64) -> String {
+    let s = secs.max(0);
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, 'h'), (m, 'm'), (sec, 's')] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() { "0s".to_owned() } else { out }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -507,13 +507,7 @@ impl From<Lead> for String {
 /// Compact and exact: `14m55s`, `10m`, `1h30m`, `45s` (parses back to the same value).
 impl fmt::Display for Lead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (h, m, s) = (self.0 / 3600, (self.0 % 3600) / 60, self.0 % 60);
-        for (n, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
-            if n > 0 {
-                write!(f, "{n}{unit}")?;
-            }
-        }
-        Ok(())
+        f.write_str(&crate::time::human_duration_exact(i64::from(self.0)))
     }
 }
 

@@ -65,7 +65,9 @@ pub fn lines(config: &Config, holder_of: impl Fn(&Name) -> Holder, now: DateTime
         .keys()
         .map(|name| {
             let state = match holder_of(name) {
-                Holder::Rolecall { favourite, expires } if favourite == name.as_str() => SessionState::at(now, expires),
+                Holder::Rolecall { favourite, expires, .. } if favourite == name.as_str() => {
+                    SessionState::at(now, expires)
+                }
                 _ => SessionState::Never,
             };
             FavouriteLine { label: label(name, &state), name: name.clone(), state }
@@ -147,10 +149,13 @@ mod tests {
                 "prod-admin" => Holder::Rolecall {
                     favourite: "prod-admin".into(),
                     expires: Some(now + chrono::Duration::seconds(42 * 60 + 30)),
+                    issued: None,
                 },
-                "staging" => {
-                    Holder::Rolecall { favourite: "staging".into(), expires: Some(now - chrono::Duration::seconds(5)) }
-                }
+                "staging" => Holder::Rolecall {
+                    favourite: "staging".into(),
+                    expires: Some(now - chrono::Duration::seconds(5)),
+                    issued: None,
+                },
                 _ => Holder::Foreign,
             },
             now,

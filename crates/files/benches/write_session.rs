@@ -67,7 +67,7 @@ fn write_session(c: &mut Criterion) {
                     session_token: SecretString::from("T".repeat(420)),
                     expiration: Utc.with_ymd_and_hms(2026, 1, 1, 1, 0, 0).single().expect("valid time"),
                 };
-                files.write_session(&profile, &favourite, &creds, None, false).expect("writes")
+                files.write_session(&profile, &favourite, &creds, creds.expiration, None, false).expect("writes")
             })
         });
     }

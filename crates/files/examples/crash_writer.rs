@@ -38,8 +38,9 @@ fn main() {
             let count: u64 = args.get(6).map_or(u64::MAX, |c| c.parse().expect("a count"));
             let mut out = std::io::stdout().lock();
             for version in first..first.saturating_add(count) {
+                let session = support::session(version, tag);
                 files
-                    .write_session(&profile, &favourite, &support::session(version, tag), None, false)
+                    .write_session(&profile, &favourite, &session, support::issued(&session), None, false)
                     .unwrap_or_else(|e| panic!("write {version}: {e}"));
                 writeln!(out, "{version}").and_then(|()| out.flush()).expect("stdout");
             }
@@ -59,7 +60,8 @@ fn main() {
                     }
                 }
                 let mut doc = profile::parse(AwsFile::Credentials, old.unwrap_or_default().to_vec())?;
-                profile::write_session(&mut doc, &profile, &favourite, &support::session(1, tag), false)?;
+                let session = support::session(1, tag);
+                profile::write_session(&mut doc, &profile, &favourite, &session, support::issued(&session), false)?;
                 Ok::<_, Error>(Edit::Write(doc.into_bytes()))
             })
             .unwrap_or_else(|e| panic!("edit: {e}"));

@@ -1,6 +1,6 @@
 //! `config.toml` and the AWS files, read and written through [`crate::atomic`] and the core's edits.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rolecall_core::config::Config;
 use rolecall_core::ini::IniDocument;
 use rolecall_core::profile::{self, AwsFile, Holder, WriteKind};
@@ -109,12 +109,14 @@ impl AwsFiles {
         Ok(profile::parse(file, bytes)?)
     }
 
-    /// Writes a session into `profile` (and its region into the config file).
+    /// Writes a session into `profile` (and its region into the config file); `issued` is when
+    /// STS issued it, in STS's clock.
     pub fn write_session(
         &self,
         profile_name: &ProfileName,
         favourite: &Name,
         creds: &SessionCredentials,
+        issued: DateTime<Utc>,
         region: Option<&Region>,
         force: bool,
     ) -> Result<WriteReport, Error> {
@@ -124,7 +126,7 @@ impl AwsFiles {
         let out = atomic::edit(FileKind::Credentials, &self.paths.credentials_file, |old| {
             let mut doc = profile::parse(AwsFile::Credentials, old.unwrap_or_default().to_vec())?;
             let previous = profile::section_text(&doc, profile_name)?;
-            kind = profile::write_session(&mut doc, profile_name, favourite, creds, force)?;
+            kind = profile::write_session(&mut doc, profile_name, favourite, creds, issued, force)?;
             let bytes = doc.into_bytes();
             Ok::<_, Error>(match previous {
                 // Only the section taken over is kept: no other profile's keys.

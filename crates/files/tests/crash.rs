@@ -68,7 +68,8 @@ impl Rng {
 fn next_version(before: &[u8], profile: &ProfileName, tag: u32, version: u64) -> Vec<u8> {
     let mut doc = profile::parse(AwsFile::Credentials, before.to_vec()).expect("parses");
     let favourite = Name::parse("crash-test").unwrap();
-    profile::write_session(&mut doc, profile, &favourite, &support::session(version, tag), false).expect("writes");
+    let session = support::session(version, tag);
+    profile::write_session(&mut doc, profile, &favourite, &session, support::issued(&session), false).expect("writes");
     doc.into_bytes()
 }
 

@@ -26,6 +26,11 @@ pub fn session(version: u64, tag: u32) -> SessionCredentials {
     }
 }
 
+/// When STS issued `session` (an hour before it ends), the same on every replay.
+pub fn issued(session: &SessionCredentials) -> chrono::DateTime<Utc> {
+    session.expiration - chrono::Duration::hours(1)
+}
+
 /// Paths with the given credentials and AWS config files (rolecall's config dir is unused).
 pub fn paths(credentials: &Path, config: &Path) -> Paths {
     Paths {
