@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use rolecall_app::NewSource;
+use rolecall_core::config::Config;
 use rolecall_core::secret::SourceKeys;
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, ValidationError};
@@ -70,7 +71,7 @@ pub fn remove_source(state: State<'_, AppState>, name: String) -> Res<()> {
 #[tauri::command]
 pub fn list_favourites(state: State<'_, AppState>) -> Res<Vec<FavouriteView>> {
     let (config, lines) = state.services.lines(Utc::now()).map_err(err)?;
-    Ok(lines.iter().map(|l| FavouriteView::new(&l.name, &config.favourites[&l.name], &l.state)).collect())
+    Ok(lines.iter().map(|l| view(&config, &l.name, &l.state)).collect())
 }
 
 /// Adds a favourite, or edits `replacing`.
@@ -82,9 +83,15 @@ pub fn save_favourite(
 ) -> Res<FavouriteView> {
     let (name, fav) = input.parse().map_err(err)?;
     let replacing = replacing.as_deref().map(Name::parse).transpose().map_err(err)?;
-    state.services.save_favourite(&name, fav.clone(), replacing.as_ref()).map_err(err)?;
+    let config = state.services.save_favourite(&name, fav, replacing.as_ref()).map_err(err)?;
     state.touch();
-    Ok(FavouriteView::new(&name, &fav, &SessionState::Never))
+    Ok(view(&config, &name, &SessionState::Never))
+}
+
+/// A favourite of `config`, with the notes on its clamped leads.
+fn view(config: &Config, name: &Name, state: &SessionState) -> FavouriteView {
+    let notes = rolecall_core::renew::lead_notes(config, name).unwrap_or_default();
+    FavouriteView::new(name, &config.favourites[name], state, notes)
 }
 
 /// Removes a favourite and the profile rolecall wrote for it.
@@ -136,7 +143,7 @@ pub async fn assume(state: State<'_, AppState>, name: String) -> Res<FavouriteVi
     let line = lines.iter().find(|l| l.name == name).ok_or_else(|| {
         err(Error::NeedsInput { subject: format!("favourite {name}"), what: "was removed meanwhile".into() })
     })?;
-    Ok(FavouriteView::new(&name, &config.favourites[&name], &line.state))
+    Ok(view(&config, &name, &line.state))
 }
 
 /// The MFA request waiting for a code, if any.

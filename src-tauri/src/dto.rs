@@ -140,11 +140,14 @@ pub struct FavouriteView {
     pub renew_before: Option<String>,
     /// Its session.
     pub session: SessionView,
+    /// Its lead times that its session length clamps, in words (`renew before 20m applies as
+    /// 7m30s (half of its 15m session)`).
+    pub lead_notes: Vec<String>,
 }
 
 impl FavouriteView {
-    /// The view of a favourite in `state`.
-    pub fn new(name: &Name, f: &Favourite, state: &SessionState) -> FavouriteView {
+    /// The view of a favourite in `state`, with the notes on its clamped leads.
+    pub fn new(name: &Name, f: &Favourite, state: &SessionState, lead_notes: Vec<String>) -> FavouriteView {
         FavouriteView {
             name: name.to_string(),
             arn: f.arn.to_string(),
@@ -163,6 +166,7 @@ impl FavouriteView {
             notify_before: f.notify_before.map(|l| l.to_string()),
             renew_before: f.renew_before.map(|l| l.to_string()),
             session: state.into(),
+            lead_notes,
         }
     }
 }
@@ -360,9 +364,10 @@ mod tests {
         assert_eq!(fav.profile.as_str(), "prod", "an empty profile is the name");
         assert_eq!(fav.duration.as_secs(), 2700);
         assert_eq!(fav.external_id.as_ref().unwrap().as_str(), "xid-1");
-        let view = FavouriteView::new(&name, &fav, &SessionState::Never);
+        let view = FavouriteView::new(&name, &fav, &SessionState::Never, vec!["x".into()]);
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(json["durationSecs"], 2700);
+        assert_eq!(json["leadNotes"], serde_json::json!(["x"]));
         assert_eq!(json["tags"][0]["key"], "team");
         assert_eq!(json["session"], serde_json::json!({"state": "never", "expires": null, "secondsLeft": null}));
         assert_eq!(

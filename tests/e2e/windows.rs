@@ -227,6 +227,19 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
     }
     assert!(!w.config_toml().contains(&w.alice.secret_access_key));
 
+    // A lead longer than half the session applies clamped, and the form says so.
+    s.wd.click_css(&tid("fav-edit-admin"));
+    s.wd.fill("#fav-form [name=notifyBefore]", "30m");
+    s.click_when_enabled("#fav-save");
+    s.wait(&tid("fav-row-admin"), UI);
+    assert!(w.config_toml().contains("\nnotify_before = \"30m\"\n"), "{}", w.config_toml());
+    s.wd.click_css(&tid("fav-edit-admin"));
+    let note = s.wd.wait_for_text_content(&tid("fav-lead-notes"), UI, |t| t.contains("applies as"));
+    assert!(note.contains("notify before 30m applies as 22m30s (half of its 45m session)"), "{note}");
+    s.wd.execute("document.querySelector('[data-testid=fav-lead-notes]').scrollIntoView({block: 'center'})", &[]);
+    s.shot("settings-favourite-lead-clamped");
+    s.wd.click_css("#fav-cancel");
+
     // The other tabs, for the pictures.
     s.tab("import");
     s.wait(&tid("import-empty"), UI);

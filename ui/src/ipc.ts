@@ -128,6 +128,11 @@ export interface FavouriteView {
   /** Its own renewal lead time; null follows the preference. */
   renewBefore: string | null;
   session: SessionView;
+  /**
+   * Its lead times that its session length clamps, in words: a lead never exceeds half a
+   * session ("renew before 20m applies as 7m30s (half of its 15m session)").
+   */
+  leadNotes: string[];
 }
 
 /** The favourite form as typed; empty strings mean "not set". */

@@ -314,3 +314,24 @@ describe("favourite form: Expiry", () => {
     expect(document.querySelector("#fav-form")).not.toBeNull();
   });
 });
+
+describe("clamped lead times", () => {
+  it("says which of a favourite's leads apply clamped, and says nothing when none are", async () => {
+    const clamped = favourite("short", {
+      durationSecs: 900,
+      notifyBefore: "20m",
+      leadNotes: ["notify before 20m applies as 7m30s (half of its 15m session)"],
+    });
+    const plain = favourite("long");
+    mockBackend({ ...settingsBackend([clamped, plain]), validate_field: () => null });
+    app = await mountSettings(mountPoint(), { validateDelayMs: 0 });
+    $<HTMLButtonElement>('[data-testid="fav-edit-short"]').click();
+    const note = $('[data-testid="fav-lead-notes"]');
+    expect(note.textContent).toContain("notify before 20m applies as 7m30s (half of its 15m session)");
+    expect(note.getAttribute("role")).toBe("note");
+    $<HTMLButtonElement>("#fav-cancel").click();
+    $<HTMLButtonElement>('[data-testid="fav-edit-long"]').click();
+    expect(document.querySelector('[data-testid="fav-lead-notes"]')).toBeNull();
+  });
+});
+

@@ -121,6 +121,7 @@ export function favourite(name: string, extra: Partial<FavouriteView> = {}): Fav
     notifyBefore: null,
     renewBefore: null,
     session: { state: "never", expires: null, secondsLeft: null },
+    leadNotes: [],
     ...extra,
   };
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use rolecall_app::{AssumeOutcome, NewSource, Services};
-use rolecall_core::config::{Config, Favourite, SessionTags, SourceKind};
+use rolecall_core::config::{Favourite, SessionTags, SourceKind};
 use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::import::{self, Candidate};
 use rolecall_core::ini::IniDocument;
@@ -199,7 +199,7 @@ fn role_add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
     let name = a.name;
     let config = ctx.save_favourite(&name, fav.clone(), a.replace.then_some(&name))?;
     println!("Added favourite {name}: {} as profile {}", fav.arn, fav.profile);
-    for note in lead_notes(&config, &name)? {
+    for note in renew::lead_notes(&config, &name)? {
         eprintln!("note: {note}");
     }
     Ok(())
@@ -243,7 +243,7 @@ fn role_show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
         return Ok(());
     }
     let opt = |o: Option<String>| o.unwrap_or_else(|| "-".into());
-    let notes = lead_notes(&config, name)?;
+    let notes = renew::lead_notes(&config, name)?;
     let (root, chain) = config.chain(name)?;
     let via: Vec<String> = chain.iter().map(|(n, _)| n.to_string()).collect();
     let lines = [
@@ -541,17 +541,6 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Notes on the leads of favourite `name` that its configured session length clamps (a lead
-/// never exceeds half a session; see `renew::effective_lead`).
-fn lead_notes(config: &Config, name: &Name) -> Result<Vec<String>, Error> {
-    let fav = config.favourite(name)?;
-    let lifetime = chrono::Duration::seconds(i64::from(fav.duration.as_secs()));
-    Ok(renew::clamped_leads(&config.expiry_settings(name)?, lifetime)
-        .into_iter()
-        .map(|(what, c)| format!("{what} {c}"))
-        .collect())
 }
 
 async fn env_cmd(ctx: &Services, name: &Name, shell: &str, token_code: Option<MfaCode>) -> Result<(), Error> {

@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::config::ExpirySettings;
+use crate::config::{Config, ConfigError, ExpirySettings};
 use crate::validate::Name;
 
 /// One active or recently expired session the scheduler watches.
@@ -243,6 +243,16 @@ pub fn clamped_leads(settings: &ExpirySettings, lifetime: Duration) -> Vec<(&'st
         .flatten()
         .filter_map(|(what, lead)| Clamped::check(lead.duration(), lifetime).map(|c| (what, c)))
         .collect()
+}
+
+/// What to tell the user about favourite `name`'s leads that its configured session length
+/// clamps: `notify before 20m applies as 7m30s (half of its 15m session)`.
+pub fn lead_notes(config: &Config, name: &Name) -> Result<Vec<String>, ConfigError> {
+    let lifetime = Duration::seconds(i64::from(config.favourite(name)?.duration.as_secs()));
+    Ok(clamped_leads(&config.expiry_settings(name)?, lifetime)
+        .into_iter()
+        .map(|(what, c)| format!("{what} {c}"))
+        .collect())
 }
 
 impl std::fmt::Display for Clamped {

@@ -117,8 +117,9 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
         }),
         formRow("Notify before", notifyBefore),
         formRow("Renew before", renewBefore, {
-          hint: "10m, 14m55s, 90s or 1h; shorter than the session duration.",
+          hint: "10m, 14m55s, 90s or 1h; at most half the session applies.",
         }),
+        ...leadNotes(f),
       ),
       section(
         "Tags and policies",
@@ -184,6 +185,13 @@ export function favouriteForm(options: FavouriteFormOptions): HTMLFormElement {
 
   queueMicrotask(() => name.focus());
   return form;
+}
+
+/** The saved favourite's clamped leads, said under the Expiry fields. */
+function leadNotes(f: FavouriteView | null): HTMLElement[] {
+  if (!f || f.leadNotes.length === 0) return [];
+  const text = `Clamped: ${f.leadNotes.join("; ")}. rolecall never warns or renews in the first half of a session.`;
+  return [h("div", { id: "fav-lead-notes", class: "field-hint warn", testid: "fav-lead-notes", attrs: { role: "note" }, text })];
 }
 
 type AutoRenewChoice = "preference" | "on" | "off";

@@ -78,6 +78,10 @@ export function preferencesPanel(): Panel {
             h("span", { text: "minutes before expiry" }),
           ),
           renewMessage,
+          h("div", {
+            class: "field-hint indent",
+            text: "Neither lead applies beyond half a session: rolecall never warns or renews in the first half.",
+          }),
         ),
         group(
           "MFA",
