@@ -23,7 +23,8 @@
 //!   throttling, expired tokens, garbage, dropped connections) that counts requests.
 //! - [`FakeNotifications`]: a fake desktop notification server (`org.freedesktop.Notifications`)
 //!   on a keychain's bus that records each [`Notification`] and plays a click on an action
-//!   ([`FakeNotifications::invoke_action`]) or a notification being closed.
+//!   ([`FakeNotifications::invoke_action`]) or a notification being closed; [`FakeLogind`]: the
+//!   owner of `org.freedesktop.login1` there, which emits logind's `PrepareForSleep`.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon, Xvfb, the tray
@@ -72,7 +73,7 @@ pub use fake_sts::{FAKE_EXPIRATION, FakeSts, Reply, StsRequest};
 pub use federation::{FakeFederation, FederationRequest, SessionJson, form_decode, form_params};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
-pub use notifications::{FakeNotifications, Notification};
+pub use notifications::{FakeLogind, FakeNotifications, NOTIFICATION_CAPABILITIES, Notification};
 pub use sandbox::{AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin};
 pub use util::{
     REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, output_text, poll, run_with_timeout, test_venv,

@@ -1,17 +1,28 @@
-"""A fake desktop notification server for the end-to-end harness (see notifications.rs).
+"""Fake desktop services for the end-to-end harness (see notifications.rs): a notification
+server, or logind's sleep signal.
 
-Usage: python notifications.py EVENTS_LOG   (with DBUS_SESSION_BUS_ADDRESS set to the bus)
+Usage: python notifications.py EVENTS_LOG notifications [CAPABILITY,...]
+       python notifications.py EVENTS_LOG logind
+(with DBUS_SESSION_BUS_ADDRESS set to the bus)
 
-Owns org.freedesktop.Notifications on the session bus and serves that interface at
-/org/freedesktop/Notifications. Appends one JSON line per event to EVENTS_LOG (flushed):
-  {"event":"ready","name":...}            once the name is owned (also prints "ready" on stdout)
+notifications: owns org.freedesktop.Notifications on the session bus and serves that interface
+at /org/freedesktop/Notifications; GetCapabilities answers the comma-separated CAPABILITY list
+(default: actions,body,persistence; "body-markup" among them says the server reads markup in
+bodies).
+logind: owns org.freedesktop.login1 and emits org.freedesktop.login1.Manager.PrepareForSleep at
+/org/freedesktop/login1 on request.
+
+Appends one JSON line per event to EVENTS_LOG (flushed):
+  {"event":"ready","name":...}            once the name is owned, with the unique name of its
+                                          connection (also prints "ready" on stdout)
   {"event":"notify","id":..,"app":..,"replaces":..,"summary":..,"body":..,
    "actions":[[key,label],...],"hints":{..},"timeout":..}
   {"event":"close","id":..}               for each CloseNotification call
   {"event":"ack","command":...}           after a stdin command's signals reached the bus
 Commands on stdin, one a line:
-  action ID KEY      emits ActionInvoked(ID, KEY), then NotificationClosed(ID, 2)
-  closed ID REASON   emits NotificationClosed(ID, REASON)
+  action ID KEY      (notifications) emits ActionInvoked(ID, KEY), then NotificationClosed(ID, 2)
+  closed ID REASON   (notifications) emits NotificationClosed(ID, REASON)
+  sleep true|false   (logind) emits PrepareForSleep(true: going to sleep, false: woke up)
 Exits when stdin is closed (the harness dropped it, or the test process died) or the bus goes.
 """
 
@@ -25,6 +36,9 @@ from dbus_next.service import ServiceInterface, method, signal
 
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
+LOGIND_NAME = "org.freedesktop.login1"
+LOGIND_PATH = "/org/freedesktop/login1"
+DEFAULT_CAPABILITIES = ["actions", "body", "persistence"]
 
 
 class Log:
@@ -48,9 +62,10 @@ def simple_hints(hints):
 
 
 class Notifications(ServiceInterface):
-    def __init__(self, log):
+    def __init__(self, log, capabilities):
         super().__init__(NAME)
         self.log = log
+        self.capabilities = capabilities
         self.next_id = 1
 
     @method()
@@ -90,7 +105,7 @@ class Notifications(ServiceInterface):
 
     @method()
     def GetCapabilities(self) -> "as":
-        return ["actions", "body", "persistence"]
+        return self.capabilities
 
     @method()
     def GetServerInformation(self) -> "ssss":
@@ -103,6 +118,17 @@ class Notifications(ServiceInterface):
     @signal()
     def ActionInvoked(self, id, action_key) -> "us":
         return [id, action_key]
+
+
+class Logind(ServiceInterface):
+    """The one signal of logind's Manager the app listens to."""
+
+    def __init__(self):
+        super().__init__("org.freedesktop.login1.Manager")
+
+    @signal()
+    def PrepareForSleep(self, start) -> "b":
+        return start
 
 
 async def commands(bus, service, log):
@@ -118,11 +144,14 @@ async def commands(bus, service, log):
         if not command:
             continue
         words = command.split()
-        if words[0] == "action" and len(words) == 3:
+        notifications = isinstance(service, Notifications)
+        if notifications and words[0] == "action" and len(words) == 3:
             service.ActionInvoked(int(words[1]), words[2])
             service.NotificationClosed(int(words[1]), 2)
-        elif words[0] == "closed" and len(words) == 3:
+        elif notifications and words[0] == "closed" and len(words) == 3:
             service.NotificationClosed(int(words[1]), int(words[2]))
+        elif not notifications and words[0] == "sleep" and len(words) == 2 and words[1] in ("true", "false"):
+            service.PrepareForSleep(words[1] == "true")
         else:
             print(f"notifications.py: unknown command {command!r}", file=sys.stderr, flush=True)
             log.write(event="error", command=command)
@@ -136,14 +165,18 @@ async def commands(bus, service, log):
         log.write(event="ack", command=command)
 
 
-async def main(log_path):
+async def main(log_path, role, capabilities):
     log = Log(log_path)
     bus = await MessageBus(bus_type=BusType.SESSION).connect()
-    service = Notifications(log)
-    bus.export(PATH, service)
-    reply = await bus.request_name(NAME, NameFlag.DO_NOT_QUEUE)
+    if role == "logind":
+        name, service = LOGIND_NAME, Logind()
+        bus.export(LOGIND_PATH, service)
+    else:
+        name, service = NAME, Notifications(log, capabilities)
+        bus.export(PATH, service)
+    reply = await bus.request_name(name, NameFlag.DO_NOT_QUEUE)
     if reply != RequestNameReply.PRIMARY_OWNER:
-        print(f"notifications.py: cannot own {NAME} on the bus ({reply.name}): another notification server "
+        print(f"notifications.py: cannot own {name} on the bus ({reply.name}): another {role} service "
               "runs there", file=sys.stderr, flush=True)
         sys.exit(2)
     log.write(event="ready", name=bus.unique_name)
@@ -156,6 +189,9 @@ async def main(log_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: notifications.py EVENTS_LOG")
-    asyncio.run(main(sys.argv[1]))
+    if len(sys.argv) not in (3, 4) or sys.argv[2] not in ("notifications", "logind") or (
+        sys.argv[2] == "logind" and len(sys.argv) == 4
+    ):
+        sys.exit("usage: notifications.py EVENTS_LOG notifications [CAPABILITY,...] | EVENTS_LOG logind")
+    caps = [c for c in sys.argv[3].split(",") if c] if len(sys.argv) == 4 else DEFAULT_CAPABILITIES
+    asyncio.run(main(sys.argv[1], sys.argv[2], caps))
