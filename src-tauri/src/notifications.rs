@@ -5,11 +5,16 @@
 //! - **Linux** (and other freedesktop systems): notify-rust over D-Bus with the *Renew* and *Open
 //!   rolecall* buttons. One listener connection, subscribed before the first notification is
 //!   shown, receives every `ActionInvoked` and `NotificationClosed` signal (no thread per
-//!   notification, no click lost to a late subscription).
+//!   notification, no click lost to a late subscription). Any program on the session bus can
+//!   emit those signals, so only those sent by the connection that owns
+//!   `org.freedesktop.Notifications` count (and, for logind's `PrepareForSleep`, the owner of
+//!   `org.freedesktop.login1`); see [`linux`]. Bodies are escaped ([`escape_markup`]) for a server
+//!   that announces the `body-markup` capability, and sent as they are to one that shows text.
 //! - **macOS and Windows**: notify-rust with the same buttons (a toast's buttons on Windows; on
 //!   macOS the main button and an *Options* menu); each notification's click comes back on a
 //!   thread of its own. Untested here (the suite runs on Linux).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -128,6 +133,26 @@ impl Signal {
     }
 }
 
+/// `text` for a notification body that the server reads as markup (the freedesktop
+/// notification spec's small HTML-like subset): `&`, `<` and `>` as entities, so text that holds
+/// them (an AWS message, a path) shows as written and cannot add tags or links. Quotes need no
+/// escaping outside tags, and some servers show `&apos;` literally, so they stay.
+pub fn escape_markup(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The desktop's notifications through notify-rust.
 ///
 /// On Linux the notification server numbers the notifications and the app's one D-Bus listener
@@ -150,8 +175,19 @@ impl Desktop {
 
 impl Backend for Desktop {
     fn show(&self, notice: &Notice, replaces: Option<u32>) -> Result<u32, String> {
+        // The spec: a server without `body-markup` shows the body as it is (escaping would show
+        // `&amp;`); one with it reads markup, so the text is escaped. Asked at each notification:
+        // the server can change (another desktop, D-Bus activation).
+        #[cfg(all(unix, not(target_os = "macos")))]
+        let body = if notify_rust::get_capabilities().is_ok_and(|caps| caps.iter().any(|c| c == "body-markup")) {
+            escape_markup(&notice.body)
+        } else {
+            Cow::Borrowed(notice.body.as_str())
+        };
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let body = Cow::Borrowed(notice.body.as_str());
         let mut n = notify_rust::Notification::new();
-        n.appname("rolecall").summary(&notice.summary).body(&notice.body).icon("rolecall");
+        n.appname("rolecall").summary(&notice.summary).body(&body).icon("rolecall");
         for (key, label) in &notice.actions {
             n.action(key, label);
         }
@@ -194,11 +230,23 @@ impl Backend for Desktop {
 }
 
 /// The notification signals and logind's resume signal, over D-Bus.
+///
+/// Any connection on a bus may emit any signal, under any path and interface, broadcast or sent to
+/// one connection directly (a signal with a destination reaches it whatever its match rules say).
+/// So each listener follows the owner of the name it trusts (`org.freedesktop.Notifications`,
+/// `org.freedesktop.login1`) through the bus's own `GetNameOwner` and `NameOwnerChanged` (which
+/// only the bus itself can send), subscribes with `sender=` that name (the bus then forwards
+/// only broadcasts of its owner), and checks each signal's sender against the owner it follows
+/// before acting: the rest are logged and ignored. A name with no owner yet (a notification
+/// server started later by D-Bus activation, logind restarting) is picked up when it is taken.
 #[cfg(target_os = "linux")]
 pub mod linux {
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
+    use dbus::Message;
     use dbus::blocking::Connection;
+    use dbus::channel::MatchingReceiver;
     use dbus::message::MatchRule;
     use tokio::sync::mpsc::UnboundedSender;
 
@@ -206,31 +254,115 @@ pub mod linux {
 
     const IFACE: &str = "org.freedesktop.Notifications";
     const PATH: &str = "/org/freedesktop/Notifications";
+    const LOGIND: &str = "org.freedesktop.login1";
+    const LOGIND_PATH: &str = "/org/freedesktop/login1";
+    const LOGIND_MANAGER: &str = "org.freedesktop.login1.Manager";
+    /// The bus itself: its name, interface and path.
+    const BUS: &str = "org.freedesktop.DBus";
+    const BUS_PATH: &str = "/org/freedesktop/DBus";
+    /// How long a call to the bus or the notification server may take.
+    const TIMEOUT: Duration = Duration::from_secs(2);
 
     /// Closes notification `id`.
     pub fn close(id: u32) -> Result<(), dbus::Error> {
         let conn = Connection::new_session()?;
-        conn.with_proxy(IFACE, PATH, Duration::from_secs(2)).method_call::<(), _, _, _>(
-            IFACE,
-            "CloseNotification",
-            (id,),
-        )
+        conn.with_proxy(IFACE, PATH, TIMEOUT).method_call::<(), _, _, _>(IFACE, "CloseNotification", (id,))
+    }
+
+    /// The connection that owns a well-known name on one bus, as that bus says.
+    #[derive(Clone)]
+    struct Owner {
+        name: &'static str,
+        unique: Arc<Mutex<Option<String>>>,
+    }
+
+    impl Owner {
+        /// Follows the owner of `name` on `conn`: subscribes to the bus's `NameOwnerChanged` for
+        /// it, then asks `GetNameOwner` (changes that come in between are handled after, in order,
+        /// so the last one wins). No owner yet is fine.
+        fn follow(conn: &Connection, name: &'static str) -> Result<Owner, dbus::Error> {
+            let owner = Owner { name, unique: Arc::default() };
+            let rule = MatchRule::new_signal(BUS, "NameOwnerChanged").with_sender(BUS).with_path(BUS_PATH);
+            conn.add_match_no_cb(&format!("{},arg0='{name}'", rule.match_str()))?;
+            let follower = owner.clone();
+            conn.start_receive(
+                rule,
+                Box::new(move |msg: Message, _: &Connection| {
+                    // Only the bus sends as `org.freedesktop.DBus`; a look-alike sent directly to
+                    // this connection by anyone else carries that one's unique name.
+                    if msg.sender().as_deref() == Some(BUS)
+                        && let Ok((changed, _old, new)) = msg.read3::<String, String, String>()
+                        && changed == name
+                    {
+                        tracing::debug!(name, owner = new, "D-Bus name owner changed");
+                        follower.set(new);
+                    }
+                    true
+                }),
+            );
+            let current: Result<(String,), _> =
+                conn.with_proxy(BUS, BUS_PATH, TIMEOUT).method_call(BUS, "GetNameOwner", (name,));
+            match current {
+                Ok((unique,)) => owner.set(unique),
+                Err(e) if e.name() == Some("org.freedesktop.DBus.Error.NameHasNoOwner") => {
+                    tracing::debug!(name, "no owner on the bus yet");
+                }
+                Err(e) => return Err(e),
+            }
+            Ok(owner)
+        }
+
+        /// Records the owner's unique name (empty: none).
+        fn set(&self, unique: String) {
+            *self.unique.lock().expect("owner lock") = (!unique.is_empty()).then_some(unique);
+        }
+
+        /// Whether `msg` comes from the owner; logs a signal that does not.
+        fn sent(&self, msg: &Message) -> bool {
+            let sender = msg.sender();
+            let sent = {
+                let owner = self.unique.lock().expect("owner lock");
+                sender.is_some() && sender.as_deref() == owner.as_deref()
+            };
+            if !sent {
+                tracing::warn!(
+                    sender = sender.as_deref().unwrap_or("?"),
+                    signal = msg.member().as_deref().unwrap_or("?"),
+                    "ignored a signal not sent by {}",
+                    self.name
+                );
+            }
+            sent
+        }
+    }
+
+    /// A signal rule for `member` of `interface` at `path`, from the owner of `name`.
+    fn from_owner(
+        name: &'static str,
+        path: &'static str,
+        interface: &'static str,
+        member: &'static str,
+    ) -> MatchRule<'static> {
+        MatchRule::new_signal(interface, member).with_sender(name).with_path(path)
     }
 
     /// Subscribes to the notification signals on the session bus now, then serves them on a
     /// thread of its own for the life of the app.
     pub fn listen_notifications(tx: UnboundedSender<Signal>) -> Result<(), dbus::Error> {
         let conn = Connection::new_session()?;
-        let actions = tx.clone();
+        let owner = Owner::follow(&conn, IFACE)?;
+        let (server, actions) = (owner.clone(), tx.clone());
         conn.add_match(
-            MatchRule::new_signal(IFACE, "ActionInvoked"),
-            move |(id, key): (u32, String), _: &Connection, _: &dbus::Message| {
-                actions.send(Signal::Action(id, key)).is_ok()
+            from_owner(IFACE, PATH, IFACE, "ActionInvoked"),
+            move |(id, key): (u32, String), _: &Connection, msg: &Message| {
+                !server.sent(msg) || actions.send(Signal::Action(id, key)).is_ok()
             },
         )?;
         conn.add_match(
-            MatchRule::new_signal(IFACE, "NotificationClosed"),
-            move |(id, _reason): (u32, u32), _: &Connection, _: &dbus::Message| tx.send(Signal::Closed(id)).is_ok(),
+            from_owner(IFACE, PATH, IFACE, "NotificationClosed"),
+            move |(id, _reason): (u32, u32), _: &Connection, msg: &Message| {
+                !owner.sent(msg) || tx.send(Signal::Closed(id)).is_ok()
+            },
         )?;
         serve(conn, "notification signals");
         Ok(())
@@ -243,10 +375,11 @@ pub mod linux {
             Ok("session") => Connection::new_session()?,
             _ => Connection::new_system()?,
         };
+        let logind = Owner::follow(&conn, LOGIND)?;
         conn.add_match(
-            MatchRule::new_signal("org.freedesktop.login1.Manager", "PrepareForSleep"),
-            move |(going_to_sleep,): (bool,), _: &Connection, _: &dbus::Message| {
-                going_to_sleep || tx.send(Signal::Resumed).is_ok()
+            from_owner(LOGIND, LOGIND_PATH, LOGIND_MANAGER, "PrepareForSleep"),
+            move |(going_to_sleep,): (bool,), _: &Connection, msg: &Message| {
+                !logind.sent(msg) || going_to_sleep || tx.send(Signal::Resumed).is_ok()
             },
         )?;
         serve(conn, "logind signals");
@@ -331,6 +464,18 @@ mod tests {
         n.on_closed(5);
         n.dismiss(&Name::parse("qa").unwrap());
         assert_eq!(rec.0.lock().unwrap().closes, vec![4], "closed by the server: nothing left to close");
+    }
+
+    #[test]
+    fn markup_characters_are_escaped_and_nothing_else() {
+        assert!(matches!(escape_markup("The session of prod ends in 5m."), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_markup("STS refused the request (AWS said: value <b>x</b> & y)"),
+            "STS refused the request (AWS said: value &lt;b&gt;x&lt;/b&gt; &amp; y)"
+        );
+        assert_eq!(escape_markup("/home/a&b/<x>/it's \"here\""), "/home/a&amp;b/&lt;x&gt;/it's \"here\"");
+        assert_eq!(escape_markup("&amp;"), "&amp;amp;", "an entity in the text stays text");
+        assert_eq!(escape_markup("ünï <ok>"), "ünï &lt;ok&gt;");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod console;
+mod dbus;
 mod harness;
 mod import;
 mod install;

@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use rolecall_e2e::{
-    ACCOUNT_ID, FakeNotifications, FakeSts, Keychain, Moto, Reply, Sandbox, TrayApp, assumed_role_arn, aws_cli,
-    rolecall_bin, run_with_timeout, tray_bin, tray_envs, wait_for,
+    ACCOUNT_ID, FakeLogind, FakeNotifications, FakeSts, Keychain, Moto, Reply, Sandbox, TrayApp, assumed_role_arn,
+    aws_cli, rolecall_bin, run_with_timeout, tray_bin, tray_envs, wait_for,
 };
 use serde_json::Value;
 
@@ -146,23 +146,9 @@ fn a_session_inside_its_lead_time_is_notified_and_renew_rewrites_the_profile() {
         m.summary.starts_with("admin expires in") && m.id != n.id
     });
 
-    // Waking from sleep makes the scheduler look at once (logind's PrepareForSleep(false)).
-    let out = run_with_timeout(
-        std::process::Command::new("gdbus")
-            .args([
-                "emit",
-                "--session",
-                "--object-path",
-                "/org/freedesktop/login1",
-                "--signal",
-                "org.freedesktop.login1.Manager.PrepareForSleep",
-                "false",
-            ])
-            .env("DBUS_SESSION_BUS_ADDRESS", w.keychain.address()),
-        None,
-        Duration::from_secs(10),
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    // Waking from sleep makes the scheduler look at once (logind's PrepareForSleep(false), from
+    // the owner of org.freedesktop.login1: the app ignores anyone else's).
+    FakeLogind::start(w.keychain.address()).prepare_for_sleep(false);
     wait_for("the app to see the wake-up", Duration::from_secs(10), || {
         app.log().contains("resumed from sleep").then_some(())
     });
