@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod actions;
+pub mod clipboard;
 pub mod commands;
 pub mod dto;
 pub mod mfa;

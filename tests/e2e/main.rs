@@ -2,6 +2,7 @@
 //! One module per area; the harness is the `rolecall_e2e` library.
 
 mod cli;
+mod clipboard;
 mod console;
 mod dbus;
 mod harness;
