@@ -68,9 +68,16 @@ pub fn min_interval(lifetime: Duration) -> Duration {
 
 /// The lifetime STS granted a session that ends at `expires`: from the moment it was issued
 /// (as recorded with it, in STS's clock), else `configured` (the duration asked for, which STS
-/// never exceeds). Never more than `configured`, never less than a second.
+/// never exceeds). The issue time is read from a clock with whole seconds, so a lifetime within
+/// five seconds of a whole minute is that minute. Never more than `configured`, never less than
+/// a second.
 pub fn granted_lifetime(issued: Option<DateTime<Utc>>, expires: DateTime<Utc>, configured: Duration) -> Duration {
-    issued.map_or(configured, |i| (expires - i).min(configured)).max(Duration::seconds(1))
+    let measured = |i: DateTime<Utc>| {
+        let secs = (expires - i).num_seconds();
+        let minute = (secs + 30).div_euclid(60) * 60;
+        Duration::seconds(if (secs - minute).abs() <= 5 { minute } else { secs })
+    };
+    issued.map_or(configured, |i| measured(i).min(configured)).max(Duration::seconds(1))
 }
 
 /// Something to do now.
@@ -522,6 +529,12 @@ mod tests {
         assert_eq!(granted_lifetime(None, exp, min(15)), min(15), "unrecorded: the duration asked for");
         assert_eq!(granted_lifetime(Some(t0() - Duration::hours(5)), exp, min(15)), min(15), "never above it");
         assert_eq!(granted_lifetime(Some(exp + min(1)), exp, min(15)), Duration::seconds(1), "nonsense: a second");
+        let jitter = |s: i64| granted_lifetime(Some(t0() + Duration::seconds(s)), exp, Duration::hours(12));
+        assert_eq!(
+            (jitter(-1), jitter(2), jitter(10)),
+            (min(60), min(60), Duration::seconds(3590)),
+            "read to the second"
+        );
         assert_eq!(min_interval(Duration::seconds(1)), MIN_RENEWAL_INTERVAL);
         let lead = |m: u32| crate::validate::Lead::from_secs("lead", m * 60).unwrap();
         let settings = ExpirySettings { auto_renew: true, notify_before: lead(10), renew_before: lead(20) };
