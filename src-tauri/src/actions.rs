@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rolecall_core::env::{Shell, export_lines};
+use rolecall_core::keychain::KeychainErrorKind;
 use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sts::StsErrorKind;
@@ -189,12 +190,35 @@ pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Orig
 fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall_app::AssumeOutcome, Error>) {
     let now = Utc::now();
     check_clock(state);
+    let keychain_locked = matches!(result, Err(Error::Keychain(e)) if e.kind == KeychainErrorKind::Locked);
+    let was_locked = {
+        let mut a = state.activity.lock().expect("activity lock");
+        let was = a.keychain_locked.is_some();
+        if result.is_ok() {
+            // The keychain answered.
+            a.keychain_locked = None;
+        } else if keychain_locked && !was {
+            a.keychain_locked = Some(std::time::Instant::now());
+        }
+        was
+    };
+    if result.is_ok() && was_locked {
+        tracing::info!("the keychain answered again: automatic renewals resume");
+    }
     match result {
         Ok(_) => {
             state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewed(now);
             state.notifications.dismiss(name);
         }
         Err(Error::Cancelled(_)) => {}
+        // A locked keychain: one notice for the app, not one per favourite and retry; the
+        // scheduler stops reading the keychain until it is unlocked.
+        Err(_) if keychain_locked && origin == Origin::Auto => {
+            state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewal_failed(now);
+            if !was_locked {
+                state.notifications.show(&notice(&Event::KeychainLocked));
+            }
+        }
         // An automatic renewal that needs a code: the scheduler now sees it needs MFA and warns.
         Err(Error::NeedsInput { .. }) if origin == Origin::Auto => {}
         Err(e) => {
@@ -340,7 +364,11 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
             };
             let (busy, last_error) = {
                 let a = state.activity.lock().expect("activity lock");
-                (!a.in_flight.is_empty(), a.last_error.clone())
+                let locked = a.keychain_locked.map(|_| ErrorDto {
+                    code: "keychain.locked",
+                    message: rolecall_core::notice::KEYCHAIN_LOCKED.to_owned(),
+                });
+                (!a.in_flight.is_empty(), locked.or_else(|| a.last_error.clone()))
             };
             let error = last_error.or(load_error);
             let tray_state = tray_state(&lines, lead, busy, error.is_some());

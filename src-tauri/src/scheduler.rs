@@ -42,6 +42,34 @@ pub fn spawn_scheduler<R: Runtime>(app: AppHandle<R>) {
     });
 }
 
+/// How long, where the keychain cannot say whether it is locked (macOS, Windows), automatic
+/// renewals wait after finding it locked before one tries again.
+const LOCKED_RETRY: Duration = Duration::from_secs(600);
+
+/// While the keychain is locked (since `since`): asks, on a blocking thread and without a
+/// prompt, whether it still is; once it is not (or, where it cannot be asked, after
+/// [`LOCKED_RETRY`]), automatic renewals resume.
+fn probe_keychain<R: Runtime>(app: &AppHandle<R>, since: std::time::Instant) {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let locked = rolecall_keychain::default_collection_locked();
+        let resume = match locked {
+            Some(locked) => !locked,
+            None => since.elapsed() >= LOCKED_RETRY,
+        };
+        if resume {
+            let state = app.state::<AppState>();
+            let mut a = state.activity.lock().expect("activity lock");
+            if a.keychain_locked == Some(since) {
+                a.keychain_locked = None;
+                drop(a);
+                tracing::info!(?locked, "the keychain is unlocked: automatic renewals resume");
+                state.touch();
+            }
+        }
+    });
+}
+
 /// Plans once, runs what is due, and returns how long to sleep.
 fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
     let state = app.state::<AppState>();
@@ -53,7 +81,13 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
             return MAX_SLEEP;
         }
     };
-    let in_flight = state.activity.lock().expect("activity lock").in_flight.clone();
+    let (in_flight, locked) = {
+        let a = state.activity.lock().expect("activity lock");
+        (a.in_flight.clone(), a.keychain_locked)
+    };
+    if let Some(since) = locked {
+        probe_keychain(app, since);
+    }
     let tracked: Vec<_> = {
         let mut memory = state.schedule.lock().expect("schedule lock");
         // Forget favourites that no longer have a session rolecall wrote.
@@ -63,7 +97,13 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
             .filter(|s| !in_flight.contains(&s.favourite))
             .map(|s| {
                 let m = memory.entry(s.favourite.clone()).or_default();
-                renew::track(s.favourite.clone(), s.span, s.settings, s.needs_mfa, m)
+                // While the keychain is locked, favourites whose renewal reads it are warned about
+                // instead of renewed: nothing automatic asks the keychain (and raises its prompt).
+                let mut settings = s.settings;
+                if locked.is_some() && s.uses_keychain {
+                    settings.auto_renew = false;
+                }
+                renew::track(s.favourite.clone(), s.span, settings, s.needs_mfa, m)
             })
             .collect()
     };

@@ -41,6 +41,9 @@ pub struct Activity {
     pub in_flight: HashSet<Name>,
     /// The last action's failure, shown in the menu until the next success.
     pub last_error: Option<ErrorDto>,
+    /// Since when an automatic renewal found the keychain locked (cleared when it answers again):
+    /// meanwhile nothing automatic reads it.
+    pub keychain_locked: Option<std::time::Instant>,
 }
 
 /// Managed state.

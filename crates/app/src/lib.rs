@@ -3,6 +3,7 @@
 //! the same way and are tested once.
 #![deny(missing_docs)]
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use rolecall_core::console::{
     SigninTokenRequest,
 };
 use rolecall_core::import::{self, Candidate};
-use rolecall_core::keychain::SecretStore;
+use rolecall_core::keychain::{KeychainError, SecretStore};
 use rolecall_core::profile::{Holder, WriteKind};
 use rolecall_core::renew::{self, Lifespan};
 use rolecall_core::secret::{SessionCredentials, SourceKeys};
@@ -67,6 +68,52 @@ pub struct Services {
     /// Held while an MFA favourite is assumed, so that favourites of one source assumed at once
     /// share one MFA session (one code) instead of asking for one each.
     mfa_lock: Arc<tokio::sync::Mutex<()>>,
+    /// When each source's kept MFA session ends (`None`: it has none), as last seen in the
+    /// keychain by this process: what the scheduler needs to know, without asking the keychain
+    /// (and raising its unlock prompt) on every pass. Never the session itself.
+    kept_mfa: Arc<std::sync::Mutex<HashMap<Name, Option<DateTime<Utc>>>>>,
+}
+
+/// The keychain, with every MFA session it hands out, keeps or forgets noted in
+/// [`Services`]'s memory of their expiries.
+struct Noting<'a> {
+    keychain: &'a OsKeychain,
+    kept: &'a std::sync::Mutex<HashMap<Name, Option<DateTime<Utc>>>>,
+}
+
+impl Noting<'_> {
+    fn note(&self, source: &Name, expires: Option<DateTime<Utc>>) {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).insert(source.clone(), expires);
+    }
+}
+
+impl SecretStore for Noting<'_> {
+    fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
+        self.keychain.load(source)
+    }
+    fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError> {
+        self.keychain.store(source, keys)
+    }
+    fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
+        let gone = self.keychain.delete(source)?;
+        self.note(source, None);
+        Ok(gone)
+    }
+    fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
+        let kept = self.keychain.load_mfa_session(source)?;
+        self.note(source, kept.as_ref().map(|s| s.expiration));
+        Ok(kept)
+    }
+    fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
+        self.keychain.store_mfa_session(source, session)?;
+        self.note(source, Some(session.expiration));
+        Ok(())
+    }
+    fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
+        let gone = self.keychain.delete_mfa_session(source)?;
+        self.note(source, None);
+        Ok(gone)
+    }
 }
 
 /// A favourite's session as rolecall wrote it, with what decides when it warns and renews.
@@ -80,6 +127,8 @@ pub struct SessionInfo {
     pub settings: ExpirySettings,
     /// Whether renewing it now would ask for an MFA code.
     pub needs_mfa: bool,
+    /// Whether renewing it reads the keychain (its chain starts at keys kept there).
+    pub uses_keychain: bool,
     /// The account of its role.
     pub account: String,
     /// Its profile.
@@ -89,7 +138,8 @@ pub struct SessionInfo {
 impl Services {
     /// Reads the environment: paths (`HOME`, `ROLECALL_CONFIG_DIR`, `AWS_SHARED_CREDENTIALS_FILE`,
     /// `AWS_CONFIG_FILE`…), `AWS_REGION`, `ROLECALL_KEYCHAIN_SERVICE`,
-    /// `ROLECALL_FEDERATION_ENDPOINT`.
+    /// `ROLECALL_FEDERATION_ENDPOINT`, `ROLECALL_KEYCHAIN_TIMEOUT` (seconds one keychain call
+    /// may take, 1–3600, default 60).
     pub fn from_env() -> Result<Services, Error> {
         let paths = Paths::from_env().ok_or_else(|| FileError {
             code: "file.no_home",
@@ -102,8 +152,22 @@ impl Services {
             .map(|v| Region::parse(&v))
             .transpose()?;
         let service = rolecall_keychain::service_name(std::env::var("ROLECALL_KEYCHAIN_SERVICE").ok());
+        let timeout = match std::env::var("ROLECALL_KEYCHAIN_TIMEOUT").ok().filter(|v| !v.is_empty()) {
+            None => rolecall_keychain::DEFAULT_TIMEOUT,
+            Some(v) => match v.parse::<u64>() {
+                Ok(secs @ 1..=3600) => std::time::Duration::from_secs(secs),
+                _ => {
+                    return Err(rolecall_core::ValidationError::new(
+                        "ROLECALL_KEYCHAIN_TIMEOUT",
+                        format!("must be 1 to 3600 seconds, got {v:?}"),
+                    )
+                    .into());
+                }
+            },
+        };
         let federation_endpoint = rolecall_signin::endpoint_from_env()?;
-        Ok(Services { federation_endpoint, ..Services::new(paths, OsKeychain::new(service), default_region) })
+        let keychain = OsKeychain::with_timeout(service, timeout);
+        Ok(Services { federation_endpoint, ..Services::new(paths, keychain, default_region) })
     }
 
     /// Services over explicit paths and keychain.
@@ -117,6 +181,7 @@ impl Services {
             signin: HttpSignin::new(),
             federation_endpoint: None,
             mfa_lock: Arc::default(),
+            kept_mfa: Arc::default(),
         }
     }
 
@@ -177,7 +242,7 @@ impl Services {
         let config = self.config.load()?;
         config.clone().remove(name, false)?;
         if matches!(config.source(name)?.kind, SourceKind::Keychain { .. }) {
-            self.keychain.delete(name)?;
+            self.noting().delete(name)?;
         }
         self.config.update(|c| Ok(c.remove(name, false)?))?;
         Ok(())
@@ -226,7 +291,7 @@ impl Services {
         let _shared_mfa_session =
             if config.mfa_source(name)?.is_some() { Some(self.mfa_lock.lock().await) } else { None };
         let assumed =
-            assume::assume(&config, name, &self.sts, &self.keychain, self.default_region.as_ref(), mfa, Utc::now())
+            assume::assume(&config, name, &self.sts, &self.noting(), self.default_region.as_ref(), mfa, Utc::now())
                 .await?;
         let issued = self.issued_now();
         let report = self.files.write_session(
@@ -255,7 +320,7 @@ impl Services {
 
     /// Every favourite whose profile holds a session rolecall wrote for it, with its expiry
     /// settings and whether renewing it at `now` needs an MFA code (no kept MFA session covers
-    /// it). The keychain is read only for favourites that use MFA.
+    /// it, as far as this process knows). Never reads the keychain.
     pub fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<SessionInfo>, Error> {
         let config = self.config.load()?;
         let holders = self.files.holders(config.favourites.values().map(|f| &f.profile))?;
@@ -268,6 +333,7 @@ impl Services {
                 continue;
             }
             let needs_mfa = self.needs_mfa_code_in(&config, name, now)?;
+            let uses_keychain = matches!(config.chain(name)?.0.source.kind, SourceKind::Keychain { .. });
             out.push(SessionInfo {
                 favourite: name.clone(),
                 span: Lifespan {
@@ -280,6 +346,7 @@ impl Services {
                 },
                 settings: config.expiry_settings(name)?,
                 needs_mfa,
+                uses_keychain,
                 account: fav.arn.account().to_owned(),
                 profile: fav.profile.clone(),
             });
@@ -293,21 +360,48 @@ impl Services {
         self.needs_mfa_code_in(&self.config.load()?, name, now)
     }
 
+    /// From memory only (see [`Services::learn_kept_mfa_sessions`]): a source whose MFA session
+    /// this process has not seen yet counts as covered, so the renewal itself (which reads the
+    /// keychain anyway) finds out, and the scheduler never asks the keychain on its own.
     fn needs_mfa_code_in(&self, config: &Config, name: &Name, now: DateTime<Utc>) -> Result<bool, Error> {
         let Some((source, _)) = config.mfa_source(name)? else { return Ok(false) };
         let kept = if assume::uses_mfa_session(config, name)? {
-            // A keychain that cannot be read now means a code will be needed.
-            self.keychain.load_mfa_session(source).ok().flatten().map(|s| s.expiration)
+            match self.kept_mfa.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+                Some(expires) => *expires,
+                None => Some(DateTime::<Utc>::MAX_UTC),
+            }
         } else {
             None
         };
         assume::needs_mfa_code(config, name, kept, now)
     }
 
+    /// Reads from the keychain when the kept MFA sessions of the sources that use one end (for a
+    /// one-off view such as `rolecall status`; the tray learns them from its assumes instead). A
+    /// keychain that cannot be read leaves them unknown.
+    pub fn learn_kept_mfa_sessions(&self) -> Result<(), Error> {
+        let config = self.config.load()?;
+        let noting = self.noting();
+        for (name, source) in &config.sources {
+            if source.mfa_serial.is_some()
+                && matches!(source.kind, SourceKind::Keychain { .. })
+                && let Err(e) = noting.load_mfa_session(name)
+            {
+                tracing::debug!(source = %name, code = e.code(), "kept MFA session unknown");
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets the MFA session kept for `source` (the next MFA favourite asks for a code).
     pub fn forget_mfa_session(&self, source: &Name) -> Result<bool, Error> {
         self.config.load()?.source(source)?;
-        Ok(self.keychain.delete_mfa_session(source)?)
+        Ok(self.noting().delete_mfa_session(source)?)
+    }
+
+    /// The keychain, noting the MFA sessions it sees.
+    fn noting(&self) -> Noting<'_> {
+        Noting { keychain: &self.keychain, kept: &self.kept_mfa }
     }
 
     /// The favourite's current session from its profile, if it has at least `min_left` seconds.

@@ -467,6 +467,8 @@ fn status(ctx: &Services, json: bool) -> Result<(), Error> {
     let config = ctx.config.load()?;
     let holders = ctx.files.holders(config.favourites.values().map(|f| &f.profile))?;
     let now = Utc::now();
+    // Whether a renewal would need a code depends on the kept MFA sessions: read them once.
+    ctx.learn_kept_mfa_sessions()?;
     let sessions = ctx.sessions(now)?;
     let mut rows = Vec::new();
     let mut out = Vec::new();

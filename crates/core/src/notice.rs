@@ -56,7 +56,12 @@ pub enum Event {
         /// Local clock minus STS's, in seconds.
         offset_secs: i64,
     },
+    /// The keychain is locked: automatic renewals wait until it is unlocked.
+    KeychainLocked,
 }
+
+/// The tray's line while the keychain is locked.
+pub const KEYCHAIN_LOCKED: &str = "Keychain locked: unlock to renew";
 
 /// A notification, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +128,15 @@ pub fn notice(event: &Event) -> Notice {
             ),
             body: "AWS's clock differs: expiry times are off by as much, and AWS refuses requests once it \
                    reaches 15 minutes. Turn on automatic time (NTP)."
+                .to_owned(),
+            actions: vec![(ACTION_OPEN, "Open rolecall")],
+            favourite: None,
+        },
+        Event::KeychainLocked => Notice {
+            summary: KEYCHAIN_LOCKED.to_owned(),
+            body: "rolecall cannot read your source keys while the keychain is locked, so automatic renewals \
+                   wait instead of asking again. Unlock it (log in to the desktop, or unlock the login keyring): \
+                   renewals resume by themselves. Sessions already written keep working until they expire."
                 .to_owned(),
             actions: vec![(ACTION_OPEN, "Open rolecall")],
             favourite: None,
@@ -196,6 +210,9 @@ mod tests {
         assert_eq!(skew.favourite, None);
         assert_eq!(notice(&Event::ClockSkew { offset_secs: 7200 }).summary, "This computer's clock is 2h fast");
         assert_eq!(notice(&Event::ClockSkew { offset_secs: -7199 }).summary, "This computer's clock is 2h slow");
+        let locked = notice(&Event::KeychainLocked);
+        assert_eq!((locked.summary.as_str(), locked.favourite.clone()), ("Keychain locked: unlock to renew", None));
+        assert!(locked.body.contains("renewals resume by themselves"), "{}", locked.body);
     }
 
     #[test]

@@ -7,7 +7,14 @@
 //! store is chosen explicitly (Secret Service on Linux, the Keychain on macOS, Credential Manager on
 //! Windows): keyring's in-memory mock, which it falls back to silently when no store is compiled in,
 //! can never be used here, and other platforms fail to compile.
+//!
+//! Every call goes through a [`Guard`]: on a thread of its own, waited for at most a timeout, and
+//! none sent while an earlier one is still waiting on an unlock prompt.
 #![deny(missing_docs)]
+
+mod guard;
+
+pub use guard::{DEFAULT_TIMEOUT, Guard};
 
 use chrono::{DateTime, Utc};
 use keyring::{Entry, Error as KError};
@@ -34,6 +41,7 @@ pub fn service_name(override_: Option<String>) -> String {
 #[derive(Debug, Clone)]
 pub struct OsKeychain {
     service: String,
+    guard: Guard,
 }
 
 /// The JSON stored in an entry. Zeroized by the caller's types once parsed.
@@ -69,28 +77,74 @@ impl Drop for StoredKeys {
 }
 
 impl OsKeychain {
-    /// The keychain under `service`.
+    /// The keychain under `service`, each call waited for at most [`DEFAULT_TIMEOUT`].
     pub fn new(service: String) -> Self {
-        Self { service }
+        Self::with_timeout(service, DEFAULT_TIMEOUT)
     }
 
-    fn entry(&self, source: &Name) -> Result<Entry, KError> {
-        self.entry_for(&format!("source:{source}"))
+    /// The keychain under `service`, each call waited for at most `timeout`.
+    pub fn with_timeout(service: String, timeout: std::time::Duration) -> Self {
+        Self { service, guard: Guard::new(timeout) }
     }
 
-    fn mfa_entry(&self, source: &Name) -> Result<Entry, KError> {
-        self.entry_for(&format!("mfa-session:{source}"))
+    /// Whether a keychain call is still waiting past its timeout (on an unlock prompt, most
+    /// likely): until it ends, every call fails at once with `keychain.locked`.
+    pub fn waiting(&self) -> bool {
+        self.guard.waiting()
     }
 
-    fn entry_for(&self, user: &str) -> Result<Entry, KError> {
-        #[cfg(target_os = "linux")]
-        let cred = keyring::secret_service::SsCredential::new_with_target(None, &self.service, user)?;
-        #[cfg(target_os = "macos")]
-        let cred = keyring::macos::MacCredential::new_with_target(None, &self.service, user)?;
-        #[cfg(target_os = "windows")]
-        let cred = keyring::windows::WinCredential::new_with_target(None, &self.service, user)?;
-        Ok(Entry::new_with_credential(Box::new(cred)))
+    /// Runs `f` with the entry of account `user`, through the guard.
+    fn with_entry<T: Send + 'static>(
+        &self,
+        source: &Name,
+        user: String,
+        f: impl FnOnce(&Entry, &Name) -> Result<T, KeychainError> + Send + 'static,
+    ) -> Result<T, KeychainError> {
+        let (service, name) = (self.service.clone(), source.clone());
+        self.guard.run(source.as_str(), move || {
+            let entry = entry_for(&service, &user).map_err(|e| map_err(&name, e))?;
+            f(&entry, &name)
+        })
     }
+}
+
+/// Whether the keychain's default collection is locked, asked without unlocking it (so without
+/// a prompt): the Secret Service's `Locked` property on Linux. `None` where that cannot be known
+/// (no Secret Service answering within two seconds; other platforms).
+pub fn default_collection_locked() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
+        let conn = dbus::blocking::Connection::new_session().ok()?;
+        let proxy = conn.with_proxy(
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets/aliases/default",
+            std::time::Duration::from_secs(2),
+        );
+        proxy.get::<bool>("org.freedesktop.Secret.Collection", "Locked").ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+fn source_account(source: &Name) -> String {
+    format!("source:{source}")
+}
+
+fn mfa_account(source: &Name) -> String {
+    format!("mfa-session:{source}")
+}
+
+fn entry_for(service: &str, user: &str) -> Result<Entry, KError> {
+    #[cfg(target_os = "linux")]
+    let cred = keyring::secret_service::SsCredential::new_with_target(None, service, user)?;
+    #[cfg(target_os = "macos")]
+    let cred = keyring::macos::MacCredential::new_with_target(None, service, user)?;
+    #[cfg(target_os = "windows")]
+    let cred = keyring::windows::WinCredential::new_with_target(None, service, user)?;
+    Ok(Entry::new_with_credential(Box::new(cred)))
 }
 
 /// Maps a keyring error to a core error without keeping anything secret.
@@ -131,54 +185,56 @@ fn map_err(source: &Name, e: KError) -> KeychainError {
 
 impl SecretStore for OsKeychain {
     fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
-        let entry = self.entry(source).map_err(|e| map_err(source, e))?;
-        let bytes = zeroize::Zeroizing::new(entry.get_secret().map_err(|e| map_err(source, e))?);
-        let corrupt =
-            || KeychainError { kind: KeychainErrorKind::Corrupt, source_name: source.to_string(), detail: None };
-        let stored: StoredKeys = serde_json::from_slice(&bytes).map_err(|_| corrupt())?;
-        SourceKeys::parse(&stored.access_key_id, &stored.secret_access_key).map_err(|_| corrupt())
+        self.with_entry(source, source_account(source), |entry, source| {
+            let bytes = zeroize::Zeroizing::new(entry.get_secret().map_err(|e| map_err(source, e))?);
+            let corrupt =
+                || KeychainError { kind: KeychainErrorKind::Corrupt, source_name: source.to_string(), detail: None };
+            let stored: StoredKeys = serde_json::from_slice(&bytes).map_err(|_| corrupt())?;
+            SourceKeys::parse(&stored.access_key_id, &stored.secret_access_key).map_err(|_| corrupt())
+        })
     }
 
     fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError> {
-        let entry = self.entry(source).map_err(|e| map_err(source, e))?;
         let stored = StoredKeys {
             v: 1,
             access_key_id: keys.access_key_id.as_str().to_owned(),
             secret_access_key: keys.secret_access_key.expose_secret().to_owned(),
         };
         let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("plain strings serialize"));
-        entry.set_secret(&json).map_err(|e| map_err(source, e))?;
+        drop(stored);
+        self.with_entry(source, source_account(source), move |entry, source| {
+            entry.set_secret(&json).map_err(|e| map_err(source, e))
+        })?;
         tracing::info!(source = %source, key = %keys.access_key_id.masked(), "stored source keys in the keychain");
         Ok(())
     }
 
     fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
-        let entry = self.entry(source).map_err(|e| map_err(source, e))?;
         // The source's MFA session goes with its keys.
         self.delete_mfa_session(source)?;
-        delete_entry(&entry, source)
+        self.with_entry(source, source_account(source), delete_entry)
     }
 
     fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
-        let entry = self.mfa_entry(source).map_err(|e| map_err(source, e))?;
-        let bytes = match entry.get_secret() {
-            Ok(b) => zeroize::Zeroizing::new(b),
-            Err(KError::NoEntry) => return Ok(None),
-            Err(e) => return Err(map_err(source, e)),
-        };
-        // An entry this build cannot read is as good as none: a new code replaces it.
-        let Ok(stored) = serde_json::from_slice::<StoredSession>(&bytes) else { return Ok(None) };
-        let Ok(access_key_id) = AccessKeyId::parse(&stored.access_key_id) else { return Ok(None) };
-        Ok(Some(SessionCredentials {
-            access_key_id,
-            secret_access_key: SecretString::from(stored.secret_access_key.clone()),
-            session_token: SecretString::from(stored.session_token.clone()),
-            expiration: stored.expiration,
-        }))
+        self.with_entry(source, mfa_account(source), |entry, source| {
+            let bytes = match entry.get_secret() {
+                Ok(b) => zeroize::Zeroizing::new(b),
+                Err(KError::NoEntry) => return Ok(None),
+                Err(e) => return Err(map_err(source, e)),
+            };
+            // An entry this build cannot read is as good as none: a new code replaces it.
+            let Ok(stored) = serde_json::from_slice::<StoredSession>(&bytes) else { return Ok(None) };
+            let Ok(access_key_id) = AccessKeyId::parse(&stored.access_key_id) else { return Ok(None) };
+            Ok(Some(SessionCredentials {
+                access_key_id,
+                secret_access_key: SecretString::from(stored.secret_access_key.clone()),
+                session_token: SecretString::from(stored.session_token.clone()),
+                expiration: stored.expiration,
+            }))
+        })
     }
 
     fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
-        let entry = self.mfa_entry(source).map_err(|e| map_err(source, e))?;
         let stored = StoredSession {
             v: 1,
             access_key_id: session.access_key_id.as_str().to_owned(),
@@ -187,14 +243,16 @@ impl SecretStore for OsKeychain {
             expiration: session.expiration,
         };
         let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("plain strings serialize"));
-        entry.set_secret(&json).map_err(|e| map_err(source, e))?;
+        drop(stored);
+        self.with_entry(source, mfa_account(source), move |entry, source| {
+            entry.set_secret(&json).map_err(|e| map_err(source, e))
+        })?;
         tracing::info!(source = %source, expires = %session.expiration, "kept the MFA session in the keychain");
         Ok(())
     }
 
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
-        let entry = self.mfa_entry(source).map_err(|e| map_err(source, e))?;
-        delete_entry(&entry, source)
+        self.with_entry(source, mfa_account(source), delete_entry)
     }
 }
 
