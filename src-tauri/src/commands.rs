@@ -62,9 +62,13 @@ pub async fn add_source(state: State<'_, AppState>, input: NewSourceInput) -> Re
 /// Removes a source and its keychain entry.
 #[tauri::command]
 pub fn remove_source(state: State<'_, AppState>, name: String) -> Res<()> {
-    state.services.remove_source(&Name::parse(&name).map_err(err)?).map_err(err)?;
+    let name = Name::parse(&name).map_err(err)?;
+    let left = state.services.remove_source(&name).map_err(err)?;
     state.touch();
-    Ok(())
+    match left {
+        None => Ok(()),
+        Some(e) => Err(ErrorDto { code: e.code(), message: rolecall_app::keys_left_behind(&name, &e) }),
+    }
 }
 
 /// Favourites with their sessions.

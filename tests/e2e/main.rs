@@ -10,5 +10,6 @@ mod import;
 mod install;
 mod reliability;
 mod renewal;
+mod sources;
 mod tray;
 mod windows;

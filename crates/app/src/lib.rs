@@ -74,6 +74,16 @@ pub struct Services {
     kept_mfa: Arc<std::sync::Mutex<HashMap<Name, Option<DateTime<Utc>>>>>,
 }
 
+/// What to tell the user when a source was removed but its keychain entries could not be.
+pub fn keys_left_behind(source: &Name, e: &KeychainError) -> String {
+    format!(
+        "source {source}: removed, but its keys stay in the keychain (accounts source:{source} and \
+         mfa-session:{source}): {}{}; delete them with your keychain app",
+        e.explain(),
+        e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+    )
+}
+
 /// The keychain, with every MFA session it hands out, keeps or forgets noted in
 /// [`Services`]'s memory of their expiries.
 struct Noting<'a> {
@@ -220,10 +230,20 @@ impl Services {
             None
         };
         if let Some(keys) = &keys {
+            // An MFA session left behind under this name was minted with other keys: never reuse it.
+            self.noting().delete_mfa_session(name)?;
             self.keychain.store(name, keys)?;
         }
         let source = Source { kind, mfa_serial, identity };
-        self.config.update(|c| Ok(c.add_source(name.clone(), source.clone())?))?;
+        if let Err(e) = self.config.update(|c| Ok(c.add_source(name.clone(), source.clone())?)) {
+            // config.toml does not describe them: the keys do not stay in the keychain either.
+            if keys.is_some()
+                && let Err(k) = self.noting().delete(name)
+            {
+                tracing::warn!(source = %name, code = k.code(), "cannot take back the keys just stored");
+            }
+            return Err(e);
+        }
         Ok(source)
     }
 
@@ -237,15 +257,25 @@ impl Services {
         Ok(())
     }
 
-    /// Removes a source nothing uses, and its keychain entry (first, so a failure leaves both).
-    pub fn remove_source(&self, name: &Name) -> Result<(), Error> {
-        let config = self.config.load()?;
-        config.clone().remove(name, false)?;
-        if matches!(config.source(name)?.kind, SourceKind::Keychain { .. }) {
-            self.noting().delete(name)?;
+    /// Removes a source nothing uses from `config.toml`, then its keychain entries (in that
+    /// order: a failed update leaves the keys, which AWS shows only once, where they were). The
+    /// source is gone either way; `Some` says the keychain still holds its entries, and why.
+    pub fn remove_source(&self, name: &Name) -> Result<Option<KeychainError>, Error> {
+        let (_, kind) = self.config.update(|c| {
+            let kind = c.source(name)?.kind.clone();
+            c.remove(name, false)?;
+            Ok(kind)
+        })?;
+        if !matches!(kind, SourceKind::Keychain { .. }) {
+            return Ok(None);
         }
-        self.config.update(|c| Ok(c.remove(name, false)?))?;
-        Ok(())
+        match self.noting().delete(name) {
+            Ok(_) => Ok(None),
+            Err(e) => {
+                tracing::warn!(source = %name, code = e.code(), "source removed; its keychain entries stay");
+                Ok(Some(e))
+            }
+        }
     }
 
     /// Adds a favourite, or replaces `replacing` (which may have another name) in one atomic update.

@@ -165,8 +165,11 @@ fn source_list(ctx: &Services, json: bool) -> Result<(), Error> {
 }
 
 fn source_remove(ctx: &Services, name: &Name) -> Result<(), Error> {
-    ctx.remove_source(name)?;
+    let left = ctx.remove_source(name)?;
     println!("Removed source {name}");
+    if let Some(e) = left {
+        eprintln!("warning: {}", rolecall_app::keys_left_behind(name, &e));
+    }
     Ok(())
 }
 
