@@ -10,7 +10,7 @@ use rolecall_core::keychain::KeychainErrorKind;
 use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sts::StsErrorKind;
-use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName};
+use rolecall_core::validate::{MfaCode, MfaSerial, Name};
 use rolecall_core::view::{next_change, tray_state};
 use rolecall_core::{Error, ErrorDto};
 use tauri::tray::TrayIcon;
@@ -316,15 +316,7 @@ fn copy_env<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredenti
 
 fn make_default<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
     let state = app.state::<AppState>();
-    let config = state.services.config.load().map_err(|e| e.to_dto())?;
-    let region = config.favourite(name).map_err(|e| Error::from(e).to_dto())?.region.clone();
-    let default = ProfileName::parse("default").expect("valid");
-    let issued = state.services.issued_now();
-    state
-        .services
-        .files
-        .write_session(&default, name, creds, issued, region.as_ref(), false)
-        .map_err(|e| e.to_dto())?;
+    state.services.make_default(name, creds).map_err(|e| e.to_dto())?;
     state.touch();
     Ok(())
 }

@@ -713,3 +713,25 @@ fn a_locked_keychain_pauses_automatic_renewals_with_one_notice_and_they_resume_o
     assert!(app.log().contains("the keychain is unlocked: automatic renewals resume"), "{}", app.log());
     eprintln!("reliability: keychain_locked attempts={attempts} prompts_while_locked=0 lost=0 recovered=yes");
 }
+
+#[test]
+fn an_assume_in_flight_while_its_favourite_is_removed_writes_nothing() {
+    // STS takes four seconds to answer: the favourite is removed meanwhile.
+    let w = ScriptedWorld::new(vec![Reply::SuccessFor(900)], &[]);
+    w.sts.set_script(vec![Reply::Delay(Duration::from_secs(4), Box::new(Reply::SuccessFor(900)))]);
+    w.sts.clear_requests();
+    let mut cmd = w.sandbox.command(rolecall_bin(), &w.envs());
+    cmd.args(["assume", "admin"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_for("the AssumeRole request", Duration::from_secs(20), || (w.sts.count("AssumeRole") >= 1).then_some(()));
+    w.run(&["role", "remove", "admin"], None);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("favourite admin: was removed or changed while it was being assumed; nothing was written"),
+        "{}",
+        text(&out)
+    );
+    let creds = std::fs::read_to_string(w.sandbox.credentials_path()).unwrap_or_default();
+    assert!(!creds.contains("[admin]"), "no orphan section: {creds}");
+}

@@ -392,3 +392,50 @@ fn tray_never_overwrites_a_default_profile_the_user_wrote() {
     assert!(creds.starts_with(own), "the user's [default] is untouched: {creds}");
     assert_eq!(creds.matches("[default]").count(), 1, "{creds}");
 }
+
+/// Clicks `entry` in favourite `favourite`'s Actions submenu.
+fn click_action(app: &TrayApp, favourite: &str, entry: &str) {
+    let menu = app.menu();
+    let actions = menu.children.iter().find(|i| i.label == "Actions").expect("Actions");
+    let sub = actions.children.iter().find(|i| i.label == favourite).unwrap_or_else(|| panic!("{favourite}: {menu}"));
+    let item = sub.children.iter().find(|i| i.label == entry).unwrap_or_else(|| panic!("{entry}: {menu}"));
+    app.item().click_id(item.id).unwrap();
+}
+
+#[test]
+fn the_default_profile_moves_between_favourites_and_goes_with_the_one_that_holds_it() {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+        m.create_role("Dev", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &[]);
+    w.add_favourite("dev", "arn:aws:iam::123456789012:role/Dev", &[]);
+    let app = w.start_app(&[]);
+    app.wait_for_label("dev", FOLLOW, |i| i.label == "dev");
+    let holder = |w: &World| {
+        let creds = w.sandbox.read_credentials();
+        creds.split("[default]").nth(1).and_then(|s| {
+            s.split("\n[").next()?.lines().find_map(|l| l.strip_prefix("x_rolecall_favourite = ")).map(str::to_owned)
+        })
+    };
+
+    click_action(&app, "admin", "Make this the default profile");
+    rolecall_e2e::wait_for("[default] from admin", CLICK, || (holder(&w).as_deref() == Some("admin")).then_some(()));
+    // Another favourite takes it over (it used to fail: [default] belonged to admin).
+    click_action(&app, "dev", "Make this the default profile");
+    rolecall_e2e::wait_for("[default] from dev", CLICK, || (holder(&w).as_deref() == Some("dev")).then_some(()));
+    assert!(warnings(&app.menu()).is_empty(), "{}", app.menu());
+    let out = aws_cli(&w.sandbox.envs(&w.moto, &w.keychain), &["sts", "get-caller-identity", "--output", "json"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&assumed_role_arn("Dev", "alice")), "{}", text(&out));
+    let creds = w.sandbox.read_credentials();
+    assert_eq!(creds.matches("[default]").count(), 1, "{creds}");
+    assert!(!w.sandbox.home().join(".local/share/rolecall/backups").exists(), "a session passed on needs no backup");
+
+    // Removing admin leaves dev's [default]; removing dev takes [default] with it.
+    w.cli(&["role", "remove", "admin"]);
+    assert_eq!(holder(&w).as_deref(), Some("dev"));
+    w.cli(&["role", "remove", "dev"]);
+    let creds = w.sandbox.read_credentials();
+    assert!(!creds.contains("[default]") && !creds.contains("[dev]"), "no stale [default] left: {creds}");
+}

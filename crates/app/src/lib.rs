@@ -74,6 +74,11 @@ pub struct Services {
     kept_mfa: Arc<std::sync::Mutex<HashMap<Name, Option<DateTime<Utc>>>>>,
 }
 
+/// `[default]`.
+fn default_profile() -> ProfileName {
+    ProfileName::parse("default").expect("a valid profile name")
+}
+
 /// What to tell the user when a source was removed but its keychain entries could not be.
 pub fn keys_left_behind(source: &Name, e: &KeychainError) -> String {
     format!(
@@ -303,14 +308,18 @@ impl Services {
         Ok(config)
     }
 
-    /// Removes a favourite and the profile rolecall wrote for it (never anything else). Returns
-    /// the profile if it was removed.
+    /// Removes a favourite and the profile rolecall wrote for it, and `[default]` when it holds
+    /// this favourite's session (never anything else). Returns the profile if it was removed.
     pub fn remove_favourite(&self, name: &Name) -> Result<Option<ProfileName>, Error> {
         let (_, profile) = self.config.update(|c| {
             let profile = c.favourite(name)?.profile.clone();
             c.remove(name, true)?;
             Ok(profile)
         })?;
+        // `[default]` goes with the favourite that wrote it there.
+        if profile != default_profile() && self.holds_default(name)? {
+            self.files.remove_session(&default_profile())?;
+        }
         Ok(self.files.remove_session(&profile)?.then_some(profile))
     }
 
@@ -324,22 +333,53 @@ impl Services {
             assume::assume(&config, name, &self.sts, &self.noting(), self.default_region.as_ref(), mfa, Utc::now())
                 .await?;
         let issued = self.issued_now();
-        let report = self.files.write_session(
-            &assumed.profile,
-            &assumed.favourite,
-            &assumed.credentials,
-            issued,
-            assumed.region.as_ref(),
-            force,
-        )?;
-        // A favourite the user made the default profile keeps `[default]` in step.
-        let default = ProfileName::parse("default").expect("valid");
-        if assumed.profile != default
-            && matches!(self.files.holder(&default)?, Holder::Rolecall { favourite, .. } if favourite == name.as_str())
-        {
-            self.files.write_session(&default, name, &assumed.credentials, issued, assumed.region.as_ref(), false)?;
-        }
+        // Written under config.toml's lock, and only while the favourite is still there as it was
+        // assumed: an assume in flight while its favourite is removed leaves no orphan section.
+        let report = self.config.read_locked(|now| {
+            if now.favourites.get(name).is_none_or(|f| f.profile != assumed.profile) {
+                return Err(Error::NeedsInput {
+                    subject: format!("favourite {name}"),
+                    what: "was removed or changed while it was being assumed; nothing was written".into(),
+                });
+            }
+            let report = self.files.write_session(
+                &assumed.profile,
+                &assumed.favourite,
+                &assumed.credentials,
+                issued,
+                assumed.region.as_ref(),
+                force,
+            )?;
+            // A favourite the user made the default profile keeps `[default]` in step.
+            if assumed.profile != default_profile() && self.holds_default(name)? {
+                self.files.write_default_session(name, &assumed.credentials, issued, assumed.region.as_ref())?;
+            }
+            Ok(report)
+        })?;
         Ok(AssumeOutcome { assumed, kind: report.kind, backup: report.backup })
+    }
+
+    /// Whether `[default]` holds a session rolecall wrote for favourite `name`.
+    fn holds_default(&self, name: &Name) -> Result<bool, Error> {
+        Ok(
+            matches!(self.files.holder(&default_profile())?, Holder::Rolecall { favourite, .. } if favourite == name.as_str()),
+        )
+    }
+
+    /// Makes favourite `name`'s session `credentials` (from its profile or a fresh assume) the
+    /// default profile too: `[default]`, taken over from another favourite if one had it, never
+    /// from credentials rolecall did not write. Later assumes keep it in step; removing the
+    /// favourite removes it.
+    pub fn make_default(&self, name: &Name, credentials: &SessionCredentials) -> Result<(), Error> {
+        self.config.read_locked(|c| {
+            let fav = c.favourite(name)?;
+            let issued = match self.files.holder(&fav.profile)? {
+                Holder::Rolecall { issued: Some(issued), .. } => issued,
+                _ => self.issued_now(),
+            };
+            self.files.write_default_session(name, credentials, issued, fav.region.as_ref())?;
+            Ok(())
+        })
     }
 
     /// Now in STS's clock, as its last answer showed it (this computer's clock if none had a

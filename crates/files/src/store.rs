@@ -35,6 +35,22 @@ impl ConfigStore {
         }
     }
 
+    /// Runs `f` on the current config while holding its lock, changing nothing: what `f` does (say,
+    /// write a favourite's session) cannot interleave with an update (say, removing it).
+    pub fn read_locked<T>(&self, mut f: impl FnMut(&Config) -> Result<T, Error>) -> Result<T, Error> {
+        let path = self.paths.config_file();
+        let mut result = None;
+        atomic::edit(FileKind::Config, &path, |old| {
+            let config = match old {
+                Some(b) if !b.is_empty() => Config::from_toml(&utf8(&path, b.to_vec())?)?,
+                _ => Config::default(),
+            };
+            result = Some(f(&config)?);
+            Ok::<_, Error>(Edit::Unchanged)
+        })?;
+        Ok(result.expect("the edit ran"))
+    }
+
     /// Applies `change` to the current config and saves it, under the lock, so concurrent changes
     /// from the CLI and the app are never lost. Returns the saved config.
     pub fn update<T>(&self, mut change: impl FnMut(&mut Config) -> Result<T, Error>) -> Result<(Config, T), Error> {
@@ -62,6 +78,22 @@ fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, FileError> {
         path: path.display().to_string(),
         message: "is not UTF-8; fix or move the file".into(),
     })
+}
+
+/// Which section a session write may replace besides rolecall's own for the same favourite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Takeover {
+    /// None.
+    Never,
+    /// One another favourite wrote (`[default]` moving from one favourite to another).
+    Rolecall,
+    /// Any (`--force`; a section rolecall did not write is backed up first).
+    Any,
+}
+
+/// `[default]`.
+fn default_profile() -> ProfileName {
+    ProfileName::parse("default").expect("a valid profile name")
 }
 
 /// What writing a session did to the AWS files.
@@ -120,15 +152,48 @@ impl AwsFiles {
         region: Option<&Region>,
         force: bool,
     ) -> Result<WriteReport, Error> {
+        let takeover = if force { Takeover::Any } else { Takeover::Never };
+        self.write_session_taking(profile_name, favourite, creds, issued, region, takeover)
+    }
+
+    /// Writes a favourite's session as `[default]` (and its region): over `[default]` as another
+    /// favourite left it too, never over one rolecall did not write.
+    pub fn write_default_session(
+        &self,
+        favourite: &Name,
+        creds: &SessionCredentials,
+        issued: DateTime<Utc>,
+        region: Option<&Region>,
+    ) -> Result<WriteReport, Error> {
+        self.write_session_taking(&default_profile(), favourite, creds, issued, region, Takeover::Rolecall)
+    }
+
+    fn write_session_taking(
+        &self,
+        profile_name: &ProfileName,
+        favourite: &Name,
+        creds: &SessionCredentials,
+        issued: DateTime<Utc>,
+        region: Option<&Region>,
+        takeover: Takeover,
+    ) -> Result<WriteReport, Error> {
         // The config file must not resolve this profile some other way, or our credentials are ignored.
         profile::check_config(&self.read_doc(AwsFile::Config)?, profile_name)?;
         let mut kind = WriteKind::Created;
         let out = atomic::edit(FileKind::Credentials, &self.paths.credentials_file, |old| {
             let mut doc = profile::parse(AwsFile::Credentials, old.unwrap_or_default().to_vec())?;
             let previous = profile::section_text(&doc, profile_name)?;
+            let force = match takeover {
+                Takeover::Never => false,
+                Takeover::Any => true,
+                // Decided on the bytes being edited, so a section someone wrote meanwhile counts.
+                Takeover::Rolecall => matches!(profile::holder(&doc, profile_name)?, Holder::Rolecall { .. }),
+            };
             kind = profile::write_session(&mut doc, profile_name, favourite, creds, issued, force)?;
             let bytes = doc.into_bytes();
             Ok::<_, Error>(match previous {
+                // Another favourite's session, passed on: nothing of the user's to keep.
+                Some(_) if takeover == Takeover::Rolecall => Edit::Write(bytes),
                 // Only the section taken over is kept: no other profile's keys.
                 Some(text) if kind == WriteKind::TookOver => Edit::WriteWithBackup(
                     bytes,
