@@ -182,7 +182,7 @@ fn direct_and_chained_favourites_sign_in_with_exactly_their_profiles_credentials
 fn the_link_reaches_only_the_browser_and_never_the_logs() {
     let w = World::new();
     let fake = FakeFederation::start();
-    // A stand-in for xdg-open that keeps what it was given (in a private file).
+    // A stand-in for xdg-open that keeps what it was given (in a private file): the page.
     let bin = w.sandbox.home().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let got = w.sandbox.home().join("opened-url");
@@ -200,7 +200,9 @@ fn the_link_reaches_only_the_browser_and_never_the_logs() {
     let o = w.run_env(&envs, &["console", "admin", "-vv"], None);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "Opened the AWS console for favourite admin in the browser\n");
-    let url = std::fs::read_to_string(&got).expect("the opener got the link");
+    let opened = std::fs::read_to_string(&got).expect("the opener got the page");
+    let page = opened.strip_prefix("file://").unwrap_or_else(|| panic!("the opener got {opened:?}, not a page"));
+    let url = redirect_of(&std::fs::read_to_string(page).expect("the page stays for the browser"));
     let token = &fake.issued_tokens()[0];
     assert_eq!(login_params(&fake, &url)["SigninToken"], *token);
 
@@ -386,4 +388,305 @@ fn signing_out_first_leads_the_browser_through_the_sign_out_to_the_new_session()
     std::fs::write(&config, text).unwrap();
     let url = w.print_url(&fake, &["admin"]);
     assert!(url.starts_with(&prefix), "the preference signs out first: {url}");
+}
+
+/// A stand-in for `xdg-open`, first in PATH, that records (in a private directory) its
+/// arguments, every process's argv while it runs, and the mode and text of the page it was
+/// handed; then starts a "browser" (`rolecall-fake-browser`) that keeps the same arguments for
+/// two seconds, as a browser that was not running keeps its own for its lifetime.
+struct FakeOpener {
+    records: std::path::PathBuf,
+    path: String,
+}
+
+/// The fake browser's name in its argv.
+const FAKE_BROWSER: &str = "rolecall-fake-browser";
+
+impl FakeOpener {
+    fn install(sandbox: &Sandbox) -> FakeOpener {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = sandbox.home().join("opener-bin");
+        let records = sandbox.home().join("opener-records");
+        for dir in [&bin, &records] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let script = format!(
+            r#"#!/bin/sh
+umask 077
+rec='{rec}'
+printf '%s\n' "$@" > "$rec/argv"
+for f in /proc/[0-9]*/cmdline; do tr '\000' ' ' < "$f" 2>/dev/null; echo; done > "$rec/cmdlines"
+case "$1" in
+  file://*)
+    page="${{1#file://}}"
+    stat -c '%a' "$page" > "$rec/page-mode"
+    stat -c '%a' "${{page%/*}}" > "$rec/dir-mode"
+    cat "$page" > "$rec/page"
+    ;;
+esac
+sh -c 'sleep 2; :' {FAKE_BROWSER} "$@" </dev/null >/dev/null 2>&1 &
+echo "opening $1"
+"#,
+            rec = records.display()
+        );
+        let opener = bin.join("xdg-open");
+        std::fs::write(&opener, script).unwrap();
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o700)).unwrap();
+        FakeOpener { path: format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()), records }
+    }
+
+    /// A record, empty if the opener did not write it.
+    fn record(&self, name: &str) -> String {
+        std::fs::read_to_string(self.records.join(name)).unwrap_or_default()
+    }
+
+    /// The opener's arguments, one per line.
+    fn argv(&self) -> Vec<String> {
+        self.record("argv").lines().map(str::to_owned).collect()
+    }
+
+    /// Forgets what the last run recorded.
+    fn clear(&self) {
+        for name in ["argv", "cmdlines", "page-mode", "dir-mode", "page"] {
+            let _ = std::fs::remove_file(self.records.join(name));
+        }
+    }
+}
+
+/// Every process's argv (NULs as spaces) read from `/proc/*/cmdline` over and over, from now
+/// until `stop` is set and then until no fake browser runs any more (at most 10 s more): every
+/// distinct argv seen.
+fn scan_argvs(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<Vec<String>> {
+    use std::sync::atomic::Ordering;
+    std::thread::spawn(move || {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stopped_at = None;
+        loop {
+            let mut browser_running = false;
+            for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                if let Ok(raw) = std::fs::read(entry.path().join("cmdline")) {
+                    let argv = String::from_utf8_lossy(&raw).replace('\0', " ");
+                    browser_running |= argv.contains(FAKE_BROWSER);
+                    seen.insert(argv);
+                }
+            }
+            if stop.load(Ordering::SeqCst) {
+                let since = *stopped_at.get_or_insert_with(std::time::Instant::now);
+                if !browser_running || since.elapsed() > std::time::Duration::from_secs(10) {
+                    return seen.into_iter().collect();
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    })
+}
+
+/// `s` percent-encoded as the login URL encodes a query value (all but `A-Za-z0-9-._~`).
+fn percent_encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The URL a sign-in page sends the browser to, checked to be the same in its meta refresh, its
+/// script and its link, and the page checked to load nothing.
+fn redirect_of(page: &str) -> String {
+    let between = |from: &str, to: &str| -> String {
+        let start = page.find(from).unwrap_or_else(|| panic!("no {from:?} in the page:\n{page}")) + from.len();
+        let len = page[start..].find(to).unwrap_or_else(|| panic!("no {to:?} after {from:?}:\n{page}"));
+        page[start..start + len].to_owned()
+    };
+    let unescape_attr = |s: String| {
+        s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    };
+    let refresh = unescape_attr(between("<meta http-equiv=\"refresh\" content=\"0;url=", "\""));
+    let link = unescape_attr(between("<a href=\"", "\""));
+    let script = between("location.replace(\"", "\")");
+    let mut js = String::new();
+    let mut rest = script.as_str();
+    while let Some(i) = rest.find("\\u") {
+        js.push_str(&rest[..i]);
+        let unit = u32::from_str_radix(&rest[i + 2..i + 6], 16).expect("a \\uXXXX escape");
+        js.push(char::from_u32(unit).expect("one UTF-16 unit (the link is ASCII)"));
+        rest = &rest[i + 6..];
+    }
+    js.push_str(rest);
+    assert_eq!(refresh, js, "the meta refresh and the script go to the same place:\n{page}");
+    assert_eq!(refresh, link, "the link too:\n{page}");
+    assert!(!page.contains("src=") && !page.contains("<link") && !page.contains("url("), "loads nothing:\n{page}");
+    refresh
+}
+
+#[test]
+fn the_browser_gets_a_private_page_and_no_process_argv_ever_holds_the_sign_in_link() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let w = World::new();
+    let fake = FakeFederation::start();
+    let opener = FakeOpener::install(&w.sandbox);
+    let envs = w.envs(Some(&fake.endpoint()), &[("PATH", &opener.path)]);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let scanner = scan_argvs(stop.clone());
+    let o = w.run_env(&envs, &["console", "admin"], None);
+    stop.store(true, Ordering::SeqCst);
+    let argvs = scanner.join().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "Opened the AWS console for favourite admin in the browser\n");
+
+    // The opener got one argument: a page in the private directory under XDG_RUNTIME_DIR.
+    let argv = opener.argv();
+    assert_eq!(argv.len(), 1, "{argv:?}");
+    let dir = w.sandbox.home().join(".run/rolecall");
+    let page_path = argv[0]
+        .strip_prefix("file://")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("the opener was given {:?}, not a file:// page", argv[0]));
+    assert_eq!(page_path.parent(), Some(dir.as_path()), "{argv:?}");
+    let name = page_path.file_name().unwrap().to_str().unwrap();
+    let id = name.strip_prefix("signin-").and_then(|n| n.strip_suffix(".html")).unwrap_or("");
+    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "a random name: {name}");
+    assert_eq!(opener.record("page-mode").trim(), "600", "the page was private when the browser read it");
+    assert_eq!(opener.record("dir-mode").trim(), "700");
+
+    // The page sends the browser on to the login URL, which signs it in.
+    let page = opener.record("page");
+    let url = redirect_of(&page);
+    let token = fake.issued_tokens()[0].clone();
+    let login = login_params(&fake, &url);
+    assert_eq!(login["SigninToken"], token);
+    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+    // Still there for the browser a moment later (removed a minute after the hand-over), 0600.
+    let meta = std::fs::metadata(&page_path).expect("the page stays for the browser");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&page_path).unwrap(), page);
+
+    // No argv, read while the opener ran (rolecall's and the opener's) or by polling every
+    // process from the start until the fake browser ended, holds the link or its token, raw or
+    // encoded. The scan did see the fake browser, with the page as its argument.
+    assert!(
+        argvs.iter().any(|a| a.contains(FAKE_BROWSER) && a.contains(&argv[0])),
+        "the scan saw the browser with the page: {argvs:#?}"
+    );
+    let at_open = opener.record("cmdlines");
+    assert!(at_open.contains(&argv[0]) && at_open.contains("console admin"), "{at_open}");
+    let session = w.session_of("admin");
+    let secrets = [
+        url.clone(),
+        token.clone(),
+        percent_encoded(&token),
+        "SigninToken".to_owned(),
+        session.session_token.clone(),
+        percent_encoded(&session.session_token),
+    ];
+    for secret in &secrets {
+        assert!(!at_open.contains(secret.as_str()), "an argv holds {secret:?} while the opener runs:\n{at_open}");
+        for a in &argvs {
+            assert!(!a.contains(secret.as_str()), "an argv holds {secret:?}: {a}");
+        }
+        assert!(!opener.record("argv").contains(secret.as_str()));
+    }
+}
+
+#[test]
+fn a_later_sign_in_sweeps_stale_pages_and_a_foreign_page_directory_is_refused() {
+    let w = World::new();
+    let fake = FakeFederation::start();
+    let opener = FakeOpener::install(&w.sandbox);
+    let envs = w.envs(Some(&fake.endpoint()), &[("PATH", &opener.path)]);
+    let open = || {
+        opener.clear();
+        let o = w.run_env(&envs, &["console", "admin"], None);
+        assert!(o.status.success(), "{}", text(&o));
+        let argv = opener.argv();
+        let page = argv.first().and_then(|a| a.strip_prefix("file://")).map(std::path::PathBuf::from);
+        page.unwrap_or_else(|| panic!("the opener was given {argv:?}, not a page"))
+    };
+
+    let first = open();
+    let dir = first.parent().unwrap().to_owned();
+    // Two minutes old: its remover has not run yet (it waits a minute), the next sign-in sweeps it.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    std::fs::File::options().write(true).open(&first).unwrap().set_modified(old).unwrap();
+    let other = dir.join("notes.txt");
+    std::fs::write(&other, "not a page").unwrap();
+    std::fs::File::options().write(true).open(&other).unwrap().set_modified(old).unwrap();
+    let second = open();
+    assert_ne!(first, second);
+    assert!(!first.exists(), "the stale page is swept");
+    assert!(second.exists(), "the new page stays for the browser");
+    assert!(other.exists(), "only pages are swept");
+    let url = redirect_of(&std::fs::read_to_string(&second).unwrap());
+    assert_eq!(login_params(&fake, &url)["SigninToken"], fake.issued_tokens()[1]);
+
+    // A symbolic link in place of the directory is refused: nothing is written through it and
+    // the browser is not opened.
+    let elsewhere = w.sandbox.home().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+    opener.clear();
+    let o = w.run_env(&envs, &["console", "admin"], None);
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("rolecall: console.no_browser: favourite admin: console: cannot open the default web browser"),
+        "{err}"
+    );
+    assert!(err.contains("is a symbolic link or not a directory; remove it"), "{err}");
+    assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none(), "nothing written through the link");
+    assert!(opener.argv().is_empty(), "the opener is not run");
+    let tokens = fake.issued_tokens();
+    assert_eq!(tokens.len(), 3, "signed in, then refused to open");
+    assert!(!err.contains(&tokens[2]) && !err.contains("SigninToken"), "{err}");
+}
+
+#[test]
+fn a_loopback_federation_endpoint_is_reached_directly_even_with_a_proxy_set() {
+    let w = World::new();
+    let fake = FakeFederation::start();
+    // Assumed and signed in once without a proxy: the next sign-in reuses the fresh session, so
+    // the federation endpoint is the only thing it calls.
+    w.print_url(&fake, &["admin"]);
+
+    // A "proxy" that counts connections and answers each with 502.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    std::thread::spawn(move || {
+        for stream in proxy.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut stream = stream;
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let mut extra = Vec::new();
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+        extra.push((var.to_owned(), proxy_url.clone()));
+        extra.push((var.to_lowercase(), proxy_url.clone()));
+    }
+    extra.push(("NO_PROXY".to_owned(), String::new()));
+    extra.push(("no_proxy".to_owned(), String::new()));
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let envs = w.envs(Some(&fake.endpoint()), &extra);
+
+    let o = w.run_env(&envs, &["console", "admin", "--print"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let url = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+    assert_eq!(login_params(&fake, &url)["SigninToken"], fake.issued_tokens()[1]);
+    assert_eq!(fake.token_requests().len(), 2, "the second sign-in reached the loopback endpoint");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 0, "the proxy saw nothing");
 }

@@ -4,12 +4,14 @@
 //!
 //! The client is reqwest on the AWS SDK's own stack (hyper 1, rustls 0.23 on aws-lc-rs), so there
 //! is one TLS implementation in the binary. It honours `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
-//! and `NO_PROXY`, follows no redirects, and gives up after a connect timeout of 5 s and 15 s in
+//! and `NO_PROXY`, except for a loopback endpoint (an override on this machine: a proxy would see
+//! the session in plain http, and could not reach the loopback anyway), follows no redirects, and gives up after a connect timeout of 5 s and 15 s in
 //! all. Errors never hold the session, the sign-in token or a URL with a query: reqwest's own
 //! messages (which quote the URL) are replaced by the status or the network error's kind.
 #![deny(missing_docs)]
 
 mod browser;
+mod page;
 
 use std::time::Duration;
 
@@ -57,7 +59,11 @@ impl SigninClient for HttpSignin {
         subject: &str,
     ) -> Result<SigninToken, ConsoleError> {
         let fail = |kind, detail: String| ConsoleError { kind, subject: subject.to_owned(), detail: Some(detail) };
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !uses_proxy(endpoint) {
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -101,6 +107,19 @@ impl SigninClient for HttpSignin {
             .ok_or_else(|| fail(ConsoleErrorKind::Malformed, "no SigninToken in the answer".into()))?;
         Ok(SigninToken::new(token))
     }
+}
+
+/// Whether requests to `endpoint` may go through a proxy from the environment: not when its host
+/// is loopback (`localhost`, `127.0.0.0/8`, `::1`).
+fn uses_proxy(endpoint: &FederationEndpoint) -> bool {
+    let authority = host(endpoint);
+    let name = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback =
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    !loopback
 }
 
 /// The endpoint's host, for logs (never the query).

@@ -137,3 +137,21 @@ fn an_unreachable_endpoint_says_so_without_the_url() {
         assert!(!text.contains(SECRET) && !text.contains(TOKEN) && !text.contains("127.0.0.1"), "{text}");
     }
 }
+
+#[test]
+fn only_a_non_loopback_endpoint_goes_through_a_proxy() {
+    for (endpoint, proxied) in [
+        ("https://signin.aws.amazon.com/federation", true),
+        ("https://us-gov-east-1.signin.amazonaws-us-gov.com/federation", true),
+        ("https://127.example.com/federation", true),
+        ("https://[2001:db8::1]:443/federation", true),
+        ("http://127.0.0.1:8080/federation", false),
+        ("http://127.1.2.3/federation", false),
+        ("http://localhost:9/federation", false),
+        ("https://LocalHost/federation", false),
+        ("http://[::1]:8080/federation", false),
+        ("https://127.0.0.1/federation", false),
+    ] {
+        assert_eq!(uses_proxy(&FederationEndpoint::parse(endpoint).unwrap()), proxied, "{endpoint}");
+    }
+}
