@@ -15,10 +15,10 @@ use rolecall_core::console::{
     SigninTokenRequest,
 };
 use rolecall_core::import::{self, Candidate};
-use rolecall_core::keychain::{KeychainError, SecretStore};
+use rolecall_core::keychain::{KeptMfaSession, KeychainError, SecretStore};
 use rolecall_core::profile::{Holder, WriteKind};
 use rolecall_core::renew::{self, Lifespan};
-use rolecall_core::secret::{SessionCredentials, SourceKeys};
+use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use rolecall_core::sts::{Caller, FederationTokenRequest, Sts, StsError};
 use rolecall_core::validate::{MfaSerial, Name, Partition, ProfileName, Region, SessionDuration};
 use rolecall_core::view::{self, FavouriteLine};
@@ -114,13 +114,18 @@ impl SecretStore for Noting<'_> {
         self.note(source, None);
         Ok(gone)
     }
-    fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
+    fn load_mfa_session(&self, source: &Name) -> Result<Option<KeptMfaSession>, KeychainError> {
         let kept = self.keychain.load_mfa_session(source)?;
-        self.note(source, kept.as_ref().map(|s| s.expiration));
+        self.note(source, kept.as_ref().map(|k| k.session.expiration));
         Ok(kept)
     }
-    fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
-        self.keychain.store_mfa_session(source, session)?;
+    fn store_mfa_session(
+        &self,
+        source: &Name,
+        session: &SessionCredentials,
+        minted_by: &AccessKeyId,
+    ) -> Result<(), KeychainError> {
+        self.keychain.store_mfa_session(source, session, minted_by)?;
         self.note(source, Some(session.expiration));
         Ok(())
     }

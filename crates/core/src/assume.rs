@@ -108,9 +108,18 @@ pub async fn assume<S: Sts, K: SecretStore>(
         };
         return links.assume(caller, false, mfa).await.map_err(|(_, e)| e);
     }
-    let kept = keychain
-        .load_mfa_session(root.name)?
-        .filter(|s| (s.expiration - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS);
+    let key_hint = match &root.source.kind {
+        SourceKind::Keychain { key_hint } => key_hint.as_deref(),
+        SourceKind::AwsProfile { .. } => None,
+    };
+    let kept = match keychain.load_mfa_session(root.name)? {
+        // One minted with other keys (a source of the same name before) is never used.
+        Some(k) if !k.minted_by_hint(key_hint) => {
+            keychain.delete_mfa_session(root.name)?;
+            None
+        }
+        k => k.map(|k| k.session).filter(|s| (s.expiration - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS),
+    };
     if let Some(kept) = kept {
         match links.assume(Caller::Session(kept), true, mfa).await {
             // Revoked, or ended early: forget it and get a new one below.
@@ -128,11 +137,13 @@ pub async fn assume<S: Sts, K: SecretStore>(
         mfa: (device, code),
         region: sts_region(first, default_region),
     };
+    let keys = keychain.load(root.name)?;
+    let minted_by = keys.access_key_id.clone();
     let session = sts
-        .session_token(&Caller::Keys(keychain.load(root.name)?), &req)
+        .session_token(&Caller::Keys(keys), &req)
         .await
         .map_err(|e| StsError { subject: format!("source {}: MFA session", root.name), ..e })?;
-    keychain.store_mfa_session(root.name, &session)?;
+    keychain.store_mfa_session(root.name, &session, &minted_by)?;
     links.assume(Caller::Session(session), true, mfa).await.map_err(|(_, e)| e)
 }
 
@@ -199,7 +210,7 @@ mod tests {
 
     use super::*;
     use crate::config::{Source, SourceKind};
-    use crate::keychain::{KeychainError, KeychainErrorKind};
+    use crate::keychain::{KeptMfaSession, KeychainError, KeychainErrorKind};
     use crate::secret::{AccessKeyId, SourceKeys};
     use crate::sts::{AssumedRole, StsErrorKind};
     use crate::validate::RoleArn;
@@ -285,7 +296,7 @@ mod tests {
     }
 
     #[derive(Default)]
-    struct MemoryKeychain(RefCell<HashMap<String, SourceKeys>>, RefCell<HashMap<String, SessionCredentials>>);
+    struct MemoryKeychain(RefCell<HashMap<String, SourceKeys>>, RefCell<HashMap<String, KeptMfaSession>>);
     impl SecretStore for MemoryKeychain {
         fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
             self.0.borrow().get(source.as_str()).cloned().ok_or(KeychainError {
@@ -302,11 +313,17 @@ mod tests {
             self.1.borrow_mut().remove(source.as_str());
             Ok(self.0.borrow_mut().remove(source.as_str()).is_some())
         }
-        fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
+        fn load_mfa_session(&self, source: &Name) -> Result<Option<KeptMfaSession>, KeychainError> {
             Ok(self.1.borrow().get(source.as_str()).cloned())
         }
-        fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
-            self.1.borrow_mut().insert(source.to_string(), session.clone());
+        fn store_mfa_session(
+            &self,
+            source: &Name,
+            session: &SessionCredentials,
+            minted_by: &AccessKeyId,
+        ) -> Result<(), KeychainError> {
+            let kept = KeptMfaSession { session: session.clone(), minted_by: Some(minted_by.clone()) };
+            self.1.borrow_mut().insert(source.to_string(), kept);
             Ok(())
         }
         fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
@@ -470,13 +487,39 @@ mod tests {
         assert!(needs_mfa_code(&c, &n("other"), Some(t0() + chrono::Duration::hours(2)), late).unwrap());
         block_on(assume(&c, &n("other"), &sts, &k, None, &mut codes, late)).unwrap();
         assert_eq!(codes.0.len(), 2);
-        assert_eq!(k.load_mfa_session(&n("work")).unwrap().unwrap().access_key_id.as_str(), "ASIAMFASESSION000002");
+        assert_eq!(
+            k.load_mfa_session(&n("work")).unwrap().unwrap().session.access_key_id.as_str(),
+            "ASIAMFASESSION000002"
+        );
 
         // While the kept session lasts, the source's keys are not read at all.
         k.0.borrow_mut().remove("work").unwrap();
         let within = t0() + chrono::Duration::minutes(100);
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, within)).unwrap();
         assert_eq!(codes.0.len(), 2);
+    }
+
+    #[test]
+    fn a_kept_session_minted_with_other_keys_is_never_used() {
+        let (mut c, k) = setup();
+        let sts = FakeSts::default();
+        let mut codes = Codes(Vec::new());
+        block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
+        let minted = k.load_mfa_session(&n("work")).unwrap().unwrap();
+        let keys = k.load(&n("work")).unwrap();
+        assert_eq!(minted.minted_by.as_ref(), Some(&keys.access_key_id), "bound to the keys that made it");
+        // The source is now described by other keys (say, removed and added again).
+        c.sources.get_mut(&n("work")).unwrap().kind = SourceKind::Keychain { key_hint: Some("****9999".into()) };
+        block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
+        assert_eq!(codes.0.len(), 2, "a new code: the kept session was not used");
+        assert_eq!(sts.session_calls.lock().unwrap().len(), 2);
+        // An entry that does not say which keys minted it is not trusted either.
+        let mut unbound = k.load_mfa_session(&n("work")).unwrap().unwrap();
+        unbound.minted_by = None;
+        k.1.borrow_mut().insert("work".into(), unbound);
+        c.sources.get_mut(&n("work")).unwrap().kind = SourceKind::Keychain { key_hint: None };
+        block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
+        assert_eq!(codes.0.len(), 3);
     }
 
     #[test]
@@ -488,7 +531,10 @@ mod tests {
         sts.revoked.lock().unwrap().push("ASIAMFASESSION000001".into());
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
         assert_eq!(codes.0.len(), 2, "the refused session cost exactly one new code");
-        assert_eq!(k.load_mfa_session(&n("work")).unwrap().unwrap().access_key_id.as_str(), "ASIAMFASESSION000002");
+        assert_eq!(
+            k.load_mfa_session(&n("work")).unwrap().unwrap().session.access_key_id.as_str(),
+            "ASIAMFASESSION000002"
+        );
 
         // A fresh session refused too is an error, not a loop.
         sts.revoked.lock().unwrap().push("ASIAMFASESSION000002".into());

@@ -1,6 +1,6 @@
 //! The keychain boundary: source keys stored per source name, and what can go wrong, in plain words.
 
-use crate::secret::{SessionCredentials, SourceKeys};
+use crate::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use crate::validate::Name;
 
 /// Where source keys are kept (the OS keychain in production, memory in unit tests).
@@ -14,11 +14,34 @@ pub trait SecretStore {
     fn delete(&self, source: &Name) -> Result<bool, KeychainError>;
     /// The MFA session (GetSessionToken) kept for `source`, if any; expired ones too (the caller
     /// decides). An entry that cannot be read counts as none.
-    fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError>;
-    /// Keeps (or replaces) the MFA session of `source`.
-    fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError>;
+    fn load_mfa_session(&self, source: &Name) -> Result<Option<KeptMfaSession>, KeychainError>;
+    /// Keeps (or replaces) the MFA session of `source`, minted with the keys `minted_by`.
+    fn store_mfa_session(
+        &self,
+        source: &Name,
+        session: &SessionCredentials,
+        minted_by: &AccessKeyId,
+    ) -> Result<(), KeychainError>;
     /// Forgets the MFA session of `source`; `Ok(false)` if there was none.
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError>;
+}
+
+/// An MFA session as kept, bound to the source keys that minted it.
+#[derive(Debug, Clone)]
+pub struct KeptMfaSession {
+    /// The session.
+    pub session: SessionCredentials,
+    /// The access key id of the keys GetSessionToken was called with (unknown for entries kept
+    /// before rolecall recorded it).
+    pub minted_by: Option<AccessKeyId>,
+}
+
+impl KeptMfaSession {
+    /// Whether the keys described by `key_hint` (a source's masked key id, `****WXYZ`) minted
+    /// it. An entry that does not say is not trusted; a source without a hint trusts any.
+    pub fn minted_by_hint(&self, key_hint: Option<&str>) -> bool {
+        self.minted_by.as_ref().is_some_and(|id| key_hint.is_none_or(|h| h == id.masked()))
+    }
 }
 
 /// What kind of keychain failure happened.

@@ -18,7 +18,7 @@ pub use guard::{DEFAULT_TIMEOUT, Guard};
 
 use chrono::{DateTime, Utc};
 use keyring::{Entry, Error as KError};
-use rolecall_core::keychain::{KeychainError, KeychainErrorKind, SecretStore};
+use rolecall_core::keychain::{KeptMfaSession, KeychainError, KeychainErrorKind, SecretStore};
 use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use rolecall_core::validate::Name;
 use secrecy::ExposeSecret;
@@ -59,6 +59,9 @@ struct StoredSession {
     secret_access_key: String,
     session_token: String,
     expiration: DateTime<Utc>,
+    /// The access key id of the source keys that minted it (absent in entries of version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    minted_by: Option<String>,
 }
 
 impl Drop for StoredSession {
@@ -215,7 +218,7 @@ impl SecretStore for OsKeychain {
         self.with_entry(source, source_account(source), delete_entry)
     }
 
-    fn load_mfa_session(&self, source: &Name) -> Result<Option<SessionCredentials>, KeychainError> {
+    fn load_mfa_session(&self, source: &Name) -> Result<Option<KeptMfaSession>, KeychainError> {
         self.with_entry(source, mfa_account(source), |entry, source| {
             let bytes = match entry.get_secret() {
                 Ok(b) => zeroize::Zeroizing::new(b),
@@ -225,18 +228,26 @@ impl SecretStore for OsKeychain {
             // An entry this build cannot read is as good as none: a new code replaces it.
             let Ok(stored) = serde_json::from_slice::<StoredSession>(&bytes) else { return Ok(None) };
             let Ok(access_key_id) = AccessKeyId::parse(&stored.access_key_id) else { return Ok(None) };
-            Ok(Some(SessionCredentials {
+            let session = SessionCredentials {
                 access_key_id,
                 secret_access_key: SecretString::from(stored.secret_access_key.clone()),
                 session_token: SecretString::from(stored.session_token.clone()),
                 expiration: stored.expiration,
-            }))
+            };
+            let minted_by = stored.minted_by.as_deref().and_then(|id| AccessKeyId::parse(id).ok());
+            Ok(Some(KeptMfaSession { session, minted_by }))
         })
     }
 
-    fn store_mfa_session(&self, source: &Name, session: &SessionCredentials) -> Result<(), KeychainError> {
+    fn store_mfa_session(
+        &self,
+        source: &Name,
+        session: &SessionCredentials,
+        minted_by: &AccessKeyId,
+    ) -> Result<(), KeychainError> {
         let stored = StoredSession {
-            v: 1,
+            v: 2,
+            minted_by: Some(minted_by.as_str().to_owned()),
             access_key_id: session.access_key_id.as_str().to_owned(),
             secret_access_key: session.secret().to_owned(),
             session_token: session.token().to_owned(),
