@@ -2,6 +2,8 @@
 //! message}` errors, the capability set (only the app's own windows may call) and the shipped
 //! security config. Files are real (a temp HOME).
 
+use std::collections::BTreeSet;
+
 use rolecall_app::Services;
 use rolecall_files::Paths;
 use rolecall_keychain::OsKeychain;
@@ -16,6 +18,7 @@ struct Fixture {
     paths: Paths,
     _app: App<MockRuntime>,
     settings: WebviewWindow<MockRuntime>,
+    mfa: WebviewWindow<MockRuntime>,
     other: WebviewWindow<MockRuntime>,
 }
 
@@ -30,8 +33,9 @@ fn fixture() -> Fixture {
     let services = Services::new(paths.clone(), OsKeychain::new("rolecall-test".into()), None);
     let app = rolecall_tray::build_app(mock_builder(), services, false).build(tauri::generate_context!()).unwrap();
     let settings = WebviewWindowBuilder::new(&app, "settings", Default::default()).build().unwrap();
+    let mfa = WebviewWindowBuilder::new(&app, "mfa", Default::default()).build().unwrap();
     let other = WebviewWindowBuilder::new(&app, "intruder", Default::default()).build().unwrap();
-    Fixture { _home: home, paths, _app: app, settings, other }
+    Fixture { _home: home, paths, _app: app, settings, mfa, other }
 }
 
 fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -106,9 +110,9 @@ fn errors_arrive_as_code_and_message() {
         call(&f.settings, "validate_field", json!({"field": "region", "value": "eu-west-1"})).unwrap(),
         Value::Null
     );
-    let e = call(&f.settings, "submit_mfa", json!({"requestId": "mfa-1", "code": "12"})).unwrap_err();
+    let e = call(&f.mfa, "submit_mfa", json!({"requestId": "mfa-1", "code": "12"})).unwrap_err();
     assert_eq!(e["code"], "input.invalid");
-    let e = call(&f.settings, "submit_mfa", json!({"requestId": "mfa-1", "code": "123456"})).unwrap_err();
+    let e = call(&f.mfa, "submit_mfa", json!({"requestId": "mfa-1", "code": "123456"})).unwrap_err();
     assert_eq!(e["code"], "mfa.stale");
 }
 
@@ -159,12 +163,163 @@ fn the_shipped_config_is_locked_down() {
             || csp.contains("http://ipc.localhost"),
         "{csp}"
     );
-    let caps: Value = serde_json::from_str(include_str!("../capabilities/windows.json")).unwrap();
-    let perms: Vec<&str> = caps["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
-    for p in &perms {
-        assert!(p.starts_with("allow-") || p.starts_with("core:event:allow-"), "unexpected permission {p}");
+    assert_eq!(conf["app"]["security"]["capabilities"], json!(["settings", "mfa"]));
+    for (window, caps) in capabilities() {
+        assert_eq!(caps["identifier"], window);
+        assert_eq!(caps["windows"], json!([window]), "each capability is one window's");
+        for p in permissions(&caps) {
+            assert!(p.starts_with("allow-") || p.starts_with("core:event:allow-"), "unexpected permission {p}");
+        }
     }
-    assert_eq!(caps["windows"], json!(["settings", "mfa"]));
+}
+
+/// The shipped capability files: (window, capability).
+fn capabilities() -> [(&'static str, Value); 2] {
+    [
+        ("settings", serde_json::from_str(include_str!("../capabilities/settings.json")).unwrap()),
+        ("mfa", serde_json::from_str(include_str!("../capabilities/mfa.json")).unwrap()),
+    ]
+}
+
+fn permissions(caps: &Value) -> BTreeSet<String> {
+    caps["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect()
+}
+
+/// The app's commands, as build.rs declares them (each gets an `allow-…` permission).
+fn commands() -> Vec<String> {
+    let build = include_str!("../build.rs");
+    let start = build.find("const COMMANDS: &[&str] = &[").expect("COMMANDS in build.rs");
+    let list = &build[start..start + build[start..].find("];").unwrap()];
+    let names: Vec<String> = list.split('"').skip(1).step_by(2).map(str::to_owned).collect();
+    assert!(names.len() > 10 && names.contains(&"submit_mfa".to_owned()), "{names:?}");
+    names
+}
+
+/// The MFA commands: the only ones the MFA window may call, and the settings window may not.
+const MFA_COMMANDS: &[&str] = &["mfa_pending", "submit_mfa", "cancel_mfa"];
+
+/// Arguments that let each command run (its answer may still be an error of its own).
+fn args_for(cmd: &str) -> Value {
+    match cmd {
+        "add_source" => {
+            json!({"input": {"name": "x", "accessKeyId": null, "secretAccessKey": null, "awsProfile": "p", "mfaSerial": null, "verify": false}})
+        }
+        // An invalid name: refused before the assume reaches the action runner (not running here).
+        "remove_source" | "remove_favourite" | "assume" => json!({"name": "bad name"}),
+        "save_favourite" => favourite("x", "nowhere"),
+        "validate_field" => json!({"field": "region", "value": "eu-west-1"}),
+        "set_preferences" => json!({"prefs": {}}),
+        "import_profiles" => json!({"profiles": []}),
+        "submit_mfa" => json!({"requestId": "mfa-1", "code": "123456"}),
+        "cancel_mfa" => json!({"requestId": "mfa-1"}),
+        _ => json!({}),
+    }
+}
+
+/// Whether Tauri refused the call for want of a permission: a plain string, not rolecall's own
+/// `{code, message}` (whose messages may say "not allowed" too).
+fn refused(r: &Result<Value, Value>) -> bool {
+    r.as_ref().is_err_and(|e| e.as_str().is_some_and(|m| m.contains("not allowed")))
+}
+
+#[test]
+fn the_mfa_window_may_call_only_the_mfa_commands_and_the_settings_window_none_of_them() {
+    let f = fixture();
+    write_config(&f);
+    let all = commands();
+    for cmd in &all {
+        let mfa_only = MFA_COMMANDS.contains(&cmd.as_str());
+        let from_mfa = call(&f.mfa, cmd, args_for(cmd));
+        let from_settings = call(&f.settings, cmd, args_for(cmd));
+        assert_eq!(refused(&from_mfa), !mfa_only, "{cmd} from the MFA window: {from_mfa:?}");
+        assert_eq!(refused(&from_settings), mfa_only, "{cmd} from the settings window: {from_settings:?}");
+    }
+    // What the MFA window asked for before went through: an unknown request is stale.
+    let e = call(&f.mfa, "submit_mfa", args_for("submit_mfa")).unwrap_err();
+    assert_eq!(e["code"], "mfa.stale");
+    assert_eq!(call(&f.mfa, "mfa_pending", json!({})).unwrap(), Value::Null);
+    // The refusals changed nothing.
+    assert!(!std::fs::read_to_string(f.paths.config_file()).unwrap().contains("[roles.x]"));
+}
+
+/// The ipc.ts functions a window's code imports, from its entry script through every relative
+/// import: the source of truth for what the window calls.
+fn ipc_names_used_by(entry: &str) -> BTreeSet<String> {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
+    let mut todo = vec![ui.join(entry)];
+    let mut seen = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    while let Some(file) = todo.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("import ") {
+            let statement = &rest[i..];
+            let Some(from) = statement.find(" from \"") else { break };
+            let clause = &statement[..from];
+            let module = &statement[from + 7..];
+            let module = &module[..module.find('"').unwrap()];
+            rest = &statement[from..];
+            if !module.starts_with('.') || clause.starts_with("import type ") {
+                continue;
+            }
+            let target = file.parent().unwrap().join(format!("{module}.ts"));
+            let target = target.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+            if target.file_name().is_some_and(|n| n == "ipc.ts") {
+                let inside = &clause[clause.find('{').unwrap() + 1..clause.find('}').unwrap()];
+                names.extend(
+                    inside
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty() && !n.starts_with("type "))
+                        .map(str::to_owned),
+                );
+            } else {
+                todo.push(target);
+            }
+        }
+    }
+    names
+}
+
+/// The permissions the functions `names` of ipc.ts need: `allow-CMD` for each command one calls,
+/// the event permissions for each one that listens.
+fn permissions_needed(names: &BTreeSet<String>) -> BTreeSet<String> {
+    let ipc = include_str!("../../ui/src/ipc.ts");
+    let mut needed = BTreeSet::new();
+    for name in names {
+        let Some(start) = ipc.find(&format!("export const {name} = ")) else { continue };
+        let statement = &ipc[start..start + ipc[start..].find(';').unwrap()];
+        if let Some(c) = statement.find("call<") {
+            let cmd = statement[c..].split('"').nth(1).expect("a command name");
+            needed.insert(format!("allow-{}", cmd.replace('_', "-")));
+        } else if statement.contains("=> on<") {
+            needed.extend(["core:event:allow-listen".to_owned(), "core:event:allow-unlisten".to_owned()]);
+        }
+    }
+    needed
+}
+
+#[test]
+fn each_windows_capability_grants_exactly_what_its_code_calls() {
+    for (window, caps) in capabilities() {
+        let entry = format!("src/{window}/main.ts");
+        let html = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../ui/{window}.html")),
+        )
+        .unwrap();
+        assert!(html.contains(&format!("src=\"/{entry}\"")), "{window}.html loads {entry}");
+        let used = ipc_names_used_by(&entry);
+        let needed = permissions_needed(&used);
+        assert!(needed.len() >= 3, "{window} uses {used:?}");
+        assert_eq!(
+            permissions(&caps),
+            needed,
+            "the {window} window's capability against what its code calls ({used:?})"
+        );
+    }
 }
 
 /// A session secret and token rolecall wrote, and a source's keys: none may reach the webview.
@@ -213,10 +368,10 @@ fn no_command_response_carries_secret_material() {
     record(call(&f.settings, "save_favourite", favourite("other", "work")));
     record(call(&f.settings, "get_preferences", json!({})));
     record(call(&f.settings, "import_candidates", json!({})));
-    record(call(&f.settings, "mfa_pending", json!({})));
+    record(call(&f.mfa, "mfa_pending", json!({})));
     record(call(&f.settings, "validate_field", json!({"field": "accessKeyId", "value": SOURCE_SECRET})));
     record(call(&f.settings, "validate_field", json!({"field": "secretAccessKey", "value": SOURCE_SECRET})));
-    record(call(&f.settings, "submit_mfa", json!({"requestId": "mfa-1", "code": SOURCE_SECRET})));
+    record(call(&f.mfa, "submit_mfa", json!({"requestId": "mfa-1", "code": SOURCE_SECRET})));
     record(call(&f.settings, "remove_source", json!({"name": "hygiene"})));
     let all = responses.join("\n");
     assert!(all.contains("\"prod\"") && all.contains("active"), "the session is listed: {all}");
