@@ -524,9 +524,79 @@ fn redirect_of(page: &str) -> String {
     refresh
 }
 
+/// Checks what `opener` recorded of a sign-in: it was handed one page, `signin-RANDOM.html` in
+/// `sandbox`'s `$XDG_RUNTIME_DIR/rolecall` (0700), 0600 when read, that redirects to a login URL
+/// on `fake` with its `token`-th token, which signs the browser in; and no argv, whether recorded
+/// while the opener ran (`needle` names a process that must be among them) or seen by
+/// [`scan_argvs`] in `argvs`, holds that URL, its token (raw or encoded) or `session_token`.
+/// Returns the page's path.
+fn check_page_handover(
+    opener: &FakeOpener,
+    sandbox: &Sandbox,
+    fake: &FakeFederation,
+    token: usize,
+    argvs: &[String],
+    needle: &str,
+    session_token: &str,
+) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+
+    // The opener got one argument: a page in the private directory under XDG_RUNTIME_DIR.
+    let argv = opener.argv();
+    assert_eq!(argv.len(), 1, "{argv:?}");
+    let dir = sandbox.home().join(".run/rolecall");
+    let page_path = argv[0]
+        .strip_prefix("file://")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("the opener was given {:?}, not a file:// page", argv[0]));
+    assert_eq!(page_path.parent(), Some(dir.as_path()), "{argv:?}");
+    let name = page_path.file_name().unwrap().to_str().unwrap();
+    let id = name.strip_prefix("signin-").and_then(|n| n.strip_suffix(".html")).unwrap_or("");
+    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "a random name: {name}");
+    assert_eq!(opener.record("page-mode").trim(), "600", "the page was private when the browser read it");
+    assert_eq!(opener.record("dir-mode").trim(), "700");
+
+    // The page sends the browser on to the login URL, which signs it in.
+    let page = opener.record("page");
+    let url = redirect_of(&page);
+    let issued = fake.issued_tokens()[token].clone();
+    let login = login_params(fake, &url);
+    assert_eq!(login["SigninToken"], issued);
+    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+    // Still there for the browser a moment later (removed a minute after the hand-over), 0600.
+    let meta = std::fs::metadata(&page_path).expect("the page stays for the browser");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&page_path).unwrap(), page);
+
+    // No argv, read while the opener ran or by polling every process from the start until the
+    // fake browser ended, holds the link or its token, raw or encoded. The scan did see the fake
+    // browser, with the page as its argument.
+    assert!(
+        argvs.iter().any(|a| a.contains(FAKE_BROWSER) && a.contains(&argv[0])),
+        "the scan saw the browser with the page: {argvs:#?}"
+    );
+    let at_open = opener.record("cmdlines");
+    assert!(at_open.contains(&argv[0]) && at_open.contains(needle), "{at_open}");
+    let secrets = [
+        url,
+        issued.clone(),
+        percent_encoded(&issued),
+        "SigninToken".to_owned(),
+        session_token.to_owned(),
+        percent_encoded(session_token),
+    ];
+    for secret in &secrets {
+        assert!(!at_open.contains(secret.as_str()), "an argv holds {secret:?} while the opener runs:\n{at_open}");
+        for a in argvs {
+            assert!(!a.contains(secret.as_str()), "an argv holds {secret:?}: {a}");
+        }
+        assert!(!opener.record("argv").contains(secret.as_str()));
+    }
+    page_path
+}
+
 #[test]
 fn the_browser_gets_a_private_page_and_no_process_argv_ever_holds_the_sign_in_link() {
-    use std::os::unix::fs::PermissionsExt;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -542,59 +612,8 @@ fn the_browser_gets_a_private_page_and_no_process_argv_ever_holds_the_sign_in_li
     let argvs = scanner.join().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "Opened the AWS console for favourite admin in the browser\n");
-
-    // The opener got one argument: a page in the private directory under XDG_RUNTIME_DIR.
-    let argv = opener.argv();
-    assert_eq!(argv.len(), 1, "{argv:?}");
-    let dir = w.sandbox.home().join(".run/rolecall");
-    let page_path = argv[0]
-        .strip_prefix("file://")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| panic!("the opener was given {:?}, not a file:// page", argv[0]));
-    assert_eq!(page_path.parent(), Some(dir.as_path()), "{argv:?}");
-    let name = page_path.file_name().unwrap().to_str().unwrap();
-    let id = name.strip_prefix("signin-").and_then(|n| n.strip_suffix(".html")).unwrap_or("");
-    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "a random name: {name}");
-    assert_eq!(opener.record("page-mode").trim(), "600", "the page was private when the browser read it");
-    assert_eq!(opener.record("dir-mode").trim(), "700");
-
-    // The page sends the browser on to the login URL, which signs it in.
-    let page = opener.record("page");
-    let url = redirect_of(&page);
-    let token = fake.issued_tokens()[0].clone();
-    let login = login_params(&fake, &url);
-    assert_eq!(login["SigninToken"], token);
-    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
-    // Still there for the browser a moment later (removed a minute after the hand-over), 0600.
-    let meta = std::fs::metadata(&page_path).expect("the page stays for the browser");
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    assert_eq!(std::fs::read_to_string(&page_path).unwrap(), page);
-
-    // No argv, read while the opener ran (rolecall's and the opener's) or by polling every
-    // process from the start until the fake browser ended, holds the link or its token, raw or
-    // encoded. The scan did see the fake browser, with the page as its argument.
-    assert!(
-        argvs.iter().any(|a| a.contains(FAKE_BROWSER) && a.contains(&argv[0])),
-        "the scan saw the browser with the page: {argvs:#?}"
-    );
-    let at_open = opener.record("cmdlines");
-    assert!(at_open.contains(&argv[0]) && at_open.contains("console admin"), "{at_open}");
     let session = w.session_of("admin");
-    let secrets = [
-        url.clone(),
-        token.clone(),
-        percent_encoded(&token),
-        "SigninToken".to_owned(),
-        session.session_token.clone(),
-        percent_encoded(&session.session_token),
-    ];
-    for secret in &secrets {
-        assert!(!at_open.contains(secret.as_str()), "an argv holds {secret:?} while the opener runs:\n{at_open}");
-        for a in &argvs {
-            assert!(!a.contains(secret.as_str()), "an argv holds {secret:?}: {a}");
-        }
-        assert!(!opener.record("argv").contains(secret.as_str()));
-    }
+    check_page_handover(&opener, &w.sandbox, &fake, 0, &argvs, "console admin", &session.session_token);
 }
 
 #[test]
@@ -689,4 +708,42 @@ fn a_loopback_federation_endpoint_is_reached_directly_even_with_a_proxy_set() {
     assert_eq!(login_params(&fake, &url)["SigninToken"], fake.issued_tokens()[1]);
     assert_eq!(fake.token_requests().len(), 2, "the second sign-in reached the loopback endpoint");
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 0, "the proxy saw nothing");
+}
+
+#[test]
+fn the_trays_open_console_hands_the_browser_the_same_private_page() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let w = crate::tray::World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &[]);
+    let fake = FakeFederation::start();
+    let opener = FakeOpener::install(&w.sandbox);
+    let mut envs = rolecall_e2e::tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop);
+    envs.push(("PATH".into(), opener.path.clone()));
+    envs.push(("ROLECALL_FEDERATION_ENDPOINT".into(), fake.endpoint()));
+    let mut app = rolecall_e2e::TrayApp::start_with_envs(&rolecall_e2e::tray_bin(), &w.sandbox, envs, &[]);
+    app.wait_registered(&w.desktop);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let scanner = scan_argvs(stop.clone());
+    app.click("Open console");
+    let opened =
+        rolecall_e2e::poll(std::time::Duration::from_secs(30), || (!opener.record("page").is_empty()).then_some(()));
+    stop.store(true, Ordering::SeqCst);
+    let argvs = scanner.join().unwrap();
+    assert!(opened.is_some(), "the opener was not run\nrolecall-tray's log:\n{}", app.log());
+    // The click assumed the favourite first (no session yet), then signed in with that session.
+    let creds = w.sandbox.read_credentials();
+    let session_token = creds
+        .lines()
+        .find_map(|l| l.strip_prefix("aws_session_token = "))
+        .unwrap_or_else(|| panic!("no session written: {creds}"))
+        .to_owned();
+    check_page_handover(&opener, &w.sandbox, &fake, 0, &argvs, "rolecall-tray", &session_token);
+    let log = app.log();
+    assert!(!log.contains("SigninToken") && !log.contains(&fake.issued_tokens()[0]), "{log}");
 }
