@@ -858,3 +858,144 @@ fn a_fifo_a_huge_file_or_a_symlinked_lock_file_is_refused_at_once() {
     assert!(err.starts_with("rolecall: file.lock_not_regular: "), "{err}");
     assert!(!target.exists(), "the link was not followed");
 }
+
+/// A loopback listener standing in for an HTTPS proxy: it records the first line of each
+/// connection (`CONNECT host:443 HTTP/1.1`) and closes it. Where a client that honours
+/// `HTTPS_PROXY` meant to go, without anything leaving the machine.
+struct RecordingProxy {
+    port: u16,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    fn start() -> RecordingProxy {
+        use std::io::BufRead;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = lines.clone();
+        // The thread ends with the test process; each connection is read once and dropped.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut line = String::new();
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let _ = std::io::BufReader::new(&stream).read_line(&mut line);
+                seen.lock().unwrap().push(line.trim_end().to_owned());
+            }
+        });
+        RecordingProxy { port, lines }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn an_ambient_aws_profile_changes_nothing_for_keychain_keys() {
+    let w = World::new(|m, a| {
+        role(m, "Admin", &a.user_arn, None);
+        role(m, "Hop", &assumed_role_arn("Admin", "alice"), None);
+    });
+    w.add_alice();
+    w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
+    w.ok(&["role", "add", "hop", "--arn", "arn:aws:iam::123456789012:role/Hop", "--source", "admin"]);
+    let fake = rolecall_e2e::FakeSts::start(vec![rolecall_e2e::Reply::Success]);
+    // Profiles for a local emulator: every setting that could move or break an STS call, in the
+    // profile AWS_PROFILE names and in [default]. None of them may touch a call signed with
+    // keychain keys or with a session rolecall got from them.
+    w.sandbox.write(
+        ".aws/config",
+        &format!(
+            "[default]\nendpoint_url = http://127.0.0.1:1\nuse_fips_endpoint = true\n\n\
+             [profile localstack]\nendpoint_url = http://127.0.0.1:1\nservices = local\nuse_fips_endpoint = true\n\
+             use_dualstack_endpoint = true\nignore_configured_endpoint_urls = true\nregion = ap-southeast-2\n\
+             retry_mode = adaptive\nmax_attempts = 1\n\n\
+             [services local]\nsts =\n  endpoint_url = http://127.0.0.1:1\n\n\
+             [profile emulator]\nendpoint_url = {}\n",
+            fake.endpoint()
+        ),
+    );
+    let proxy = RecordingProxy::start();
+    let run = |envs: Vec<(String, String)>, profile: &str, args: &[&str]| {
+        let mut envs = envs;
+        for (k, v) in [
+            ("AWS_PROFILE", profile),
+            ("AWS_DEFAULT_PROFILE", profile),
+            // Anything bound for AWS itself ends at the recording proxy, never on the network.
+            ("HTTPS_PROXY", &proxy.url()),
+            ("https_proxy", &proxy.url()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ] {
+            envs.push((k.to_owned(), v.to_owned()));
+        }
+        let mut cmd = w.sandbox.command(rolecall_e2e::rolecall_bin(), &envs);
+        cmd.args(args);
+        rolecall_e2e::run_with_timeout(&mut cmd, None, std::time::Duration::from_secs(60))
+    };
+
+    // The documented variable (AWS_ENDPOINT_URL, here moto) is where the calls go: the chain's
+    // first link signed with the keys, the second with the first's session.
+    let o = run(w.envs(), "localstack", &["assume", "hop"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(w.aws_identity("hop").unwrap(), assumed_role_arn("Hop", "alice"));
+    let mut sts_only = w.envs();
+    sts_only.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+    sts_only.push(("AWS_ENDPOINT_URL_STS".into(), w.moto.endpoint()));
+    let o = run(sts_only, "localstack", &["assume", "admin"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert!(proxy.lines().is_empty(), "nothing went to AWS: {:?}", proxy.lines());
+
+    // With no endpoint variable the call goes to AWS's STS for the region, not to the
+    // profile's endpoint_url: the keys' signature never reaches the emulator.
+    let before = w.sandbox.read_credentials();
+    let o = run(w.sandbox.envs_for(None, Some(&w.keychain)), "emulator", &["assume", "admin"]);
+    assert!(fake.requests().is_empty(), "the profile's endpoint got {:?}", fake.requests());
+    assert!(stderr(&o).starts_with("rolecall: sts.unreachable: "), "{}", text(&o));
+    let lines = proxy.lines();
+    assert!(!lines.is_empty(), "no request reached the proxy: {}", text(&o));
+    assert!(lines.iter().all(|l| l == "CONNECT sts.us-east-1.amazonaws.com:443 HTTP/1.1"), "{lines:?}");
+    assert_eq!(w.sandbox.read_credentials(), before, "a failed assume writes nothing");
+}
+
+#[test]
+fn an_aws_profile_source_signs_with_that_profile_only() {
+    let w = World::new(|m, a| {
+        role(m, "Admin", &a.user_arn, None);
+    });
+    w.sandbox.write(
+        ".aws/credentials",
+        &format!(
+            "[alice-keys]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            w.alice.access_key_id, w.alice.secret_access_key
+        ),
+    );
+    w.sandbox
+        .write(".aws/config", "[profile localstack]\nendpoint_url = http://127.0.0.1:1\nuse_fips_endpoint = true\n");
+    w.ok(&["source", "add", "corp", "--aws-profile", "alice-keys"]);
+    w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "corp"]);
+    // Another profile named by AWS_PROFILE and keys in the environment (as `rolecall env`'s
+    // export lines leave them): the source's own profile still signs, and moto (in auth mode,
+    // which knows no other key) accepts it.
+    let mut envs = w.envs();
+    for (k, v) in [
+        ("AWS_PROFILE", "localstack"),
+        ("AWS_DEFAULT_PROFILE", "localstack"),
+        ("AWS_ACCESS_KEY_ID", "AKIAAMBIENTKEY000001"),
+        ("AWS_SECRET_ACCESS_KEY", "ambientSecretThatMustNotSign"),
+        ("AWS_SESSION_TOKEN", "ambientToken"),
+    ] {
+        envs.push((k.to_owned(), v.to_owned()));
+    }
+    let mut cmd = w.sandbox.command(rolecall_e2e::rolecall_bin(), &envs);
+    cmd.args(["assume", "admin"]);
+    let o = rolecall_e2e::run_with_timeout(&mut cmd, None, std::time::Duration::from_secs(60));
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+}

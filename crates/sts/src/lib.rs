@@ -2,16 +2,22 @@
 //! GetSessionToken, GetFederationToken, GetCallerIdentity), and the server's clock as seen in
 //! each response's `Date` header ([`SdkSts::last_clock_reading`]).
 //!
-//! The SDK resolves the endpoint (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`), retries throttling and
-//! transient errors with backoff (standard mode, 3 attempts), and signs with exactly the caller's
-//! credentials: keychain keys, a previous session, or (for `aws_profile` sources) the SDK's own
-//! resolution of that profile. Errors are classified by the core, from the raw response when the
-//! SDK finds no error code in it.
+//! A call signed with keychain keys or a session gets a client built from rolecall's own settings
+//! alone: no shared config or credentials file is read, so an ambient `AWS_PROFILE` (or
+//! `[default]`) cannot move it with `endpoint_url`, a `services` section,
+//! `ignore_configured_endpoint_urls`, `use_fips_endpoint` or retry settings. Its endpoint is
+//! `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else AWS's own for the region
+//! ([`endpoint_override`]). An `aws_profile` source's calls are the SDK's resolution of that named
+//! profile (never the ambient one), signed with that profile's credentials only. Every client
+//! retries throttling and transient errors with backoff (standard mode, 3 attempts). Errors are
+//! classified by the core, from the raw response when the SDK finds no error code in it.
 #![deny(missing_docs)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -22,7 +28,7 @@ use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, Utc};
-use rolecall_core::secret::{AccessKeyId, SessionCredentials};
+use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use rolecall_core::sts::{
     AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, SessionTokenRequest, Sts, StsError,
     StsErrorKind, classify,
@@ -45,6 +51,93 @@ fn timeouts() -> (Duration, Duration) {
         .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
         .map_or(OPERATION_TIMEOUT, Duration::from_secs_f64);
     (operation, operation / 3)
+}
+
+/// The variables that point rolecall's STS calls at another endpoint, the first one set winning:
+/// the SDK's own names, the only settings that move a call signed with keychain keys or a session.
+pub const ENDPOINT_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"];
+/// Set to `true`, the [`ENDPOINT_VARS`] are ignored: AWS's own endpoint for the region.
+pub const IGNORE_ENDPOINTS_VAR: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+
+/// The endpoint for calls signed with keychain keys or a session, from the environment as `var`
+/// reads it: the first of [`ENDPOINT_VARS`] that is set and not blank, none when
+/// [`IGNORE_ENDPOINTS_VAR`] is `true` (then the SDK uses AWS's endpoint for the region).
+pub fn endpoint_override(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if var(IGNORE_ENDPOINTS_VAR).is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    ENDPOINT_VARS.iter().find_map(|name| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()))
+}
+
+fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
+fn timeout_config() -> TimeoutConfig {
+    let (operation, attempt) = timeouts();
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(attempt))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
+        .build()
+}
+
+/// Keychain keys as the SDK's credentials.
+fn sdk_keys(k: &SourceKeys) -> Credentials {
+    Credentials::new(k.access_key_id.as_str(), k.secret_access_key.expose_secret(), None, None, "rolecall-keychain")
+}
+
+/// A session (an MFA session, or the previous link's) as the SDK's credentials.
+fn sdk_session(s: &SessionCredentials) -> Credentials {
+    Credentials::new(
+        s.access_key_id.as_str(),
+        s.secret(),
+        Some(s.token().to_owned()),
+        Some(s.expiration.into()),
+        "rolecall-session",
+    )
+}
+
+/// The client config for a call signed with `credentials`, from these settings alone: no shared
+/// config or credentials file and no other variable is read, so no profile changes its endpoint,
+/// region, FIPS or dual-stack use, retries or credentials. `endpoint` is
+/// [`endpoint_override`]'s; without one the SDK uses AWS's endpoint for `region`.
+fn explicit_config(
+    credentials: Credentials,
+    region: &Region,
+    endpoint: Option<String>,
+) -> aws_sdk_sts::config::Builder {
+    let mut builder = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new(region.to_string()))
+        .credentials_provider(credentials)
+        .retry_config(retry_config())
+        .timeout_config(timeout_config());
+    builder.set_endpoint_url(endpoint);
+    builder
+}
+
+/// The client config for an `aws_profile` source: the SDK's resolution of `profile` (the source's,
+/// whatever `AWS_PROFILE` says), signed with that profile's credentials only (never keys from the
+/// environment), with rolecall's region, retries and timeouts.
+async fn profile_config(profile: &str, region: &Region) -> aws_sdk_sts::config::Builder {
+    let region = aws_config::Region::new(region.to_string());
+    let provider_config = ProviderConfig::without_region()
+        .with_region(Some(region.clone()))
+        .with_behavior_version(Some(BehaviorVersion::latest()))
+        .with_retry_config(retry_config())
+        .with_timeout_config(timeout_config());
+    let credentials =
+        ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile).build();
+    let config: SdkConfig = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile)
+        .region(region)
+        .retry_config(retry_config())
+        .timeout_config(timeout_config())
+        .credentials_provider(credentials)
+        .load()
+        .await;
+    aws_sdk_sts::config::Builder::from(&config)
 }
 
 /// STS through the AWS SDK.
@@ -112,37 +205,13 @@ impl SdkSts {
     }
 
     async fn client(&self, caller: &Caller, region: &Region) -> aws_sdk_sts::Client {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.to_string()))
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config({
-                let (operation, attempt) = timeouts();
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT.min(attempt))
-                    .operation_attempt_timeout(attempt)
-                    .operation_timeout(operation)
-                    .build()
-            });
-        loader = match caller {
-            Caller::Keys(k) => loader.credentials_provider(Credentials::new(
-                k.access_key_id.as_str(),
-                k.secret_access_key.expose_secret(),
-                None,
-                None,
-                "rolecall-keychain",
-            )),
-            Caller::Session(s) => loader.credentials_provider(Credentials::new(
-                s.access_key_id.as_str(),
-                s.secret(),
-                Some(s.token().to_owned()),
-                Some(s.expiration.into()),
-                "rolecall-session",
-            )),
-            Caller::AwsProfile(p) => loader.profile_name(p.as_str()),
+        let endpoint = || endpoint_override(|name| std::env::var(name).ok());
+        let builder = match caller {
+            Caller::Keys(k) => explicit_config(sdk_keys(k), region, endpoint()),
+            Caller::Session(s) => explicit_config(sdk_session(s), region, endpoint()),
+            Caller::AwsProfile(p) => profile_config(p.as_str(), region).await,
         };
-        let config: SdkConfig = loader.load().await;
-        let config = aws_sdk_sts::config::Builder::from(&config).interceptor(ClockWatch(self.clock.clone())).build();
-        aws_sdk_sts::Client::from_conf(config)
+        aws_sdk_sts::Client::from_conf(builder.interceptor(ClockWatch(self.clock.clone())).build())
     }
 }
 
@@ -288,5 +357,120 @@ impl Sts for SdkSts {
         let client = self.client(caller, region).await;
         let out = client.get_caller_identity().send().await.map_err(|e| sdk_error(e, subject.clone()))?;
         out.arn().map(str::to_owned).ok_or_else(|| malformed(subject, "no ARN in the response"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_smithy_runtime_api::client::http::{
+        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use chrono::{TimeZone, Utc};
+    use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
+    use rolecall_core::validate::Region;
+    use secrecy::SecretString;
+
+    use super::{endpoint_override, explicit_config, sdk_keys, sdk_session};
+
+    /// What a request carried: its URL, `Authorization` and `X-Amz-Security-Token`.
+    type Seen = (String, Option<String>, Option<String>);
+
+    /// An HTTP client that records each request and answers none (the call fails at once).
+    #[derive(Debug, Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<Seen>>>);
+
+    impl HttpConnector for Recorder {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            let header = |name| request.headers().get(name).map(str::to_owned);
+            let seen = (request.uri().to_owned(), header("authorization"), header("x-amz-security-token"));
+            self.0.lock().unwrap().push(seen);
+            HttpConnectorFuture::ready(Err(ConnectorError::other("recorded, not sent".into(), None)))
+        }
+    }
+
+    impl HttpClient for Recorder {
+        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+            SharedHttpConnector::new(self.clone())
+        }
+    }
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    /// The request a GetCallerIdentity with `credentials` sends in eu-west-1, with `vars` as the
+    /// environment.
+    async fn sent(credentials: aws_credential_types::Credentials, vars: &[(&str, &str)]) -> Seen {
+        let recorder = Recorder::default();
+        let region = Region::parse("eu-west-1").unwrap();
+        let config =
+            explicit_config(credentials, &region, endpoint_override(env(vars))).http_client(recorder.clone()).build();
+        let result = aws_sdk_sts::Client::from_conf(config).get_caller_identity().send().await;
+        assert!(result.is_err(), "the recorder answers nothing");
+        recorder.0.lock().unwrap().first().cloned().expect("a request was sent")
+    }
+
+    fn keys() -> aws_credential_types::Credentials {
+        sdk_keys(&SourceKeys::parse("AKIAKEYCHAINKEY00001", "keychainSecretKey0000000000").unwrap())
+    }
+
+    #[test]
+    fn only_the_endpoint_variables_set_an_endpoint() {
+        assert_eq!(endpoint_override(env(&[])), None);
+        // The names a profile or the SDK's other settings use change nothing.
+        let unrelated = [
+            ("AWS_PROFILE", "localstack"),
+            ("AWS_DEFAULT_PROFILE", "localstack"),
+            ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:1"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+        ];
+        assert_eq!(endpoint_override(env(&unrelated)), None);
+        let both = [("AWS_ENDPOINT_URL", "http://127.0.0.1:2"), ("AWS_ENDPOINT_URL_STS", " http://127.0.0.1:3 ")];
+        assert_eq!(endpoint_override(env(&both)).as_deref(), Some("http://127.0.0.1:3"));
+        assert_eq!(endpoint_override(env(&both[..1])).as_deref(), Some("http://127.0.0.1:2"));
+        let blank_sts = [("AWS_ENDPOINT_URL_STS", "  "), ("AWS_ENDPOINT_URL", "http://127.0.0.1:2")];
+        assert_eq!(endpoint_override(env(&blank_sts)).as_deref(), Some("http://127.0.0.1:2"));
+        for ignore in ["true", "TRUE", " true"] {
+            let ignored = [both[0], both[1], ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", ignore)];
+            assert_eq!(endpoint_override(env(&ignored)), None, "{ignore:?}");
+        }
+        let not_ignored = [both[0], ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false")];
+        assert_eq!(endpoint_override(env(&not_ignored)).as_deref(), Some("http://127.0.0.1:2"));
+    }
+
+    #[tokio::test]
+    async fn keys_go_to_aws_for_the_region_unless_a_variable_says_otherwise() {
+        let (url, authorization, token) = sent(keys(), &[("AWS_PROFILE", "localstack")]).await;
+        assert_eq!(url, "https://sts.eu-west-1.amazonaws.com/");
+        let authorization = authorization.expect("signed");
+        assert!(
+            authorization.contains("Credential=AKIAKEYCHAINKEY00001/") && authorization.contains("/eu-west-1/sts/"),
+            "{authorization}"
+        );
+        assert_eq!(token, None);
+
+        let (url, _, _) = sent(keys(), &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]).await;
+        assert_eq!(url, "http://127.0.0.1:9/");
+        let vars = [("AWS_ENDPOINT_URL", "http://127.0.0.1:9"), ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:8")];
+        assert_eq!(sent(keys(), &vars).await.0, "http://127.0.0.1:8/");
+    }
+
+    #[tokio::test]
+    async fn a_session_signs_with_its_token() {
+        let session = SessionCredentials {
+            access_key_id: AccessKeyId::parse("ASIASESSIONKEY000001").unwrap(),
+            secret_access_key: SecretString::from("sessionSecretKey000000000000".to_owned()),
+            session_token: SecretString::from("theSessionToken".to_owned()),
+            expiration: Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap(),
+        };
+        let (url, authorization, token) = sent(sdk_session(&session), &[]).await;
+        assert_eq!(url, "https://sts.eu-west-1.amazonaws.com/");
+        assert!(authorization.expect("signed").contains("Credential=ASIASESSIONKEY000001/"));
+        assert_eq!(token.as_deref(), Some("theSessionToken"));
     }
 }
