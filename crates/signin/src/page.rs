@@ -5,9 +5,10 @@
 //! yet, the browser run. So the browser is given `file:///…/signin-RANDOM.html` instead, and that
 //! page redirects (a `<meta http-equiv="refresh">` and `location.replace`) to the login URL.
 //!
-//! - **Where**: `$XDG_RUNTIME_DIR/rolecall` (a per-user tmpfs, emptied at logout), else `signin`
-//!   in rolecall's cache directory (`$XDG_CACHE_HOME/rolecall` or `~/.cache/rolecall`;
-//!   `~/Library/Caches/rolecall` on macOS; `%LOCALAPPDATA%\rolecall` on Windows).
+//! - **Where**: `$XDG_RUNTIME_DIR/rolecall` (a per-user tmpfs, emptied at logout) when that
+//!   directory exists, else `signin` in rolecall's cache directory (`$XDG_CACHE_HOME/rolecall` or
+//!   `~/.cache/rolecall`; `~/Library/Caches/rolecall` on macOS; `%LOCALAPPDATA%\rolecall` on
+//!   Windows).
 //! - **How**: the directory is created 0700 and opened without following a symbolic link; one owned
 //!   by another user is refused and a looser mode tightened. The page is created inside it through
 //!   that handle, 0600, exclusively (never over an existing file or link), named with 128 random
@@ -49,11 +50,13 @@ impl PageDir {
     }
 }
 
-/// Where pages go, from the environment variables `var` gives (see the module's documentation).
+/// Where pages go, from the environment variables `var` gives (see the module's documentation):
+/// the runtime directory when it exists, else the cache directory.
 pub fn page_dir_from(var: impl Fn(&str) -> Option<String>) -> Option<PageDir> {
     let get = |k: &str| var(k).filter(|v| !v.is_empty()).map(PathBuf::from).filter(|p| p.is_absolute());
+    // A runtime directory that is gone (a variable carried over by `su`, say) is passed over.
     if !cfg!(windows)
-        && let Some(runtime) = get("XDG_RUNTIME_DIR")
+        && let Some(runtime) = get("XDG_RUNTIME_DIR").filter(|p| p.is_dir())
     {
         return Some(PageDir { parent: runtime, leaf: "rolecall", create_parent: false });
     }
@@ -481,8 +484,17 @@ mod tests {
             page_dir_from(move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
         };
         if cfg!(target_os = "linux") {
-            let d = lookup(&[("XDG_RUNTIME_DIR", "/run/user/1000"), ("HOME", "/h")]).unwrap();
-            assert_eq!((d.path(), d.create_parent), (PathBuf::from("/run/user/1000/rolecall"), false));
+            let runtime = tempfile::tempdir().unwrap();
+            let dir = runtime.path().to_str().unwrap().to_owned();
+            let d = page_dir_from(|k| match k {
+                "XDG_RUNTIME_DIR" => Some(dir.clone()),
+                "HOME" => Some("/h".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+            assert_eq!((d.path(), d.create_parent), (runtime.path().join("rolecall"), false));
+            let d = lookup(&[("XDG_RUNTIME_DIR", "/nonexistent/run/user/1000"), ("HOME", "/h")]).unwrap();
+            assert_eq!((d.path(), d.create_parent), (PathBuf::from("/h/.cache/rolecall/signin"), true));
             let d = lookup(&[("XDG_RUNTIME_DIR", "relative"), ("HOME", "/h")]).unwrap();
             assert_eq!((d.path(), d.create_parent), (PathBuf::from("/h/.cache/rolecall/signin"), true));
             let d = lookup(&[("XDG_CACHE_HOME", "/c"), ("HOME", "/h")]).unwrap();
