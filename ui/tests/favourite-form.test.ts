@@ -334,4 +334,3 @@ describe("clamped lead times", () => {
     expect(document.querySelector('[data-testid="fav-lead-notes"]')).toBeNull();
   });
 });
-
