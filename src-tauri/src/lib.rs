@@ -155,13 +155,9 @@ fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, id: &str) {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(
-            "rolecall_tray=info,rolecall_app=info,rolecall_core=warn,rolecall_sts=warn,rolecall_keychain=warn,rolecall_files=warn,error",
-        )
-    });
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    rolecall_app::logging::init(
+        "rolecall_tray=info,rolecall_app=info,rolecall_core=warn,rolecall_sts=warn,rolecall_keychain=warn,rolecall_files=warn,error",
+    );
 }
 
 /// Runs the tray app. `--settings` opens the settings window at start (a second launch always

@@ -3,6 +3,8 @@
 //! the same way and are tested once.
 #![deny(missing_docs)]
 
+pub mod logging;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -64,7 +64,8 @@ fn warn_if_clock_skewed(ctx: &Services) {
 
 fn init_logging(verbose: u8) {
     // The SDK's own warnings (e.g. about profiles it cannot parse) are noise next to rolecall's
-    // errors; ROLECALL_LOG (a tracing filter) shows them and anything else.
+    // errors; ROLECALL_LOG (a tracing filter) shows them and anything else, under the cap that
+    // keeps the SDK's request and response bodies out of every log.
     const OURS: &str =
         "rolecall_cli,rolecall_app,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files,rolecall_signin";
     let default = match verbose {
@@ -72,14 +73,7 @@ fn init_logging(verbose: u8) {
         1 => OURS.split(',').map(|c| format!("{c}=info")).collect::<Vec<_>>().join(",") + ",warn",
         _ => OURS.split(',').map(|c| format!("{c}=debug")).collect::<Vec<_>>().join(",") + ",warn",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLECALL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .try_init();
+    rolecall_app::logging::init(&default);
 }
 
 async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
