@@ -146,7 +146,8 @@ impl FakeSts {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).requests.clear();
     }
 
-    /// The secret access keys and session tokens of every session handed out.
+    /// The secret access keys and session tokens of every session handed out, its own and those
+    /// of forwarded answers.
     pub fn issued_secrets(&self) -> Vec<String> {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).issued.clone()
     }
@@ -198,10 +199,10 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         s.script[i].clone()
     };
     match reply {
-        Reply::Forward(port) => return forward(&mut stream, port, &headers, &body, None),
+        Reply::Forward(port) => return forward(&mut stream, port, &headers, &body, None, state),
         Reply::ForwardFor(port, secs) => {
             let ends_in = (action == "AssumeRole").then_some(secs);
-            return forward(&mut stream, port, &headers, &body, ends_in);
+            return forward(&mut stream, port, &headers, &body, ends_in, state);
         }
         _ => {}
     }
@@ -210,8 +211,16 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
 
 /// Sends the request (`headers` with its request line first, then `body`) to the loopback
 /// server on `port` and copies its whole answer back; with `ends_in`, the answer's
-/// `<Expiration>` is moved to that many seconds from now.
-fn forward(stream: &mut TcpStream, port: u16, headers: &[String], body: &[u8], ends_in: Option<i64>) {
+/// `<Expiration>` is moved to that many seconds from now. The secret and token of a session in
+/// the answer join [`FakeSts::issued_secrets`].
+fn forward(
+    stream: &mut TcpStream,
+    port: u16,
+    headers: &[String],
+    body: &[u8],
+    ends_in: Option<i64>,
+    state: &Mutex<State>,
+) {
     let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", port)) else { return };
     let _ = upstream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut head = String::new();
@@ -231,6 +240,14 @@ fn forward(stream: &mut TcpStream, port: u16, headers: &[String], body: &[u8], e
     if let Some(secs) = ends_in {
         answer = with_expiration(&answer, secs);
     }
+    let text = String::from_utf8_lossy(&answer);
+    let element = |name: &str| {
+        let start = text.find(&format!("<{name}>"))? + name.len() + 2;
+        let end = start + text[start..].find(&format!("</{name}>"))?;
+        Some(text[start..end].to_owned())
+    };
+    let issued: Vec<String> = ["SecretAccessKey", "SessionToken"].iter().filter_map(|n| element(n)).collect();
+    state.lock().unwrap_or_else(|e| e.into_inner()).issued.extend(issued);
     let _ = stream.write_all(&answer);
     let _ = stream.flush();
 }

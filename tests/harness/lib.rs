@@ -25,6 +25,8 @@
 //!   on a keychain's bus that records each [`Notification`] and plays a click on an action
 //!   ([`FakeNotifications::invoke_action`]) or a notification being closed; [`FakeLogind`]: the
 //!   owner of `org.freedesktop.login1` there, which emits logind's `PrepareForSleep`.
+//! - [`Hygiene`]: the sensitive values a test knows (secrets, tokens, MFA codes, external ids,
+//!   sign-in links), looked for raw and encoded in every output it collected.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon, Xvfb, the tray
@@ -58,6 +60,7 @@
 mod desktop;
 mod fake_sts;
 mod federation;
+mod hygiene;
 mod keychain;
 mod moto;
 mod notifications;
@@ -71,6 +74,7 @@ pub use desktop::{
 };
 pub use fake_sts::{FAKE_EXPIRATION, FakeSts, Reply, StsRequest};
 pub use federation::{FakeFederation, FederationRequest, SessionJson, form_decode, form_params};
+pub use hygiene::{Hygiene, encodings};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
 pub use notifications::{FakeLogind, FakeNotifications, NOTIFICATION_CAPABILITIES, Notification};

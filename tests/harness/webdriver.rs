@@ -73,12 +73,20 @@ impl TauriDriver {
     /// # Panics
     /// If it exits or does not answer within 20 s (after three tries on other ports).
     pub fn start(sandbox: &Sandbox, moto: &Moto, keychain: &Keychain, desktop: &Desktop) -> TauriDriver {
+        TauriDriver::start_with_envs(sandbox, &tray_envs(sandbox, moto, keychain, desktop))
+    }
+
+    /// As [`start`](Self::start), with exactly `envs` (e.g. [`tray_envs`] plus `ROLECALL_LOG`, or
+    /// with `AWS_ENDPOINT_URL` at a recording proxy): the app it launches inherits them.
+    ///
+    /// # Panics
+    /// As [`start`](Self::start).
+    pub fn start_with_envs(sandbox: &Sandbox, envs: &[(String, String)]) -> TauriDriver {
         let dir = tempfile::Builder::new().prefix("rc-wd-").tempdir().expect("temp dir");
-        let envs = tray_envs(sandbox, moto, keychain, desktop);
         for attempt in 1..=3 {
             let (port, native) = (free_port(), free_port());
             let mut cmd = Command::new(tauri_driver_bin());
-            apply_envs(&mut cmd, &envs)
+            apply_envs(&mut cmd, envs)
                 .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
                 .current_dir(sandbox.home());
             let log = dir.path().join(format!("tauri-driver-{port}.log"));
