@@ -6,6 +6,7 @@ mod clipboard;
 mod console;
 mod dbus;
 mod harness;
+mod hygiene;
 mod import;
 mod install;
 mod reliability;

@@ -8,8 +8,9 @@
 //! - the keychain locked in the middle of a session, a full disk and a read-only `~/.aws`;
 //! - Python's `configparser`, as botocore configures it, reads every file rolecall reads the same
 //!   way, and still reads it after rolecall's edit;
-//! - every run logs at `ROLECALL_LOG=trace`, and no secret (source secret, session secret, session
-//!   token) appears in any output, log or config file.
+//! - every run logs at `ROLECALL_LOG=trace` (with the AWS SDK's switches for logging bodies on),
+//!   and no secret (source secret, session secret, session token), raw or encoded, appears in any
+//!   output, log or config file (`hygiene.rs` adds MFA codes, external ids and sign-in tokens).
 //!
 //! Each test prints one `reliability:` line with its figures, which `scripts/reliability`
 //! collects. `ROLECALL_DIFF_FILES` sizes the configparser comparison (default 1000).
@@ -20,7 +21,7 @@ use std::process::Output;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rolecall_e2e::{FakeSts, Keychain, Reply, Sandbox, free_port, rolecall_bin, run_with_timeout, venv_tool};
+use rolecall_e2e::{FakeSts, Hygiene, Keychain, Reply, Sandbox, free_port, rolecall_bin, run_with_timeout, venv_tool};
 
 /// The source's keys (the fake STS checks no signature).
 const KEY_ID: &str = "AKIARELIABILITY00001";
@@ -58,6 +59,9 @@ impl Rig {
         let endpoint = endpoint.map_or_else(|| self.sts.endpoint(), str::to_owned);
         let mut envs = self.sandbox.envs_for(Some(&endpoint), Some(&self.keychain));
         envs.push(("ROLECALL_LOG".into(), "trace".into()));
+        // The AWS SDK's own switches that print request and response bodies at trace.
+        envs.push(("LOG_SENSITIVE_BODIES".into(), "true".into()));
+        envs.push(("LOG_SIGNABLE_BODY".into(), "true".into()));
         envs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let mut cmd = self.sandbox.command(rolecall_bin(), &envs);
         cmd.args(args);
@@ -115,15 +119,19 @@ impl Rig {
         all
     }
 
-    /// No secret in any output or log of any run, nor in config.toml or the AWS config file.
+    /// No secret, raw or encoded ([`Hygiene`]), in any output or log of any run, nor in
+    /// config.toml or the AWS config file.
     fn assert_no_secret_leaked(&self, extra: &[&str]) {
         let transcript = self.transcript.lock().unwrap().clone();
         let config = fs::read_to_string(self.sandbox.rolecall_config_dir().join("config.toml")).unwrap_or_default();
         let aws_config = self.sandbox.read_config();
-        for secret in self.secrets().iter().map(String::as_str).chain(extra.iter().copied()) {
-            assert!(!transcript.contains(secret), "a secret ({}…) is in rolecall's output or logs", &secret[..8]);
-            assert!(!config.contains(secret) && !aws_config.contains(secret), "a secret is in a config file");
-        }
+        let mut hygiene = Hygiene::new();
+        hygiene.secrets("a secret", self.secrets().iter().map(String::as_str).chain(extra.iter().copied()));
+        hygiene.assert_clean(&[
+            ("rolecall's output and logs", &transcript),
+            ("config.toml", &config),
+            ("the AWS config file", &aws_config),
+        ]);
         // Key ids are not secret (the AWS SDK's own trace logs show them); rolecall's output and
         // errors show them masked.
         let shown = self.shown.lock().unwrap();
@@ -473,7 +481,8 @@ fn sts_faults_fail_clearly_and_keep_the_old_credentials() {
     }
     let creds = rig.sandbox.read_credentials();
     assert!(creds.starts_with(USER_CREDENTIALS), "the user's profile survived every fault");
-    assert!(rig.transcript.lock().unwrap().contains("TRACE"), "the runs logged at trace level");
+    // ROLECALL_LOG=trace reached the SDK: its debug lines (each attempt) are there.
+    assert!(rig.transcript.lock().unwrap().contains("beginning attempt #1"), "the runs logged the SDK's calls");
     rig.assert_no_secret_leaked(&[leaky]);
     println!("reliability: sts_faults tried={tried} lost=0");
 }
