@@ -55,7 +55,8 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(profile_name) = ProfileName::parse(target) {
             let mut written = doc.clone();
             let favourite = Name::parse("fuzz").unwrap();
-            match profile::write_session(&mut written, &profile_name, &favourite, &creds, true) {
+            let issued = creds.expiration - chrono::TimeDelta::hours(1);
+            match profile::write_session(&mut written, &profile_name, &favourite, &creds, issued, true) {
                 Ok(_) => {
                     let again = profile::parse(AwsFile::Credentials, written.as_bytes().to_vec()).expect("re-parses");
                     assert_eq!(again.get(target, "aws_secret_access_key").as_deref(), Some("fuzzSecret/+="));
