@@ -12,7 +12,10 @@
 //! fails ("Cannot create an item in a locked collection") and looking up an item fails (the
 //! unlock prompt cannot be shown: keyring v3 reports `NoStorageAccess`); with
 //! [`Keychain::start_without_collection`] there is no collection at all but the in-memory
-//! `session` one; with [`Keychain::absent`] connecting to the bus fails.
+//! `session` one; with [`Keychain::absent`] connecting to the bus fails; after
+//! [`Keychain::kill_daemon`] the bus is there but nothing serves the Secret Service on it, so
+//! every call fails at once (`ServiceUnknown`; keyring v3: `PlatformFailure`) until
+//! [`Keychain::unlock`] starts the daemon again.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -134,8 +137,27 @@ impl Keychain {
         self.kind = KeychainKind::Locked;
     }
 
+    /// Kills gnome-keyring-daemon (SIGKILL: a crash, or the user's session losing it) and waits
+    /// until its bus name is gone. The bus stays, and nothing is D-Bus-activated on it, so clients
+    /// then fail at once (the name has no owner) until [`unlock`](Self::unlock) starts the
+    /// daemon again.
+    ///
+    /// # Panics
+    /// If there is no daemon running, or its name is still owned 15 s later.
+    pub fn kill_daemon(&mut self) {
+        let mut daemon = self.daemon.lock().unwrap_or_else(|e| e.into_inner()).take().expect("kill_daemon: no daemon");
+        let pid = daemon.program_pid().expect("kill_daemon: gnome-keyring-daemon does not run");
+        let status = Command::new("kill").args(["-KILL", &pid.to_string()]).status().expect("run kill");
+        assert!(status.success(), "kill -KILL {pid} failed");
+        poll(START_TIMEOUT, || daemon.exited()).expect("gnome-keyring-daemon survived SIGKILL");
+        drop(daemon);
+        poll(START_TIMEOUT, || (!self.name_has_owner()).then_some(()))
+            .expect("org.freedesktop.secrets is still owned after the daemon was killed");
+    }
+
     /// Unlocks the login collection again, by restarting gnome-keyring with `--unlock` and the
     /// password (the keyring file persists): as a login does. Secrets stored before are kept.
+    /// Also starts it again after [`kill_daemon`](Self::kill_daemon).
     ///
     /// # Panics
     /// If there is no keyring, or it does not come back unlocked within 15 s.
