@@ -5,6 +5,7 @@ mod cli;
 mod clipboard;
 mod console;
 mod dbus;
+mod faults;
 mod harness;
 mod hygiene;
 mod import;
