@@ -725,6 +725,11 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
         ("a source type that does not exist", toml("type = \"keychain\"", "type = \"vault\""), "config.syntax"),
         ("a source name with a space", toml("[sources.work]", "[sources.\"bad name\"]"), "config.syntax"),
         (
+            "a secret key typed into a source",
+            toml("type = \"keychain\"", "type = \"keychain\"\nsecret_access_key = \"typedByHandSecret0000\""),
+            "config.syntax",
+        ),
+        (
             "an aws_profile source without its profile",
             toml("type = \"keychain\"", "type = \"aws_profile\""),
             "config.syntax",
@@ -893,6 +898,12 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
             text(&o)
         );
         assert!(!text(&o).contains(SECRET), "{}: a secret in the output", bad.what);
+        assert!(
+            !text(&o).contains("typedByHandSecret0000"),
+            "{}: a value typed by hand, repeated:\n{}",
+            bad.what,
+            text(&o)
+        );
         let after = snapshot(&cli, &odd);
         assert!(after.0 == before.0, "{}: {args:?} changed {}", bad.what, changes(&before.0, &after.0));
         assert_eq!(after.1, before.1, "{}: {args:?} changed the keychain", bad.what);

@@ -100,6 +100,7 @@ pub enum SourceKind {
 
 /// A source of credentials for assuming roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawSource")]
 pub struct Source {
     /// Where its credentials live.
     #[serde(flatten)]
@@ -110,6 +111,39 @@ pub struct Source {
     /// The identity ARN GetCallerIdentity returned when the source was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+}
+
+/// A source as `config.toml` spells it: every key it may have, and no other (serde cannot refuse
+/// unknown keys next to a flattened enum), so a key typed by hand, say `secret_access_key`, is
+/// refused with its name instead of being dropped on the next save.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    key_hint: Option<String>,
+    #[serde(default)]
+    aws_profile: Option<ProfileName>,
+    #[serde(default)]
+    mfa_serial: Option<MfaSerial>,
+    #[serde(default)]
+    identity: Option<String>,
+}
+
+impl TryFrom<RawSource> for Source {
+    type Error = String;
+    fn try_from(r: RawSource) -> Result<Source, String> {
+        let kind = match (r.kind.as_str(), r.aws_profile) {
+            ("keychain", None) => SourceKind::Keychain { key_hint: r.key_hint },
+            ("aws_profile", Some(aws_profile)) if r.key_hint.is_none() => SourceKind::AwsProfile { aws_profile },
+            ("keychain", Some(_)) => return Err("a keychain source has no aws_profile".into()),
+            ("aws_profile", Some(_)) => return Err("an aws_profile source has no key_hint".into()),
+            ("aws_profile", None) => return Err("missing field `aws_profile`".into()),
+            (other, _) => return Err(format!("unknown source type {other:?}, expected keychain or aws_profile")),
+        };
+        Ok(Source { kind, mfa_serial: r.mfa_serial, identity: r.identity })
+    }
 }
 
 /// Session tags: at most 50, keys and values within STS's limits.
@@ -344,8 +378,21 @@ impl Config {
         {
             return Err(ConfigError::TooNew(v));
         }
-        let config: Config = toml::from_str(text)
-            .map_err(|e| ConfigError::Syntax { message: e.to_string().trim_end().replace('\n', " ") })?;
+        // The message and where, never the line itself: it may hold a value typed by hand that
+        // does not belong there (a secret key, say).
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim_end().replace('\n', " ");
+            let message = match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message,
+            };
+            ConfigError::Syntax { message }
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -634,6 +681,30 @@ mod tests {
         let c = Config::from_toml("version = 1\n[preferences]\nauto_renew = true\n").unwrap();
         assert!(c.preferences.auto_renew);
         assert_eq!(c.preferences.notify_before_minutes, 10, "missing preferences take their defaults");
+    }
+
+    #[test]
+    fn a_source_with_a_key_it_does_not_have_is_refused_not_dropped() {
+        let base = "version = 1\n[sources.work]\ntype = \"keychain\"\nkey_hint = \"****MPLE\"\n";
+        let c = Config::from_toml(base).unwrap();
+        assert_eq!(c.sources[&name("work")].kind, SourceKind::Keychain { key_hint: Some("****MPLE".into()) });
+        assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c, "round trip");
+        for (extra, says) in [
+            ("secret_access_key = \"wJalrXUtnFEMI\"\n", "unknown field `secret_access_key`"),
+            ("aws_profile = \"dev\"\n", "a keychain source has no aws_profile"),
+        ] {
+            let e = Config::from_toml(&format!("{base}{extra}")).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+            assert!(!e.contains("wJalrXUtnFEMI"), "the value is not repeated: {e}");
+        }
+        let e = Config::from_toml("version = 1\n[sources.p]\ntype = \"aws_profile\"\n").unwrap_err().to_string();
+        assert!(e.contains("missing field `aws_profile`"), "{e}");
+        let e = Config::from_toml("version = 1\n[sources.p]\ntype = \"sso\"\n").unwrap_err().to_string();
+        assert!(e.contains("unknown source type \"sso\""), "{e}");
+        let p = Config::from_toml("version = 1\n[sources.p]\ntype = \"aws_profile\"\naws_profile = \"dev\"\n").unwrap();
+        assert!(
+            matches!(&p.sources[&name("p")].kind, SourceKind::AwsProfile { aws_profile } if aws_profile.as_str() == "dev")
+        );
     }
 
     #[test]
