@@ -121,4 +121,45 @@ describe("MFA window", () => {
     await waitFor(() => !$("#mfa-form").hidden);
     expect(document.activeElement).toBe(code());
   });
+
+  it("moves through its steps: entering, submitting, error, then done", async () => {
+    let finish: (value: unknown) => void = () => {};
+    let tries = 0;
+    await open({
+      submit_mfa: () => {
+        tries++;
+        if (tries === 1) throw { code: "sts.mfa_invalid", message: "MFA code for prod-admin was refused" };
+        return new Promise((resolve) => (finish = resolve));
+      },
+      mfa_pending: () => (tries >= 2 ? null : request),
+    });
+    expect(app!.step()).toBe("entering");
+    type(code(), "111111");
+    key(code(), "Enter");
+    await waitFor(() => app!.step() === "error");
+    type(code(), "222222");
+    key(code(), "Enter");
+    await waitFor(() => app!.step() === "submitting");
+    expect(code().disabled).toBe(true);
+    // A second Enter while submitting sends nothing more.
+    key(code(), "Enter");
+    expect(tries).toBe(2);
+    finish(null);
+    await waitFor(() => app!.step() === "done");
+    expect($("#mfa-idle-text").textContent).toBe("Code accepted.");
+  });
+
+  it("keeps a request that arrived while mfa_pending was still answering, even if that fails", async () => {
+    let fail: (reason: unknown) => void = () => {};
+    const backend = mockBackend({ mfa_pending: () => new Promise((_, reject) => (fail = reject)) }, "mfa");
+    const mounting = mountMfa(mountPoint());
+    await waitFor(() => backend.of("mfa_pending").length === 1);
+    await emit("rolecall://mfa-request", { requestId: "req-2", favourite: "billing", device: "arn:aws:iam::1:mfa/bob" });
+    await waitFor(() => $("#mfa-favourite").textContent === "billing");
+    fail({ code: "ipc.error", message: "mfa_pending failed" });
+    app = await mounting;
+    expect($("#mfa-form").hidden).toBe(false);
+    expect($("#mfa-idle").hidden).toBe(true);
+    expect(app.current()?.requestId).toBe("req-2");
+  });
 });

@@ -3,15 +3,48 @@
 // `rolecall://mfa-request` replaces the request shown.
 
 import { h, showError } from "../dom";
+import { Flow, steps, type Next } from "../flow";
 import { cancelMfa, mfaPending, onMfaRequest, submitMfa, toIpcError, type MfaRequest, type Unlisten } from "../ipc";
 
 export interface MfaApp {
   /** The request shown, if any. */
   current(): MfaRequest | null;
+  /** Where the window's flow is (see `MFA_STEPS`). */
+  step(): MfaStep;
   destroy(): void;
 }
 
 const CODE_LENGTH = 6;
+
+/**
+ * The MFA window's steps: `opening` until `mfa_pending` answers; `waiting` with nothing to ask;
+ * `entering` a code for the request shown; `submitting` or `cancelling` it; `error` when STS
+ * refused the code or the cancel failed (the request still shown, the message under it); `done`
+ * and `cancelled` say so until the next request. A new request replaces the one shown at any
+ * step but while it opens (`mfa_pending`'s answer is older than the event).
+ */
+export const MFA_STEPS = steps({
+  opening: ["waiting", "entering"],
+  waiting: ["entering"],
+  entering: ["entering", "submitting", "cancelling"],
+  submitting: ["entering", "done", "error"],
+  cancelling: ["entering", "cancelled", "error"],
+  error: ["entering", "submitting", "cancelling"],
+  done: ["entering"],
+  cancelled: ["entering"],
+});
+
+/** A step of the MFA window. */
+export type MfaStep = keyof typeof MFA_STEPS;
+
+type IdleStep = "waiting" | "done" | "cancelled";
+
+/** What the window says at each step without a request. */
+const IDLE_TEXT: Record<IdleStep, string> = {
+  waiting: "No MFA code is needed right now.",
+  done: "Code accepted.",
+  cancelled: "Cancelled.",
+};
 
 export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
   const favourite = h("strong", { id: "mfa-favourite" });
@@ -47,30 +80,43 @@ export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
   const idle = h("div", { id: "mfa-idle", class: "mfa-idle", hidden: true }, h("p", { id: "mfa-idle-text", text: "" }));
   root.replaceChildren(h("div", { class: "mfa" }, form, idle));
 
+  const idleText = idle.querySelector("p")!;
+  const flow = new Flow("mfa", MFA_STEPS, "opening");
+  /** The request shown: set exactly while the flow is at entering, submitting, cancelling or error. */
   let request: MfaRequest | null = null;
-  let busy = false;
 
   const refresh = () => {
+    const busy = flow.is("submitting", "cancelling");
     code.disabled = busy || request === null;
     cancel.disabled = busy || request === null;
     submit.disabled = busy || request === null || code.value.length !== CODE_LENGTH;
   };
 
-  const showRequest = (next: MfaRequest | null, idleText = "No MFA code is needed right now.") => {
+  /** Shows `next`, replacing whatever was shown (a request arrives at any step). */
+  const showRequest = (next: MfaRequest) => {
+    flow.go("entering");
     request = next;
-    busy = false;
     code.value = "";
     showError(error, null);
-    form.hidden = next === null;
-    idle.hidden = next !== null;
-    idle.querySelector("p")!.textContent = idleText;
-    if (next) {
-      favourite.textContent = next.favourite;
-      device.textContent = next.device;
-      device.title = next.device;
-    }
+    form.hidden = false;
+    idle.hidden = true;
+    favourite.textContent = next.favourite;
+    device.textContent = next.device;
+    device.title = next.device;
     refresh();
-    if (next) code.focus();
+    code.focus();
+  };
+
+  /** Ends the request shown (or the wait for one) at an idle step, saying what happened. */
+  const showIdle = <F extends MfaStep>(from: F, to: Next<typeof MFA_STEPS, F> & IdleStep) => {
+    flow.move(from, to);
+    request = null;
+    code.value = "";
+    showError(error, null);
+    form.hidden = true;
+    idle.hidden = false;
+    idleText.textContent = IDLE_TEXT[to];
+    refresh();
   };
 
   // Only digits, at most six: typed, pasted ("123 456") or dropped.
@@ -83,8 +129,8 @@ export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
   const doSubmit = async () => {
     const shown = request;
     const value = code.value;
-    if (!shown || busy || !/^\d{6}$/.test(value)) return;
-    busy = true;
+    if (!shown || !flow.is("entering", "error") || !/^\d{6}$/.test(value)) return;
+    flow.go("submitting");
     showError(error, null);
     refresh();
     try {
@@ -97,10 +143,11 @@ export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
         next = null;
       }
       if (request !== shown) return;
-      showRequest(next && next.requestId !== shown.requestId ? next : null, "Code accepted.");
+      if (next && next.requestId !== shown.requestId) showRequest(next);
+      else showIdle("submitting", "done");
     } catch (e) {
       if (request !== shown) return;
-      busy = false;
+      flow.move("submitting", "error");
       code.value = "";
       showError(error, toIpcError(e));
       refresh();
@@ -110,15 +157,15 @@ export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
 
   const doCancel = async () => {
     const shown = request;
-    if (!shown || busy) return;
-    busy = true;
+    if (!shown || !flow.is("entering", "error")) return;
+    flow.go("cancelling");
     refresh();
     try {
       await cancelMfa(shown.requestId);
-      if (request === shown) showRequest(null, "Cancelled.");
+      if (request === shown) showIdle("cancelling", "cancelled");
     } catch (e) {
       if (request !== shown) return;
-      busy = false;
+      flow.move("cancelling", "error");
       showError(error, toIpcError(e));
       refresh();
     }
@@ -153,16 +200,22 @@ export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
   }
   try {
     const pending = await mfaPending();
-    // An event that arrived meanwhile is newer than this answer.
-    if (request === null) showRequest(pending);
+    // A request that arrived meanwhile is newer than this answer.
+    if (flow.is("opening")) {
+      if (pending) showRequest(pending);
+      else showIdle("opening", "waiting");
+    }
   } catch (e) {
-    showRequest(null);
-    idle.append(h("div", { class: "form-error" }));
-    showError(idle.lastElementChild as HTMLElement, toIpcError(e));
+    if (flow.is("opening")) {
+      showIdle("opening", "waiting");
+      idle.append(h("div", { class: "form-error" }));
+      showError(idle.lastElementChild as HTMLElement, toIpcError(e));
+    }
   }
 
   return {
     current: () => request,
+    step: () => flow.step,
     destroy: () => {
       unlisten?.();
       document.removeEventListener("keydown", onKey);
