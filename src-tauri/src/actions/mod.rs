@@ -1,81 +1,30 @@
-//! The two background tasks: the action runner (every click and command that does work) and the
-//! refresher (the tray's menu, icon and tooltip, and the windows' change events). The refresher
-//! sleeps until the next moment a label changes, or until it is told something changed: no polling.
+//! The two background tasks, the action runner ([`spawn_runner`]: every click and command that
+//! does work) and the refresher ([`spawn_refresher`]: the tray's menu, icon and tooltip, and the
+//! windows' change events), and the assume every origin shares ([`run`]: at most one per
+//! favourite; its [`Origin`] decides what may be asked and who hears of a failure).
 
-use std::time::Duration;
+mod refresher;
+mod runner;
+
+pub use refresher::spawn_refresher;
+pub use runner::spawn_runner;
 
 use chrono::Utc;
-use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::keychain::KeychainErrorKind;
 use rolecall_core::notice::{Event, clock_skew_matters, notice};
-use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sts::StsErrorKind;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name};
-use rolecall_core::view::{next_change, tray_state};
 use rolecall_core::{Error, ErrorDto};
-use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tokio::sync::mpsc;
 
 use crate::mfa::MfaRequest;
-use crate::state::{Action, AppState};
-use crate::{tray, windows};
+use crate::state::AppState;
+use crate::windows;
 
 /// Event: something the windows show changed; they refetch.
 pub const CHANGED_EVENT: &str = "rolecall://changed";
 /// Event: an MFA code is needed (payload: [`MfaRequest`]).
 pub const MFA_EVENT: &str = "rolecall://mfa-request";
-
-/// Runs actions as they come, each in its own task.
-pub fn spawn_runner<R: Runtime>(app: AppHandle<R>, mut rx: mpsc::UnboundedReceiver<Action>) {
-    tauri::async_runtime::spawn(async move {
-        while let Some(action) = rx.recv().await {
-            tracing::debug!(?action, "action");
-            let app = app.clone();
-            match action {
-                Action::Assume(name, reply) => {
-                    tauri::async_runtime::spawn(async move {
-                        let outcome = assume(&app, &name).await;
-                        if let Some(reply) = reply {
-                            let _ = reply.send(outcome);
-                        }
-                    });
-                }
-                Action::Renew(name) => {
-                    tauri::async_runtime::spawn(async move {
-                        let _ = run(&app, &name, Origin::Notification).await;
-                    });
-                }
-                Action::CopyEnv(name) => {
-                    tauri::async_runtime::spawn(async move {
-                        let result = fresh_session(&app, &name).await.and_then(|creds| copy_env(&app, &name, &creds));
-                        report(&app, result);
-                    });
-                }
-                Action::MakeDefault(name) => {
-                    tauri::async_runtime::spawn(async move {
-                        let result =
-                            fresh_session(&app, &name).await.and_then(|creds| make_default(&app, &name, &creds));
-                        report(&app, result);
-                    });
-                }
-                Action::Console(name) => {
-                    tauri::async_runtime::spawn(async move {
-                        let result = open_console(&app, &name).await;
-                        report(&app, result);
-                    });
-                }
-                Action::OpenSettings => {
-                    if let Err(e) = windows::open_settings(&app) {
-                        tracing::warn!(error = %e, "cannot open the settings window");
-                    }
-                }
-                Action::SetStartAtLogin(on) => set_start_at_login(&app, on),
-                Action::Quit => app.exit(0),
-            }
-        }
-    });
-}
 
 /// Asks the MFA window for codes.
 struct WindowMfa<R: Runtime> {
@@ -131,11 +80,6 @@ impl rolecall_core::assume::MfaPrompt for NoPrompt {
 /// Marks a favourite as being assumed; `false` if it already is (at most one in flight each).
 pub fn begin(state: &AppState, name: &Name) -> bool {
     state.activity.lock().expect("activity lock").in_flight.insert(name.clone())
-}
-
-/// Assumes a favourite (at most one at a time per favourite) for a click.
-async fn assume<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
-    run(app, name, Origin::Click).await
 }
 
 /// Assumes a favourite for `origin`, unless it is already being assumed.
@@ -269,122 +213,4 @@ fn check_clock(state: &AppState) {
     } else {
         *warned = None;
     }
-}
-
-/// The favourite's session, assuming it first when it has less than five minutes left.
-async fn fresh_session<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<SessionCredentials, ErrorDto> {
-    let state = app.state::<AppState>();
-    let current = |state: &AppState| state.services.current_session(name, Utc::now(), 300).map_err(|e| e.to_dto());
-    if let Some(c) = current(&state)? {
-        return Ok(c);
-    }
-    assume(app, name).await?;
-    current(&state)?.ok_or_else(|| ErrorDto {
-        code: "session.missing",
-        message: format!("favourite {name}: no session after assuming"),
-    })
-}
-
-/// Opens the AWS console as a favourite: its session (assumed first when it has less than five
-/// minutes left) signed in at the federation endpoint, the link handed to the default browser and
-/// shown nowhere else.
-async fn open_console<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
-    let creds = fresh_session(app, name).await?;
-    let state = app.state::<AppState>();
-    let sign_out = state.services.config.load().map_err(|e| e.to_dto())?.preferences.console_sign_out_first;
-    let url =
-        state.services.console_url_for_session(name, &creds, None, None, sign_out).await.map_err(|e| e.to_dto())?;
-    let subject = format!("favourite {name}: console");
-    let opened = tauri::async_runtime::spawn_blocking(move || rolecall_signin::open_in_browser(&url, &subject)).await;
-    match opened {
-        Ok(result) => result.map_err(|e| Error::from(e).to_dto()),
-        Err(e) => Err(ErrorDto { code: "console.no_browser", message: format!("favourite {name}: console: {e}") }),
-    }
-}
-
-/// Copies the session's export lines, kept out of clipboard history and cleared after a while.
-fn copy_env<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
-    let state = app.state::<AppState>();
-    let region =
-        state.services.config.load().map_err(|e| e.to_dto())?.favourite(name).ok().and_then(|f| f.region.clone());
-    let lines = zeroize::Zeroizing::new(export_lines(Shell::Bash, creds, region.as_ref()));
-    crate::clipboard::copy_secret(app, lines.as_str()).map_err(|e| ErrorDto {
-        code: "clipboard.error",
-        message: format!("favourite {name}: cannot copy to the clipboard: {e}"),
-    })
-}
-
-fn make_default<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
-    let state = app.state::<AppState>();
-    state.services.make_default(name, creds).map_err(|e| e.to_dto())?;
-    state.touch();
-    Ok(())
-}
-
-fn set_start_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) {
-    use tauri_plugin_autostart::AutoLaunchManager;
-    // Absent under the test runtime, which registers no plugins.
-    let Some(manager) = app.try_state::<AutoLaunchManager>() else { return };
-    let result = if on { manager.enable() } else { manager.disable() };
-    if let Err(e) = result {
-        let e = ErrorDto { code: "autostart.error", message: format!("start at login: cannot change it: {e}") };
-        report(app, Err(e));
-    }
-}
-
-fn report<R: Runtime>(app: &AppHandle<R>, result: Result<(), ErrorDto>) {
-    let state = app.state::<AppState>();
-    state.activity.lock().expect("activity lock").last_error = result.err();
-    state.touch();
-}
-
-/// Keeps the tray in step with the files and the work in flight.
-pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
-    tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
-        let changed = state.changed.clone();
-        let mut shown = None;
-        let mut notified = true;
-        loop {
-            // Watch an AWS directory that appeared meanwhile, before reading what is in it.
-            if let Some(watch) = app.try_state::<crate::watch::FileWatch>() {
-                watch.rewatch();
-            }
-            let (lines, lead, load_error) = match state.services.lines(Utc::now()) {
-                Ok((config, lines)) => (lines, i64::from(config.preferences.notify_before_minutes) * 60, None),
-                Err(e) => (Vec::new(), 600, Some(e.to_dto())),
-            };
-            let (busy, last_error) = {
-                let a = state.activity.lock().expect("activity lock");
-                let locked = a.keychain_locked.map(|_| ErrorDto {
-                    code: "keychain.locked",
-                    message: rolecall_core::notice::KEYCHAIN_LOCKED.to_owned(),
-                });
-                (!a.in_flight.is_empty(), locked.or_else(|| a.last_error.clone()))
-            };
-            let error = last_error.or(load_error);
-            let tray_state = tray_state(&lines, lead, busy, error.is_some());
-            match tray::apply(&tray_icon, &app, &mut shown, tray_state, &lines, error.as_ref()) {
-                Ok(tray::Update::Unchanged) => {}
-                Ok(update) => {
-                    tracing::trace!(?update, "tray updated");
-                    notified = true;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot update the tray");
-                    shown = None;
-                }
-            }
-            if notified {
-                let _ = app.emit(CHANGED_EVENT, ());
-            }
-            // Wake for the next label change, and at least once a minute to catch files changed
-            // by the CLI and a wall clock that jumped (suspend).
-            let wait = next_change(&lines, lead).unwrap_or(60).clamp(1, 60);
-            notified = tokio::select! {
-                _ = changed.notified() => true,
-                _ = tokio::time::sleep(Duration::from_secs(wait as u64)) => false,
-            };
-        }
-    });
 }
