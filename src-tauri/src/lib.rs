@@ -126,9 +126,9 @@ fn listen<R: Runtime>(
             let state = app.state::<AppState>();
             match signal {
                 Signal::Action(id, key) => {
-                    if let Some(action) = state.notifications.on_action(id, &key) {
+                    if let Some(button) = state.notifications.on_action(id, &key) {
                         tracing::info!(id, key, "notification button");
-                        state.act(action);
+                        state.act(Action::from(button));
                     }
                 }
                 Signal::Closed(id) => state.notifications.on_closed(id),

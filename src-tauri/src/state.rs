@@ -11,7 +11,7 @@ use rolecall_core::validate::Name;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::mfa::MfaBroker;
-use crate::notifications::Notifications;
+use crate::notifications::{Button, Notifications};
 
 /// Something the user asked for, from the tray menu or a window.
 #[derive(Debug)]
@@ -32,6 +32,17 @@ pub enum Action {
     SetStartAtLogin(bool),
     /// Quit the app.
     Quit,
+}
+
+impl From<Button> for Action {
+    /// What a notification's button does: *Renew* renews its favourite (a failure is notified
+    /// too), *Open rolecall* shows the settings window.
+    fn from(button: Button) -> Action {
+        match button {
+            Button::Renew(name) => Action::Renew(name),
+            Button::Open => Action::OpenSettings,
+        }
+    }
 }
 
 /// Work in flight and the last failure, behind the tray icon.
@@ -81,5 +92,20 @@ impl AppState {
     pub fn act(&self, action: Action) {
         // The runner lives as long as the app: a send can only fail while quitting.
         let _ = self.actions.send(action);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    #[test]
+    fn notification_buttons_become_actions() {
+        assert!(matches!(Action::from(Button::Renew(name("prod"))), Action::Renew(f) if f.as_str() == "prod"));
+        assert!(matches!(Action::from(Button::Open), Action::OpenSettings));
     }
 }

@@ -1,0 +1,220 @@
+//! Desktop notifications: shows the core's [`Notice`]s, keeps at most one per favourite (a new one
+//! replaces the last), closes a favourite's notification once its session is renewed, and tells
+//! which [`Button`] the user clicked (the app turns it into an action). The desktop backends are
+//! in `desktop.rs` ([`Desktop`]), the Linux D-Bus listeners in [`linux`].
+//!
+//! - **Linux** (and other freedesktop systems): notify-rust over D-Bus with the *Renew* and *Open
+//!   rolecall* buttons. One listener connection, subscribed before the first notification is
+//!   shown, receives every `ActionInvoked` and `NotificationClosed` signal (no thread per
+//!   notification, no click lost to a late subscription). Any program on the session bus can
+//!   emit those signals, so only those sent by the connection that owns
+//!   `org.freedesktop.Notifications` count (and, for logind's `PrepareForSleep`, the owner of
+//!   `org.freedesktop.login1`); see [`linux`]. Bodies are escaped ([`escape_markup`]) for a server
+//!   that announces the `body-markup` capability, and sent as they are to one that shows text.
+//! - **macOS and Windows**: notify-rust with the same buttons (a toast's buttons on Windows; on
+//!   macOS the main button and an *Options* menu); each notification's click comes back on a
+//!   thread of its own. Untested here (the suite runs on Linux).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rolecall_core::notice::{ACTION_DEFAULT, ACTION_OPEN, ACTION_RENEW, Notice};
+use rolecall_core::validate::Name;
+
+mod desktop;
+#[cfg(target_os = "linux")]
+pub mod linux;
+
+pub use desktop::{Desktop, escape_markup};
+
+/// A button the user clicked on one of rolecall's notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Button {
+    /// *Renew* on a favourite's notification.
+    Renew(Name),
+    /// *Open rolecall*, or the notification itself.
+    Open,
+}
+
+/// Where notifications go: the desktop, or a recorder in tests.
+pub trait Backend: Send + Sync {
+    /// Shows `notice` (replacing notification `replaces`, if given); returns its id.
+    fn show(&self, notice: &Notice, replaces: Option<u32>) -> Result<u32, String>;
+    /// Closes notification `id`.
+    fn close(&self, id: u32);
+}
+
+/// The notifications shown, by id and by favourite.
+#[derive(Default)]
+struct Shown {
+    by_id: HashMap<u32, Option<Name>>,
+    by_favourite: HashMap<Name, u32>,
+}
+
+/// Shows notifications and tells which of their buttons was clicked.
+pub struct Notifications {
+    backend: Box<dyn Backend>,
+    shown: Mutex<Shown>,
+}
+
+impl Notifications {
+    /// Over `backend`.
+    pub fn new(backend: Box<dyn Backend>) -> Notifications {
+        Notifications { backend, shown: Mutex::default() }
+    }
+
+    /// Shows `notice`, replacing the favourite's previous notification if it is still open.
+    pub fn show(&self, notice: &Notice) {
+        let mut shown = self.shown.lock().expect("notifications lock");
+        let replaces = notice.favourite.as_ref().and_then(|f| shown.by_favourite.get(f).copied());
+        match self.backend.show(notice, replaces) {
+            Ok(id) => {
+                if let Some(old) = replaces.filter(|old| *old != id) {
+                    shown.by_id.remove(&old);
+                }
+                shown.by_id.insert(id, notice.favourite.clone());
+                if let Some(f) = &notice.favourite {
+                    shown.by_favourite.insert(f.clone(), id);
+                }
+                tracing::info!(id, summary = %notice.summary, "notified");
+            }
+            Err(e) => tracing::warn!(error = %e, summary = %notice.summary, "cannot show a notification"),
+        }
+    }
+
+    /// Closes the favourite's notification, if one is open (its session was renewed).
+    pub fn dismiss(&self, favourite: &Name) {
+        let id = {
+            let mut shown = self.shown.lock().expect("notifications lock");
+            let id = shown.by_favourite.remove(favourite);
+            if let Some(id) = id {
+                shown.by_id.remove(&id);
+            }
+            id
+        };
+        if let Some(id) = id {
+            self.backend.close(id);
+        }
+    }
+
+    /// The server says the user clicked `key` on notification `id`: which button it was.
+    pub fn on_action(&self, id: u32, key: &str) -> Option<Button> {
+        let favourite = self.forget(id)?;
+        match (key, favourite) {
+            (ACTION_RENEW, Some(f)) => Some(Button::Renew(f)),
+            (ACTION_OPEN | ACTION_DEFAULT, _) => Some(Button::Open),
+            _ => None,
+        }
+    }
+
+    /// The server closed notification `id` (expired, dismissed).
+    pub fn on_closed(&self, id: u32) {
+        self.forget(id);
+    }
+
+    /// Removes notification `id`; `None` if it is not one of ours.
+    fn forget(&self, id: u32) -> Option<Option<Name>> {
+        let mut shown = self.shown.lock().expect("notifications lock");
+        let favourite = shown.by_id.remove(&id)?;
+        if let Some(f) = &favourite
+            && shown.by_favourite.get(f) == Some(&id)
+        {
+            shown.by_favourite.remove(f);
+        }
+        Some(favourite)
+    }
+}
+
+/// What the notification server (and, on Linux, logind) reports.
+#[derive(Debug)]
+pub enum Signal {
+    /// A notification's button (or the notification itself) was clicked.
+    Action(u32, String),
+    /// A notification was closed.
+    Closed(u32),
+    /// The machine woke from sleep.
+    Resumed,
+}
+
+/// The key notify-rust reports for a notification dismissed without a click (macOS, Windows).
+const CLOSED_KEY: &str = "__closed";
+
+impl Signal {
+    /// A click report from notify-rust's handle: a button's key, or [`CLOSED_KEY`].
+    pub fn from_handle(id: u32, key: &str) -> Signal {
+        if key == CLOSED_KEY { Signal::Closed(id) } else { Signal::Action(id, key.to_owned()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use rolecall_core::notice::{Event, notice};
+
+    use super::*;
+
+    /// What the recorder saw: each show (summary, replaced id), each close, the last id given.
+    #[derive(Default)]
+    struct Seen {
+        shows: Vec<(String, Option<u32>)>,
+        closes: Vec<u32>,
+        last_id: u32,
+    }
+
+    #[derive(Default, Clone)]
+    struct Recorder(Arc<Mutex<Seen>>);
+    impl Backend for Recorder {
+        fn show(&self, n: &Notice, replaces: Option<u32>) -> Result<u32, String> {
+            let mut r = self.0.lock().unwrap();
+            r.shows.push((n.summary.clone(), replaces));
+            r.last_id += 1;
+            Ok(replaces.unwrap_or(r.last_id))
+        }
+        fn close(&self, id: u32) {
+            self.0.lock().unwrap().closes.push(id);
+        }
+    }
+
+    fn expiring(f: &str) -> Notice {
+        notice(&Event::Expiring {
+            favourite: Name::parse(f).unwrap(),
+            account: "123456789012".into(),
+            seconds_left: 300,
+            needs_mfa: false,
+        })
+    }
+
+    #[test]
+    fn one_notification_per_favourite_and_buttons_become_actions() {
+        let rec = Recorder::default();
+        let n = Notifications::new(Box::new(rec.clone()));
+        n.show(&expiring("prod"));
+        n.show(&expiring("dev"));
+        n.show(&expiring("prod"));
+        let shows = rec.0.lock().unwrap().shows.clone();
+        assert_eq!(shows[2], ("prod expires in 5m".into(), Some(1)), "the second prod notice replaces the first");
+        assert_eq!(shows[1].1, None);
+
+        assert!(matches!(n.on_action(1, "renew"), Some(Button::Renew(f)) if f.as_str() == "prod"));
+        assert!(n.on_action(1, "renew").is_none(), "a notification acts once");
+        assert!(matches!(n.on_action(2, "open"), Some(Button::Open)));
+        assert!(n.on_action(99, "renew").is_none(), "not ours");
+
+        n.show(&expiring("ops"));
+        n.dismiss(&Name::parse("ops").unwrap());
+        n.dismiss(&Name::parse("ops").unwrap());
+        assert_eq!(rec.0.lock().unwrap().closes, vec![4], "renewed: closed once");
+        n.show(&expiring("qa"));
+        n.on_closed(5);
+        n.dismiss(&Name::parse("qa").unwrap());
+        assert_eq!(rec.0.lock().unwrap().closes, vec![4], "closed by the server: nothing left to close");
+    }
+
+    #[test]
+    fn handle_reports_become_signals() {
+        assert!(matches!(Signal::from_handle(3, "renew"), Signal::Action(3, k) if k == "renew"));
+        assert!(matches!(Signal::from_handle(3, "default"), Signal::Action(3, k) if k == "default"));
+        assert!(matches!(Signal::from_handle(4, "__closed"), Signal::Closed(4)));
+    }
+}
