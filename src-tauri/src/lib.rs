@@ -25,7 +25,7 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{Builder, Manager, RunEvent, Runtime};
 use tokio::sync::{Notify, mpsc};
 
-use crate::state::{Action, Activity, AppState};
+use crate::state::{Action, Activity, AppState, Schedule};
 use crate::tray::MenuId;
 
 /// Registers state, commands and (with `with_tray`) the tray icon and its refresher.
@@ -34,7 +34,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
     let (signals, signals_rx) = mpsc::unbounded_channel();
     let state = AppState {
         notifications: notifications::Notifications::new(Box::new(notifications::Desktop::new(signals.clone()))),
-        schedule: Mutex::default(),
+        schedule: Schedule::default(),
         schedule_changed: Arc::new(Notify::new()),
         skew_warned: Mutex::default(),
         renewals: Arc::new(tokio::sync::Semaphore::new(scheduler::CONCURRENT_RENEWALS)),

@@ -88,25 +88,22 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
     if let Some(since) = locked {
         probe_keychain(app, since);
     }
-    let tracked: Vec<_> = {
-        let mut memory = state.schedule.lock().expect("schedule lock");
-        // Forget favourites that no longer have a session rolecall wrote.
-        memory.retain(|name, _| sessions.iter().any(|s| &s.favourite == name));
-        sessions
-            .iter()
-            .filter(|s| !in_flight.contains(&s.favourite))
-            .map(|s| {
-                let m = memory.entry(s.favourite.clone()).or_default();
-                // While the keychain is locked, favourites whose renewal reads it are warned about
-                // instead of renewed: nothing automatic asks the keychain (and raises its prompt).
-                let mut settings = s.settings;
-                if locked.is_some() && s.uses_keychain {
-                    settings.auto_renew = false;
-                }
-                renew::track(s.favourite.clone(), s.span, settings, s.needs_mfa, m)
-            })
-            .collect()
-    };
+    // Forgets favourites that no longer have a session rolecall wrote.
+    let memory = state.schedule.recall(sessions.iter().map(|s| &s.favourite));
+    let tracked: Vec<_> = sessions
+        .iter()
+        .zip(&memory)
+        .filter(|(s, _)| !in_flight.contains(&s.favourite))
+        .map(|(s, m)| {
+            // While the keychain is locked, favourites whose renewal reads it are warned about
+            // instead of renewed: nothing automatic asks the keychain (and raises its prompt).
+            let mut settings = s.settings;
+            if locked.is_some() && s.uses_keychain {
+                settings.auto_renew = false;
+            }
+            renew::track(s.favourite.clone(), s.span, settings, s.needs_mfa, m)
+        })
+        .collect();
     let plan = renew::plan(now, &tracked, chrono::Duration::from_std(MAX_SLEEP).expect("a minute"));
     for step in plan.steps {
         match step {
@@ -129,8 +126,7 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
                     seconds_left,
                     needs_mfa: s.needs_mfa,
                 }));
-                state.schedule.lock().expect("schedule lock").entry(favourite).or_default().warned_for =
-                    Some(s.span.expires);
+                state.schedule.warned(&favourite, s.span.expires);
             }
             Step::NoteExpired(favourite) => {
                 let Some(s) = sessions.iter().find(|s| s.favourite == favourite) else { continue };
@@ -139,8 +135,7 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
                     account: s.account.clone(),
                     profile: s.profile.clone(),
                 }));
-                state.schedule.lock().expect("schedule lock").entry(favourite).or_default().expired_noted_for =
-                    Some(s.span.expires);
+                state.schedule.expired_noted(&favourite, s.span.expires);
             }
         }
     }

@@ -1,9 +1,11 @@
 //! The app's shared state: the use cases, the MFA broker, what the tray shows about work in
-//! flight, and the channel every user action goes through.
+//! flight, the scheduler's memory of each favourite ([`Schedule`]), and the channel every user
+//! action goes through.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use rolecall_app::Services;
 use rolecall_core::ErrorDto;
 use rolecall_core::renew::Memory;
@@ -62,7 +64,7 @@ pub struct AppState {
     /// Desktop notifications.
     pub notifications: Notifications,
     /// What the scheduler remembers per favourite (warned, noted expired, failing renewals).
-    pub schedule: Mutex<HashMap<Name, Memory>>,
+    pub schedule: Schedule,
     /// Wakes the scheduler: something changed.
     pub schedule_changed: Arc<Notify>,
     /// Bounds the automatic renewals running at once.
@@ -95,12 +97,123 @@ impl AppState {
     }
 }
 
+/// What the scheduler remembers of each favourite between plans ([`Memory`]: warned, noted
+/// expired, last renewed, failing renewals), shared by the scheduler and every assume. Each
+/// method is one look under the lock; a favourite not seen yet has the default memory.
+#[derive(Debug, Default)]
+pub struct Schedule {
+    memory: Mutex<HashMap<Name, Memory>>,
+}
+
+impl Schedule {
+    /// Forgets every favourite not among `favourites` (they no longer have a session rolecall
+    /// wrote) and returns what is remembered of each of these, in their order.
+    pub fn recall<'a>(&self, favourites: impl IntoIterator<Item = &'a Name>) -> Vec<Memory> {
+        let favourites: Vec<&Name> = favourites.into_iter().collect();
+        let mut memory = self.lock();
+        memory.retain(|name, _| favourites.contains(&name));
+        favourites.into_iter().map(|name| memory.get(name).cloned().unwrap_or_default()).collect()
+    }
+
+    /// What is remembered of `name`.
+    pub fn memory(&self, name: &Name) -> Memory {
+        self.lock().get(name).cloned().unwrap_or_default()
+    }
+
+    /// An assume of `name` succeeded at `now`: no failures in a row, no backoff.
+    pub fn renewed(&self, name: &Name, now: DateTime<Utc>) {
+        self.update(name, |m| m.renewed(now));
+    }
+
+    /// An automatic renewal of `name` failed at `now`: the next waits its backoff. Returns whether
+    /// this is the first failure in a row (the one the user hears of).
+    pub fn renewal_failed(&self, name: &Name, now: DateTime<Utc>) -> bool {
+        self.update(name, |m| m.renewal_failed(now))
+    }
+
+    /// The user was warned that `name`'s session ends at `expires`.
+    pub fn warned(&self, name: &Name, expires: DateTime<Utc>) {
+        self.update(name, |m| m.warned_for = Some(expires));
+    }
+
+    /// The user was told that `name`'s session, which ended at `expires`, has expired.
+    pub fn expired_noted(&self, name: &Name, expires: DateTime<Utc>) {
+        self.update(name, |m| m.expired_noted_for = Some(expires));
+    }
+
+    fn update<T>(&self, name: &Name, change: impl FnOnce(&mut Memory) -> T) -> T {
+        change(self.lock().entry(name.clone()).or_default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Name, Memory>> {
+        self.memory.lock().expect("schedule lock")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+    use rolecall_core::renew::backoff;
+
     use super::*;
 
     fn name(s: &str) -> Name {
         Name::parse(s).unwrap()
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn failures_back_off_and_a_renewal_clears_them() {
+        let schedule = Schedule::default();
+        let prod = name("prod");
+        assert_eq!(schedule.memory(&prod), Memory::default(), "not seen yet");
+        assert!(schedule.renewal_failed(&prod, at(0)), "the first failure in a row is told");
+        assert!(!schedule.renewal_failed(&prod, at(10)), "the second is not");
+        let m = schedule.memory(&prod);
+        assert_eq!(m.failures, 2);
+        assert_eq!(m.retry_at, Some(at(10) + backoff(2)));
+        assert_eq!(schedule.memory(&name("dev")), Memory::default(), "one memory per favourite");
+
+        schedule.renewed(&prod, at(20));
+        let m = schedule.memory(&prod);
+        assert_eq!((m.failures, m.retry_at, m.renewed_at), (0, None, Some(at(20))));
+        assert!(schedule.renewal_failed(&prod, at(30)), "after a success, a failure is the first again");
+    }
+
+    #[test]
+    fn warnings_and_expiry_notes_are_remembered_per_session() {
+        let schedule = Schedule::default();
+        let prod = name("prod");
+        schedule.warned(&prod, at(3600));
+        schedule.expired_noted(&prod, at(1800));
+        schedule.renewed(&prod, at(100));
+        let m = schedule.memory(&prod);
+        assert_eq!(m.warned_for, Some(at(3600)));
+        assert_eq!(m.expired_noted_for, Some(at(1800)));
+        assert_eq!(m.renewed_at, Some(at(100)), "a renewal keeps what was told");
+        schedule.warned(&prod, at(7200));
+        assert_eq!(schedule.memory(&prod).warned_for, Some(at(7200)), "a new session's warning replaces the last");
+    }
+
+    #[test]
+    fn recall_forgets_favourites_without_a_session_and_keeps_order() {
+        let schedule = Schedule::default();
+        let (prod, dev, gone) = (name("prod"), name("dev"), name("gone"));
+        schedule.warned(&prod, at(60));
+        schedule.renewal_failed(&gone, at(0));
+        let new = name("new");
+        let recalled = schedule.recall([&new, &prod, &dev]);
+        assert_eq!(recalled.len(), 3);
+        assert_eq!(recalled[0], Memory::default(), "new: nothing remembered");
+        assert_eq!(recalled[1].warned_for, Some(at(60)));
+        assert_eq!(recalled[2], Memory::default());
+        assert_eq!(schedule.memory(&gone), Memory::default(), "gone: forgotten");
+        assert_eq!(schedule.memory(&prod).warned_for, Some(at(60)), "kept");
+        assert!(schedule.recall([]).is_empty());
+        assert_eq!(schedule.memory(&prod), Memory::default(), "no sessions: all forgotten");
     }
 
     #[test]

@@ -151,14 +151,14 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
     }
     match result {
         Ok(_) => {
-            state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewed(now);
+            state.schedule.renewed(name, now);
             state.notifications.dismiss(name);
         }
         Err(Error::Cancelled(_)) => {}
         // A locked keychain: one notice for the app, not one per favourite and retry; the
         // scheduler stops reading the keychain until it is unlocked.
         Err(_) if keychain_locked && origin == Origin::Auto => {
-            state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewal_failed(now);
+            state.schedule.renewal_failed(name, now);
             if !was_locked {
                 state.notifications.show(&notice(&Event::KeychainLocked));
             }
@@ -169,9 +169,7 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
             let tell = match origin {
                 Origin::Click => false,
                 Origin::Notification => true,
-                Origin::Auto => {
-                    state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().renewal_failed(now)
-                }
+                Origin::Auto => state.schedule.renewal_failed(name, now),
             };
             if tell {
                 let expires = state.services.current_session(name, now, i64::MIN).ok().flatten().map(|c| c.expiration);
@@ -184,8 +182,7 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
                     .unwrap_or_default();
                 if let Some(expires) = expires {
                     // This notice is also the warning for this session.
-                    state.schedule.lock().expect("schedule lock").entry(name.clone()).or_default().warned_for =
-                        Some(expires);
+                    state.schedule.warned(name, expires);
                 }
                 state.notifications.show(&notice(&Event::RenewFailed {
                     favourite: name.clone(),
