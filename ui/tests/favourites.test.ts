@@ -1,5 +1,5 @@
 import { emit } from "@tauri-apps/api/event";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { mountSettings, type SettingsApp } from "../src/settings/app";
 import { $, favourite, mockBackend, mountPoint, preferences, resetDom, settingsBackend, waitFor } from "./helpers";
 
@@ -55,6 +55,53 @@ describe("favourites table", () => {
     await emit("rolecall://changed");
     await waitFor(() => document.querySelectorAll("#fav-table tbody tr").length === 3);
     expect(backend.of("list_favourites")).toHaveLength(2);
+  });
+
+  it("keeps each row's nodes across refetches, updating a changed favourite in place", async () => {
+    let list = three.map((f) => ({ ...f }));
+    const backend = mockBackend({ ...settingsBackend(), list_favourites: () => list });
+    app = await mountSettings(mountPoint());
+    const row = (name: string) => $(`[data-testid="fav-row-${name}"]`);
+    const before = { table: $("#fav-table"), admin: row("prod-admin"), readonly: row("prod-readonly"), staging: row("staging") };
+    const stagingAssume = $('[data-testid="fav-assume-staging"]');
+
+    list = [favourite("billing"), three[0]!, { ...three[2]!, profile: "moved" }];
+    await emit("rolecall://changed");
+    await waitFor(() => backend.of("list_favourites").length === 2 && document.querySelector('[data-testid="fav-row-billing"]'));
+    const rows = [...document.querySelectorAll("#fav-table tbody tr")];
+    expect(rows.map((r) => r.getAttribute("data-name"))).toEqual(["billing", "prod-admin", "staging"]);
+    expect($("#fav-table")).toBe(before.table);
+    expect(row("prod-admin")).toBe(before.admin);
+    expect(row("staging")).toBe(before.staging);
+    expect($('[data-testid="fav-assume-staging"]')).toBe(stagingAssume);
+    expect(row("staging").querySelector(".cell-profile")?.textContent).toBe("moved");
+    expect(before.readonly.isConnected).toBe(false);
+  });
+
+  it("counts the session down in place, touching only the rows whose label changed", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      mockBackend(settingsBackend(three));
+      app = await mountSettings(mountPoint());
+      const admin = $('[data-testid="fav-row-prod-admin"]');
+      const assumeButton = $('[data-testid="fav-assume-prod-admin"]');
+      const staging = $('[data-testid="fav-session-staging"]');
+      const changes = new MutationObserver(() => {});
+      changes.observe($("#fav-table tbody"), { subtree: true, childList: true, characterData: true, attributes: true });
+      vi.advanceTimersByTime(15_000);
+      // 42m30s left less 15s is still "42m left": nothing was written.
+      expect(changes.takeRecords()).toEqual([]);
+      vi.advanceTimersByTime(30_000);
+      expect($('[data-testid="fav-session-prod-admin"]').textContent).toBe("41m left");
+      const touched = new Set(changes.takeRecords().map((r) => (r.target instanceof Element ? r.target : r.target.parentElement)?.closest("tr")));
+      expect([...touched]).toEqual([admin]);
+      changes.disconnect();
+      expect($('[data-testid="fav-row-prod-admin"]')).toBe(admin);
+      expect($('[data-testid="fav-assume-prod-admin"]')).toBe(assumeButton);
+      expect($('[data-testid="fav-session-staging"]')).toBe(staging);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("assumes a favourite and shows a refused one's error with its code", async () => {

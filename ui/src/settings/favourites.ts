@@ -3,10 +3,11 @@
 
 import { confirmDialog } from "../confirm";
 import { h, icon, showError } from "../dom";
-import { sessionLabel, shortArn, timeLeft } from "../format";
+import { sessionLabel, shortArn, timeLeft, type SessionLabel } from "../format";
 import { assume, removeFavourite, toIpcError, type FavouriteView } from "../ipc";
 import { favouriteForm } from "./favourite-form";
-import { renderList } from "./list";
+import { sameJson, type Row } from "../keyed-list";
+import { ListBody } from "./list";
 import type { Panel } from "./panel";
 import type { Store } from "./store";
 
@@ -25,7 +26,6 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
   );
   const element = h("section", { id: "panel-favourites", class: "panel", role: "tabpanel" }, list);
   let form: HTMLFormElement | null = null;
-  const sessionCells = new Map<FavouriteView, HTMLElement>();
 
   const say = (text: string | null) => {
     status.textContent = text ?? "";
@@ -97,106 +97,45 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
     }
   };
 
-  const row = (fav: FavouriteView) => {
-    const session = sessionLabel(fav.session, store.elapsedSecs());
-    const sessionCell = h("td", {
-      class: `cell-session session-${session.state}`,
-      testid: `fav-session-${fav.name}`,
-      text: session.text,
-      title: fav.session.expires ? `Expires ${new Date(fav.session.expires).toLocaleString()}` : "",
-      attrs: { "data-state": session.state },
-    });
-    sessionCells.set(fav, sessionCell);
-    const busy = assuming.has(fav.name);
-    const assumeButton = h("button", {
-      type: "button",
-      class: busy ? "small assume busy" : "small assume",
-      testid: `fav-assume-${fav.name}`,
-      text: busy ? "Assuming…" : "Assume",
-      disabled: busy,
-    });
-    assumeButton.addEventListener("click", () => void onAssume(fav));
-    const remove = h("button", {
-      type: "button",
-      class: "small quiet icon-button",
-      testid: `fav-remove-${fav.name}`,
-      title: `Remove ${fav.name}`,
-      attrs: { "aria-label": `Remove ${fav.name}` },
-      on: { click: () => void onRemove(fav) },
-    });
-    remove.append(icon("trash"));
-    const edit = h("button", {
-      type: "button",
-      class: "small quiet neutral icon-button",
-      testid: `fav-edit-${fav.name}`,
-      title: `Edit ${fav.name}`,
-      attrs: { "aria-label": `Edit ${fav.name}` },
-      on: { click: () => openForm(fav) },
-    });
-    edit.append(icon("pencil"));
-    return h(
-      "tr",
-      { testid: `fav-row-${fav.name}`, attrs: { "data-name": fav.name } },
-      h(
-        "td",
-        { class: "cell-favourite" },
-        h(
-          "div",
-          { class: "cell-name-line" },
-          h("div", { class: "cell-name", text: fav.name, title: fav.name }),
-          store.autoRenews(fav) ? autoRenewMarker(fav) : null,
-        ),
-        h("div", {
-          class: "cell-arn mono",
-          testid: `fav-arn-${fav.name}`,
-          text: shortArn(fav.arn),
-          title: fav.arn,
-          attrs: { "data-arn": fav.arn },
-        }),
-      ),
-      h("td", { class: "cell-profile", text: fav.profile, title: fav.profile }),
-      sessionCell,
-      h(
-        "td",
-        { class: "cell-actions" },
-        assumeButton,
-        edit,
-        remove,
-      ),
-    );
-  };
+  /** What a row shows, worked out from the store: a row is updated only when this changes. */
+  const model = (fav: FavouriteView): FavouriteRowModel => ({
+    fav,
+    session: sessionLabel(fav.session, store.elapsedSecs()),
+    busy: assuming.has(fav.name),
+    autoRenews: store.autoRenews(fav),
+  });
+
+  const table = new ListBody<FavouriteRowModel, FavouriteRow>(body, {
+    empty: {
+      testid: "fav-empty",
+      title: "No favourite roles yet.",
+      hint: "Add one, or import the role profiles of ~/.aws/config.",
+    },
+    table: {
+      id: "fav-table",
+      columns: [
+        { col: "col-favourite", header: "Name and role ARN" },
+        { col: "col-profile", header: "Profile" },
+        { col: "col-session", header: "Session" },
+        { col: "col-actions", ariaLabel: "Actions" },
+      ],
+    },
+    rows: {
+      key: (m) => m.fav.name,
+      same: sameJson,
+      create: (m) => favouriteRow(m, { assume: onAssume, edit: openForm, remove: onRemove }),
+      update: (row, m) => updateFavouriteRow(row, m),
+    },
+  });
 
   const render = () => {
     if (store.error) showError(error, store.error);
-    sessionCells.clear();
-    renderList(body, {
-      loaded: store.loaded,
-      empty: {
-        testid: "fav-empty",
-        title: "No favourite roles yet.",
-        hint: "Add one, or import the role profiles of ~/.aws/config.",
-      },
-      table: {
-        id: "fav-table",
-        columns: [
-          { col: "col-favourite", header: "Name and role ARN" },
-          { col: "col-profile", header: "Profile" },
-          { col: "col-session", header: "Session" },
-          { col: "col-actions", ariaLabel: "Actions" },
-        ],
-        rows: store.loaded ? store.favourites.map(row) : [],
-      },
-    });
+    table.render(store.loaded, store.loaded ? store.favourites.map(model) : []);
   };
 
-  /** Counts the session column down between fetches. */
+  /** Counts the session column down between fetches: only the rows whose label changed update. */
   const tick = () => {
-    for (const [fav, cell] of sessionCells) {
-      const session = sessionLabel(fav.session, store.elapsedSecs());
-      cell.textContent = session.text;
-      cell.className = `cell-session session-${session.state}`;
-      cell.dataset.state = session.state;
-    }
+    if (store.loaded) table.render(true, store.favourites.map(model));
   };
   const timer = setInterval(tick, 15_000);
   const unsubscribe = store.subscribe(render);
@@ -213,6 +152,98 @@ export function favouritesPanel(store: Store, validateDelayMs?: number): Panel {
   };
 }
 
+/** What one row of the table shows. */
+interface FavouriteRowModel {
+  fav: FavouriteView;
+  session: SessionLabel;
+  /** Being assumed: the button says "Assuming…" and is disabled. */
+  busy: boolean;
+  autoRenews: boolean;
+}
+
+/** A row's node and the parts an update changes. */
+interface FavouriteRow extends Row {
+  node: HTMLTableRowElement;
+  /** The model shown, which the buttons act on. */
+  model: FavouriteRowModel;
+  nameLine: HTMLElement;
+  name: HTMLElement;
+  marker: HTMLElement | null;
+  arn: HTMLElement;
+  profile: HTMLElement;
+  session: HTMLElement;
+  assume: HTMLButtonElement;
+}
+
+interface RowActions {
+  assume: (fav: FavouriteView) => void;
+  edit: (fav: FavouriteView) => void;
+  remove: (fav: FavouriteView) => void;
+}
+
+/** Makes a row; its ids and test ids follow the favourite's name, which is its key. */
+function favouriteRow(m: FavouriteRowModel, actions: RowActions): FavouriteRow {
+  const { name: key } = m.fav;
+  const name = h("div", { class: "cell-name" });
+  const nameLine = h("div", { class: "cell-name-line" }, name);
+  const arn = h("div", { class: "cell-arn mono", testid: `fav-arn-${key}` });
+  const profile = h("td", { class: "cell-profile" });
+  const session = h("td", { testid: `fav-session-${key}` });
+  const assume = h("button", { type: "button", testid: `fav-assume-${key}` });
+  const remove = h("button", {
+    type: "button",
+    class: "small quiet icon-button",
+    testid: `fav-remove-${key}`,
+    title: `Remove ${key}`,
+    attrs: { "aria-label": `Remove ${key}` },
+  });
+  remove.append(icon("trash"));
+  const edit = h("button", {
+    type: "button",
+    class: "small quiet neutral icon-button",
+    testid: `fav-edit-${key}`,
+    title: `Edit ${key}`,
+    attrs: { "aria-label": `Edit ${key}` },
+  });
+  edit.append(icon("pencil"));
+  const node = h(
+    "tr",
+    { testid: `fav-row-${key}`, attrs: { "data-name": key } },
+    h("td", { class: "cell-favourite" }, nameLine, arn),
+    profile,
+    session,
+    h("td", { class: "cell-actions" }, assume, edit, remove),
+  );
+  const row: FavouriteRow = { node, model: m, nameLine, name, marker: null, arn, profile, session, assume };
+  assume.addEventListener("click", () => actions.assume(row.model.fav));
+  edit.addEventListener("click", () => actions.edit(row.model.fav));
+  remove.addEventListener("click", () => actions.remove(row.model.fav));
+  updateFavouriteRow(row, m);
+  return row;
+}
+
+/** Brings every part of `row` up to date with `m`, in place. */
+function updateFavouriteRow(row: FavouriteRow, m: FavouriteRowModel): void {
+  const { fav, session, busy } = m;
+  row.model = m;
+  row.name.textContent = fav.name;
+  row.name.title = fav.name;
+  row.arn.textContent = shortArn(fav.arn);
+  row.arn.title = fav.arn;
+  row.arn.dataset.arn = fav.arn;
+  row.profile.textContent = fav.profile;
+  row.profile.title = fav.profile;
+  row.session.className = `cell-session session-${session.state}`;
+  row.session.textContent = session.text;
+  row.session.title = fav.session.expires ? `Expires ${new Date(fav.session.expires).toLocaleString()}` : "";
+  row.session.dataset.state = session.state;
+  row.assume.className = busy ? "small assume busy" : "small assume";
+  row.assume.textContent = busy ? "Assuming…" : "Assume";
+  row.assume.disabled = busy;
+  row.marker?.remove();
+  row.marker = m.autoRenews ? autoRenewMarker(fav) : null;
+  if (row.marker) row.nameLine.append(row.marker);
+}
 
 /** The small "auto-renew" pill after the name of a favourite that renews itself. */
 function autoRenewMarker(fav: FavouriteView): HTMLElement {

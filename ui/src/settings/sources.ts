@@ -5,7 +5,8 @@ import { confirmDialog } from "../confirm";
 import { h, icon, showError } from "../dom";
 import { shortArn } from "../format";
 import { removeSource, toIpcError, type SourceView } from "../ipc";
-import { renderList } from "./list";
+import { sameJson } from "../keyed-list";
+import { ListBody } from "./list";
 import type { Panel } from "./panel";
 import { sourceForm } from "./source-form";
 import type { Store } from "./store";
@@ -72,7 +73,7 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
     }
   };
 
-  const row = (s: SourceView) => {
+  const cells = (s: SourceView) => {
     const remove = h("button", {
       type: "button",
       class: "small quiet icon-button",
@@ -83,9 +84,7 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
     });
     remove.append(icon("trash"));
     const credentials = s.kind === "keychain" ? `Keys ${s.keyHint ?? ""}`.trim() : `AWS profile ${s.awsProfile ?? ""}`.trim();
-    return h(
-      "tr",
-      { testid: `src-row-${s.name}`, attrs: { "data-name": s.name } },
+    return [
       h("td", { class: "cell-name", text: s.name, title: s.name }),
       h("td", { class: "cell-credentials", testid: `src-credentials-${s.name}`, text: credentials }),
       h("td", {
@@ -101,30 +100,38 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
         attrs: s.identity ? { "data-arn": s.identity } : {},
       }),
       h("td", { class: "cell-actions" }, remove),
-    );
+    ];
   };
+
+  const table = new ListBody<SourceView>(body, {
+    empty: {
+      testid: "src-empty",
+      title: "No sources yet.",
+      hint: "A source is an IAM user's keys or an AWS profile that favourites start from.",
+    },
+    table: {
+      id: "src-table",
+      columns: [
+        { col: "col-source-name", header: "Name" },
+        { col: "col-credentials", header: "Credentials" },
+        { col: "col-mfa", header: "MFA" },
+        { col: "col-identity", header: "Verified identity" },
+        { col: "col-actions-narrow", ariaLabel: "Actions" },
+      ],
+    },
+    rows: {
+      key: (s) => s.name,
+      same: sameJson,
+      create: (s) => ({ node: h("tr", { testid: `src-row-${s.name}`, attrs: { "data-name": s.name } }, ...cells(s)) }),
+      // A source changes rarely (its keys replaced, verified again): its cells are made anew
+      // in the row it has.
+      update: (row, s) => row.node.replaceChildren(...cells(s)),
+    },
+  });
 
   const render = () => {
     if (store.error) showError(error, store.error);
-    renderList(body, {
-      loaded: store.loaded,
-      empty: {
-        testid: "src-empty",
-        title: "No sources yet.",
-        hint: "A source is an IAM user's keys or an AWS profile that favourites start from.",
-      },
-      table: {
-        id: "src-table",
-        columns: [
-          { col: "col-source-name", header: "Name" },
-          { col: "col-credentials", header: "Credentials" },
-          { col: "col-mfa", header: "MFA" },
-          { col: "col-identity", header: "Verified identity" },
-          { col: "col-actions-narrow", ariaLabel: "Actions" },
-        ],
-        rows: store.loaded ? store.sources.map(row) : [],
-      },
-    });
+    table.render(store.loaded, store.loaded ? store.sources : []);
   };
 
   const unsubscribe = store.subscribe(render);
