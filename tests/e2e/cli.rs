@@ -869,7 +869,6 @@ struct RecordingProxy {
 
 impl RecordingProxy {
     fn start() -> RecordingProxy {
-        use std::io::BufRead;
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -877,10 +876,9 @@ impl RecordingProxy {
         // The thread ends with the test process; each connection is read once and dropped.
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let mut line = String::new();
                 let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-                let _ = std::io::BufReader::new(&stream).read_line(&mut line);
-                seen.lock().unwrap().push(line.trim_end().to_owned());
+                let request = rolecall_e2e::http::Request::read(&mut std::io::BufReader::new(&stream), 0);
+                seen.lock().unwrap().push(request.map(|r| r.request_line()).unwrap_or_default());
             }
         });
         RecordingProxy { port, lines }

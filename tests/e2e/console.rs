@@ -685,11 +685,7 @@ fn a_loopback_federation_endpoint_is_reached_directly_even_with_a_proxy_set() {
     std::thread::spawn(move || {
         for stream in proxy.incoming().flatten() {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let mut stream = stream;
-            let _ = std::io::Write::write_all(
-                &mut stream,
-                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
+            let _ = rolecall_e2e::http::Response::new(502, "").write_to(&mut &stream);
         }
     });
     let mut extra = Vec::new();

@@ -1,8 +1,8 @@
 //! [`FakeSts`]: a scripted loopback STS for the faults moto cannot produce: slow answers, `500`s,
 //! throttling, expired tokens, skewed clocks, garbage and dropped connections.
 //!
-//! A tiny HTTP/1.1 server on a std `TcpListener`, one thread per connection, one request per
-//! connection (`Connection: close`). Each request takes the next [`Reply`] of its script (the last
+//! A tiny server on a std `TcpListener` ([`crate::http`]), one thread per connection, one
+//! request per connection (`Connection: close`). Each request takes the next [`Reply`] of its script (the last
 //! one repeats); [`FakeSts::set_script`] changes the script between runs. Successful answers are
 //! real STS's query-protocol XML for `AssumeRole` and `GetCallerIdentity`, with fresh
 //! credentials whose secrets [`FakeSts::issued_secrets`] lists, so a test can look for them in
@@ -12,7 +12,7 @@
 //! Stopped when dropped. Point rolecall at it with `AWS_ENDPOINT_URL` = [`FakeSts::endpoint`].
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::federation::form_params;
+use crate::http::{self, Request, Response};
+
+/// The largest request body the fake reads (STS's query-protocol forms are a few KiB).
+const MAX_BODY: usize = 1 << 20;
 
 /// What the fake answers to one request.
 #[derive(Clone, Debug)]
@@ -163,32 +167,13 @@ impl Drop for FakeSts {
 }
 
 /// Reads one request, records it, and answers with the script's next reply.
-fn serve(mut stream: TcpStream, state: &Mutex<State>) {
+fn serve(stream: TcpStream, state: &Mutex<State>) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) if line == "\r\n" || line == "\n" => break,
-            Ok(_) => headers.push(line.trim_end().to_owned()),
-        }
-    }
-    let header = |name: &str| {
-        headers.iter().find_map(|h| {
-            let (k, v) = h.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
-    };
-    let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; len];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let params = form_params(&String::from_utf8_lossy(&body));
-    let signed_with = header("authorization")
+    let Ok(request) = Request::read(&mut BufReader::new(&stream), MAX_BODY) else { return };
+    let params = form_params(&String::from_utf8_lossy(&request.body));
+    let signed_with = request
+        .header("authorization")
         .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split('/').next().unwrap_or("").to_owned()));
     let action = params.get("Action").cloned().unwrap_or_default();
     let reply = {
@@ -198,49 +183,29 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         s.next += 1;
         s.script[i].clone()
     };
+    let mut stream = stream;
     match reply {
-        Reply::Forward(port) => return forward(&mut stream, port, &headers, &body, None, state),
+        Reply::Forward(port) => return forward(&mut stream, port, &request, None, state),
         Reply::ForwardFor(port, secs) => {
             let ends_in = (action == "AssumeRole").then_some(secs);
-            return forward(&mut stream, port, &headers, &body, ends_in, state);
+            return forward(&mut stream, port, &request, ends_in, state);
         }
         _ => {}
     }
     answer(&mut stream, reply, &action, &params, state);
 }
 
-/// Sends the request (`headers` with its request line first, then `body`) to the loopback
-/// server on `port` and copies its whole answer back; with `ends_in`, the answer's
-/// `<Expiration>` is moved to that many seconds from now. The secret and token of a session in
-/// the answer join [`FakeSts::issued_secrets`].
-fn forward(
-    stream: &mut TcpStream,
-    port: u16,
-    headers: &[String],
-    body: &[u8],
-    ends_in: Option<i64>,
-    state: &Mutex<State>,
-) {
-    let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", port)) else { return };
-    let _ = upstream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut head = String::new();
-    for h in headers {
-        // One request per connection, both ways.
-        if !h.to_ascii_lowercase().starts_with("connection:") {
-            head.push_str(h);
-            head.push_str("\r\n");
-        }
-    }
-    head.push_str("Connection: close\r\n\r\n");
-    if upstream.write_all(head.as_bytes()).and_then(|()| upstream.write_all(body)).is_err() {
-        return;
-    }
-    let mut answer = Vec::new();
-    let _ = upstream.read_to_end(&mut answer);
+/// Sends `request` to the loopback server on `port` and passes its answer back, with the same
+/// status, headers and body; with `ends_in`, the answer's `<Expiration>` is moved to that many
+/// seconds from now. The secret and token of a session in the answer join
+/// [`FakeSts::issued_secrets`].
+fn forward(stream: &mut TcpStream, port: u16, request: &Request, ends_in: Option<i64>, state: &Mutex<State>) {
+    let Ok(mut answer) = http::request(port, request, Duration::from_secs(30)) else { return };
+    let mut text = answer.text();
     if let Some(secs) = ends_in {
-        answer = with_expiration(&answer, secs);
+        text = with_expiration(&text, secs);
+        answer.body = text.clone().into_bytes();
     }
-    let text = String::from_utf8_lossy(&answer);
     let element = |name: &str| {
         let start = text.find(&format!("<{name}>"))? + name.len() + 2;
         let end = start + text[start..].find(&format!("</{name}>"))?;
@@ -248,31 +213,16 @@ fn forward(
     };
     let issued: Vec<String> = ["SecretAccessKey", "SessionToken"].iter().filter_map(|n| element(n)).collect();
     state.lock().unwrap_or_else(|e| e.into_inner()).issued.extend(issued);
-    let _ = stream.write_all(&answer);
-    let _ = stream.flush();
+    let _ = answer.write_to(stream);
 }
 
-/// An HTTP answer whose `<Expiration>` (if any) ends `secs` from now, with its
-/// `Content-Length` to match.
-fn with_expiration(answer: &[u8], secs: i64) -> Vec<u8> {
-    let text = String::from_utf8_lossy(answer);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else { return answer.to_vec() };
+/// An answer's body whose `<Expiration>` (if any) ends `secs` from now.
+fn with_expiration(body: &str, secs: i64) -> String {
     let (Some(start), Some(end)) = (body.find("<Expiration>"), body.find("</Expiration>")) else {
-        return answer.to_vec();
+        return body.to_owned();
     };
     let ends = (chrono::Utc::now() + chrono::Duration::seconds(secs)).format("%Y-%m-%dT%H:%M:%SZ");
-    let body = format!("{}<Expiration>{ends}{}", &body[..start], &body[end..]);
-    let head: Vec<String> = head
-        .split("\r\n")
-        .map(|h| {
-            if h.to_ascii_lowercase().starts_with("content-length:") {
-                format!("Content-Length: {}", body.len())
-            } else {
-                h.to_owned()
-            }
-        })
-        .collect();
-    format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes()
+    format!("{}<Expiration>{ends}{}", &body[..start], &body[end..])
 }
 
 fn answer(stream: &mut TcpStream, reply: Reply, action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>) {
@@ -308,21 +258,12 @@ fn answer_dated(
             (200, success(action, params, state, ends.to_string()))
         }
     };
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
-    };
     let date = (chrono::Utc::now() + chrono::Duration::seconds(offset_secs)).format("%a, %d %b %Y %H:%M:%S GMT");
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nDate: {date}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: fake-1\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
-    let _ = stream.flush();
+    let response = Response::new(status, body)
+        .header_line("Date", &date.to_string())
+        .header_line("Content-Type", "text/xml")
+        .header_line("x-amzn-RequestId", "fake-1");
+    let _ = response.write_to(stream);
 }
 
 fn success(action: &str, params: &BTreeMap<String, String>, state: &Mutex<State>, expiration: String) -> String {

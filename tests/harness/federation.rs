@@ -10,11 +10,11 @@
 //! - `Action=login` with `Issuer`, `Destination` (an `https://` URL) and a `SigninToken` it issued:
 //!   answers `302 Location: Destination`; an unknown token gets `400`.
 //!
-//! A tiny HTTP/1.1 server on a std `TcpListener` in a thread, one request per connection
-//! (`Connection: close`), stopped when dropped.
+//! A tiny server on a std `TcpListener` ([`crate::http`]) in a thread, one request per
+//! connection (`Connection: close`), stopped when dropped.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::http::{self, Request, Response};
 use crate::util::free_port;
 
 /// One request the fake received.
@@ -161,13 +162,9 @@ impl FakeFederation {
     pub fn follow(&self, login_url: &str) -> (u16, Option<String>) {
         let base = format!("http://127.0.0.1:{}", self.port);
         let rest = login_url.strip_prefix(&base).unwrap_or_else(|| panic!("{login_url:?} is not on {base}"));
-        let response = http_get(self.port, rest);
-        let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let location = response
-            .lines()
-            .take_while(|l| !l.is_empty())
-            .find_map(|l| l.strip_prefix("Location: ").map(str::to_owned));
-        (status, location)
+        let response = http::request(self.port, &Request::new("GET", rest), Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("GET {rest} on the fake federation endpoint: {e}"));
+        (response.status, response.header("location").map(str::to_owned))
     }
 }
 
@@ -235,48 +232,27 @@ fn parse_session(json: &str) -> Option<SessionJson> {
 /// Serves one connection: reads a request, answers it, records it.
 fn serve(stream: TcpStream, state: &Mutex<State>, reject: Option<u16>) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
-    let mut length = 0usize;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length.min(1 << 20)];
-    reader.read_exact(&mut body)?;
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let request = Request::read(&mut BufReader::new(&stream), 1 << 20)?;
+    let (method, path, query) = (request.method.as_str(), request.path(), request.query());
     let mut params = form_params(query);
     if method == "POST" {
-        params.extend(form_params(&String::from_utf8_lossy(&body)));
+        params.extend(form_params(&String::from_utf8_lossy(&request.body)));
     }
     let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
-    let (status, headers, answer) = respond(&method, path, &params, &mut guard, reject);
+    let (status, location, answer) = respond(method, path, &params, &mut guard, reject);
     guard.requests.push(FederationRequest {
-        method: method.clone(),
+        method: method.to_owned(),
         path: path.to_owned(),
         query: query.to_owned(),
         params,
         status,
     });
     drop(guard);
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status} {}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-        reason(status),
-        answer.len()
-    )?;
-    stream.flush()
+    let mut response = Response::new(status, answer);
+    if let Some(location) = location {
+        response = response.header_line("Location", &location);
+    }
+    response.header_line("Content-Type", "application/json").write_to(&mut &stream)
 }
 
 fn respond(
@@ -285,24 +261,24 @@ fn respond(
     params: &BTreeMap<String, String>,
     state: &mut State,
     reject: Option<u16>,
-) -> (u16, String, String) {
-    let bad = |why: &str| (400, String::new(), format!("{{\"error\":\"{why}\"}}"));
+) -> (u16, Option<String>, String) {
+    let bad = |why: &str| (400, None, format!("{{\"error\":\"{why}\"}}"));
     // The console's sign-out: ends the browser's console session, then goes to `redirect_uri`
     // when that is a sign-in URL of this same host (AWS redirects only to its own sign-in hosts).
     if path == "/oauth" {
         return match (params.get("Action").map(String::as_str), params.get("redirect_uri")) {
             (Some("logout"), Some(to)) if to.starts_with(&format!("http://{}/federation?", state.host)) => {
                 state.signed_out += 1;
-                (302, format!("Location: {to}\r\n"), String::new())
+                (302, Some(to.clone()), String::new())
             }
             _ => bad("oauth: only Action=logout with a redirect_uri to this host's /federation"),
         };
     }
     if path != "/federation" {
-        return (404, String::new(), "{}".into());
+        return (404, None, "{}".into());
     }
     if method != "GET" && method != "POST" {
-        return (405, String::new(), "{}".into());
+        return (405, None, "{}".into());
     }
     match params.get("Action").map(String::as_str) {
         Some("getSigninToken") => {
@@ -315,41 +291,19 @@ fn respond(
                 return bad("SessionDuration must be 900 to 43200");
             }
             if let Some(status) = reject {
-                return (status, String::new(), "{\"error\":\"rejected\"}".into());
+                return (status, None, "{\"error\":\"rejected\"}".into());
             }
             let token = format!("fake-signin-token-{}", state.issued.len() + 1);
             state.issued.push(token.clone());
-            (200, String::new(), format!("{{\"SigninToken\":\"{token}\"}}"))
+            (200, None, format!("{{\"SigninToken\":\"{token}\"}}"))
         }
         Some("login") => {
             let known = params.get("SigninToken").is_some_and(|t| state.issued.contains(t));
             match params.get("Destination") {
-                Some(d) if known && d.starts_with("https://") => (302, format!("Location: {d}\r\n"), String::new()),
+                Some(d) if known && d.starts_with("https://") => (302, Some(d.clone()), String::new()),
                 _ => bad("unknown SigninToken or no https Destination"),
             }
         }
         _ => bad("unknown Action"),
     }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        302 => "Found",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Status",
-    }
-}
-
-/// One GET to 127.0.0.1:`port`; the whole response as text.
-fn http_get(port: u16, target: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the fake federation endpoint");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
-    write!(stream, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read the response");
-    response
 }

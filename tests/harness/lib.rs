@@ -27,6 +27,7 @@
 //!   owner of `org.freedesktop.login1` there, which emits logind's `PrepareForSleep`.
 //! - [`Hygiene`]: the sensitive values a test knows (secrets, tokens, MFA codes, external ids,
 //!   sign-in links), looked for raw and encoded in every output it collected.
+//! - [`http`]: the one small HTTP/1.1 of the harness's loopback servers and clients.
 //! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon, Xvfb, the tray
@@ -60,6 +61,7 @@
 mod desktop;
 mod fake_sts;
 mod federation;
+pub mod http;
 mod hygiene;
 mod keychain;
 mod moto;

@@ -21,8 +21,6 @@
 //! [`assumed_role_arn`]); trusting `arn:aws:iam::ACCOUNT:role/A` (enough on real AWS) is refused.
 //! Real AWS also accepts a session ARN as a principal, so tests written this way stay valid.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +29,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::http::{self, Request};
 use crate::process::Supervised;
 use crate::util::{describe, free_port, poll, run_with_timeout, tail, venv_tool};
 
@@ -111,7 +110,9 @@ impl Moto {
                 if let Some(status) = process.exited() {
                     return Some(Err(status));
                 }
-                (process.log().contains(&banner) && http(port, "GET", "/moto-api/", None).is_ok()).then_some(Ok(()))
+                let answers =
+                    || http::request(port, &Request::new("GET", "/moto-api/"), Duration::from_secs(10)).is_ok();
+                (process.log().contains(&banner) && answers()).then_some(Ok(()))
             });
             match ready {
                 Some(Ok(())) => {
@@ -223,11 +224,15 @@ impl Moto {
         if self.admin.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
             self.admin("ensure_admin", json!({}));
         }
-        let response = http(self.port, "POST", "/moto-api/reset-auth", Some("0"))
+        let reset = Request::new("POST", "/moto-api/reset-auth").header_line("Content-Type", "text/plain").body("0");
+        let response = http::request(self.port, &reset, Duration::from_secs(10))
             .unwrap_or_else(|e| panic!("reset-auth request to moto failed: {e}"));
         assert!(
-            response.starts_with("HTTP/1.1 200") && response.contains("\"status\": \"ok\""),
-            "moto refused reset-auth:\n{response}"
+            response.status == 200 && response.text().contains("\"status\": \"ok\""),
+            "moto refused reset-auth: {} {}\n{}",
+            response.status,
+            response.reason,
+            response.text()
         );
         self.auth_mode.store(true, Ordering::SeqCst);
     }
@@ -286,24 +291,4 @@ impl Moto {
 /// A string field of the admin helper's output.
 fn string(value: &Value, field: &str) -> String {
     value[field].as_str().unwrap_or_else(|| panic!("moto admin output lacks {field}: {value}")).to_owned()
-}
-
-/// One HTTP/1.1 request to 127.0.0.1:`port` over a plain TcpStream; the whole response as text.
-fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let body = body.unwrap_or("");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    if response.is_empty() {
-        return Err(std::io::Error::other("empty response"));
-    }
-    Ok(response)
 }

@@ -1,6 +1,6 @@
 //! [`TauriDriver`]: `tauri-driver` (in front of WebKitGTK's `WebKitWebDriver`) on a [`Desktop`];
-//! [`WebDriver`]: a minimal W3C WebDriver client for the app's webviews, over a plain
-//! [`TcpStream`] with serde_json: sessions, elements by CSS selector, clicks, keys, text,
+//! [`WebDriver`]: a minimal W3C WebDriver client for the app's webviews, over the harness's
+//! HTTP ([`crate::http`]) with serde_json: sessions, elements by CSS selector, clicks, keys, text,
 //! attributes, windows, scripts, page source and screenshots.
 //!
 //! A session launches the app itself (`tauri:options.application` and `args`), with
@@ -14,8 +14,6 @@
 //! connection without an answer (see [`TauriDriver::session`]). A window the app opens later (the
 //! MFA window) shows up in [`WebDriver::window_handles`] and can be switched to.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -24,6 +22,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::desktop::{Desktop, tray_envs};
+use crate::http::{self, Request};
 use crate::keychain::Keychain;
 use crate::moto::Moto;
 use crate::process::Supervised;
@@ -489,67 +488,16 @@ fn call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
     })
 }
 
-/// One HTTP/1.1 request to 127.0.0.1:`port`: the status and the body (Content-Length, chunked,
-/// or up to the close).
+/// One HTTP/1.1 request to 127.0.0.1:`port` with a JSON body ([`http::request`]): the status and
+/// the body.
 fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Vec<u8>)> {
-    let stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
-    stream.set_write_timeout(Some(REQUEST_TIMEOUT))?;
     let body = body.map(Value::to_string).unwrap_or_default();
-    let mut writer = &stream;
-    write!(
-        writer,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\
-         Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    writer.flush()?;
-    let mut reader = BufReader::new(&stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let (mut length, mut chunked) = (None, false);
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
-            if name == "content-length" {
-                length = value.parse::<usize>().ok();
-            } else if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked") {
-                chunked = true;
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
-                .map_err(|e| std::io::Error::other(format!("bad chunk size {line:?}: {e}")))?;
-            if size == 0 {
-                break;
-            }
-            let start = out.len();
-            out.resize(start + size, 0);
-            reader.read_exact(&mut out[start..])?;
-            line.clear();
-            reader.read_line(&mut line)?;
-        }
-    } else if let Some(length) = length {
-        out.resize(length, 0);
-        reader.read_exact(&mut out)?;
-    } else {
-        reader.read_to_end(&mut out)?;
-    }
-    Ok((status, out))
+    let request = Request::new(method, path)
+        .header_line("Accept", "application/json")
+        .header_line("Content-Type", "application/json; charset=utf-8")
+        .body(body);
+    let response = http::request(port, &request, REQUEST_TIMEOUT)?;
+    Ok((response.status, response.body))
 }
 
 /// Decodes standard base64 (padding and whitespace allowed).
