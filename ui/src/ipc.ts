@@ -8,7 +8,10 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** What every failed command rejects with: a stable code and a message safe to show. */
+/**
+ * What every failed command rejects with: a stable code and a message safe to show. rolecall's
+ * own rejections are an `ErrorDto` (its code an `ErrorCode`); anything else gets `ipc.error`.
+ */
 export interface IpcError {
   code: string;
   message: string;
@@ -65,151 +68,44 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Types of the contract
+// Types of the contract: generated from src-tauri/src/dto.rs into ./ipc-types (never edited by
+// hand; only this file imports it), re-exported here under the names the UI uses.
 
-export interface AppInfo {
-  version: string;
-}
+import type {
+  AppInfo,
+  FavouriteInput,
+  FavouriteView,
+  Field,
+  ImportCandidate,
+  MfaRequest,
+  NewSourceInput,
+  PreferencesDto,
+  SourceView,
+} from "./ipc-types";
 
-export type SourceKind = "keychain" | "aws_profile";
+export type {
+  AppInfo,
+  ErrorCode,
+  ErrorDto,
+  FavouriteInput,
+  FavouriteView,
+  ImportCandidate,
+  MfaRequest,
+  SessionStateView as SessionState,
+  SessionView,
+  SourceKindView as SourceKind,
+  SourceView,
+  TagView,
+} from "./ipc-types";
 
-export interface SourceView {
-  name: string;
-  kind: SourceKind;
-  /** The access key id masked as `****WXYZ`; null for AWS-profile sources. */
-  keyHint: string | null;
-  awsProfile: string | null;
-  mfaSerial: string | null;
-  /** The ARN GetCallerIdentity answered with when the source was verified. */
-  identity: string | null;
-}
-
-export interface SourceInput {
-  name: string;
-  accessKeyId: string | null;
-  secretAccessKey: string | null;
-  awsProfile: string | null;
-  mfaSerial: string | null;
-  verify: boolean;
-}
-
-export type SessionState = "active" | "expired" | "never";
-
-export interface SessionView {
-  state: SessionState;
-  /** RFC 3339. */
-  expires: string | null;
-  secondsLeft: number | null;
-}
-
-export interface TagView {
-  key: string;
-  value: string;
-}
-
-export interface FavouriteView {
-  name: string;
-  arn: string;
-  source: string;
-  profile: string;
-  durationSecs: number;
-  sessionName: string | null;
-  externalId: string | null;
-  mfa: boolean;
-  region: string | null;
-  tags: TagView[];
-  transitiveTags: string[];
-  sourceIdentity: string | null;
-  policyArns: string[];
-  /** Its own auto-renew choice; null follows the preference. */
-  autoRenew: boolean | null;
-  /** Its own notification lead time ("14m55s"); null follows the preference. */
-  notifyBefore: string | null;
-  /** Its own renewal lead time; null follows the preference. */
-  renewBefore: string | null;
-  session: SessionView;
-  /**
-   * Its lead times that its session length clamps, in words: a lead never exceeds half a
-   * session ("renew before 20m applies as 7m30s (half of its 15m session)").
-   */
-  leadNotes: string[];
-}
-
-/** The favourite form as typed; empty strings mean "not set". */
-export interface FavouriteInput {
-  name: string;
-  arn: string;
-  source: string;
-  /** "" means the same as `name`. */
-  profile: string;
-  /** "1h", "3600", "45m"… */
-  duration: string;
-  sessionName: string;
-  externalId: string;
-  mfa: boolean;
-  region: string;
-  /** "key=value" each. */
-  tags: string[];
-  transitiveTags: string[];
-  sourceIdentity: string;
-  policyArns: string[];
-  /** null follows the preference. */
-  autoRenew: boolean | null;
-  /** A lead time: "10m", "14m55s", "90s", "1h" (1s to 12h, less than the duration); "" = the preference. */
-  notifyBefore: string;
-  /** As `notifyBefore`. */
-  renewBefore: string;
-}
+/** A new source as the form sends it; the secret goes UI → Rust once. */
+export type SourceInput = NewSourceInput;
 
 /** The fields `validate_field` knows. */
-export type FieldName =
-  | "name"
-  | "arn"
-  | "profile"
-  | "duration"
-  | "sessionName"
-  | "externalId"
-  | "region"
-  | "tag"
-  | "transitiveTag"
-  | "sourceIdentity"
-  | "policyArn"
-  | "notifyBefore"
-  | "renewBefore"
-  | "mfaSerial"
-  | "accessKeyId"
-  | "awsProfile";
+export type FieldName = Field;
 
-export interface Preferences {
-  notifyBeforeMinutes: number;
-  autoRenew: boolean;
-  renewBeforeMinutes: number;
-  startAtLogin: boolean;
-  /** How long one MFA session (GetSessionToken) lasts, 1–36 hours. */
-  mfaSessionHours: number;
-  /** "Open console" first signs the browser out of its current console session. */
-  consoleSignOutFirst: boolean;
-}
-
-export interface ImportCandidate {
-  profile: string;
-  roleArn: string | null;
-  sourceProfile: string | null;
-  mfaSerial: string | null;
-  externalId: string | null;
-  durationSeconds: string | null;
-  roleSessionName: string | null;
-  region: string | null;
-  /** Why this profile cannot be imported, or null. */
-  problem: string | null;
-  alreadyImported: boolean;
-}
-
-export interface MfaRequest {
-  requestId: string;
-  favourite: string;
-  device: string;
-}
+/** The preferences, as the Preferences tab edits them. */
+export type Preferences = PreferencesDto;
 
 // ---------------------------------------------------------------------------------------------
 // Commands

@@ -19,6 +19,30 @@ describe("code rules", () => {
     expect(importers).toEqual(["../src/ipc.ts"]);
   });
 
+  it("lets only src/ipc.ts import the generated src/ipc-types.ts", () => {
+    const tests = import.meta.glob<string>("./**/*.ts", { query: "?raw", import: "default", eager: true });
+    const importers = [...files, ...Object.entries(tests)]
+      .filter(([, text]) => /(from\s+|import\(\s*)["'][^"']*ipc-types(\.ts)?["']/.test(text))
+      .map(([path]) => path);
+    expect(importers).toEqual(["../src/ipc.ts"]);
+  });
+
+  it("keeps src/ipc-types.ts generated and types only", () => {
+    const text = sources["../src/ipc-types.ts"];
+    expect(text).toBeDefined();
+    expect(text).toMatch(/^\/\/ Generated from src-tauri\/src\/dto\.rs by ts-rs; do not edit\./);
+    // Without comments and string literals, every statement is a type declaration: no import,
+    // value or code.
+    const code = (text ?? "")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "")
+      .replace(/"[^"\n]*"/g, '""');
+    const statements = code.split(/;\s*(?=export\b|$)/).map((s) => s.trim()).filter(Boolean);
+    expect(statements.length).toBeGreaterThan(10);
+    for (const statement of statements) expect(statement).toMatch(/^export type [A-Za-z]+ =/);
+    expect(code).not.toMatch(/\b(import|function|const|let|var|class|require)\b/);
+  });
+
   it.each([
     ["innerHTML / outerHTML / insertAdjacentHTML", /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML/],
     ["inline styles", /\.style\.|setAttribute\(\s*["']style["']|style=/],

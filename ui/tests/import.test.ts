@@ -12,6 +12,8 @@ afterEach(() => {
 
 const candidate = (profile: string, extra: Partial<ImportCandidate> = {}): ImportCandidate => ({
   profile,
+  favourite: profile,
+  rolecallProfile: `${profile}-rolecall`,
   roleArn: `arn:aws:iam::111122223333:role/${profile}`,
   sourceProfile: "default",
   mfaSerial: null,

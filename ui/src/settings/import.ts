@@ -87,7 +87,7 @@ export function importPanel(): Panel {
           h("span", { class: "item-details muted", text: details.join(" · ") }),
           c.alreadyImported ? note : null,
         ),
-        h("div", { class: "item-sub mono", text: c.roleArn ?? "no role_arn", title: c.roleArn ?? "" }),
+        h("div", { class: "item-sub mono", text: c.roleArn, title: c.roleArn }),
         c.problem ? note : null,
       ),
     );
