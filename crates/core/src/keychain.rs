@@ -24,6 +24,11 @@ pub trait SecretStore {
     ) -> Result<(), KeychainError>;
     /// Forgets the MFA session of `source`; `Ok(false)` if there was none.
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError>;
+    /// Whether the keychain is locked, asked without raising an unlock prompt; `None` where the
+    /// store cannot tell.
+    fn locked_without_prompt(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// An MFA session as kept, bound to the source keys that minted it.

@@ -115,6 +115,11 @@ pub trait Sts: Sync {
         caller: &Caller,
         region: &Region,
     ) -> impl Future<Output = Result<String, StsError>> + Send;
+    /// How far this computer's clock is ahead of STS's (negative: behind), as the last answer's
+    /// `Date` showed it; `None` before any answer had one.
+    fn clock_offset(&self) -> Option<chrono::Duration> {
+        None
+    }
 }
 
 /// What kind of STS failure happened.

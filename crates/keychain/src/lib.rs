@@ -265,6 +265,9 @@ impl SecretStore for OsKeychain {
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
         self.with_entry(source, mfa_account(source), delete_entry)
     }
+    fn locked_without_prompt(&self) -> Option<bool> {
+        default_collection_locked()
+    }
 }
 
 #[cfg(test)]

@@ -358,6 +358,10 @@ impl Sts for SdkSts {
         let out = client.get_caller_identity().send().await.map_err(|e| sdk_error(e, subject.clone()))?;
         out.arn().map(str::to_owned).ok_or_else(|| malformed(subject, "no ARN in the response"))
     }
+
+    fn clock_offset(&self) -> Option<chrono::Duration> {
+        self.last_clock_reading().map(|r| r.offset())
+    }
 }
 
 #[cfg(test)]

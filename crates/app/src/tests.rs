@@ -1,0 +1,344 @@
+//! The use cases in-process: `Services` over the core's in-memory fakes of STS, the keychain and
+//! the federation endpoint, and real files in a temporary directory. The end-to-end suite runs
+//! the same use cases through the binaries against moto and a real keychain.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use rolecall_core::config::{Favourite, Preferences};
+use rolecall_core::console::LoginUrl;
+use rolecall_core::keychain::KeychainErrorKind;
+use rolecall_core::profile::Holder;
+use rolecall_core::secret::SourceKeys;
+use rolecall_core::sts::{
+    AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, SessionTokenRequest, Sts, StsError,
+};
+use rolecall_core::testing::{Codes, FakeSignin, FakeSts, MemoryKeychain, t0};
+use rolecall_core::validate::{MfaSerial, Name, ProfileName, Region, RoleArn};
+use rolecall_core::{Code, Error};
+
+use super::*;
+
+/// A browser that records what it was asked to open.
+#[derive(Default)]
+struct RecordingBrowser(Mutex<Vec<String>>);
+
+impl Browser for RecordingBrowser {
+    fn open(&self, _: &LoginUrl, subject: &str) -> Result<(), Error> {
+        self.0.lock().unwrap().push(subject.to_owned());
+        Ok(())
+    }
+}
+
+/// An STS that takes a moment over each AssumeRole and counts how many are in flight at once.
+#[derive(Default)]
+struct SlowSts {
+    sts: FakeSts,
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Sts for SlowSts {
+    async fn assume_role(&self, caller: &Caller, req: &AssumeRoleRequest) -> Result<AssumedRole, StsError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let answer = self.sts.assume_role(caller, req).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        answer
+    }
+    async fn federation_token(&self, caller: &Caller, req: &FederationTokenRequest) -> Result<FederatedUser, StsError> {
+        self.sts.federation_token(caller, req).await
+    }
+    async fn session_token(
+        &self,
+        caller: &Caller,
+        req: &SessionTokenRequest,
+    ) -> Result<rolecall_core::secret::SessionCredentials, StsError> {
+        self.sts.session_token(caller, req).await
+    }
+    async fn caller_identity(&self, caller: &Caller, region: &Region) -> Result<String, StsError> {
+        self.sts.caller_identity(caller, region).await
+    }
+}
+
+struct Fakes;
+impl Ports for Fakes {
+    type Sts = FakeSts;
+    type Secrets = MemoryKeychain;
+    type Signin = FakeSignin;
+    type Browser = RecordingBrowser;
+}
+
+struct Slow;
+impl Ports for Slow {
+    type Sts = SlowSts;
+    type Secrets = MemoryKeychain;
+    type Signin = FakeSignin;
+    type Browser = RecordingBrowser;
+}
+
+fn paths(dir: &std::path::Path) -> Paths {
+    Paths {
+        config_dir: dir.join("config"),
+        data_dir: dir.join("data"),
+        credentials_file: dir.join(".aws/credentials"),
+        aws_config_file: dir.join(".aws/config"),
+    }
+}
+
+fn services<P: Ports>(dir: &tempfile::TempDir, sts: P::Sts) -> Services<P>
+where
+    P: Ports<Secrets = MemoryKeychain, Signin = FakeSignin, Browser = RecordingBrowser>,
+{
+    let adapters = Adapters {
+        sts,
+        keychain: MemoryKeychain::default(),
+        signin: FakeSignin::default(),
+        browser: RecordingBrowser::default(),
+    };
+    Services::with_adapters(paths(dir.path()), adapters, Some(Region::parse("eu-west-1").unwrap()), None)
+}
+
+fn n(s: &str) -> Name {
+    Name::parse(s).unwrap()
+}
+
+fn keys() -> SourceKeys {
+    SourceKeys::parse("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").unwrap()
+}
+
+const DEVICE: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+/// Source `work` (keys in the keychain, MFA device when `mfa`), favourites `names` of it.
+async fn with_favourites<P: Ports>(s: &Services<P>, names: &[&str], mfa: bool) {
+    let device = mfa.then(|| MfaSerial::parse(DEVICE).unwrap());
+    s.add_source(&n("work"), NewSource::Keys(keys()), device, true, None).await.unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let mut fav = Favourite::new(
+            RoleArn::parse(&format!("arn:aws:iam::1111111111{i:02}:role/Admin")).unwrap(),
+            n("work"),
+            ProfileName::parse(name).unwrap(),
+        );
+        fav.mfa = mfa;
+        s.save_favourite(&n(name), fav, None).unwrap();
+    }
+}
+
+fn names(list: &[&str]) -> Vec<Name> {
+    list.iter().map(|s| n(s)).collect()
+}
+
+#[tokio::test]
+async fn adding_a_source_verifies_it_and_keeps_its_keys_in_the_keychain_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &[], false).await;
+    assert_eq!(s.inner.keychain.secret_of("work").as_deref(), Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
+    let calls = s.inner.sts.other_calls.lock().unwrap().clone();
+    assert_eq!(calls, vec![("GetCallerIdentity", "AKIAIOSFODNN7EXAMPLE".to_owned())]);
+    let text = std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap();
+    assert!(text.contains("****MPLE") && !text.contains("wJalrXUtnFEMI"), "{text}");
+    // The same name again is refused before anything is asked or stored.
+    let again = s.add_source(&n("work"), NewSource::Keys(keys()), None, true, None).await.unwrap_err();
+    assert_eq!(again.code(), Code::ConfigExists, "{again}");
+    assert_eq!(s.inner.sts.other_calls.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn renewing_many_runs_at_most_the_bound_at_once_and_keeps_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Slow>(&dir, SlowSts::default());
+    let list: Vec<String> = (0..20).map(|i| format!("fav{i:02}")).collect();
+    let list: Vec<&str> = list.iter().map(String::as_str).collect();
+    with_favourites(&s, &list, false).await;
+    let renewals = s.renew_many(&names(&list), &mut Codes::default(), Codes::default).await.unwrap();
+    assert_eq!(renewals.iter().map(|r| r.favourite.as_str()).collect::<Vec<_>>(), list);
+    assert!(renewals.iter().all(|r| r.outcome.is_ok()));
+    assert_eq!(s.inner.sts.sts.assume_calls(), 20);
+    let most = s.inner.sts.most.load(Ordering::SeqCst);
+    assert_eq!(most, RENEW_CONCURRENCY, "renewals in flight at once");
+    // Each profile now holds its favourite's session.
+    let (_, holders) = s.holders().unwrap();
+    assert!(holders.values().all(|h| matches!(h, Holder::Rolecall { .. })));
+}
+
+#[tokio::test]
+async fn renewals_from_anywhere_share_the_one_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Slow>(&dir, SlowSts::default());
+    let list: Vec<String> = (0..12).map(|i| format!("fav{i:02}")).collect();
+    let list: Vec<&str> = list.iter().map(String::as_str).collect();
+    with_favourites(&s, &list, false).await;
+    // As the tray's scheduler does: one task per due favourite, each calling `renew`.
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in names(&list) {
+        let s = s.clone();
+        tasks.spawn(async move { s.renew(&name, &mut Codes::default()).await.map(|_| ()) });
+    }
+    assert!(tasks.join_all().await.into_iter().all(|r| r.is_ok()));
+    assert_eq!(s.inner.sts.most.load(Ordering::SeqCst), RENEW_CONCURRENCY);
+}
+
+#[tokio::test]
+async fn renewing_mfa_favourites_asks_once_one_at_a_time_and_a_cancelled_prompt_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a", "b", "c"], true).await;
+    let mut prompt = Codes::new(&["123456"]);
+    let renewals = s.renew_many(&names(&["a", "b", "c"]), &mut prompt, Codes::default).await.unwrap();
+    assert!(renewals.iter().all(|r| r.outcome.is_ok()));
+    assert_eq!(prompt.asked.len(), 1, "one code serves the source's favourites");
+    assert_eq!(s.inner.sts.session_calls.lock().unwrap().len(), 1);
+
+    // With the MFA session forgotten, the prompt is asked again; dismissed, nothing more is renewed.
+    s.forget_mfa_session(&n("work")).unwrap();
+    let before = s.inner.sts.assume_calls();
+    let renewals = s.renew_many(&names(&["a", "b", "c"]), &mut Codes::default(), Codes::default).await.unwrap();
+    assert_eq!(renewals.len(), 1);
+    assert_eq!(renewals[0].outcome.as_ref().unwrap_err().code(), Code::Cancelled);
+    assert_eq!(s.inner.sts.assume_calls(), before);
+}
+
+#[tokio::test]
+async fn renewing_an_unknown_favourite_renews_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a", "b"], false).await;
+    let e = s.renew_many(&names(&["a", "nope", "b"]), &mut Codes::default(), Codes::default).await.unwrap_err();
+    assert_eq!(e.code(), Code::ConfigNotFound, "{e}");
+    assert_eq!(s.inner.sts.assume_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_failing_renewal_leaves_the_others_and_the_old_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a", "b"], false).await;
+    s.assume(&n("a"), &mut Codes::default(), false).await.unwrap();
+    let old = s.current_session(&n("a"), t0(), None).unwrap().unwrap();
+    s.inner.sts.deny.lock().unwrap().push("Admin".into());
+    let renewals = s.renew_many(&names(&["a", "b"]), &mut Codes::default(), Codes::default).await.unwrap();
+    assert!(renewals.iter().all(|r| r.outcome.as_ref().is_err_and(|e| e.code() == Code::StsAccessDenied)));
+    assert_eq!(renewals[0].previous_expiration, Some(old.expiration));
+    let kept = s.current_session(&n("a"), t0(), None).unwrap().unwrap();
+    assert_eq!(kept.access_key_id, old.access_key_id, "the old session stays");
+}
+
+#[tokio::test]
+async fn a_session_is_reused_while_enough_of_it_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a"], false).await;
+    let first = s.usable_session(&n("a"), t0(), &mut Codes::default()).await.unwrap();
+    assert_eq!(s.inner.sts.assume_calls(), 1);
+    let expires: DateTime<Utc> = first.expiration;
+    let still = expires - REUSE_MIN_LEFT - Duration::seconds(1);
+    let reused = s.usable_session(&n("a"), still, &mut Codes::default()).await.unwrap();
+    assert_eq!(reused.access_key_id, first.access_key_id);
+    assert_eq!(s.inner.sts.assume_calls(), 1);
+    let renewed = s.usable_session(&n("a"), expires - REUSE_MIN_LEFT, &mut Codes::default()).await.unwrap();
+    assert_ne!(renewed.access_key_id, first.access_key_id);
+    assert_eq!(s.inner.sts.assume_calls(), 2);
+}
+
+#[tokio::test]
+async fn the_default_profile_follows_its_favourite_and_goes_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a", "b"], false).await;
+    let creds = s.usable_session(&n("a"), t0(), &mut Codes::default()).await.unwrap();
+    s.make_default(&n("a"), &creds).unwrap();
+    assert!(s.holds_default(&n("a")).unwrap());
+    let renewed = s.assume(&n("a"), &mut Codes::default(), false).await.unwrap();
+    let text = std::fs::read_to_string(dir.path().join(".aws/credentials")).unwrap();
+    let id = renewed.assumed.credentials.access_key_id.as_str().to_owned();
+    assert_eq!(text.matches(&id).count(), 2, "[a] and [default] hold the new session:\n{text}");
+    s.remove_favourite(&n("a")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(".aws/credentials")).unwrap();
+    assert!(!text.contains("[default]") && !text.contains(&id), "{text}");
+}
+
+#[tokio::test]
+async fn preferences_are_checked_before_they_are_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    let good = Preferences { notify_before_minutes: 20, ..Preferences::default() };
+    assert_eq!(s.set_preferences(good.clone()).unwrap().preferences, good);
+    let bad = Preferences { notify_before_minutes: 0, ..Preferences::default() };
+    assert!(s.set_preferences(bad).is_err());
+    assert_eq!(s.config().unwrap().preferences, good, "a refused change writes nothing");
+}
+
+#[tokio::test]
+async fn an_import_reports_what_it_added_and_what_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+    std::fs::write(
+        dir.path().join(".aws/config"),
+        "[profile base]\nregion = eu-west-1\n\n\
+         [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = base\n\n\
+         [profile deep]\nrole_arn = arn:aws:iam::123456789012:role/Deep\nsource_profile = admin\n\n\
+         [profile odd]\nrole_arn = arn:aws:iam::123456789012:role/Odd\ncredential_source = Ec2InstanceMetadata\n",
+    )
+    .unwrap();
+    let report = s.import(&ImportChoice::All).unwrap();
+    let got: Vec<(&str, &str, bool)> =
+        report.favourites.iter().map(|f| (f.name.as_str(), f.from_profile.as_str(), f.chained)).collect();
+    assert_eq!(got, vec![("admin", "admin", false), ("deep", "deep", true)]);
+    assert!(
+        matches!(&report.sources[..], [ImportedSource::Added { name, aws_profile, .. }] if name.as_str() == "base" && aws_profile.as_str() == "base"),
+        "{:?}",
+        report.sources
+    );
+    assert_eq!(report.skipped.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), vec!["odd"]);
+    // Once imported, nothing is left to import and nothing changes.
+    let before = std::fs::read(dir.path().join("config/config.toml")).unwrap();
+    let again = s.import(&ImportChoice::All).unwrap();
+    assert!(again.favourites.is_empty() && again.sources.is_empty());
+    assert_eq!(std::fs::read(dir.path().join("config/config.toml")).unwrap(), before);
+}
+
+#[tokio::test]
+async fn removing_a_source_says_when_its_keys_stay_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &[], false).await;
+    *s.inner.keychain.fail_with.lock().unwrap() = Some(KeychainErrorKind::Locked);
+    assert_eq!(s.keychain_locked(), Some(true));
+    let left = s.remove_source(&n("work")).unwrap().expect("the keychain refused");
+    assert_eq!(left.kind, KeychainErrorKind::Locked);
+    assert!(keys_left_behind(&n("work"), &left).contains("source:work"));
+    assert!(s.config().unwrap().sources.is_empty(), "config.toml no longer has it");
+}
+
+#[tokio::test]
+async fn the_console_link_goes_to_the_browser_and_a_source_signs_in_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a"], false).await;
+    let url = s.console_url(&n("a"), None, None, &mut Codes::default(), t0(), false).await.unwrap();
+    assert!(url.expose().contains("SigninToken=issued"));
+    s.open_in_browser(&url, "favourite a: console").unwrap();
+    assert_eq!(*s.inner.browser.0.lock().unwrap(), vec!["favourite a: console".to_owned()]);
+    s.console_url_for_source(&n("work"), None, None, false).await.unwrap();
+    let calls = s.inner.sts.other_calls.lock().unwrap().clone();
+    assert_eq!(calls.last(), Some(&("GetFederationToken", "AKIAIOSFODNN7EXAMPLE".to_owned())));
+    assert_eq!(s.inner.signin.calls.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn sessions_never_read_the_keychain() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a"], true).await;
+    s.assume(&n("a"), &mut Codes::new(&["123456"]), false).await.unwrap();
+    let calls = *s.inner.keychain.calls.lock().unwrap();
+    let sessions = s.sessions(t0()).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(!sessions[0].needs_mfa, "the kept MFA session covers it, as this process saw");
+    assert!(sessions[0].uses_keychain);
+    assert_eq!(*s.inner.keychain.calls.lock().unwrap(), calls);
+}
