@@ -18,9 +18,9 @@ pub fn expiry_phrase(now: DateTime<Utc>, expires: DateTime<Utc>) -> String {
     }
 }
 
-/// Prints a JSON value on stdout.
-pub fn print_json(v: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(v).expect("JSON values serialize"));
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(v: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(v).expect("output values serialize"));
 }
 
 /// Left-aligned columns.

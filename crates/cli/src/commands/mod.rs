@@ -1,0 +1,110 @@
+//! One module per command group: validated args in, one or two [`Services`] calls, output out.
+//! JSON output is typed (`Serialize` structs), so its shape is written once.
+
+mod backups;
+mod console;
+mod import;
+mod roles;
+mod sessions;
+mod sources;
+
+use std::process::ExitCode;
+
+use rolecall_app::Services;
+use rolecall_core::notice::{Event, clock_skew_matters, notice};
+use rolecall_core::{Error, ErrorDto};
+use serde::Serialize;
+
+use crate::args::{AssumeArgs, Cli, Command, RenewArgs, RoleCommand, SourceCommand};
+use crate::output::print_json;
+
+/// `{"error": {"code": …, "message": …}}`: a failed command's JSON output.
+#[derive(Serialize)]
+struct ErrorJson {
+    error: ErrorDto,
+}
+
+/// Runs a command; errors print as `rolecall: CODE: MESSAGE` (or JSON with `--json`) and exit 1.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.verbose);
+    let json = matches!(
+        &cli.command,
+        Command::Assume(AssumeArgs { json: true, .. })
+            | Command::Renew(RenewArgs { json: true, .. })
+            | Command::Status { json: true }
+            | Command::Backups { json: true }
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
+    let result = Services::from_env().and_then(|ctx| {
+        let result = runtime.block_on(dispatch(&ctx, cli.command));
+        warn_if_clock_skewed(&ctx);
+        result
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                print_json(&ErrorJson { error: crate::hints::dto(&e) });
+            }
+            print_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `rolecall: CODE: MESSAGE` on stderr, the CLI's hint in place of the neutral remedy.
+fn print_error(e: &Error) {
+    eprintln!("rolecall: {}: {}", e.code(), crate::hints::render(e));
+}
+
+/// After any STS call: says so on stderr when this computer's clock differs from STS's by more
+/// than a minute (expiry times are then off, and beyond 15 minutes STS refuses requests).
+fn warn_if_clock_skewed(ctx: &Services) {
+    let Some(offset) = ctx.clock_offset() else { return };
+    let offset_secs = offset.num_seconds();
+    if clock_skew_matters(offset_secs) {
+        let n = notice(&Event::ClockSkew { offset_secs });
+        eprintln!("rolecall: warning: {}. {}", n.summary, n.body);
+    }
+}
+
+fn init_logging(verbose: u8) {
+    // The SDK's own warnings (e.g. about profiles it cannot parse) are noise next to rolecall's
+    // errors; ROLECALL_LOG (a tracing filter) shows them and anything else, under the cap that
+    // keeps the SDK's request and response bodies out of every log.
+    const OURS: &str =
+        "rolecall_cli,rolecall_app,rolecall_core,rolecall_sts,rolecall_keychain,rolecall_files,rolecall_signin";
+    let default = match verbose {
+        0 => OURS.split(',').map(|c| format!("{c}=warn")).collect::<Vec<_>>().join(",") + ",error",
+        1 => OURS.split(',').map(|c| format!("{c}=info")).collect::<Vec<_>>().join(",") + ",warn",
+        _ => OURS.split(',').map(|c| format!("{c}=debug")).collect::<Vec<_>>().join(",") + ",warn",
+    };
+    rolecall_app::logging::init(&default);
+}
+
+async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Source(SourceCommand::Add { name, aws_profile, mfa_serial, no_verify, region }) => {
+            sources::add(ctx, name, aws_profile, mfa_serial, no_verify, region).await
+        }
+        Command::Source(SourceCommand::List { json }) => sources::list(ctx, json),
+        Command::Source(SourceCommand::Remove { name }) => sources::remove(ctx, &name),
+        Command::Source(SourceCommand::ForgetMfa { name }) => sources::forget_mfa(ctx, &name),
+        Command::Role(RoleCommand::Add(args)) => roles::add(ctx, *args),
+        Command::Role(RoleCommand::List { json }) => roles::list(ctx, json),
+        Command::Role(RoleCommand::Show { name, json }) => roles::show(ctx, &name, json),
+        Command::Role(RoleCommand::Remove { name }) => roles::remove(ctx, &name),
+        Command::Assume(args) => sessions::assume(ctx, args).await,
+        Command::Renew(args) => sessions::renew(ctx, args).await,
+        Command::Status { json } => sessions::status(ctx, json),
+        Command::Backups { json } => backups::list(ctx, json),
+        Command::Import(args) => import::run(ctx, args),
+        Command::Env { name, shell, token_code } => sessions::env(ctx, &name, &shell, token_code).await,
+        Command::Console(args) => console::run(ctx, args).await,
+    }
+}
+
+/// RFC 3339 in UTC with whole seconds, as every JSON output writes times.
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
