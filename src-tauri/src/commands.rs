@@ -2,27 +2,23 @@
 //! `{code, message}` out. None returns secret material.
 
 use chrono::Utc;
-use rolecall_app::NewSource;
+use rolecall_app::{ImportChoice, NewSource};
 use rolecall_core::config::Config;
 use rolecall_core::secret::SourceKeys;
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, ValidationError};
-use rolecall_core::{Error, ErrorDto};
-use serde::Serialize;
+use rolecall_core::{Code, Error, ErrorDto};
 use tauri::State;
 use tokio::sync::oneshot;
 
-use crate::dto::{self, FavouriteInput, FavouriteView, NewSourceInput, PreferencesDto, SourceView, err};
+use crate::dto::{
+    self, AppInfo, FavouriteInput, FavouriteView, Field, ImportCandidate, NewSourceInput, PreferencesDto, SourceView,
+    err,
+};
 use crate::mfa::MfaRequest;
 use crate::state::{Action, AppState};
 
 type Res<T> = Result<T, ErrorDto>;
-
-/// The app's version.
-#[derive(Debug, Serialize)]
-pub struct AppInfo {
-    version: &'static str,
-}
 
 /// The version shown in Settings → About.
 #[tauri::command]
@@ -33,7 +29,7 @@ pub fn app_info() -> AppInfo {
 /// Sources, key ids masked.
 #[tauri::command]
 pub fn list_sources(state: State<'_, AppState>) -> Res<Vec<SourceView>> {
-    let config = state.services.config.load().map_err(err)?;
+    let config = state.services.config().map_err(err)?;
     Ok(config.sources.iter().map(|(n, s)| SourceView::new(n, s)).collect())
 }
 
@@ -108,29 +104,21 @@ pub fn remove_favourite(state: State<'_, AppState>, name: String) -> Res<()> {
 
 /// The core's message for a form field, or null.
 #[tauri::command]
-pub fn validate_field(field: String, value: String) -> Option<String> {
+pub fn validate_field(field: Field, value: String) -> Option<String> {
     dto::validate_field(&field, &value)
 }
 
 /// Preferences.
 #[tauri::command]
 pub fn get_preferences(state: State<'_, AppState>) -> Res<PreferencesDto> {
-    Ok((&state.services.config.load().map_err(err)?.preferences).into())
+    Ok((&state.services.config().map_err(err)?.preferences).into())
 }
 
 /// Saves preferences (and applies start-at-login).
 #[tauri::command]
 pub fn set_preferences(state: State<'_, AppState>, prefs: PreferencesDto) -> Res<()> {
     let p: rolecall_core::config::Preferences = prefs.into();
-    p.validate().map_err(err)?;
-    state
-        .services
-        .config
-        .update(|c| {
-            c.preferences = p.clone();
-            Ok(())
-        })
-        .map_err(err)?;
+    state.services.set_preferences(p.clone()).map_err(err)?;
     state.act(Action::SetStartAtLogin(p.start_at_login));
     state.touch();
     Ok(())
@@ -142,7 +130,7 @@ pub async fn assume(state: State<'_, AppState>, name: String) -> Res<FavouriteVi
     let name = Name::parse(&name).map_err(err)?;
     let (tx, rx) = oneshot::channel();
     state.act(Action::Assume(name.clone(), Some(tx)));
-    rx.await.map_err(|_| ErrorDto { code: "app.quitting", message: "rolecall is quitting".into() })??;
+    rx.await.map_err(|_| ErrorDto { code: Code::AppQuitting, message: "rolecall is quitting".into() })??;
     let (config, lines) = state.services.lines(Utc::now()).map_err(err)?;
     let line = lines.iter().find(|l| l.name == name).ok_or_else(|| {
         err(Error::NeedsInput { subject: format!("favourite {name}"), what: "was removed meanwhile".into() })
@@ -161,7 +149,7 @@ pub fn mfa_pending(state: State<'_, AppState>) -> Option<MfaRequest> {
 pub async fn submit_mfa(state: State<'_, AppState>, request_id: String, code: String) -> Res<()> {
     let code = MfaCode::parse(&code).map_err(err)?;
     let verdict = state.mfa.submit(&request_id, code)?;
-    verdict.await.map_err(|_| ErrorDto { code: "mfa.stale", message: "the request ended".into() })?
+    verdict.await.map_err(|_| ErrorDto { code: Code::MfaStale, message: "the request ended".into() })?
 }
 
 /// Cancels the waiting MFA request.
@@ -172,14 +160,14 @@ pub fn cancel_mfa(state: State<'_, AppState>, request_id: String) {
 
 /// Role profiles of `~/.aws/config` that could become favourites.
 #[tauri::command]
-pub fn import_candidates(state: State<'_, AppState>) -> Res<Vec<rolecall_core::import::Candidate>> {
-    state.services.import_candidates().map_err(err)
+pub fn import_candidates(state: State<'_, AppState>) -> Res<Vec<ImportCandidate>> {
+    Ok(state.services.import_candidates().map_err(err)?.into_iter().map(ImportCandidate::from).collect())
 }
 
 /// Imports the chosen AWS profiles as favourites; returns their names.
 #[tauri::command]
 pub fn import_profiles(state: State<'_, AppState>, profiles: Vec<String>) -> Res<Vec<String>> {
-    let names = state.services.import(&profiles).map_err(err)?;
+    let report = state.services.import(&ImportChoice::Profiles(profiles)).map_err(err)?;
     state.touch();
-    Ok(names.iter().map(ToString::to_string).collect())
+    Ok(report.favourites.iter().map(|f| f.name.to_string()).collect())
 }

@@ -37,7 +37,6 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
         schedule: Schedule::default(),
         schedule_changed: Arc::new(Notify::new()),
         skew_warned: Mutex::default(),
-        renewals: Arc::new(tokio::sync::Semaphore::new(scheduler::CONCURRENT_RENEWALS)),
         services,
         mfa: Default::default(),
         activity: Mutex::new(Activity::default()),
@@ -84,7 +83,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
                     .build(app)?;
                 let state = app.state::<AppState>();
                 match watch::watch(
-                    state.services.files.paths(),
+                    state.services.watched_files(),
                     vec![state.changed.clone(), state.schedule_changed.clone()],
                 ) {
                     Ok(w) => {

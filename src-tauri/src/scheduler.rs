@@ -20,9 +20,6 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::actions::{self, Origin};
 use crate::state::AppState;
 
-/// How many automatic renewals run at once (more wait their turn).
-pub const CONCURRENT_RENEWALS: usize = 8;
-
 /// The longest the scheduler sleeps: the wall clock is looked at again at least this often.
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
@@ -51,8 +48,9 @@ const LOCKED_RETRY: Duration = Duration::from_secs(600);
 /// [`LOCKED_RETRY`]), automatic renewals resume.
 fn probe_keychain<R: Runtime>(app: &AppHandle<R>, since: std::time::Instant) {
     let app = app.clone();
+    let services = app.state::<AppState>().services.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let locked = rolecall_keychain::default_collection_locked();
+        let locked = services.keychain_locked();
         let resume = match locked {
             Some(locked) => !locked,
             None => since.elapsed() >= LOCKED_RETRY,
@@ -77,7 +75,7 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
     let sessions = match state.services.sessions(now) {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!(code = e.code(), "scheduler: cannot read the sessions: {e}");
+            tracing::warn!(code = %e.code(), "scheduler: cannot read the sessions: {e}");
             return MAX_SLEEP;
         }
     };
@@ -111,9 +109,9 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> Duration {
                 if actions::begin(&state, &name) {
                     tracing::info!(favourite = %name, "renewing automatically");
                     let app = app.clone();
-                    let permits = state.renewals.clone();
+                    // At most RENEW_CONCURRENCY run at once: an automatic renewal waits for a
+                    // slot inside `Services::renew`.
                     tauri::async_runtime::spawn(async move {
-                        let _permit = permits.acquire_owned().await;
                         let _ = actions::run_begun(&app, &name, Origin::Auto).await;
                     });
                 }

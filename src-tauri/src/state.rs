@@ -67,8 +67,6 @@ pub struct AppState {
     pub schedule: Schedule,
     /// Wakes the scheduler: something changed.
     pub schedule_changed: Arc<Notify>,
-    /// Bounds the automatic renewals running at once.
-    pub renewals: Arc<tokio::sync::Semaphore>,
     /// The clock offset (seconds) last warned about, so a skewed clock is told once, not per call.
     pub skew_warned: Mutex<Option<i64>>,
     /// The use cases.

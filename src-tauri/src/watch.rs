@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
-use rolecall_files::Paths;
 use tokio::sync::Notify;
 
 /// Keeps the watcher alive for as long as it is managed.
@@ -31,12 +30,10 @@ impl FileWatch {
     }
 }
 
-/// Watches the files behind the tray; each of `wake` (the refresher, the scheduler) is notified on
-/// every change there, and when the directory of one of them appears.
-pub fn watch(paths: &Paths, wake: Vec<Arc<Notify>>) -> notify::Result<FileWatch> {
-    let files: Vec<PathBuf> = vec![paths.config_file(), paths.credentials_file.clone(), paths.aws_config_file.clone()];
-    // Our own directory always exists (created private); the AWS directory may not exist yet.
-    let _ = rolecall_files::atomic::ensure_private_dir(&paths.config_dir);
+/// Watches `files` (what [`rolecall_app::Services::watched_files`] names); each of `wake` (the
+/// refresher, the scheduler) is notified on every change there, and when the directory of one of
+/// them appears. rolecall's own directory exists by then; the AWS directory may not exist yet.
+pub fn watch(files: Vec<PathBuf>, wake: Vec<Arc<Notify>>) -> notify::Result<FileWatch> {
     let mut dirs: Vec<PathBuf> = files.iter().filter_map(|f| f.parent()).map(Path::to_path_buf).collect();
     dirs.sort();
     dirs.dedup();
@@ -77,7 +74,14 @@ fn same_file_name(event_path: &Path, file: &Path) -> bool {
 mod tests {
     use std::time::Duration;
 
+    use rolecall_app::{Paths, Services};
+
     use super::*;
+
+    /// The files the tray watches, as `Services` names them (the config dir created).
+    fn files(paths: &Paths) -> Vec<PathBuf> {
+        Services::new(paths.clone(), "rolecall-test".into(), None).watched_files()
+    }
 
     #[tokio::test]
     async fn reading_the_files_is_no_change_but_writing_them_is() {
@@ -90,7 +94,7 @@ mod tests {
         };
         std::fs::write(&paths.credentials_file, "[a]\n").unwrap();
         let changed = Arc::new(Notify::new());
-        let _watch = watch(&paths, vec![changed.clone()]).unwrap();
+        let _watch = watch(files(&paths), vec![changed.clone()]).unwrap();
         let woken = |changed: Arc<Notify>| async move {
             tokio::time::timeout(Duration::from_millis(500), changed.notified()).await.is_ok()
         };
@@ -115,7 +119,7 @@ mod tests {
             aws_config_file: aws.join("config"),
         };
         let changed = Arc::new(Notify::new());
-        let watch = watch(&paths, vec![changed.clone()]).unwrap();
+        let watch = watch(files(&paths), vec![changed.clone()]).unwrap();
         let woken = |changed: Arc<Notify>| async move {
             tokio::time::timeout(Duration::from_millis(500), changed.notified()).await.is_ok()
         };

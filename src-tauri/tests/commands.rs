@@ -4,9 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use rolecall_app::Services;
-use rolecall_files::Paths;
-use rolecall_keychain::OsKeychain;
+use rolecall_app::{Paths, Services};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
@@ -30,7 +28,7 @@ fn fixture() -> Fixture {
         credentials_file: home.path().join(".aws/credentials"),
         aws_config_file: home.path().join(".aws/config"),
     };
-    let services = Services::new(paths.clone(), OsKeychain::new("rolecall-test".into()), None);
+    let services = Services::new(paths.clone(), "rolecall-test".into(), None);
     let app = rolecall_tray::build_app(mock_builder(), services, false).build(tauri::generate_context!()).unwrap();
     let settings = WebviewWindowBuilder::new(&app, "settings", Default::default()).build().unwrap();
     let mfa = WebviewWindowBuilder::new(&app, "mfa", Default::default()).build().unwrap();

@@ -14,7 +14,7 @@ use rolecall_core::keychain::KeychainErrorKind;
 use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::sts::StsErrorKind;
 use rolecall_core::validate::{MfaCode, MfaSerial, Name};
-use rolecall_core::{Error, ErrorDto};
+use rolecall_core::{Code, Error, ErrorDto};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::mfa::MfaRequest;
@@ -85,7 +85,7 @@ pub fn begin(state: &AppState, name: &Name) -> bool {
 /// Assumes a favourite for `origin`, unless it is already being assumed.
 pub async fn run<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Origin) -> Result<(), ErrorDto> {
     if !begin(&app.state::<AppState>(), name) {
-        return Err(ErrorDto { code: "busy", message: format!("favourite {name}: already being assumed") });
+        return Err(ErrorDto { code: Code::Busy, message: format!("favourite {name}: already being assumed") });
     }
     run_begun(app, name, origin).await
 }
@@ -99,7 +99,7 @@ pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Orig
     let mut refused = 0;
     let result = loop {
         let result = match origin {
-            Origin::Auto => state.services.assume(name, &mut NoPrompt, false).await,
+            Origin::Auto => state.services.renew(name, &mut NoPrompt).await,
             Origin::Click | Origin::Notification => state.services.assume(name, &mut prompt, false).await,
         };
         match &result {
@@ -125,7 +125,7 @@ pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Orig
     state.touch();
     match &outcome {
         Ok(()) => tracing::info!(favourite = %name, ?origin, "assumed"),
-        Err(e) => tracing::warn!(favourite = %name, ?origin, code = e.code, "assume failed: {}", e.message),
+        Err(e) => tracing::warn!(favourite = %name, ?origin, code = %e.code, "assume failed: {}", e.message),
     }
     outcome
 }
@@ -172,11 +172,10 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
                 Origin::Auto => state.schedule.renewal_failed(name, now),
             };
             if tell {
-                let expires = state.services.current_session(name, now, i64::MIN).ok().flatten().map(|c| c.expiration);
+                let expires = state.services.current_session(name, now, None).ok().flatten().map(|c| c.expiration);
                 let account = state
                     .services
-                    .config
-                    .load()
+                    .config()
                     .ok()
                     .and_then(|c| c.favourite(name).ok().map(|f| f.arn.account().to_owned()))
                     .unwrap_or_default();
@@ -198,8 +197,8 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
 /// Warns once when this computer's clock differs from STS's by more than a minute (and again if
 /// the offset changes by more than a minute).
 fn check_clock(state: &AppState) {
-    let Some(reading) = state.services.sts.last_clock_reading() else { return };
-    let offset = reading.offset().num_seconds();
+    let Some(offset) = state.services.clock_offset() else { return };
+    let offset = offset.num_seconds();
     let mut warned = state.skew_warned.lock().expect("skew lock");
     if clock_skew_matters(offset) {
         if warned.is_none_or(|w| (w - offset).abs() > 60) {

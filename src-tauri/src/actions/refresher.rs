@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use rolecall_core::ErrorDto;
+use rolecall_core::{Code, ErrorDto};
 use rolecall_core::view::{next_change, tray_state};
 use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -32,7 +32,7 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
             let (busy, last_error) = {
                 let a = state.activity.lock().expect("activity lock");
                 let locked = a.keychain_locked.map(|_| ErrorDto {
-                    code: "keychain.locked",
+                    code: Code::KeychainLocked,
                     message: rolecall_core::notice::KEYCHAIN_LOCKED.to_owned(),
                 });
                 (!a.in_flight.is_empty(), locked.or_else(|| a.last_error.clone()))

@@ -6,7 +6,7 @@ use chrono::Utc;
 use rolecall_core::env::{Shell, export_lines};
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::validate::Name;
-use rolecall_core::{Error, ErrorDto};
+use rolecall_core::{Code, ErrorDto};
 use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::mpsc;
 
@@ -70,16 +70,17 @@ async fn assume<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), Error
     run(app, name, Origin::Click).await
 }
 
-/// The favourite's session, assuming it first when it has less than five minutes left.
+/// The favourite's session, assuming it first when it has less than
+/// [`rolecall_app::REUSE_MIN_LEFT`] left.
 async fn fresh_session<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<SessionCredentials, ErrorDto> {
     let state = app.state::<AppState>();
-    let current = |state: &AppState| state.services.current_session(name, Utc::now(), 300).map_err(|e| e.to_dto());
+    let current = |state: &AppState| state.services.reusable_session(name, Utc::now()).map_err(|e| e.to_dto());
     if let Some(c) = current(&state)? {
         return Ok(c);
     }
     assume(app, name).await?;
     current(&state)?.ok_or_else(|| ErrorDto {
-        code: "session.missing",
+        code: Code::SessionMissing,
         message: format!("favourite {name}: no session after assuming"),
     })
 }
@@ -90,14 +91,15 @@ async fn fresh_session<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<Se
 async fn open_console<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(), ErrorDto> {
     let creds = fresh_session(app, name).await?;
     let state = app.state::<AppState>();
-    let sign_out = state.services.config.load().map_err(|e| e.to_dto())?.preferences.console_sign_out_first;
+    let sign_out = state.services.config().map_err(|e| e.to_dto())?.preferences.console_sign_out_first;
     let url =
         state.services.console_url_for_session(name, &creds, None, None, sign_out).await.map_err(|e| e.to_dto())?;
     let subject = format!("favourite {name}: console");
-    let opened = tauri::async_runtime::spawn_blocking(move || rolecall_signin::open_in_browser(&url, &subject)).await;
+    let services = state.services.clone();
+    let opened = tauri::async_runtime::spawn_blocking(move || services.open_in_browser(&url, &subject)).await;
     match opened {
-        Ok(result) => result.map_err(|e| Error::from(e).to_dto()),
-        Err(e) => Err(ErrorDto { code: "console.no_browser", message: format!("favourite {name}: console: {e}") }),
+        Ok(result) => result.map_err(|e| e.to_dto()),
+        Err(e) => Err(ErrorDto { code: Code::ConsoleNoBrowser, message: format!("favourite {name}: console: {e}") }),
     }
 }
 
@@ -105,10 +107,10 @@ async fn open_console<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(),
 fn copy_env<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
     let state = app.state::<AppState>();
     let region =
-        state.services.config.load().map_err(|e| e.to_dto())?.favourite(name).ok().and_then(|f| f.region.clone());
+        state.services.config().map_err(|e| e.to_dto())?.favourite(name).ok().and_then(|f| f.region.clone());
     let lines = zeroize::Zeroizing::new(export_lines(Shell::Bash, creds, region.as_ref()));
     crate::clipboard::copy_secret(app, lines.as_str()).map_err(|e| ErrorDto {
-        code: "clipboard.error",
+        code: Code::ClipboardError,
         message: format!("favourite {name}: cannot copy to the clipboard: {e}"),
     })
 }
@@ -126,7 +128,7 @@ fn set_start_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) {
     let Some(manager) = app.try_state::<AutoLaunchManager>() else { return };
     let result = if on { manager.enable() } else { manager.disable() };
     if let Err(e) = result {
-        let e = ErrorDto { code: "autostart.error", message: format!("start at login: cannot change it: {e}") };
+        let e = ErrorDto { code: Code::AutostartError, message: format!("start at login: cannot change it: {e}") };
         report(app, Err(e));
     }
 }
