@@ -1,4 +1,5 @@
-// Layout pieces shared by the settings forms: a labelled row, a section, a repeatable list.
+// Layout pieces shared by the settings forms (see field-table.ts): a labelled row, a section, a
+// text input, a repeatable list.
 
 import { h } from "../dom";
 import type { FieldName } from "../ipc";
@@ -27,13 +28,6 @@ export function formRow(label: string, control: HTMLElement, options: RowOptions
       options.hint ? h("div", { class: "field-hint", text: options.hint }) : null,
     ),
   );
-}
-
-/** Finds the message element `formRow` made for `control`. */
-export function messageFor(control: HTMLElement): HTMLElement {
-  const message = control.parentElement?.querySelector<HTMLElement>(":scope > .field-message");
-  if (!message) throw new Error("control is not in a form row");
-  return message;
 }
 
 export function section(title: string, ...rows: HTMLElement[]): HTMLElement {

@@ -1,89 +1,121 @@
 // The Add source form: IAM user keys (stored in the keychain) or an existing AWS profile.
 // The secret access key is write-only: it is read from its field once, sent with `add_source`,
-// and the field is emptied as soon as that call resolves or rejects.
+// and the field is emptied as soon as that call resolves or rejects. Its fields are declared once
+// in SOURCE_FIELDS.
 
 import { h, showError, withBusy } from "../dom";
-import { addSource, toIpcError, type SourceInput, type SourceView } from "../ipc";
+import { addSource, toIpcError, type SourceInput, type SourceKind, type SourceView } from "../ipc";
 import { FormValidator } from "../validation";
-import { formRow, messageFor, section, textInput } from "./form";
+import { buildForm, checkbox, text, type BuiltForm, type Control, type FieldTable } from "./field-table";
 
 export interface SourceFormOptions {
   onDone: (added: SourceView | null) => void;
   validateDelayMs?: number;
 }
 
+/** What the source form holds: the kind chosen, and every field of either kind. */
+export interface SourceFields {
+  name: string;
+  kind: SourceKind;
+  accessKeyId: string;
+  /** Read once, on Add, and emptied at once after. */
+  secretAccessKey: string;
+  awsProfile: string;
+  mfaSerial: string;
+  verify: boolean;
+}
+
+type Built = BuiltForm<SourceFields>;
+
+const usesKeys = (form: Built) => form.controls.kind.read() === "keychain";
+
+/** The source form, one field per value: its row, its inline check and what it reads. */
+export const SOURCE_FIELDS: FieldTable<SourceFields, null> = {
+  name: { id: "src-name", section: "Source", label: "Name", check: "name", required: true, control: text({ placeholder: "work" }) },
+  kind: { section: "Source", label: "Credentials", control: kindChoice },
+  accessKeyId: {
+    id: "src-access-key-id",
+    section: "Source",
+    label: "Access key ID",
+    check: "accessKeyId",
+    required: true,
+    when: usesKeys,
+    control: text({ placeholder: "AKIA…" }),
+  },
+  // The secret is never sent anywhere but add_source: it is only checked for being there.
+  secretAccessKey: {
+    id: "src-secret",
+    section: "Source",
+    label: "Secret access key",
+    hint: "Kept in the OS keychain. rolecall never shows it again.",
+    required: true,
+    when: usesKeys,
+    control: text({ placeholder: "", password: true }),
+  },
+  awsProfile: {
+    id: "src-aws-profile",
+    section: "Source",
+    label: "AWS profile",
+    hint: "Any profile the AWS CLI can use: keys, SSO, credential_process.",
+    check: "awsProfile",
+    required: true,
+    when: (form) => !usesKeys(form),
+    control: text({ placeholder: "corp-sso" }),
+  },
+  mfaSerial: {
+    id: "src-mfa-serial",
+    section: "Source",
+    label: "MFA device",
+    hint: "The ARN of the MFA device, if your roles need one.",
+    check: "mfaSerial",
+    control: text({ placeholder: "arn:aws:iam::123456789012:mfa/alice" }),
+  },
+  verify: {
+    id: "src-verify",
+    section: "Source",
+    label: "",
+    control: checkbox({ text: "Verify with AWS (GetCallerIdentity)", checked: () => true }),
+  },
+};
+
+/** Keys or an AWS profile, as two radio buttons. */
+function kindChoice(): Control<SourceKind> {
+  const keys = h("input", { id: "src-kind-keys", type: "radio", name: "kind", value: "keychain", checked: true });
+  const profile = h("input", { id: "src-kind-profile", type: "radio", name: "kind", value: "aws_profile" });
+  const element = h(
+    "div",
+    { class: "segmented", role: "radiogroup", attrs: { "aria-label": "Credentials" } },
+    h("label", { class: "check" }, keys, " Keys"),
+    h("label", { class: "check" }, profile, " AWS profile"),
+  );
+  return { element, read: () => (keys.checked ? "keychain" : "aws_profile") };
+}
+
 export function sourceForm(options: SourceFormOptions): HTMLFormElement {
   const save = h("button", { id: "src-save", type: "submit", class: "primary", text: "Add", disabled: true });
   const validator = new FormValidator(save, options.validateDelayMs);
-
-  const name = textInput("src-name", "name", "work");
-  const kindKeys = h("input", { id: "src-kind-keys", type: "radio", name: "kind", value: "keychain", checked: true });
-  const kindProfile = h("input", { id: "src-kind-profile", type: "radio", name: "kind", value: "aws_profile" });
-  const kind = h(
-    "div",
-    { class: "segmented", role: "radiogroup", attrs: { "aria-label": "Credentials" } },
-    h("label", { class: "check" }, kindKeys, " Keys"),
-    h("label", { class: "check" }, kindProfile, " AWS profile"),
-  );
-  const accessKeyId = textInput("src-access-key-id", "accessKeyId", "AKIA…");
-  const secret = h("input", {
-    id: "src-secret",
-    name: "secretAccessKey",
-    type: "password",
-    attrs: { autocomplete: "off", spellcheck: "false", autocapitalize: "off", autocorrect: "off" },
-  });
-  const awsProfile = textInput("src-aws-profile", "awsProfile", "corp-sso");
-  const mfaSerial = textInput("src-mfa-serial", "mfaSerial", "arn:aws:iam::123456789012:mfa/alice");
-  const verify = h("input", { id: "src-verify", name: "verify", type: "checkbox", checked: true });
+  const fields = buildForm(SOURCE_FIELDS, { context: null, validator });
+  const secret = fields.controls.secretAccessKey.input!;
   const error = h("div", { id: "src-form-error", class: "form-error", testid: "src-form-error", hidden: true });
   const cancel = h("button", { id: "src-cancel", type: "button", text: "Cancel" });
-
-  const keysRows = [
-    formRow("Access key ID", accessKeyId),
-    formRow("Secret access key", secret, { hint: "Kept in the OS keychain. rolecall never shows it again." }),
-  ];
-  const profileRows = [formRow("AWS profile", awsProfile, { hint: "Any profile the AWS CLI can use: keys, SSO, credential_process." })];
 
   const form = h(
     "form",
     { id: "src-form", class: "form", attrs: { novalidate: "", autocomplete: "off" } },
-    h(
-      "div",
-      { class: "form-body" },
-      h("h2", { class: "form-title", text: "Add source" }),
-      section(
-        "Source",
-        formRow("Name", name),
-        formRow("Credentials", kind),
-        ...keysRows,
-        ...profileRows,
-        formRow("MFA device", mfaSerial, { hint: "The ARN of the MFA device, if your roles need one." }),
-        formRow("", h("label", { class: "check" }, verify, " Verify with AWS (GetCallerIdentity)"), { bare: true }),
-      ),
-    ),
+    h("div", { class: "form-body" }, h("h2", { class: "form-title", text: "Add source" }), ...fields.sections),
     h("div", { class: "form-footer" }, error, h("div", { class: "form-actions" }, cancel, save)),
   );
 
-  const usesKeys = () => kindKeys.checked;
   const clearSecret = () => {
     secret.value = "";
     validator.refresh();
   };
   const showKind = () => {
-    for (const row of keysRows) row.hidden = !usesKeys();
-    for (const row of profileRows) row.hidden = usesKeys();
-    if (!usesKeys()) clearSecret();
+    fields.refresh();
+    if (!usesKeys(fields)) clearSecret();
     validator.refresh();
   };
-  kindKeys.addEventListener("change", showKind);
-  kindProfile.addEventListener("change", showKind);
-
-  validator.add(name, { field: "name", required: true, message: messageFor(name) });
-  validator.add(accessKeyId, { field: "accessKeyId", required: true, when: usesKeys, message: messageFor(accessKeyId) });
-  // The secret is never sent anywhere but add_source: it is only checked for being there.
-  validator.add(secret, { required: true, when: usesKeys, message: messageFor(secret) });
-  validator.add(awsProfile, { field: "awsProfile", required: true, when: () => !usesKeys(), message: messageFor(awsProfile) });
-  validator.add(mfaSerial, { field: "mfaSerial", message: messageFor(mfaSerial) });
+  fields.controls.kind.element.addEventListener("change", showKind);
   showKind();
 
   const close = (added: SourceView | null) => {
@@ -103,15 +135,17 @@ export function sourceForm(options: SourceFormOptions): HTMLFormElement {
     void withBusy(save, async () => {
       showError(error, null);
       if (!(await validator.flush())) return;
-      const keys = usesKeys();
+      let values: SourceFields | null = fields.read();
+      const keys = values.kind === "keychain";
       const input: SourceInput = {
-        name: name.value.trim(),
-        accessKeyId: keys ? accessKeyId.value.trim() : null,
-        secretAccessKey: keys ? secret.value.trim() : null,
-        awsProfile: keys ? null : awsProfile.value.trim(),
-        mfaSerial: mfaSerial.value.trim() || null,
-        verify: verify.checked,
+        name: values.name,
+        accessKeyId: keys ? values.accessKeyId : null,
+        secretAccessKey: keys ? values.secretAccessKey : null,
+        awsProfile: keys ? null : values.awsProfile,
+        mfaSerial: values.mfaSerial || null,
+        verify: values.verify,
       };
+      values = null;
       let added: SourceView | null = null;
       try {
         added = await addSource(input);
@@ -126,6 +160,6 @@ export function sourceForm(options: SourceFormOptions): HTMLFormElement {
     }).finally(() => validator.refresh());
   });
 
-  queueMicrotask(() => name.focus());
+  queueMicrotask(() => fields.controls.name.input?.focus());
   return form;
 }
