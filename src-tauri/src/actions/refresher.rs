@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use rolecall_core::{Code, ErrorDto};
 use rolecall_core::view::{next_change, tray_state};
+use rolecall_core::{Code, ErrorDto};
 use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 

@@ -106,8 +106,7 @@ async fn open_console<R: Runtime>(app: &AppHandle<R>, name: &Name) -> Result<(),
 /// Copies the session's export lines, kept out of clipboard history and cleared after a while.
 fn copy_env<R: Runtime>(app: &AppHandle<R>, name: &Name, creds: &SessionCredentials) -> Result<(), ErrorDto> {
     let state = app.state::<AppState>();
-    let region =
-        state.services.config().map_err(|e| e.to_dto())?.favourite(name).ok().and_then(|f| f.region.clone());
+    let region = state.services.config().map_err(|e| e.to_dto())?.favourite(name).ok().and_then(|f| f.region.clone());
     let lines = zeroize::Zeroizing::new(export_lines(Shell::Bash, creds, region.as_ref()));
     crate::clipboard::copy_secret(app, lines.as_str()).map_err(|e| ErrorDto {
         code: Code::ClipboardError,
