@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rolecall_core::validate::MfaCode;
-use rolecall_core::{Error, ErrorDto};
+use rolecall_core::{Code, Error, ErrorDto};
 use serde::Serialize;
 use tokio::sync::oneshot;
 
@@ -106,7 +106,7 @@ impl MfaBroker {
 }
 
 fn stale() -> ErrorDto {
-    ErrorDto { code: "mfa.stale", message: "this MFA request is no longer waiting; click the favourite again".into() }
+    ErrorDto { code: Code::MfaStale, message: "this MFA request is no longer waiting; click the favourite again".into() }
 }
 
 #[cfg(test)]
@@ -130,7 +130,7 @@ mod tests {
         let verdict_rx = b.submit(&r.request_id, MfaCode::parse("123456").unwrap()).unwrap();
         assert_eq!(code_rx.await.unwrap().unwrap().as_str(), "123456");
         assert_eq!(b.current(), None, "no longer waiting for a code");
-        b.verdict(&r.request_id, Err(ErrorDto { code: "sts.mfa_invalid", message: "refused".into() }));
+        b.verdict(&r.request_id, Err(ErrorDto { code: Code::StsMfaInvalid, message: "refused".into() }));
         assert_eq!(verdict_rx.await.unwrap().unwrap_err().code, "sts.mfa_invalid");
         // A retry asks again under the same id.
         let code_rx = b.ask(r.clone());

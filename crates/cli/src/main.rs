@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod hints;
 mod output;
 mod prompt;
 

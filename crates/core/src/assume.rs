@@ -62,13 +62,6 @@ pub fn request(fav: &Favourite, root_identity: Option<&str>, default_region: Opt
 /// How long a kept MFA session must still last to be used for a new AssumeRole.
 pub const MFA_SESSION_MIN_LEFT_SECS: i64 = 300;
 
-/// Whether favourite `name` is assumed through its source's MFA session: its first link asks for
-/// MFA and its source is an IAM user's keys (GetSessionToken needs long-term keys).
-pub fn uses_mfa_session(config: &Config, name: &Name) -> Result<bool, Error> {
-    let (root, chain) = config.chain(name)?;
-    Ok(chain[0].1.mfa && matches!(root.source.kind, SourceKind::Keychain { .. }) && root.source.mfa_serial.is_some())
-}
-
 /// Whether assuming favourite `name` at `now` would ask for an MFA code: a link asks for MFA and
 /// no kept MFA session (expiring at `mfa_session_expires`) covers it.
 pub fn needs_mfa_code(
@@ -78,7 +71,7 @@ pub fn needs_mfa_code(
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let (_, chain) = config.chain(name)?;
-    let covered = uses_mfa_session(config, name)?
+    let covered = config.uses_mfa_session(name)?
         && mfa_session_expires.is_some_and(|e| (e - now).num_seconds() > MFA_SESSION_MIN_LEFT_SECS);
     Ok(chain.iter().enumerate().any(|(i, (_, f))| f.mfa && !(i == 0 && covered)))
 }
@@ -101,7 +94,7 @@ pub async fn assume<S: Sts, K: SecretStore>(
 ) -> Result<Assumed, Error> {
     let (root, chain) = config.chain(name)?;
     let links = Links { root: &root, chain: &chain, sts, default_region };
-    if !uses_mfa_session(config, name)? {
+    if !config.uses_mfa_session(name)? {
         let caller = match &root.source.kind {
             SourceKind::Keychain { .. } => Caller::Keys(keychain.load(root.name)?),
             SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
@@ -130,7 +123,7 @@ pub async fn assume<S: Sts, K: SecretStore>(
         }
     }
     let (first_name, first) = chain[0];
-    let device = root.source.mfa_serial.clone().expect("uses_mfa_session checked the device");
+    let device = root.source.mfa_serial.clone().expect("Config::uses_mfa_session checked the device");
     let code = mfa.code(first_name, &device).await?;
     let req = SessionTokenRequest {
         duration_secs: config.preferences.mfa_session_hours * 3600,
@@ -439,10 +432,7 @@ mod tests {
         k.delete(&n("work")).unwrap();
         let e =
             block_on(assume(&c, &n("inner"), &FakeSts::default(), &k, None, &mut Codes(Vec::new()), t0())).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "source work: no source credentials in the keychain; store them with `rolecall source add`"
-        );
+        assert_eq!(e.to_string(), "source work: no source credentials in the keychain; store the source's keys again");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::code::Code;
 use crate::validate::{
     ExternalId, Lead, MAX_POLICY_ARNS, MAX_SESSION_TAGS, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn,
     SessionDuration, SessionName, SourceIdentity, Tag, ValidationError, check_tag_key,
@@ -68,14 +69,14 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ConfigError::Syntax { .. } => "config.syntax",
-            ConfigError::TooNew(_) => "config.too_new",
-            ConfigError::NotFound { .. } => "config.not_found",
-            ConfigError::Exists { .. } => "config.exists",
-            ConfigError::Invalid { .. } => "config.invalid",
-            ConfigError::InUse { .. } => "config.in_use",
+            ConfigError::Syntax { .. } => Code::ConfigSyntax,
+            ConfigError::TooNew(_) => Code::ConfigTooNew,
+            ConfigError::NotFound { .. } => Code::ConfigNotFound,
+            ConfigError::Exists { .. } => Code::ConfigExists,
+            ConfigError::Invalid { .. } => Code::ConfigInvalid,
+            ConfigError::InUse { .. } => Code::ConfigInUse,
             ConfigError::Input(e) => e.code(),
         }
     }
@@ -510,6 +511,15 @@ impl Config {
         })
     }
 
+    /// Whether favourite `name` is assumed through its source's MFA session: its first link asks for
+    /// MFA and its source is an IAM user's keys (GetSessionToken needs long-term keys).
+    pub fn uses_mfa_session(&self, name: &Name) -> Result<bool, ConfigError> {
+        let (root, chain) = self.chain(name)?;
+        Ok(chain[0].1.mfa
+            && matches!(root.source.kind, SourceKind::Keychain { .. })
+            && root.source.mfa_serial.is_some())
+    }
+
     /// Checks every rule that spans fields or entries.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.preferences.validate()?;
@@ -525,13 +535,13 @@ impl Config {
             let (root, chain) = self.chain(name)?;
             if chain.len() > 1 && fav.duration > SessionDuration::CHAINED_MAX {
                 return Err(invalid(format!(
-                    "its source {} is a role, and STS caps chained sessions at 1h; use --duration 1h or less (asked {})",
+                    "its source {} is a role, and STS caps chained sessions at 1h; ask for 1h or less (asked {})",
                     fav.source, fav.duration
                 )));
             }
             if fav.mfa && root.source.mfa_serial.is_none() {
                 return Err(invalid(format!(
-                    "--mfa needs an MFA device on source {}; add it with --mfa-serial",
+                    "it asks for MFA, but source {} has no MFA device; give the source its MFA device's serial",
                     root.name
                 )));
             }
@@ -543,11 +553,14 @@ impl Config {
                     fav.arn.partition().as_str()
                 )));
             }
-            for (what, lead) in [("--notify-before", fav.notify_before), ("--renew-before", fav.renew_before)] {
+            for (what, lead) in [("warning lead", fav.notify_before), ("renewal lead", fav.renew_before)] {
                 if let Some(lead) = lead
                     && lead.as_secs() >= fav.duration.as_secs()
                 {
-                    return Err(invalid(format!("{what} {lead} must be shorter than its session ({})", fav.duration)));
+                    return Err(invalid(format!(
+                        "its {what} {lead} must be shorter than its session ({})",
+                        fav.duration
+                    )));
                 }
             }
             for key in &fav.transitive_tags {
@@ -637,12 +650,17 @@ mod tests {
         let e = c.put_favourite(name("b"), long, false).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "favourite b: its source a is a role, and STS caps chained sessions at 1h; use --duration 1h or less (asked 2h)"
+            "favourite b: its source a is a role, and STS caps chained sessions at 1h; ask for 1h or less (asked 2h)"
         );
 
         let mut mfa = fav("B", "work", "b");
         mfa.mfa = true;
-        assert!(c.put_favourite(name("b"), mfa, false).unwrap_err().to_string().contains("--mfa needs an MFA device"));
+        assert!(
+            c.put_favourite(name("b"), mfa, false)
+                .unwrap_err()
+                .to_string()
+                .contains("it asks for MFA, but source work has no MFA device")
+        );
 
         let e = c.put_favourite(name("b"), fav("B", "work", "a"), false).unwrap_err();
         assert!(e.to_string().contains("profile a is already written by favourite a"), "{e}");
@@ -738,7 +756,7 @@ mod tests {
         long.duration = SessionDuration::from_secs(900).unwrap();
         long.renew_before = Some(Lead::parse("15m").unwrap());
         let e = c.put_favourite(name("long"), long, false).unwrap_err();
-        assert_eq!(e.to_string(), "favourite long: --renew-before 15m must be shorter than its session (15m)");
+        assert_eq!(e.to_string(), "favourite long: its renewal lead 15m must be shorter than its session (15m)");
         let e = Config::from_toml("version = 1\n[preferences]\nmfa_session_hours = 37\n").unwrap_err();
         assert_eq!(e.to_string(), "MFA session: must be 1 to 36 hours (STS's limits for IAM users)");
     }

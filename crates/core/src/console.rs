@@ -28,6 +28,7 @@ use std::future::Future;
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::code::Code;
 use crate::config::{Config, ConfigError, SourceKind};
 use crate::secret::SessionCredentials;
 use crate::validate::{Name, Partition, Region, SessionDuration, SessionName, ValidationError};
@@ -74,7 +75,7 @@ pub fn session_origin(config: &Config, name: &Name) -> Result<SessionOrigin, Con
     let (root, chain) = config.chain(name)?;
     Ok(match (&root.source.kind, chain.len()) {
         (_, n) if n > 1 => SessionOrigin::ChainedRole,
-        _ if crate::assume::uses_mfa_session(config, name).unwrap_or(false) => SessionOrigin::RoleFromMfaSession,
+        _ if config.uses_mfa_session(name).unwrap_or(false) => SessionOrigin::RoleFromMfaSession,
         (SourceKind::Keychain { .. }, _) => SessionOrigin::RoleFromKeys,
         (SourceKind::AwsProfile { .. }, _) => SessionOrigin::RoleFromAwsProfile,
     })
@@ -485,30 +486,32 @@ pub struct ConsoleError {
 
 impl ConsoleError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self.kind {
-            ConsoleErrorKind::Rejected => "signin.rejected",
-            ConsoleErrorKind::Unavailable => "signin.unavailable",
-            ConsoleErrorKind::Unreachable => "signin.unreachable",
-            ConsoleErrorKind::Malformed => "signin.malformed_response",
-            ConsoleErrorKind::NoBrowser => "console.no_browser",
+            ConsoleErrorKind::Rejected => Code::SigninRejected,
+            ConsoleErrorKind::Unavailable => Code::SigninUnavailable,
+            ConsoleErrorKind::Unreachable => Code::SigninUnreachable,
+            ConsoleErrorKind::Malformed => Code::SigninMalformedResponse,
+            ConsoleErrorKind::NoBrowser => Code::ConsoleNoBrowser,
         }
     }
 
-    /// What happened and what to do.
-    pub fn explain(&self) -> &'static str {
+    /// What happened and what to do: the problem, then the catalogue's remedy
+    /// ([`Code::remedy`]), which names no front end's flags or commands.
+    pub fn explain(&self) -> String {
+        format!("{}; {}", self.problem(), self.code().remedy())
+    }
+
+    /// What happened.
+    pub fn problem(&self) -> &'static str {
         match self.kind {
             ConsoleErrorKind::Rejected => {
-                "the AWS federation endpoint refused the session; it may have expired or been revoked: assume the favourite again and retry"
+                "the AWS federation endpoint refused the session; it may have expired or been revoked"
             }
-            ConsoleErrorKind::Unavailable => "the AWS federation endpoint failed; try again in a minute",
-            ConsoleErrorKind::Unreachable => {
-                "cannot reach the AWS federation endpoint; check the network, the proxy (HTTPS_PROXY, NO_PROXY) and ROLECALL_FEDERATION_ENDPOINT"
-            }
+            ConsoleErrorKind::Unavailable => "the AWS federation endpoint failed",
+            ConsoleErrorKind::Unreachable => "cannot reach the AWS federation endpoint",
             ConsoleErrorKind::Malformed => "the AWS federation endpoint sent an answer without a sign-in token",
-            ConsoleErrorKind::NoBrowser => {
-                "cannot open the default web browser (the CLI's `rolecall console --print` prints the sign-in link instead)"
-            }
+            ConsoleErrorKind::NoBrowser => "cannot open the default web browser",
         }
     }
 }

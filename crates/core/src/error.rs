@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::code::Code;
 use crate::config::ConfigError;
 use crate::console::ConsoleError;
 use crate::keychain::KeychainError;
@@ -14,8 +15,8 @@ use crate::validate::ValidationError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct FileError {
-    /// The stable code (`file.io`, `file.permission_denied`, `file.lock_timeout`, …).
-    pub code: &'static str,
+    /// The stable code ([`Code::FileIo`], [`Code::FilePermissionDenied`], …).
+    pub code: Code,
     /// The file, as shown to the user.
     pub path: String,
     /// What went wrong.
@@ -62,15 +63,15 @@ pub enum Error {
 /// The shape an error takes at the edge (JSON for scripts, the UI): a stable code and a safe message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorDto {
-    /// The stable code.
-    pub code: &'static str,
+    /// The stable code (serialized as its wire string).
+    pub code: Code,
     /// The message.
     pub message: String,
 }
 
 impl Error {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             Error::Input(e) => e.code(),
             Error::Config(e) => e.code(),
@@ -79,13 +80,94 @@ impl Error {
             Error::Profile(e) => e.code(),
             Error::File(e) => e.code,
             Error::Console(e) => e.code(),
-            Error::Cancelled(_) => "cancelled",
-            Error::NeedsInput { .. } => "input.needed",
+            Error::Cancelled(_) => Code::Cancelled,
+            Error::NeedsInput { .. } => Code::InputNeeded,
         }
     }
 
     /// The `{code, message}` form.
     pub fn to_dto(&self) -> ErrorDto {
         ErrorDto { code: self.code(), message: self.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::ConsoleErrorKind;
+    use crate::keychain::KeychainErrorKind;
+    use crate::sts::StsErrorKind;
+
+    /// Every error of a kind with a fixed remedy, paired with the code it must report.
+    fn samples() -> Vec<(Error, Code)> {
+        use StsErrorKind as S;
+        let sts = [
+            (S::UnknownKey, Code::StsUnknownKey),
+            (S::WrongSecret, Code::StsWrongSecret),
+            (S::AccessDenied, Code::StsAccessDenied),
+            (S::MfaInvalid, Code::StsMfaInvalid),
+            (S::Expired, Code::StsExpiredToken),
+            (S::Throttled, Code::StsThrottled),
+            (S::DurationTooLong, Code::StsDurationTooLong),
+            (S::Invalid, Code::StsInvalidRequest),
+            (S::RegionDisabled, Code::StsRegionDisabled),
+            (S::Unreachable, Code::StsUnreachable),
+            (S::Timeout, Code::StsTimeout),
+            (S::Malformed, Code::StsMalformedResponse),
+            (S::ServerError, Code::StsServerError),
+            (S::ClockSkew, Code::StsClockSkew),
+            (S::Other, Code::StsError),
+        ]
+        .map(|(kind, code)| {
+            let e = StsError { kind, subject: "assume arn:aws:iam::1:role/R".into(), aws_message: Some("x".into()) };
+            (Error::from(e), code)
+        });
+        use KeychainErrorKind as K;
+        let keychain = [
+            (K::NoEntry, Code::KeychainNoEntry),
+            (K::Unavailable, Code::KeychainUnavailable),
+            (K::Locked, Code::KeychainLocked),
+            (K::Corrupt, Code::KeychainCorrupt),
+            (K::Other, Code::KeychainError),
+        ]
+        .map(|(kind, code)| (Error::from(KeychainError { kind, source_name: "work".into(), detail: None }), code));
+        use ConsoleErrorKind as C;
+        let console = [
+            (C::Rejected, Code::SigninRejected),
+            (C::Unavailable, Code::SigninUnavailable),
+            (C::Unreachable, Code::SigninUnreachable),
+            (C::Malformed, Code::SigninMalformedResponse),
+            (C::NoBrowser, Code::ConsoleNoBrowser),
+        ]
+        .map(|(kind, code)| {
+            (Error::from(ConsoleError { kind, subject: "favourite p: console".into(), detail: None }), code)
+        });
+        let profile = [
+            (ProfileError::NotOwned { profile: "p".into() }, Code::CredentialsFileNotOwned),
+            (ProfileError::OwnedByOther { profile: "p".into(), owner: "q".into() }, Code::CredentialsFileConflict),
+            (ProfileError::ConfigConflict { profile: "p".into(), key: "sso_session".into() }, Code::ConfigFileConflict),
+        ]
+        .map(|(e, code)| (Error::from(e), code));
+        sts.into_iter().chain(keychain).chain(console).chain(profile).collect()
+    }
+
+    #[test]
+    fn messages_say_what_to_do_in_the_catalogues_words_and_name_no_cli_flag() {
+        for (e, code) in samples() {
+            let message = e.to_string();
+            assert_eq!(e.code(), code, "{message}");
+            assert_eq!(e.to_dto().code, code);
+            assert!(message.contains(&format!("; {}", code.remedy())), "{code}: {message}");
+            assert!(!message.contains("--") && !message.contains("`rolecall "), "{code}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_dto_serializes_the_code_as_its_wire_string() {
+        let e =
+            Error::from(KeychainError { kind: KeychainErrorKind::Locked, source_name: "work".into(), detail: None });
+        let dto = toml::Value::try_from(e.to_dto()).unwrap();
+        assert_eq!(dto["code"].as_str(), Some("keychain.locked"));
+        assert!(dto["message"].as_str().unwrap().starts_with("source work: the keychain is locked"));
     }
 }

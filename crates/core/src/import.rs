@@ -223,7 +223,7 @@ fn check(
     };
     ProfileName::parse(source).map_err(|e| format!("source_profile: {}", e.reason))?;
     if source == c.profile {
-        return Err("its source_profile is itself (keys and role_arn in one profile); add the keys with `rolecall source add` and the role with `rolecall role add`".into());
+        return Err("its source_profile is itself (keys and role_arn in one profile); add the keys as a source and the role as a favourite of it".into());
     }
     let mut seen = vec![c.profile.clone()];
     let mut current = source.to_owned();

@@ -1,5 +1,6 @@
 //! The keychain boundary: source keys stored per source name, and what can go wrong, in plain words.
 
+use crate::code::Code;
 use crate::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use crate::validate::Name;
 
@@ -78,31 +79,31 @@ pub struct KeychainError {
 
 impl KeychainError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self.kind {
-            KeychainErrorKind::NoEntry => "keychain.no_entry",
-            KeychainErrorKind::Unavailable => "keychain.unavailable",
-            KeychainErrorKind::Locked => "keychain.locked",
-            KeychainErrorKind::Corrupt => "keychain.corrupt",
-            KeychainErrorKind::Other => "keychain.error",
+            KeychainErrorKind::NoEntry => Code::KeychainNoEntry,
+            KeychainErrorKind::Unavailable => Code::KeychainUnavailable,
+            KeychainErrorKind::Locked => Code::KeychainLocked,
+            KeychainErrorKind::Corrupt => Code::KeychainCorrupt,
+            KeychainErrorKind::Other => Code::KeychainError,
         }
     }
 
-    /// What happened and what to do.
-    pub fn explain(&self) -> &'static str {
+    /// What happened and what to do: the problem, then the catalogue's remedy
+    /// ([`Code::remedy`]), which names no front end's flags or commands.
+    pub fn explain(&self) -> String {
+        format!("{}; {}", self.problem(), self.code().remedy())
+    }
+
+    /// What happened.
+    pub fn problem(&self) -> &'static str {
         match self.kind {
-            KeychainErrorKind::NoEntry => {
-                "no source credentials in the keychain; store them with `rolecall source add`"
-            }
+            KeychainErrorKind::NoEntry => "no source credentials in the keychain",
             KeychainErrorKind::Unavailable => {
-                "no keychain is available (on Linux: a Secret Service such as gnome-keyring or KeePassXC on the session D-Bus); rolecall never falls back to plain files"
+                "no keychain is available (on Linux: no Secret Service on the session D-Bus), and rolecall never falls back to plain files"
             }
-            KeychainErrorKind::Locked => {
-                "the keychain is locked or refused access; unlock it (on Linux: log in to the desktop, or unlock the login keyring in Seahorse) and try again"
-            }
-            KeychainErrorKind::Corrupt => {
-                "the keychain entry is not one rolecall wrote; store the keys again with `rolecall source add`"
-            }
+            KeychainErrorKind::Locked => "the keychain is locked or refused access",
+            KeychainErrorKind::Corrupt => "the keychain entry is not one rolecall wrote",
             KeychainErrorKind::Other => "the keychain reported an error",
         }
     }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod assume;
+pub mod code;
 pub mod config;
 pub mod console;
 pub mod env;
@@ -23,6 +24,7 @@ pub mod time;
 pub mod validate;
 pub mod view;
 
+pub use code::Code;
 pub use error::{Error, ErrorDto, FileError};
 pub use validate::ValidationError;
 

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::code::Code;
 use crate::ini::{IniDocument, IniError};
 use crate::secret::SessionCredentials;
 use crate::validate::{Name, ProfileName, Region};
@@ -64,14 +65,15 @@ pub enum ProfileError {
     },
     /// The profile exists and was not written by rolecall.
     #[error(
-        "profile {profile}: exists in the credentials file and was not written by rolecall; use --force to take it over (its lines are kept in a private backup) or choose another --profile"
+        "profile {profile}: exists in the credentials file and was not written by rolecall; {}",
+        Code::CredentialsFileNotOwned.remedy()
     )]
     NotOwned {
         /// The profile.
         profile: String,
     },
     /// The profile is written by another favourite.
-    #[error("profile {profile}: belongs to favourite {owner}; choose another --profile")]
+    #[error("profile {profile}: belongs to favourite {owner}; {}", Code::CredentialsFileConflict.remedy())]
     OwnedByOther {
         /// The profile.
         profile: String,
@@ -80,7 +82,8 @@ pub enum ProfileError {
     },
     /// The config file gives the profile a credential source that would win over the credentials file.
     #[error(
-        "profile {profile}: the config file sets {key} for it, so AWS tools would ignore rolecall's credentials; remove that key or choose another --profile"
+        "profile {profile}: the config file sets {key} for it, so AWS tools would ignore rolecall's credentials; {}",
+        Code::ConfigFileConflict.remedy()
     )]
     ConfigConflict {
         /// The profile.
@@ -92,13 +95,13 @@ pub enum ProfileError {
 
 impl ProfileError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ProfileError::Unparseable { file: AwsFile::Credentials, .. } => "credentials_file.unparseable",
-            ProfileError::Unparseable { file: AwsFile::Config, .. } => "config_file.unparseable",
-            ProfileError::NotOwned { .. } => "credentials_file.not_owned",
-            ProfileError::OwnedByOther { .. } => "credentials_file.conflict",
-            ProfileError::ConfigConflict { .. } => "config_file.conflict",
+            ProfileError::Unparseable { file: AwsFile::Credentials, .. } => Code::CredentialsFileUnparseable,
+            ProfileError::Unparseable { file: AwsFile::Config, .. } => Code::ConfigFileUnparseable,
+            ProfileError::NotOwned { .. } => Code::CredentialsFileNotOwned,
+            ProfileError::OwnedByOther { .. } => Code::CredentialsFileConflict,
+            ProfileError::ConfigConflict { .. } => Code::ConfigFileConflict,
         }
     }
 
@@ -316,7 +319,7 @@ mod tests {
         );
         assert!(doc.as_bytes().starts_with(b"# my keys\r\n[default]\r\naws_access_key_id=ASIAEXAMPLE000000001\r\n"));
         let e = write_session(&mut doc, &p("default"), &n("y"), &creds(1), issued(), false).unwrap_err();
-        assert_eq!(e.to_string(), "profile default: belongs to favourite x; choose another --profile");
+        assert_eq!(e.to_string(), "profile default: belongs to favourite x; choose another profile");
         assert!(remove_session(&mut doc, &p("default")).unwrap());
         assert!(!remove_session(&mut doc, &p("other")).unwrap(), "foreign sections are never removed");
     }

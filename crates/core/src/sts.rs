@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+use crate::code::Code;
 use crate::secret::{SessionCredentials, SourceKeys};
 use crate::validate::{
     ExternalId, MfaCode, MfaSerial, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
@@ -173,56 +174,54 @@ pub struct StsError {
 
 impl StsError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self.kind {
-            StsErrorKind::UnknownKey => "sts.unknown_key",
-            StsErrorKind::WrongSecret => "sts.wrong_secret",
-            StsErrorKind::AccessDenied => "sts.access_denied",
-            StsErrorKind::MfaInvalid => "sts.mfa_invalid",
-            StsErrorKind::Expired => "sts.expired_token",
-            StsErrorKind::Throttled => "sts.throttled",
-            StsErrorKind::DurationTooLong => "sts.duration_too_long",
-            StsErrorKind::Invalid => "sts.invalid_request",
-            StsErrorKind::RegionDisabled => "sts.region_disabled",
-            StsErrorKind::Unreachable => "sts.unreachable",
-            StsErrorKind::Timeout => "sts.timeout",
-            StsErrorKind::Malformed => "sts.malformed_response",
-            StsErrorKind::ServerError => "sts.server_error",
-            StsErrorKind::ClockSkew => "sts.clock_skew",
-            StsErrorKind::Other => "sts.error",
+            StsErrorKind::UnknownKey => Code::StsUnknownKey,
+            StsErrorKind::WrongSecret => Code::StsWrongSecret,
+            StsErrorKind::AccessDenied => Code::StsAccessDenied,
+            StsErrorKind::MfaInvalid => Code::StsMfaInvalid,
+            StsErrorKind::Expired => Code::StsExpiredToken,
+            StsErrorKind::Throttled => Code::StsThrottled,
+            StsErrorKind::DurationTooLong => Code::StsDurationTooLong,
+            StsErrorKind::Invalid => Code::StsInvalidRequest,
+            StsErrorKind::RegionDisabled => Code::StsRegionDisabled,
+            StsErrorKind::Unreachable => Code::StsUnreachable,
+            StsErrorKind::Timeout => Code::StsTimeout,
+            StsErrorKind::Malformed => Code::StsMalformedResponse,
+            StsErrorKind::ServerError => Code::StsServerError,
+            StsErrorKind::ClockSkew => Code::StsClockSkew,
+            StsErrorKind::Other => Code::StsError,
         }
     }
 
-    /// What happened and what to do, in plain words.
-    pub fn explain(&self) -> &'static str {
+    /// What happened and what to do, in plain words: the problem, then the catalogue's remedy
+    /// ([`Code::remedy`]), which names no front end's flags.
+    pub fn explain(&self) -> String {
+        format!("{}; {}", self.problem(), self.code().remedy())
+    }
+
+    /// What happened, in plain words.
+    pub fn problem(&self) -> &'static str {
         match self.kind {
-            StsErrorKind::UnknownKey => {
-                "AWS does not know this access key id; check the source's keys or store new ones with `rolecall source add`"
-            }
+            StsErrorKind::UnknownKey => "AWS does not know this access key id",
             StsErrorKind::WrongSecret => {
-                "the secret access key does not match the access key id (or this computer's clock is far off); store the keys again with `rolecall source add`"
+                "the secret access key does not match the access key id (or this computer's clock is far off)"
             }
             StsErrorKind::AccessDenied => {
                 "access denied: the role's trust policy may not trust this identity, the identity may lack sts:AssumeRole, or the external id may be wrong"
             }
-            StsErrorKind::MfaInvalid => "the MFA code was refused; wait for the next code and try again",
-            StsErrorKind::Expired => "the source credentials have expired; renew them and try again",
-            StsErrorKind::Throttled => "STS is throttling requests; try again in a minute",
-            StsErrorKind::DurationTooLong => {
-                "the requested duration is above the role's maximum session duration; lower --duration or raise the role's maximum"
-            }
+            StsErrorKind::MfaInvalid => "the MFA code was refused",
+            StsErrorKind::Expired => "the source credentials have expired",
+            StsErrorKind::Throttled => "STS is throttling requests",
+            StsErrorKind::DurationTooLong => "the requested duration is above the role's maximum session duration",
             StsErrorKind::Invalid => "STS refused the request",
-            StsErrorKind::RegionDisabled => {
-                "STS is not enabled in this region for the account; choose another --region"
-            }
-            StsErrorKind::Unreachable => {
-                "cannot reach the STS endpoint; check the network, proxy and AWS_ENDPOINT_URL settings"
-            }
-            StsErrorKind::Timeout => "the STS endpoint did not answer in time; check the network and try again",
+            StsErrorKind::RegionDisabled => "STS is not enabled in this region for the account",
+            StsErrorKind::Unreachable => "cannot reach the STS endpoint",
+            StsErrorKind::Timeout => "the STS endpoint did not answer in time",
             StsErrorKind::Malformed => "the STS endpoint sent a response rolecall cannot read",
-            StsErrorKind::ServerError => "STS failed on its side, even after retries; try again in a few minutes",
+            StsErrorKind::ServerError => "STS failed on its side, even after retries",
             StsErrorKind::ClockSkew => {
-                "this computer's clock is off by more than 15 minutes, so AWS refuses the request; set the clock (enable NTP) and try again"
+                "this computer's clock is off by more than 15 minutes, so AWS refuses the request"
             }
             StsErrorKind::Other => "STS call failed",
         }

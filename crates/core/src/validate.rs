@@ -25,8 +25,8 @@ impl ValidationError {
     }
 
     /// The stable code of every validation error.
-    pub fn code(&self) -> &'static str {
-        "input.invalid"
+    pub fn code(&self) -> crate::code::Code {
+        crate::code::Code::InputInvalid
     }
 }
 

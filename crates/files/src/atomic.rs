@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use rolecall_core::FileError;
+use rolecall_core::{Code, FileError};
 
 use crate::backups::PendingBackup;
 use crate::guard::{self, FileKind};
@@ -55,11 +55,11 @@ pub struct Outcome {
 /// Maps an IO error on `path` to a [`FileError`] with a stable code.
 pub fn io_error(path: &Path, action: &str, e: &std::io::Error) -> FileError {
     let code = match e.kind() {
-        ErrorKind::PermissionDenied => "file.permission_denied",
-        ErrorKind::StorageFull => "file.disk_full",
-        ErrorKind::ReadOnlyFilesystem => "file.read_only",
-        ErrorKind::NotFound => "file.not_found",
-        _ => "file.io",
+        ErrorKind::PermissionDenied => Code::FilePermissionDenied,
+        ErrorKind::StorageFull => Code::FileDiskFull,
+        ErrorKind::ReadOnlyFilesystem => Code::FileReadOnly,
+        ErrorKind::NotFound => Code::FileNotFound,
+        _ => Code::FileIo,
     };
     FileError { code, path: path.display().to_string(), message: format!("cannot {action}: {e}") }
 }
@@ -139,7 +139,7 @@ fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
             }
             Err(fs::TryLockError::WouldBlock) => {
                 return Err(FileError {
-                    code: "file.lock_timeout",
+                    code: Code::FileLockTimeout,
                     path: lock_path.display().to_string(),
                     message: format!(
                         "another rolecall process has held the lock for {}s; try again",
@@ -220,7 +220,7 @@ pub fn edit<E: From<FileError>>(
         return Ok(Outcome { written: true, backup: backup_path });
     }
     Err(FileError {
-        code: "file.busy",
+        code: Code::FileBusy,
         path: real.display().to_string(),
         message: "keeps changing while rolecall writes it; close the program editing it and try again".into(),
     }
@@ -278,9 +278,11 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("credentials");
         fs::write(&p, "old").unwrap();
-        let e = edit(FileKind::Other, &p, |_| Err(FileError { code: "x", path: String::new(), message: "no".into() }))
-            .unwrap_err();
-        assert_eq!(e.code, "x");
+        let e = edit(FileKind::Other, &p, |_| {
+            Err(FileError { code: Code::ConfigInvalid, path: String::new(), message: "no".into() })
+        })
+        .unwrap_err();
+        assert_eq!(e.code, "config.invalid");
         assert_eq!(fs::read(&p).unwrap(), b"old");
         let backups = t.path().join("data").join("backups");
         let out = edit::<FileError>(FileKind::Other, &p, |_| {

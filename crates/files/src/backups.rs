@@ -18,7 +18,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use rolecall_core::FileError;
+use rolecall_core::{Code, FileError};
 
 use crate::atomic::{ensure_private_dir, io_error, temp_path, write_new};
 use crate::fault;
@@ -113,7 +113,7 @@ impl Backups {
             && !meta.is_dir()
         {
             return Err(FileError {
-                code: "file.not_a_directory",
+                code: Code::FileNotADirectory,
                 path: dir.display().to_string(),
                 message: "is not a directory; rolecall keeps its backups there: move it away and try again".into(),
             });

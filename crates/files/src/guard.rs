@@ -14,7 +14,7 @@ use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{ErrorKind, Read};
 use std::path::Path;
 
-use rolecall_core::FileError;
+use rolecall_core::{Code, FileError};
 
 use crate::atomic::io_error;
 
@@ -35,21 +35,21 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    fn not_regular_code(self) -> &'static str {
+    fn not_regular_code(self) -> Code {
         match self {
-            FileKind::Credentials => "credentials_file.not_regular",
-            FileKind::AwsConfig => "config_file.not_regular",
-            FileKind::Config => "config.not_regular",
-            FileKind::Other => "file.not_regular",
+            FileKind::Credentials => Code::CredentialsFileNotRegular,
+            FileKind::AwsConfig => Code::ConfigFileNotRegular,
+            FileKind::Config => Code::ConfigNotRegular,
+            FileKind::Other => Code::FileNotRegular,
         }
     }
 
-    fn too_large_code(self) -> &'static str {
+    fn too_large_code(self) -> Code {
         match self {
-            FileKind::Credentials => "credentials_file.too_large",
-            FileKind::AwsConfig => "config_file.too_large",
-            FileKind::Config => "config.too_large",
-            FileKind::Other => "file.too_large",
+            FileKind::Credentials => Code::CredentialsFileTooLarge,
+            FileKind::AwsConfig => Code::ConfigFileTooLarge,
+            FileKind::Config => Code::ConfigTooLarge,
+            FileKind::Other => Code::FileTooLarge,
         }
     }
 
@@ -156,7 +156,7 @@ pub fn check_dir_owner(dir: &Path) -> Result<(), FileError> {
         let me = rustix::process::geteuid().as_raw();
         if meta.uid() != me {
             return Err(FileError {
-                code: "file.dir_not_owned",
+                code: Code::FileDirNotOwned,
                 path: dir.display().to_string(),
                 message: format!(
                     "belongs to another user (uid {}, you are uid {me}); rolecall writes only in directories you own: change its owner or keep the file in a directory of yours",
@@ -172,7 +172,7 @@ pub fn check_dir_owner(dir: &Path) -> Result<(), FileError> {
 /// unless it is a regular file.
 pub fn open_lock_file(path: &Path) -> Result<File, FileError> {
     let refused = |what: &str| FileError {
-        code: "file.lock_not_regular",
+        code: Code::FileLockNotRegular,
         path: path.display().to_string(),
         message: format!("is {what}, not rolecall's lock file; remove it and try again"),
     };

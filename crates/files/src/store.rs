@@ -6,7 +6,7 @@ use rolecall_core::ini::IniDocument;
 use rolecall_core::profile::{self, AwsFile, Holder, WriteKind};
 use rolecall_core::secret::{AccessKeyId, SessionCredentials};
 use rolecall_core::validate::{Name, ProfileName, Region};
-use rolecall_core::{Error, FileError};
+use rolecall_core::{Code, Error, FileError};
 use secrecy::SecretString;
 
 use crate::atomic::{self, Edit};
@@ -74,7 +74,7 @@ impl ConfigStore {
 /// `config.toml`'s text.
 fn utf8(path: &std::path::Path, bytes: Vec<u8>) -> Result<String, FileError> {
     String::from_utf8(bytes).map_err(|_| FileError {
-        code: "config.syntax",
+        code: Code::ConfigSyntax,
         path: path.display().to_string(),
         message: "is not UTF-8; fix or move the file".into(),
     })
