@@ -1,6 +1,8 @@
 // Preview only (never in dist): a stand-in for the `window.__TAURI_INTERNALS__` that Tauri
-// injects, answering rolecall's commands with fake data, so the built pages can be opened in a
-// plain browser and screenshotted. dev/serve-preview.mjs adds it to each page.
+// injects, answering rolecall's commands with the shared sample data of ui/fixtures, so the
+// built pages can be opened in a plain browser and screenshotted. dev/serve-preview.mjs adds it
+// to each page as the first module script (so it runs before the page's own) and serves the
+// fixtures as JavaScript.
 //
 // URL parameters:
 //   ?scene=empty            no sources, favourites or candidates
@@ -8,122 +10,26 @@
 //   ?steps=click:#fav-add;type:#fav-arn|arn:x;blur:#fav-arn;wait:400
 //                           actions run after the page loaded, for screenshots of states
 //   ?reject=submit_mfa      that command rejects with a sample error
-(() => {
-  "use strict";
+import { candidates, ciBot, corp, favourite, favourites, mfaRequest, preferences, session as sessionAt, work } from "/fixtures/index.js";
+
+{
   const params = new URLSearchParams(location.search);
   const label = location.pathname.includes("mfa") ? "mfa" : "settings";
   const empty = params.get("scene") === "empty";
   const rejects = new Set((params.get("reject") || "").split(",").filter(Boolean));
 
   const now = Date.now();
-  const iso = (secs) => new Date(now + secs * 1000).toISOString();
-  const session = (state, secs) =>
-    state === "never"
-      ? { state, expires: null, secondsLeft: null }
-      : { state, expires: iso(secs), secondsLeft: state === "active" ? secs : null };
-  const fav = (name, arn, source, extra) => ({
-    name,
-    arn,
-    source,
-    profile: name,
-    durationSecs: 3600,
-    sessionName: null,
-    externalId: null,
-    mfa: false,
-    region: null,
-    tags: [],
-    transitiveTags: [],
-    sourceIdentity: null,
-    policyArns: [],
-    autoRenew: null,
-    notifyBefore: null,
-    renewBefore: null,
-    session: session("never"),
-    ...extra,
-  });
+  const session = (state, secs) => sessionAt(state, secs, now);
+  const copy = (value) => JSON.parse(JSON.stringify(value));
 
+  // Copies of the shared fixtures (ui/fixtures), which the commands below change.
   const state = {
-    sources: empty
-      ? []
-      : [
-          {
-            name: "work",
-            kind: "keychain",
-            keyHint: "****MPLE",
-            awsProfile: null,
-            mfaSerial: "arn:aws:iam::123456789012:mfa/alice",
-            identity: "arn:aws:iam::123456789012:user/alice",
-          },
-          {
-            name: "corp",
-            kind: "aws_profile",
-            keyHint: null,
-            awsProfile: "corp-sso",
-            mfaSerial: null,
-            identity: "arn:aws:sts::555555555555:assumed-role/AWSReservedSSO_Dev/alice",
-          },
-          { name: "ci-bot", kind: "keychain", keyHint: "****7Q2Z", awsProfile: null, mfaSerial: null, identity: null },
-        ],
-    favourites: empty
-      ? []
-      : [
-          fav("prod-admin", "arn:aws:iam::210987654321:role/Admin", "work", {
-            mfa: true,
-            region: "eu-west-1",
-            tags: [{ key: "team", value: "platform" }],
-            session: session("active", 42 * 60 + 10),
-          }),
-          fav("prod-readonly", "arn:aws:iam::210987654321:role/ReadOnly", "prod-admin", {
-            autoRenew: false,
-            session: session("expired", -600),
-          }),
-          fav("staging-deploy", "arn:aws:iam::345678901234:role/Deployer", "ci-bot", {
-            profile: "staging",
-            durationSecs: 2700,
-            autoRenew: false,
-          }),
-          fav("billing", "arn:aws:iam::123456789012:role/BillingViewer", "corp", {
-            durationSecs: 4 * 3600,
-            notifyBefore: "14m55s",
-            session: session("active", 3 * 3600 + 5 * 60 + 30),
-          }),
-        ],
-    candidates: empty
-      ? []
-      : [
-          cand("dev-admin", "arn:aws:iam::111122223333:role/Admin", "default", { region: "us-east-1" }),
-          cand("dev-readonly", "arn:aws:iam::111122223333:role/ReadOnly", "default"),
-          cand("audit", "arn:aws:iam::444455556666:role/Auditor", "work", {
-            mfaSerial: "arn:aws:iam::123456789012:mfa/alice",
-            durationSeconds: "7200",
-          }),
-          cand("broken", "arn:aws:s3:::bucket", "default", {
-            problem: "role_arn: is an ARN of service \"s3\", not iam",
-          }),
-          cand("prod-admin", "arn:aws:iam::210987654321:role/Admin", "work", { alreadyImported: true }),
-        ],
-    prefs: { notifyBeforeMinutes: 10, autoRenew: true, renewBeforeMinutes: 5, startAtLogin: false, mfaSessionHours: 12, consoleSignOutFirst: false },
-    mfa:
-      params.get("mfa") === "none"
-        ? null
-        : { requestId: "req-1", favourite: "prod-admin", device: "arn:aws:iam::123456789012:mfa/alice" },
+    sources: empty ? [] : copy([work, corp, ciBot]),
+    favourites: empty ? [] : favourites(now),
+    candidates: empty ? [] : copy(candidates),
+    prefs: copy(preferences),
+    mfa: params.get("mfa") === "none" ? null : copy(mfaRequest),
   };
-
-  function cand(profile, roleArn, sourceProfile, extra) {
-    return {
-      profile,
-      roleArn,
-      sourceProfile,
-      mfaSerial: null,
-      externalId: null,
-      durationSeconds: null,
-      roleSessionName: null,
-      region: null,
-      problem: null,
-      alreadyImported: false,
-      ...extra,
-    };
-  }
 
   const rules = {
     name: [/^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,63}$/, "must start with a letter, digit or '_'"],
@@ -177,7 +83,9 @@
       return null;
     },
     save_favourite: ({ input, replacing }) => {
-      const view = fav(input.name, input.arn, input.source, {
+      const view = favourite(input.name, {
+        arn: input.arn,
+        source: input.source,
         profile: input.profile || input.name,
         mfa: input.mfa,
         autoRenew: input.autoRenew,
@@ -300,4 +208,4 @@
     }
   };
   window.addEventListener("load", () => void run());
-})();
+}

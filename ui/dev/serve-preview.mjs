@@ -1,11 +1,14 @@
 // Preview only: serves the built dist/ with the app's CSP and dev/mock-tauri.js added to each
-// page, so the real bundle can be looked at in a browser without Tauri.
+// page, so the real bundle can be looked at in a browser without Tauri. The mock's sample data,
+// ui/fixtures/index.ts (shared with the tests), is served as /fixtures/index.js, its types
+// stripped by Vite's esbuild.
 //   npm run build && node dev/serve-preview.mjs [port]
 
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { transformWithEsbuild } from "vite";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const dist = join(here, "..", "dist");
@@ -17,8 +20,27 @@ export const CSP =
 
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
 
+const fixtures = join(here, "..", "fixtures", "index.ts");
+
+/** The shared fixtures as a browser module. */
+async function fixturesModule() {
+  const source = await readFile(fixtures, "utf8");
+  const { code } = await transformWithEsbuild(source, fixtures, { loader: "ts", format: "esm", target: "es2021" });
+  return code;
+}
+
 const server = createServer(async (req, res) => {
   const url = new URL(req.url || "/", "http://localhost");
+  if (url.pathname === "/fixtures/index.js") {
+    try {
+      const code = await fixturesModule();
+      res.writeHead(200, { "content-type": "text/javascript", "content-security-policy": CSP, "cache-control": "no-store" });
+      res.end(code);
+    } catch (e) {
+      res.writeHead(500).end(String(e));
+    }
+    return;
+  }
   let file;
   if (url.pathname === "/dev/mock-tauri.js") file = join(here, "mock-tauri.js");
   else file = join(dist, normalize(url.pathname === "/" ? "/settings.html" : url.pathname));
@@ -29,7 +51,7 @@ const server = createServer(async (req, res) => {
   try {
     let body = await readFile(file);
     if (extname(file) === ".html") {
-      body = Buffer.from(body.toString().replace("<head>", '<head>\n    <script src="/dev/mock-tauri.js"></script>'));
+      body = Buffer.from(body.toString().replace("<head>", '<head>\n    <script type="module" src="/dev/mock-tauri.js"></script>'));
     }
     res.writeHead(200, {
       "content-type": types[extname(file)] || "application/octet-stream",

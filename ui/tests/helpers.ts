@@ -1,7 +1,8 @@
 // Test helpers: a recorded mock of the IPC (through @tauri-apps/api/mocks, so ipc.ts runs for
-// real), fixtures, and DOM helpers.
+// real), the shared fixtures, and DOM helpers.
 
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import { preferences, sources } from "../fixtures";
 import type { FavouriteView, Preferences, SourceView } from "../src/ipc";
 
 export interface Call {
@@ -90,50 +91,8 @@ export function mountPoint(): HTMLElement {
   return root;
 }
 
-export const sources: SourceView[] = [
-  {
-    name: "work",
-    kind: "keychain",
-    keyHint: "****MPLE",
-    awsProfile: null,
-    mfaSerial: "arn:aws:iam::123456789012:mfa/alice",
-    identity: "arn:aws:iam::123456789012:user/alice",
-  },
-  { name: "corp", kind: "aws_profile", keyHint: null, awsProfile: "corp-sso", mfaSerial: null, identity: null },
-];
-
-export function favourite(name: string, extra: Partial<FavouriteView> = {}): FavouriteView {
-  return {
-    name,
-    arn: `arn:aws:iam::210987654321:role/${name}`,
-    source: "work",
-    profile: name,
-    durationSecs: 3600,
-    sessionName: null,
-    externalId: null,
-    mfa: false,
-    region: null,
-    tags: [],
-    transitiveTags: [],
-    sourceIdentity: null,
-    policyArns: [],
-    autoRenew: null,
-    notifyBefore: null,
-    renewBefore: null,
-    session: { state: "never", expires: null, secondsLeft: null },
-    leadNotes: [],
-    ...extra,
-  };
-}
-
-export const preferences: Preferences = {
-  notifyBeforeMinutes: 10,
-  autoRenew: false,
-  renewBeforeMinutes: 5,
-  startAtLogin: false,
-  mfaSessionHours: 12,
-  consoleSignOutFirst: false,
-};
+// The sample data is ui/fixtures, shared with the preview (dev/mock-tauri.js).
+export { candidate, favourite, preferences, sources } from "../fixtures";
 
 /** Handlers for everything the settings window loads, to spread and override. */
 export function settingsBackend(

@@ -1,29 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ImportCandidate } from "../src/ipc";
 import { mountSettings, type SettingsApp } from "../src/settings/app";
-import { $, mockBackend, mountPoint, resetDom, settingsBackend, waitFor } from "./helpers";
+import { $, candidate, mockBackend, mountPoint, resetDom, settingsBackend, waitFor } from "./helpers";
 
 let app: SettingsApp | null = null;
 afterEach(() => {
   app?.destroy();
   app = null;
   resetDom();
-});
-
-const candidate = (profile: string, extra: Partial<ImportCandidate> = {}): ImportCandidate => ({
-  profile,
-  favourite: profile,
-  rolecallProfile: `${profile}-rolecall`,
-  roleArn: `arn:aws:iam::111122223333:role/${profile}`,
-  sourceProfile: "default",
-  mfaSerial: null,
-  externalId: null,
-  durationSeconds: null,
-  roleSessionName: null,
-  region: null,
-  problem: null,
-  alreadyImported: false,
-  ...extra,
 });
 
 const candidates = [

@@ -1,5 +1,6 @@
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
+import { mfaRequest } from "../fixtures";
 import { mountMfa, type MfaApp } from "../src/mfa/app";
 import { $, key, mockBackend, mountPoint, resetDom, type, waitFor } from "./helpers";
 
@@ -10,7 +11,7 @@ afterEach(() => {
   resetDom();
 });
 
-const request = { requestId: "req-1", favourite: "prod-admin", device: "arn:aws:iam::123456789012:mfa/alice" };
+const request = mfaRequest;
 const code = () => $<HTMLInputElement>("#mfa-code");
 
 async function open(handlers: Record<string, (a: Record<string, any>) => unknown> = {}) {
