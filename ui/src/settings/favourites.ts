@@ -235,7 +235,8 @@ function updateFavouriteRow(row: FavouriteRow, m: FavouriteRowModel): void {
   row.profile.title = fav.profile;
   row.session.className = `cell-session session-${session.state}`;
   row.session.textContent = session.text;
-  row.session.title = fav.session.expires ? `Expires ${new Date(fav.session.expires).toLocaleString()}` : "";
+  if (fav.session.expires) row.session.title = `Expires ${new Date(fav.session.expires).toLocaleString()}`;
+  else row.session.removeAttribute("title");
   row.session.dataset.state = session.state;
   row.assume.className = busy ? "small assume busy" : "small assume";
   row.assume.textContent = busy ? "Assuming…" : "Assume";
