@@ -100,6 +100,7 @@ export async function mountMfa(root: HTMLElement): Promise<MfaApp> {
     showError(error, null);
     form.hidden = false;
     idle.hidden = true;
+    idleText.textContent = IDLE_TEXT.waiting;
     favourite.textContent = next.favourite;
     device.textContent = next.device;
     device.title = next.device;
