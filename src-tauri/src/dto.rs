@@ -1,7 +1,13 @@
 //! What crosses the IPC boundary to the webview: views with no secret in them, inputs parsed into
 //! core types once, and errors as `{code, message}`.
+//!
+//! These types are the contract: `ui/src/ipc-types.ts` is written from them by ts-rs (the test
+//! `ts_contract::the_checked_in_typescript_is_what_the_rust_types_produce` fails when it differs;
+//! `ROLECALL_BLESS=1` rewrites it), and `ui/src/ipc.ts` imports its types from there. Their doc
+//! comments become the TypeScript's.
 
 use rolecall_core::config::{Favourite, Preferences, SessionTags, Source, SourceKind};
+use rolecall_core::import::Candidate;
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{
     ExternalId, Lead, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
@@ -10,21 +16,41 @@ use rolecall_core::validate::{
 use rolecall_core::{Error, ErrorDto};
 use serde::{Deserialize, Serialize};
 
+/// The app's version, as Settings → About shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AppInfo {
+    /// The version, `x.y.z`.
+    pub version: &'static str,
+}
+
+/// Where a source's credentials come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKindView {
+    /// Access keys in the OS keychain.
+    Keychain,
+    /// A profile of the AWS files, resolved by the AWS SDK.
+    AwsProfile,
+}
+
 /// A source, as the settings window lists it (the key id only masked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SourceView {
     /// Its name.
     pub name: String,
-    /// `keychain` or `aws_profile`.
-    pub kind: &'static str,
-    /// `****WXYZ`.
+    /// Where its credentials come from.
+    pub kind: SourceKindView,
+    /// The access key id masked as `****WXYZ`; null for AWS-profile sources.
     pub key_hint: Option<String>,
     /// The AWS profile, for `aws_profile` sources.
     pub aws_profile: Option<String>,
     /// The MFA device.
     pub mfa_serial: Option<String>,
-    /// The identity verified when added.
+    /// The ARN GetCallerIdentity answered with when the source was verified.
     pub identity: Option<String>,
 }
 
@@ -32,8 +58,8 @@ impl SourceView {
     /// The view of a source.
     pub fn new(name: &Name, s: &Source) -> SourceView {
         let (kind, key_hint, aws_profile) = match &s.kind {
-            SourceKind::Keychain { key_hint } => ("keychain", key_hint.clone(), None),
-            SourceKind::AwsProfile { aws_profile } => ("aws_profile", None, Some(aws_profile.to_string())),
+            SourceKind::Keychain { key_hint } => (SourceKindView::Keychain, key_hint.clone(), None),
+            SourceKind::AwsProfile { aws_profile } => (SourceKindView::AwsProfile, None, Some(aws_profile.to_string())),
         };
         SourceView {
             name: name.to_string(),
@@ -48,6 +74,7 @@ impl SourceView {
 
 /// A new source from the settings window. The secret travels UI → Rust once and is zeroized here.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewSourceInput {
     /// The source's name.
@@ -55,6 +82,7 @@ pub struct NewSourceInput {
     /// The access key id (keys sources).
     pub access_key_id: Option<String>,
     /// The secret access key (keys sources).
+    #[cfg_attr(test, ts(as = "Option<String>"))]
     pub secret_access_key: Option<zeroize::Zeroizing<String>>,
     /// The AWS profile (aws_profile sources).
     pub aws_profile: Option<String>,
@@ -70,13 +98,27 @@ impl std::fmt::Debug for NewSourceInput {
     }
 }
 
+/// Whether a favourite has a session: serialized as the core's label for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStateView {
+    /// A session that has not expired.
+    Active,
+    /// A session that has expired.
+    Expired,
+    /// No session written by rolecall.
+    Never,
+}
+
 /// A session's state for the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
-    /// `active`, `expired` or `never`.
-    pub state: &'static str,
-    /// RFC 3339.
+    /// Active, expired or never.
+    pub state: SessionStateView,
+    /// When it expires, RFC 3339.
     pub expires: Option<String>,
     /// Seconds left, when active.
     pub seconds_left: Option<i64>,
@@ -84,17 +126,20 @@ pub struct SessionView {
 
 impl From<&SessionState> for SessionView {
     fn from(s: &SessionState) -> SessionView {
-        let (expires, seconds_left) = match s {
-            SessionState::Active { expires, seconds_left } => (Some(expires.to_rfc3339()), Some(*seconds_left)),
-            SessionState::Expired { expires } => (Some(expires.to_rfc3339()), None),
-            SessionState::Never => (None, None),
+        let (state, expires, seconds_left) = match s {
+            SessionState::Active { expires, seconds_left } => {
+                (SessionStateView::Active, Some(expires.to_rfc3339()), Some(*seconds_left))
+            }
+            SessionState::Expired { expires } => (SessionStateView::Expired, Some(expires.to_rfc3339()), None),
+            SessionState::Never => (SessionStateView::Never, None, None),
         };
-        SessionView { state: s.label(), expires, seconds_left }
+        SessionView { state, expires, seconds_left }
     }
 }
 
 /// A session tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TagView {
     /// The key.
     pub key: String,
@@ -104,6 +149,7 @@ pub struct TagView {
 
 /// A favourite, as the settings window lists and edits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FavouriteView {
     /// Its name.
@@ -132,56 +178,75 @@ pub struct FavouriteView {
     pub source_identity: Option<String>,
     /// Session policy ARNs.
     pub policy_arns: Vec<String>,
-    /// Auto-renew: `true`/`false` its own choice, `null` the preference.
+    /// Its own auto-renew choice; null follows the preference.
     pub auto_renew: Option<bool>,
-    /// Its own notification lead time (`14m55s`), `null` for the preference.
+    /// Its own notification lead time (`14m55s`); null follows the preference.
     pub notify_before: Option<String>,
-    /// Its own renewal lead time, `null` for the preference.
+    /// Its own renewal lead time; null follows the preference.
     pub renew_before: Option<String>,
     /// Its session.
     pub session: SessionView,
-    /// Its lead times that its session length clamps, in words (`renew before 20m applies as
-    /// 7m30s (half of its 15m session)`).
+    /// Its lead times that its session length clamps, in words: a lead never exceeds half a
+    /// session (`renew before 20m applies as 7m30s (half of its 15m session)`).
     pub lead_notes: Vec<String>,
 }
 
 impl FavouriteView {
     /// The view of a favourite in `state`, with the notes on its clamped leads.
     pub fn new(name: &Name, f: &Favourite, state: &SessionState, lead_notes: Vec<String>) -> FavouriteView {
+        // Every field named: a new favourite field fails to compile here until the UI sees it.
+        let Favourite {
+            arn,
+            source,
+            profile,
+            duration,
+            session_name,
+            external_id,
+            mfa,
+            region,
+            tags,
+            transitive_tags,
+            source_identity,
+            policy_arns,
+            auto_renew,
+            notify_before,
+            renew_before,
+        } = f;
         FavouriteView {
             name: name.to_string(),
-            arn: f.arn.to_string(),
-            source: f.source.to_string(),
-            profile: f.profile.to_string(),
-            duration_secs: f.duration.as_secs(),
-            session_name: f.session_name.as_ref().map(ToString::to_string),
-            external_id: f.external_id.as_ref().map(ToString::to_string),
-            mfa: f.mfa,
-            region: f.region.as_ref().map(ToString::to_string),
-            tags: f.tags.as_slice().iter().map(|t| TagView { key: t.key.clone(), value: t.value.clone() }).collect(),
-            transitive_tags: f.transitive_tags.clone(),
-            source_identity: f.source_identity.as_ref().map(ToString::to_string),
-            policy_arns: f.policy_arns.iter().map(ToString::to_string).collect(),
-            auto_renew: f.auto_renew,
-            notify_before: f.notify_before.map(|l| l.to_string()),
-            renew_before: f.renew_before.map(|l| l.to_string()),
+            arn: arn.to_string(),
+            source: source.to_string(),
+            profile: profile.to_string(),
+            duration_secs: duration.as_secs(),
+            session_name: session_name.as_ref().map(ToString::to_string),
+            external_id: external_id.as_ref().map(ToString::to_string),
+            mfa: *mfa,
+            region: region.as_ref().map(ToString::to_string),
+            tags: tags.as_slice().iter().map(|t| TagView { key: t.key.clone(), value: t.value.clone() }).collect(),
+            transitive_tags: transitive_tags.clone(),
+            source_identity: source_identity.as_ref().map(ToString::to_string),
+            policy_arns: policy_arns.iter().map(ToString::to_string).collect(),
+            auto_renew: *auto_renew,
+            notify_before: notify_before.map(|l| l.to_string()),
+            renew_before: renew_before.map(|l| l.to_string()),
             session: state.into(),
             lead_notes,
         }
     }
 }
 
-/// A favourite from the settings form; empty strings mean "not set".
+/// A favourite from the settings form, as typed; empty strings mean "not set".
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FavouriteInput {
     /// Its name.
     pub name: String,
     /// The role ARN.
     pub arn: String,
-    /// Its source.
+    /// Its source (a source, or a favourite to chain from).
     pub source: String,
-    /// The profile ("" = the name).
+    /// The profile it writes ("" = the name).
     pub profile: String,
     /// `1h`, `3600`, `45m` ("" = 1h).
     pub duration: String,
@@ -201,13 +266,14 @@ pub struct FavouriteInput {
     pub source_identity: String,
     /// Policy ARNs.
     pub policy_arns: Vec<String>,
-    /// Auto-renew (`null`: the preference).
+    /// Auto-renew (null follows the preference).
     #[serde(default)]
     pub auto_renew: Option<bool>,
-    /// Notification lead time, `10m`, `14m55s` ("" = the preference).
+    /// Notification lead time: `10m`, `14m55s`, `90s`, `1h` (1s to 12h, less than the duration);
+    /// "" = the preference.
     #[serde(default)]
     pub notify_before: String,
-    /// Renewal lead time ("" = the preference).
+    /// Renewal lead time, as `notifyBefore`.
     #[serde(default)]
     pub renew_before: String,
 }
@@ -261,6 +327,7 @@ impl FavouriteInput {
 
 /// Preferences, as the settings window edits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PreferencesDto {
     /// Minutes of warning before expiry.
@@ -271,9 +338,9 @@ pub struct PreferencesDto {
     pub renew_before_minutes: u32,
     /// Start at login.
     pub start_at_login: bool,
-    /// Hours an MFA session lasts.
+    /// How long one MFA session (GetSessionToken) lasts, 1–36 hours.
     pub mfa_session_hours: u32,
-    /// Sign the browser out of its console session before opening another.
+    /// "Open console" first signs the browser out of its current console session.
     #[serde(default)]
     pub console_sign_out_first: bool,
 }
@@ -304,26 +371,136 @@ impl From<PreferencesDto> for Preferences {
     }
 }
 
+/// A role profile of `~/.aws/config` that could become a favourite; values are as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportCandidate {
+    /// The AWS profile's name (`default` for `[default]`).
+    pub profile: String,
+    /// The favourite it becomes (the profile's name made a valid name); may be invalid, then
+    /// `problem` says so.
+    pub favourite: String,
+    /// The profile rolecall will write its sessions to: `profile` + `-rolecall`.
+    pub rolecall_profile: String,
+    /// `role_arn`.
+    pub role_arn: String,
+    /// `source_profile`.
+    pub source_profile: Option<String>,
+    /// `mfa_serial`.
+    pub mfa_serial: Option<String>,
+    /// `external_id`.
+    pub external_id: Option<String>,
+    /// `duration_seconds`.
+    pub duration_seconds: Option<String>,
+    /// `role_session_name`.
+    pub role_session_name: Option<String>,
+    /// `region`.
+    pub region: Option<String>,
+    /// Why this profile cannot be imported as it is, in plain words; null when it can.
+    pub problem: Option<String>,
+    /// Whether a favourite with its name, or writing its profile, already exists.
+    pub already_imported: bool,
+}
+
+impl From<Candidate> for ImportCandidate {
+    fn from(c: Candidate) -> Self {
+        // Every field named: a field added to the core's candidate fails to compile here.
+        let Candidate {
+            profile,
+            favourite,
+            rolecall_profile,
+            role_arn,
+            source_profile,
+            mfa_serial,
+            external_id,
+            duration_seconds,
+            role_session_name,
+            region,
+            problem,
+            already_imported,
+        } = c;
+        ImportCandidate {
+            profile,
+            favourite,
+            rolecall_profile,
+            role_arn,
+            source_profile,
+            mfa_serial,
+            external_id,
+            duration_seconds,
+            role_session_name,
+            region,
+            problem,
+            already_imported,
+        }
+    }
+}
+
+/// A form field the settings window checks as it is typed (`validate_field`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum Field {
+    /// A favourite's or a source's name.
+    Name,
+    /// A role ARN.
+    Arn,
+    /// The profile a favourite writes.
+    Profile,
+    /// A source's AWS profile.
+    AwsProfile,
+    /// A session length.
+    Duration,
+    /// A session name.
+    SessionName,
+    /// An external id.
+    ExternalId,
+    /// A region.
+    Region,
+    /// A `key=value` session tag.
+    Tag,
+    /// A transitive tag key.
+    TransitiveTag,
+    /// A source identity.
+    SourceIdentity,
+    /// A session policy ARN.
+    PolicyArn,
+    /// A notification lead time.
+    NotifyBefore,
+    /// A renewal lead time.
+    RenewBefore,
+    /// An MFA device.
+    MfaSerial,
+    /// An access key id.
+    AccessKeyId,
+    /// Any other name (the UI sends none): its message says the field is unknown. Not part of
+    /// the TypeScript type.
+    #[serde(untagged)]
+    #[cfg_attr(test, ts(skip))]
+    Unknown(String),
+}
+
 /// The core's message for one form field's value, or `None` if it is valid.
-pub fn validate_field(field: &str, value: &str) -> Option<String> {
+pub fn validate_field(field: &Field, value: &str) -> Option<String> {
     let v = value.trim();
     let result: Result<(), ValidationError> = match field {
-        "name" => Name::parse(v).map(drop),
-        "arn" => RoleArn::parse(v).map(drop),
-        "profile" | "awsProfile" => ProfileName::parse(v).map(drop),
-        "duration" => SessionDuration::parse(v).map(drop),
-        "sessionName" => SessionName::parse(v).map(drop),
-        "externalId" => ExternalId::parse(v).map(drop),
-        "region" => Region::parse(v).map(drop),
-        "tag" => Tag::parse(v).map(drop),
-        "transitiveTag" => check_tag_key(v).map(drop),
-        "sourceIdentity" => SourceIdentity::parse(v).map(drop),
-        "policyArn" => PolicyArn::parse(v).map(drop),
-        "notifyBefore" => Lead::parse_as("notify before", v).map(drop),
-        "renewBefore" => Lead::parse_as("renew before", v).map(drop),
-        "mfaSerial" => MfaSerial::parse(v).map(drop),
-        "accessKeyId" => rolecall_core::secret::AccessKeyId::parse(v).map(drop),
-        _ => Err(ValidationError::new("field", format!("unknown field {field:?}"))),
+        Field::Name => Name::parse(v).map(drop),
+        Field::Arn => RoleArn::parse(v).map(drop),
+        Field::Profile | Field::AwsProfile => ProfileName::parse(v).map(drop),
+        Field::Duration => SessionDuration::parse(v).map(drop),
+        Field::SessionName => SessionName::parse(v).map(drop),
+        Field::ExternalId => ExternalId::parse(v).map(drop),
+        Field::Region => Region::parse(v).map(drop),
+        Field::Tag => Tag::parse(v).map(drop),
+        Field::TransitiveTag => check_tag_key(v).map(drop),
+        Field::SourceIdentity => SourceIdentity::parse(v).map(drop),
+        Field::PolicyArn => PolicyArn::parse(v).map(drop),
+        Field::NotifyBefore => Lead::parse_as("notify before", v).map(drop),
+        Field::RenewBefore => Lead::parse_as("renew before", v).map(drop),
+        Field::MfaSerial => MfaSerial::parse(v).map(drop),
+        Field::AccessKeyId => rolecall_core::secret::AccessKeyId::parse(v).map(drop),
+        Field::Unknown(field) => Err(ValidationError::new("field", format!("unknown field {field:?}"))),
     };
     result.err().map(|e| e.to_string())
 }
@@ -385,23 +562,345 @@ mod tests {
         assert!(bad.parse().unwrap_err().to_string().starts_with("role arn: "));
     }
 
+    /// The field as the UI sends it: its name in JSON.
+    fn field(name: &str) -> Field {
+        serde_json::from_value(serde_json::json!(name)).unwrap()
+    }
+
     #[test]
     fn field_messages_are_the_cores() {
         assert_eq!(
-            validate_field("duration", "13h").unwrap(),
+            validate_field(&field("duration"), "13h").unwrap(),
             "duration: must be between 15m (900) and 12h (43200) seconds, got 46800"
         );
         assert_eq!(
-            validate_field("profile", "a]\n[default"),
+            validate_field(&field("profile"), "a]\n[default"),
             Some("profile: ']' is not allowed; use letters, digits and _ - . + @ / :".into())
         );
-        assert_eq!(validate_field("arn", "arn:aws:iam::123456789012:role/Admin"), None);
-        assert!(validate_field("nope", "x").is_some());
+        assert_eq!(validate_field(&field("arn"), "arn:aws:iam::123456789012:role/Admin"), None);
+        assert!(validate_field(&field("nope"), "x").is_some());
+        assert_eq!(validate_field(&field("nope"), "x").unwrap(), "field: unknown field \"nope\"");
+    }
+
+    #[test]
+    fn fields_are_the_names_the_ui_sends() {
+        let names = [
+            ("name", Field::Name),
+            ("arn", Field::Arn),
+            ("profile", Field::Profile),
+            ("awsProfile", Field::AwsProfile),
+            ("duration", Field::Duration),
+            ("sessionName", Field::SessionName),
+            ("externalId", Field::ExternalId),
+            ("region", Field::Region),
+            ("tag", Field::Tag),
+            ("transitiveTag", Field::TransitiveTag),
+            ("sourceIdentity", Field::SourceIdentity),
+            ("policyArn", Field::PolicyArn),
+            ("notifyBefore", Field::NotifyBefore),
+            ("renewBefore", Field::RenewBefore),
+            ("mfaSerial", Field::MfaSerial),
+            ("accessKeyId", Field::AccessKeyId),
+        ];
+        for (name, expected) in &names {
+            assert_eq!(&field(name), expected, "{name}");
+        }
+        // Any other name, a different case included, is an unknown field, never an error.
+        for other in ["secretAccessKey", "Region", "", "session_name"] {
+            assert_eq!(field(other), Field::Unknown(other.into()));
+        }
+        assert!(serde_json::from_value::<Field>(serde_json::json!(1)).is_err());
+    }
+
+    #[test]
+    fn views_serialize_as_before() {
+        let now = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        for state in [
+            SessionState::Active { expires: now, seconds_left: 90 },
+            SessionState::Expired { expires: now },
+            SessionState::Never,
+        ] {
+            let json = serde_json::to_value(SessionView::from(&state)).unwrap();
+            assert_eq!(json["state"], state.label(), "the state is the core's label");
+        }
+        let source = |kind| Source { kind, mfa_serial: None, identity: None };
+        let name = Name::parse("work").unwrap();
+        let keys = source(SourceKind::Keychain { key_hint: Some("****WXYZ".into()) });
+        let profile = source(SourceKind::AwsProfile { aws_profile: ProfileName::parse("alice").unwrap() });
+        assert_eq!(
+            serde_json::to_value(SourceView::new(&name, &keys)).unwrap(),
+            serde_json::json!({"name": "work", "kind": "keychain", "keyHint": "****WXYZ", "awsProfile": null, "mfaSerial": null, "identity": null})
+        );
+        assert_eq!(serde_json::to_value(SourceView::new(&name, &profile)).unwrap()["kind"], "aws_profile");
+    }
+
+    #[test]
+    fn an_import_candidate_crosses_as_the_core_serializes_it() {
+        let c = Candidate {
+            profile: "team/prod".into(),
+            favourite: "team-prod".into(),
+            rolecall_profile: "team/prod-rolecall".into(),
+            role_arn: "arn:aws:iam::123456789012:role/Admin".into(),
+            source_profile: Some("default".into()),
+            mfa_serial: None,
+            external_id: Some("xid-1".into()),
+            duration_seconds: Some("3600".into()),
+            role_session_name: None,
+            region: Some("eu-west-1".into()),
+            problem: None,
+            already_imported: true,
+        };
+        assert_eq!(serde_json::to_value(ImportCandidate::from(c.clone())).unwrap(), serde_json::to_value(&c).unwrap());
     }
 
     #[test]
     fn the_secret_is_never_in_debug_output() {
         let i: NewSourceInput = serde_json::from_str(r#"{"name":"w","accessKeyId":"AKIA","secretAccessKey":"s3cr3t","awsProfile":null,"mfaSerial":null,"verify":true}"#).unwrap();
         assert!(!format!("{i:?}").contains("s3cr3t"));
+    }
+}
+
+/// `ui/src/ipc-types.ts`: the TypeScript of every type above that crosses IPC, and of the events'
+/// payloads, checked against the file in the tree.
+#[cfg(test)]
+mod ts_contract {
+    use std::any::TypeId;
+
+    use ts_rs::{Config, TS};
+
+    use rolecall_core::Code;
+
+    use super::*;
+    use crate::mfa::MfaRequest;
+
+    /// The checked-in file.
+    const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc-types.ts");
+
+    const HEADER: &str = "\
+// Generated from src-tauri/src/dto.rs by ts-rs; do not edit. The test
+// `dto::ts_contract` in src-tauri fails when this differs from the Rust types;
+// `ROLECALL_BLESS=1 cargo test -p rolecall-tray ts_contract` rewrites it.
+// Only ui/src/ipc.ts imports it.
+";
+
+    /// Every stable error code, as its wire string: written from `rolecall_core::Code::ALL`
+    /// (the core cannot derive ts-rs).
+    struct ErrorCode;
+
+    impl TS for ErrorCode {
+        type WithoutGenerics = Self;
+        type OptionInnerType = Self;
+
+        fn docs() -> Option<String> {
+            Some("/**\n * A stable error code (`rolecall_core::Code`), as its wire string; docs/errors.md says what each means.\n */\n".into())
+        }
+
+        fn name(_: &Config) -> String {
+            "ErrorCode".into()
+        }
+
+        fn inline(_: &Config) -> String {
+            Code::ALL.iter().map(|c| format!("\"{}\"", c.as_str())).collect::<Vec<_>>().join(" | ")
+        }
+
+        fn decl(_: &Config) -> String {
+            let lines: Vec<String> = Code::ALL.iter().map(|c| format!("\n  | \"{}\"", c.as_str())).collect();
+            format!("type ErrorCode ={};", lines.concat())
+        }
+
+        fn decl_concrete(cfg: &Config) -> String {
+            Self::decl(cfg)
+        }
+
+        fn output_path() -> Option<std::path::PathBuf> {
+            Some("ErrorCode.ts".into())
+        }
+    }
+
+    /// What every failed command rejects with: a stable code and a message safe to show. (The
+    /// core's `ErrorDto`, which cannot derive ts-rs; `error_dto_has_this_shape` checks it.)
+    #[derive(TS)]
+    #[ts(rename = "ErrorDto")]
+    #[allow(dead_code)]
+    struct ErrorShape {
+        /// The stable code, like `sts.access_denied`.
+        code: ErrorCode,
+        /// The message: its subject, what is wrong, what to do.
+        message: String,
+    }
+
+    struct Rendered {
+        cfg: Config,
+        text: String,
+        declared: Vec<TypeId>,
+        needed: Vec<(TypeId, String)>,
+    }
+
+    impl Rendered {
+        fn add<T: TS + 'static>(&mut self) {
+            if let Some(docs) = T::docs() {
+                self.text.push_str(&docs);
+            }
+            self.text.push_str("export ");
+            self.text.push_str(&tidy(&T::decl(&self.cfg)));
+            self.text.push_str("\n\n");
+            self.declared.push(TypeId::of::<T>());
+            self.needed.extend(T::dependencies(&self.cfg).into_iter().map(|d| (d.type_id, d.ts_name)));
+        }
+    }
+
+    /// ts-rs's declaration laid out for reading: an object's fields one per line, indented, and a
+    /// long union one member per line (each after a `|`, the first too). Only whitespace changes,
+    /// and that leading `|`.
+    fn tidy(decl: &str) -> String {
+        if let Some((head, body)) = decl.split_once(" = { \n") {
+            let mut out = format!("{head} = {{\n");
+            for line in body.lines() {
+                let line = line.trim_end();
+                match line.strip_suffix(" };") {
+                    Some(last) => out.push_str(&format!("  {last}\n}};")),
+                    None => out.push_str(&format!("  {line}\n")),
+                }
+            }
+            out
+        } else if let Some((head, union)) = decl.split_once(" = ")
+            && decl.len() > 100
+            && !decl.contains('\n')
+            && union.contains(" | ")
+        {
+            let members: Vec<String> = union.trim_end_matches(';').split(" | ").map(|m| format!("\n  | {m}")).collect();
+            format!("{head} ={};", members.concat())
+        } else {
+            decl.to_string()
+        }
+    }
+
+    /// The file as the Rust types produce it.
+    fn render() -> String {
+        // `i64` seconds fit a JavaScript number (serde_json writes them as plain numbers).
+        let cfg = Config::new().with_large_int("number");
+        let mut out = Rendered { cfg, text: format!("{HEADER}\n"), declared: vec![], needed: vec![] };
+        // Errors.
+        out.add::<ErrorCode>();
+        out.add::<ErrorShape>();
+        // Command results and arguments, in the order of the commands.
+        out.add::<AppInfo>();
+        out.add::<SourceKindView>();
+        out.add::<SourceView>();
+        out.add::<NewSourceInput>();
+        out.add::<SessionStateView>();
+        out.add::<SessionView>();
+        out.add::<TagView>();
+        out.add::<FavouriteView>();
+        out.add::<FavouriteInput>();
+        out.add::<Field>();
+        out.add::<PreferencesDto>();
+        out.add::<ImportCandidate>();
+        // `mfa_pending`'s result and the `rolecall://mfa-request` event's payload
+        // (`rolecall://changed` carries none).
+        out.add::<MfaRequest>();
+        for (id, name) in &out.needed {
+            assert!(out.declared.contains(id), "{name} is used by the contract but not declared in it");
+        }
+        let mut text = out.text;
+        text.truncate(text.trim_end().len());
+        text.push('\n');
+        text
+    }
+
+    /// The lines of `old` and `new` that differ, `-` for the checked-in file's, `+` for the
+    /// generated one's, each with its line number (a longest-common-subsequence diff).
+    fn diff(old: &str, new: &str) -> String {
+        let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+        let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for i in (0..a.len()).rev() {
+            for j in (0..b.len()).rev() {
+                lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            }
+        }
+        let (mut i, mut j, mut out) = (0, 0, String::new());
+        while i < a.len() || j < b.len() {
+            if i < a.len() && j < b.len() && a[i] == b[j] {
+                (i, j) = (i + 1, j + 1);
+            } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
+                out.push_str(&format!("+{:>4} {}\n", j + 1, b[j]));
+                j += 1;
+            } else {
+                out.push_str(&format!("-{:>4} {}\n", i + 1, a[i]));
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_checked_in_typescript_is_what_the_rust_types_produce() {
+        let generated = render();
+        if std::env::var("ROLECALL_BLESS").is_ok_and(|v| v == "1") {
+            std::fs::write(FILE, &generated).expect("write ui/src/ipc-types.ts");
+            return;
+        }
+        let checked_in = std::fs::read_to_string(FILE).unwrap_or_default();
+        assert!(
+            checked_in == generated,
+            "ui/src/ipc-types.ts is not what src-tauri/src/dto.rs produces \
+             (- checked in, + generated); run `ROLECALL_BLESS=1 cargo test -p rolecall-tray ts_contract` \
+             and commit it:\n{}",
+            diff(&checked_in, &generated)
+        );
+    }
+
+    #[test]
+    fn tidying_changes_only_whitespace() {
+        let squeeze = |t: &str| t.split_whitespace().collect::<String>();
+        for decl in [
+            FavouriteView::decl(&Config::new()),
+            Field::decl(&Config::new()),
+            SourceKindView::decl(&Config::new()),
+            ErrorShape::decl(&Config::new()),
+        ] {
+            let tidy = tidy(&decl);
+            assert_eq!(squeeze(&tidy).replacen("=|", "=", 1), squeeze(&decl));
+            assert!(tidy.lines().all(|l| l.len() <= 110 && l == l.trim_end()), "{tidy}");
+        }
+        assert_eq!(tidy("type A = { \nx: string, \ny: number, };"), "type A = {\n  x: string,\n  y: number,\n};");
+    }
+
+    #[test]
+    fn the_diff_names_each_changed_line() {
+        assert_eq!(diff("a\nb\nc\n", "a\nB\nc\nd\n"), "-   2 b\n+   2 B\n+   4 d\n");
+        assert_eq!(diff("same\n", "same\n"), "");
+        assert_eq!(diff("", "x\n"), "+   1 x\n");
+    }
+
+    #[test]
+    fn error_dto_has_this_shape() {
+        let dto = err(ValidationError::new("region", "\"mars\" is not a region"));
+        let json = serde_json::to_value(&dto).unwrap();
+        let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["code", "message"]);
+        assert!(json["message"].is_string(), "{json}");
+        let union = ErrorCode::inline(&Config::new());
+        assert!(union.split(" | ").any(|c| json["code"] == c.trim_matches('"')), "{json} in {union}");
+        assert_eq!(union.split(" | ").count(), Code::ALL.len());
+        let ts = ErrorShape::inline(&Config::new());
+        let mut fields = String::new();
+        for (i, part) in ts.split("/**").enumerate() {
+            // Each part after the first starts with a doc comment: keep what follows it.
+            fields.push_str(if i == 0 { part } else { part.split_once("*/").map_or("", |(_, rest)| rest) });
+        }
+        let fields: String = fields.split_whitespace().collect();
+        assert_eq!(fields, "{code:ErrorCode,message:string,}", "{ts}");
+    }
+
+    #[test]
+    fn the_field_type_is_the_names_the_ui_may_send() {
+        let ts = Field::inline(&Config::new());
+        let names: Vec<&str> = ts.split(" | ").map(|n| n.trim_matches('"')).collect();
+        assert_eq!(names.len(), 16, "{ts}");
+        for name in names {
+            let field: Field = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert!(!matches!(field, Field::Unknown(_)), "{name} is a known field");
+        }
     }
 }

@@ -10,8 +10,10 @@ use rolecall_core::{Code, Error, ErrorDto};
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-/// What the MFA window shows.
+/// What the MFA window shows (`mfa_pending`, the `rolecall://mfa-request` event; its TypeScript
+/// is generated with the DTOs', see `dto.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MfaRequest {
     /// Identifies the request across retries.
