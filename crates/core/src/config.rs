@@ -541,7 +541,7 @@ impl Config {
             }
             if fav.mfa && root.source.mfa_serial.is_none() {
                 return Err(invalid(format!(
-                    "it asks for MFA, but source {} has no MFA device; give the source its MFA device's serial",
+                    "asking for MFA needs an MFA device on source {}; give the source its MFA device's serial",
                     root.name
                 )));
             }
@@ -659,7 +659,7 @@ mod tests {
             c.put_favourite(name("b"), mfa, false)
                 .unwrap_err()
                 .to_string()
-                .contains("it asks for MFA, but source work has no MFA device")
+                .contains("asking for MFA needs an MFA device on source work")
         );
 
         let e = c.put_favourite(name("b"), fav("B", "work", "a"), false).unwrap_err();
