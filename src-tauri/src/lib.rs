@@ -141,15 +141,8 @@ fn listen<R: Runtime>(
 }
 
 fn on_menu<R: Runtime>(app: &tauri::AppHandle<R>, id: &str) {
-    let state = app.state::<AppState>();
-    match MenuId::parse(id) {
-        Some(MenuId::Assume(n) | MenuId::Renew(n)) => state.act(Action::Assume(n, None)),
-        Some(MenuId::CopyEnv(n)) => state.act(Action::CopyEnv(n)),
-        Some(MenuId::MakeDefault(n)) => state.act(Action::MakeDefault(n)),
-        Some(MenuId::Console(n)) => state.act(Action::Console(n)),
-        Some(MenuId::Settings) => state.act(Action::OpenSettings),
-        Some(MenuId::Quit) => state.act(Action::Quit),
-        Some(MenuId::Info) | None => {}
+    if let Some(action) = MenuId::parse(id).and_then(Action::from_menu) {
+        app.state::<AppState>().act(action);
     }
 }
 

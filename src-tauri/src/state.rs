@@ -14,6 +14,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::mfa::MfaBroker;
 use crate::notifications::{Button, Notifications};
+use crate::tray::MenuId;
 
 /// Something the user asked for, from the tray menu or a window.
 #[derive(Debug)]
@@ -44,6 +45,22 @@ impl From<Button> for Action {
             Button::Renew(name) => Action::Renew(name),
             Button::Open => Action::OpenSettings,
         }
+    }
+}
+
+impl Action {
+    /// What clicking a tray menu item does (`None`: an informational line). A new menu item
+    /// needs its `MenuId`, its `Action` here and the runner's handling: nothing else.
+    pub fn from_menu(id: MenuId) -> Option<Action> {
+        Some(match id {
+            MenuId::Assume(n) | MenuId::Renew(n) => Action::Assume(n, None),
+            MenuId::CopyEnv(n) => Action::CopyEnv(n),
+            MenuId::MakeDefault(n) => Action::MakeDefault(n),
+            MenuId::Console(n) => Action::Console(n),
+            MenuId::Settings => Action::OpenSettings,
+            MenuId::Quit => Action::Quit,
+            MenuId::Info => return None,
+        })
     }
 }
 
@@ -212,6 +229,19 @@ mod tests {
         assert_eq!(schedule.memory(&prod).warned_for, Some(at(60)), "kept");
         assert!(schedule.recall([]).is_empty());
         assert_eq!(schedule.memory(&prod), Memory::default(), "no sessions: all forgotten");
+    }
+
+    #[test]
+    fn menu_items_become_actions() {
+        let assume = |id: &str| Action::from_menu(MenuId::parse(id).expect("a menu id"));
+        assert!(matches!(assume("assume:prod"), Some(Action::Assume(f, None)) if f.as_str() == "prod"));
+        assert!(matches!(assume("renew:prod"), Some(Action::Assume(f, None)) if f.as_str() == "prod"));
+        assert!(matches!(assume("copy-env:prod"), Some(Action::CopyEnv(f)) if f.as_str() == "prod"));
+        assert!(matches!(assume("make-default:prod"), Some(Action::MakeDefault(f)) if f.as_str() == "prod"));
+        assert!(matches!(assume("console:prod"), Some(Action::Console(f)) if f.as_str() == "prod"));
+        assert!(matches!(assume("settings"), Some(Action::OpenSettings)));
+        assert!(matches!(assume("quit"), Some(Action::Quit)));
+        assert!(assume("info").is_none());
     }
 
     #[test]
