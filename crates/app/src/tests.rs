@@ -88,7 +88,7 @@ fn paths(dir: &std::path::Path) -> Paths {
     }
 }
 
-fn services<P: Ports>(dir: &tempfile::TempDir, sts: P::Sts) -> Services<P>
+fn services<P>(dir: &tempfile::TempDir, sts: P::Sts) -> Services<P>
 where
     P: Ports<Secrets = MemoryKeychain, Signin = FakeSignin, Browser = RecordingBrowser>,
 {
