@@ -45,16 +45,37 @@ pub fn sts_region(fav: &Favourite, default_region: Option<&Region>) -> Region {
 
 /// Builds the AssumeRole request for one favourite (without an MFA code).
 pub fn request(fav: &Favourite, root_identity: Option<&str>, default_region: Option<&Region>) -> AssumeRoleRequest {
+    // Every field named: a new favourite field fails to compile here until it is sent or said
+    // not to be.
+    let Favourite {
+        arn,
+        source: _,
+        profile: _,
+        duration,
+        session_name,
+        external_id,
+        mfa: _,
+        region: _,
+        tags,
+        transitive_tags,
+        source_identity,
+        policy_arns,
+        auto_renew: _,
+        notify_before: _,
+        renew_before: _,
+    } = fav;
     AssumeRoleRequest {
-        role_arn: fav.arn.clone(),
-        session_name: fav.session_name.clone().unwrap_or_else(|| SessionName::traceable_from(root_identity)),
-        duration: fav.duration,
-        external_id: fav.external_id.clone(),
+        role_arn: arn.clone(),
+        session_name: session_name.clone().unwrap_or_else(|| SessionName::traceable_from(root_identity)),
+        duration: *duration,
+        external_id: external_id.clone(),
+        // The MFA code is asked for by the flow, for the links that need it.
         mfa: None,
-        tags: fav.tags.as_slice().to_vec(),
-        transitive_tag_keys: fav.transitive_tags.clone(),
-        source_identity: fav.source_identity.clone(),
-        policy_arns: fav.policy_arns.clone(),
+        tags: tags.as_slice().to_vec(),
+        transitive_tag_keys: transitive_tags.clone(),
+        source_identity: source_identity.clone(),
+        policy_arns: policy_arns.clone(),
+        // The favourite's own region, else the default.
         region: sts_region(fav, default_region),
     }
 }
@@ -194,142 +215,15 @@ impl<S: Sts> Links<'_, S> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
-    use chrono::{DateTime, Utc};
-    use secrecy::SecretString;
-
     use super::*;
     use crate::config::{Source, SourceKind};
-    use crate::keychain::{KeptMfaSession, KeychainError, KeychainErrorKind};
-    use crate::secret::{AccessKeyId, SourceKeys};
-    use crate::sts::{AssumedRole, StsErrorKind};
+    use crate::secret::SourceKeys;
+    use crate::testing::{Codes, FakeSts, MemoryKeychain, t0};
     use crate::validate::RoleArn;
 
-    /// An in-memory STS that records every call and hands out numbered sessions.
-    #[derive(Default)]
-    struct FakeSts {
-        calls: Mutex<Vec<(String, AssumeRoleRequest)>>,
-        deny: Option<&'static str>,
-        /// GetSessionToken calls: (caller, serial, code, duration).
-        session_calls: Mutex<Vec<(String, String, String, u32)>>,
-        /// Session keys AssumeRole answers ExpiredToken for.
-        revoked: Mutex<Vec<String>>,
-    }
-
-    impl Sts for FakeSts {
-        async fn assume_role(&self, caller: &Caller, req: &AssumeRoleRequest) -> Result<AssumedRole, StsError> {
-            let who = match caller {
-                Caller::Keys(k) => k.access_key_id.as_str().to_owned(),
-                Caller::Session(s) => s.access_key_id.as_str().to_owned(),
-                Caller::AwsProfile(p) => format!("profile:{p}"),
-            };
-            if self.deny == Some(req.role_arn.role_name()) {
-                return Err(StsError { kind: StsErrorKind::AccessDenied, subject: "assume".into(), aws_message: None });
-            }
-            if self.revoked.lock().unwrap().contains(&who) {
-                return Err(StsError { kind: StsErrorKind::Expired, subject: "assume".into(), aws_message: None });
-            }
-            let mut calls = self.calls.lock().unwrap();
-            calls.push((who, req.clone()));
-            let n = calls.len();
-            Ok(AssumedRole {
-                credentials: SessionCredentials {
-                    access_key_id: AccessKeyId::parse(&format!("ASIAFAKE00000000{n:04}")).unwrap(),
-                    secret_access_key: SecretString::from(format!("secret{n}")),
-                    session_token: SecretString::from(format!("token{n}")),
-                    expiration: DateTime::<Utc>::from_timestamp(1_800_000_000 + i64::from(req.duration.as_secs()), 0)
-                        .unwrap(),
-                },
-                assumed_role_arn: format!(
-                    "arn:aws:sts::{}:assumed-role/{}/{}",
-                    req.role_arn.account(),
-                    req.role_arn.role_name(),
-                    req.session_name
-                ),
-            })
-        }
-        async fn federation_token(
-            &self,
-            _: &Caller,
-            _: &crate::sts::FederationTokenRequest,
-        ) -> Result<crate::sts::FederatedUser, StsError> {
-            Err(StsError { kind: StsErrorKind::Other, subject: "not used here".into(), aws_message: None })
-        }
-        async fn session_token(
-            &self,
-            caller: &Caller,
-            req: &SessionTokenRequest,
-        ) -> Result<SessionCredentials, StsError> {
-            let Caller::Keys(keys) = caller else { panic!("GetSessionToken needs long-term keys") };
-            let mut calls = self.session_calls.lock().unwrap();
-            calls.push((
-                keys.access_key_id.as_str().to_owned(),
-                req.mfa.0.to_string(),
-                req.mfa.1.as_str().to_owned(),
-                req.duration_secs,
-            ));
-            let n = calls.len();
-            Ok(SessionCredentials {
-                access_key_id: AccessKeyId::parse(&format!("ASIAMFASESSION00{n:04}")).unwrap(),
-                secret_access_key: SecretString::from(format!("mfa-secret{n}")),
-                session_token: SecretString::from(format!("mfa-token{n}")),
-                expiration: t0() + chrono::Duration::seconds(i64::from(req.duration_secs)),
-            })
-        }
-        async fn caller_identity(&self, _: &Caller, _: &Region) -> Result<String, StsError> {
-            Ok("arn:aws:iam::123456789012:user/alice".into())
-        }
-    }
-
-    fn t0() -> DateTime<Utc> {
-        DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap()
-    }
-
-    #[derive(Default)]
-    struct MemoryKeychain(RefCell<HashMap<String, SourceKeys>>, RefCell<HashMap<String, KeptMfaSession>>);
-    impl SecretStore for MemoryKeychain {
-        fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError> {
-            self.0.borrow().get(source.as_str()).cloned().ok_or(KeychainError {
-                kind: KeychainErrorKind::NoEntry,
-                source_name: source.to_string(),
-                detail: None,
-            })
-        }
-        fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError> {
-            self.0.borrow_mut().insert(source.to_string(), keys.clone());
-            Ok(())
-        }
-        fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
-            self.1.borrow_mut().remove(source.as_str());
-            Ok(self.0.borrow_mut().remove(source.as_str()).is_some())
-        }
-        fn load_mfa_session(&self, source: &Name) -> Result<Option<KeptMfaSession>, KeychainError> {
-            Ok(self.1.borrow().get(source.as_str()).cloned())
-        }
-        fn store_mfa_session(
-            &self,
-            source: &Name,
-            session: &SessionCredentials,
-            minted_by: &AccessKeyId,
-        ) -> Result<(), KeychainError> {
-            let kept = KeptMfaSession { session: session.clone(), minted_by: Some(minted_by.clone()) };
-            self.1.borrow_mut().insert(source.to_string(), kept);
-            Ok(())
-        }
-        fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
-            Ok(self.1.borrow_mut().remove(source.as_str()).is_some())
-        }
-    }
-
-    struct Codes(Vec<(String, String)>);
-    impl MfaPrompt for Codes {
-        async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
-            self.0.push((favourite.to_string(), device.to_string()));
-            Ok(MfaCode::parse("123456").unwrap())
-        }
+    /// A prompt that answers every request with 123456 (and records who asked).
+    fn codes() -> Codes {
+        Codes::new(&["123456"; 16])
     }
 
     fn n(s: &str) -> Name {
@@ -386,7 +280,7 @@ mod tests {
     fn chained_favourite_assumes_each_link_with_the_previous_session() {
         let (c, k) = setup();
         let sts = FakeSts::default();
-        let mut codes = Codes(Vec::new());
+        let mut codes = codes();
         let out =
             block_on(assume(&c, &n("inner"), &sts, &k, Some(&Region::parse("us-west-2").unwrap()), &mut codes, t0()))
                 .unwrap();
@@ -413,7 +307,7 @@ mod tests {
         assert_eq!(r2.session_name.as_str(), "chained");
         assert_eq!(r2.region.as_str(), "eu-west-1");
         assert!(r2.mfa.is_none());
-        assert_eq!(codes.0, vec![("outer".to_owned(), "arn:aws:iam::123456789012:mfa/alice".to_owned())]);
+        assert_eq!(codes.asked, vec![("outer".to_owned(), "arn:aws:iam::123456789012:mfa/alice".to_owned())]);
         assert_eq!(out.profile.as_str(), "inner");
         assert_eq!(out.assumed_role_arn, "arn:aws:sts::222222222222:assumed-role/Inner/chained");
         assert_eq!(out.credentials.access_key_id.as_str(), "ASIAFAKE000000000002");
@@ -422,16 +316,16 @@ mod tests {
     #[test]
     fn failures_name_the_favourite_and_stop_the_chain() {
         let (c, k) = setup();
-        let sts = FakeSts { deny: Some("Outer"), ..Default::default() };
-        let e = block_on(assume(&c, &n("inner"), &sts, &k, None, &mut Codes(Vec::new()), t0())).unwrap_err();
+        let sts = FakeSts::default();
+        sts.deny.lock().unwrap().push("Outer".into());
+        let e = block_on(assume(&c, &n("inner"), &sts, &k, None, &mut codes(), t0())).unwrap_err();
         assert_eq!(e.code(), "sts.access_denied");
         assert!(
             e.to_string().starts_with("favourite outer: assume arn:aws:iam::111111111111:role/Outer: access denied"),
             "{e}"
         );
         k.delete(&n("work")).unwrap();
-        let e =
-            block_on(assume(&c, &n("inner"), &FakeSts::default(), &k, None, &mut Codes(Vec::new()), t0())).unwrap_err();
+        let e = block_on(assume(&c, &n("inner"), &FakeSts::default(), &k, None, &mut codes(), t0())).unwrap_err();
         assert_eq!(e.to_string(), "source work: no source credentials in the keychain; store the source's keys again");
     }
 
@@ -459,12 +353,12 @@ mod tests {
         c.put_favourite(n("other"), other, false).unwrap();
         c.preferences.mfa_session_hours = 2;
         let sts = FakeSts::default();
-        let mut codes = Codes(Vec::new());
+        let mut codes = codes();
         for (name, minutes) in [("outer", 0), ("other", 1), ("inner", 30), ("outer", 60), ("other", 114)] {
             let now = t0() + chrono::Duration::minutes(minutes);
             block_on(assume(&c, &n(name), &sts, &k, None, &mut codes, now)).unwrap();
         }
-        assert_eq!(codes.0.len(), 1, "one code for five assumes within the session: {:?}", codes.0);
+        assert_eq!(codes.asked.len(), 1, "one code for five assumes within the session: {:?}", codes.asked);
         assert_eq!(sts.session_calls.lock().unwrap().len(), 1);
         let signers: Vec<String> = sts.calls.lock().unwrap().iter().map(|(w, _)| w.clone()).collect();
         assert!(
@@ -476,24 +370,24 @@ mod tests {
         let late = t0() + chrono::Duration::minutes(116);
         assert!(needs_mfa_code(&c, &n("other"), Some(t0() + chrono::Duration::hours(2)), late).unwrap());
         block_on(assume(&c, &n("other"), &sts, &k, None, &mut codes, late)).unwrap();
-        assert_eq!(codes.0.len(), 2);
+        assert_eq!(codes.asked.len(), 2);
         assert_eq!(
             k.load_mfa_session(&n("work")).unwrap().unwrap().session.access_key_id.as_str(),
             "ASIAMFASESSION000002"
         );
 
         // While the kept session lasts, the source's keys are not read at all.
-        k.0.borrow_mut().remove("work").unwrap();
+        k.keys.lock().unwrap().remove("work").unwrap();
         let within = t0() + chrono::Duration::minutes(100);
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, within)).unwrap();
-        assert_eq!(codes.0.len(), 2);
+        assert_eq!(codes.asked.len(), 2);
     }
 
     #[test]
     fn a_kept_session_minted_with_other_keys_is_never_used() {
         let (mut c, k) = setup();
         let sts = FakeSts::default();
-        let mut codes = Codes(Vec::new());
+        let mut codes = codes();
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
         let minted = k.load_mfa_session(&n("work")).unwrap().unwrap();
         let keys = k.load(&n("work")).unwrap();
@@ -501,26 +395,26 @@ mod tests {
         // The source is now described by other keys (say, removed and added again).
         c.sources.get_mut(&n("work")).unwrap().kind = SourceKind::Keychain { key_hint: Some("****9999".into()) };
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
-        assert_eq!(codes.0.len(), 2, "a new code: the kept session was not used");
+        assert_eq!(codes.asked.len(), 2, "a new code: the kept session was not used");
         assert_eq!(sts.session_calls.lock().unwrap().len(), 2);
         // An entry that does not say which keys minted it is not trusted either.
         let mut unbound = k.load_mfa_session(&n("work")).unwrap().unwrap();
         unbound.minted_by = None;
-        k.1.borrow_mut().insert("work".into(), unbound);
+        k.mfa_sessions.lock().unwrap().insert("work".into(), unbound);
         c.sources.get_mut(&n("work")).unwrap().kind = SourceKind::Keychain { key_hint: None };
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
-        assert_eq!(codes.0.len(), 3);
+        assert_eq!(codes.asked.len(), 3);
     }
 
     #[test]
     fn a_kept_session_sts_refuses_is_forgotten_and_replaced_once() {
         let (c, k) = setup();
         let sts = FakeSts::default();
-        let mut codes = Codes(Vec::new());
+        let mut codes = codes();
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
         sts.revoked.lock().unwrap().push("ASIAMFASESSION000001".into());
         block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap();
-        assert_eq!(codes.0.len(), 2, "the refused session cost exactly one new code");
+        assert_eq!(codes.asked.len(), 2, "the refused session cost exactly one new code");
         assert_eq!(
             k.load_mfa_session(&n("work")).unwrap().unwrap().session.access_key_id.as_str(),
             "ASIAMFASESSION000002"
@@ -532,7 +426,7 @@ mod tests {
         let e = block_on(assume(&c, &n("outer"), &sts, &k, None, &mut codes, t0())).unwrap_err();
         assert_eq!(e.code(), "sts.expired_token");
         assert!(e.to_string().starts_with("favourite outer: assume"), "{e}");
-        assert_eq!(codes.0.len(), 3);
+        assert_eq!(codes.asked.len(), 3);
     }
 
     #[test]

@@ -39,7 +39,7 @@
 
 use serde::Serialize;
 
-use crate::config::{Config, ConfigError, Favourite, Source, SourceKind};
+use crate::config::{Config, ConfigError, Favourite, SessionTags, Source, SourceKind};
 use crate::ini::IniDocument;
 use crate::profile::check_config;
 use crate::validate::{
@@ -363,14 +363,32 @@ fn import_one(next: &mut Config, cands: &[Candidate], chosen: &[&Candidate], c: 
         }
         None => aws_profile_source(next, &source_profile, mfa.as_ref(), c)?,
     };
-    let mut fav = Favourite::new(RoleArn::parse(&c.role_arn)?, source, ProfileName::parse(&c.rolecall_profile)?);
-    fav.mfa = mfa.is_some();
-    if let Some(d) = &c.duration_seconds {
-        fav.duration = SessionDuration::parse(d)?;
-    }
-    fav.session_name = c.role_session_name.as_deref().map(SessionName::parse).transpose()?;
-    fav.external_id = c.external_id.as_deref().map(ExternalId::parse).transpose()?;
-    fav.region = c.region.as_deref().map(Region::parse).transpose()?;
+    // Every field named: a new favourite field fails to compile here until the import says where
+    // it comes from in `~/.aws/config` (or that it does not).
+    let fav = Favourite {
+        arn: RoleArn::parse(&c.role_arn)?,
+        source,
+        profile: ProfileName::parse(&c.rolecall_profile)?,
+        duration: c
+            .duration_seconds
+            .as_deref()
+            .map(SessionDuration::parse)
+            .transpose()?
+            .unwrap_or(SessionDuration::DEFAULT),
+        session_name: c.role_session_name.as_deref().map(SessionName::parse).transpose()?,
+        external_id: c.external_id.as_deref().map(ExternalId::parse).transpose()?,
+        mfa: mfa.is_some(),
+        region: c.region.as_deref().map(Region::parse).transpose()?,
+        // The AWS CLI's profiles have no session tags, source identity or policy ARNs to import.
+        tags: SessionTags::default(),
+        transitive_tags: Vec::new(),
+        source_identity: None,
+        policy_arns: Vec::new(),
+        // rolecall's own settings: the preferences apply.
+        auto_renew: None,
+        notify_before: None,
+        renew_before: None,
+    };
     next.put_favourite(name, fav, false)
 }
 

@@ -20,6 +20,8 @@ pub mod profile;
 pub mod renew;
 pub mod secret;
 pub mod sts;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod time;
 pub mod validate;
 pub mod view;
@@ -33,7 +35,8 @@ pub use validate::ValidationError;
 pub(crate) mod test_support {
     /// How many cases each property test runs: `ROLECALL_PROPTEST_CASES` (the long runs of
     /// `scripts/reliability`), else `default`. Test configuration only: the domain itself never
-    /// reads the environment.
+    /// reads the environment (`clippy.toml` refuses it everywhere else).
+    #[allow(clippy::disallowed_methods)]
     pub fn proptest_cases(default: u32) -> u32 {
         std::env::var("ROLECALL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
     }
