@@ -71,7 +71,11 @@ fn importable(c: &Candidate) -> bool {
 }
 
 fn skipped(cands: &[Candidate]) -> Vec<(String, String)> {
-    cands.iter().filter(|c| !c.already_imported).filter_map(|c| c.problem.clone().map(|p| (c.profile.clone(), p))).collect()
+    cands
+        .iter()
+        .filter(|c| !c.already_imported)
+        .filter_map(|c| c.problem.clone().map(|p| (c.profile.clone(), p)))
+        .collect()
 }
 
 impl<P: Ports> Services<P> {
@@ -121,8 +125,10 @@ impl<P: Ports> Services<P> {
         let mut favourites = Vec::new();
         for name in names {
             let f = saved.favourite(&name)?;
-            let from_profile =
-                cands.iter().find(|c| c.favourite == name.as_str()).map_or_else(|| "?".to_owned(), |c| c.profile.clone());
+            let from_profile = cands
+                .iter()
+                .find(|c| c.favourite == name.as_str())
+                .map_or_else(|| "?".to_owned(), |c| c.profile.clone());
             favourites.push(ImportedFavourite {
                 from_profile,
                 arn: f.arn.clone(),

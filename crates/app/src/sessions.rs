@@ -60,17 +60,11 @@ impl<P: Ports> Services<P> {
     pub async fn assume(&self, name: &Name, mfa: &mut impl MfaPrompt, force: bool) -> Result<AssumeOutcome, Error> {
         let inner = &self.inner;
         let config = inner.config.load()?;
-        let _shared_mfa_session = if config.mfa_source(name)?.is_some() { Some(inner.mfa_lock.lock().await) } else { None };
-        let assumed = assume::assume(
-            &config,
-            name,
-            &inner.sts,
-            &self.noting(),
-            inner.default_region.as_ref(),
-            mfa,
-            Utc::now(),
-        )
-        .await?;
+        let _shared_mfa_session =
+            if config.mfa_source(name)?.is_some() { Some(inner.mfa_lock.lock().await) } else { None };
+        let assumed =
+            assume::assume(&config, name, &inner.sts, &self.noting(), inner.default_region.as_ref(), mfa, Utc::now())
+                .await?;
         let issued = self.issued_now();
         // Written under config.toml's lock, and only while the favourite is still there as it was
         // assumed: an assume in flight while its favourite is removed leaves no orphan section.

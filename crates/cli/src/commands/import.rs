@@ -23,7 +23,10 @@ pub(super) fn run(ctx: &Services, a: ImportArgs) -> Result<(), Error> {
                 println!("Added source {name}: AWS profile {aws_profile}{mfa} (not verified)");
             }
             ImportedSource::MfaRecorded { name, mfa_serial } => {
-                println!("Source {name}: MFA device {} recorded", mfa_serial.map(|d| d.to_string()).unwrap_or_default());
+                println!(
+                    "Source {name}: MFA device {} recorded",
+                    mfa_serial.map(|d| d.to_string()).unwrap_or_default()
+                );
             }
         }
     }
