@@ -108,7 +108,10 @@ impl MfaBroker {
 }
 
 fn stale() -> ErrorDto {
-    ErrorDto { code: Code::MfaStale, message: "this MFA request is no longer waiting; click the favourite again".into() }
+    ErrorDto {
+        code: Code::MfaStale,
+        message: "this MFA request is no longer waiting; click the favourite again".into(),
+    }
 }
 
 #[cfg(test)]
