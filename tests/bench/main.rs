@@ -23,9 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use rolecall_e2e::{
-    Desktop, Keychain, Moto, Sandbox, TrayApp, UserKeys, apply_envs, rolecall_bin, tray_bin, tray_envs, venv_tool,
-};
+use rolecall_e2e::{Desktop, Sandbox, TrayApp, World, WorldBuilder, apply_envs, rolecall_bin, tray_bin, venv_tool};
 use serde_json::{Value, json};
 
 /// The role every favourite assumes.
@@ -48,80 +46,68 @@ fn main() {
     let wanted = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
     let runs = env_number("ROLECALL_BENCH_RUNS", 20);
 
-    let world = World::new();
     emit(json!({"bench": "versions", "rolecall": version(&rolecall_bin(), &["--version"]),
         "aws_cli": version(&venv_tool("aws"), &["--version"]),
         "awsume": awsume().map(|a| version(&a, &["--version"]))}));
     if wanted("assume") {
-        bench_assume(&world, runs);
+        bench_assume(runs);
     }
     if wanted("renew") {
-        bench_renew(&world, runs.clamp(3, 10));
+        bench_renew(runs.clamp(3, 10));
     }
     if wanted("tray") {
-        bench_tray(&world, env_number("ROLECALL_BENCH_IDLE_SECS", 60), env_number("ROLECALL_BENCH_CLICKS", 1_000));
+        bench_tray(env_number("ROLECALL_BENCH_IDLE_SECS", 60), env_number("ROLECALL_BENCH_CLICKS", 1_000));
     }
 }
 
-/// Moto in auth mode with user alice and one role trusting her; an unlocked keychain.
-struct World {
-    moto: Moto,
-    keychain: Keychain,
-    alice: UserKeys,
-    role_arn: String,
+/// One section's world ([`World`], with what `builder` adds): moto in auth mode with user alice
+/// and one role trusting her, an unlocked keychain, and a sandbox with source `work` (alice's
+/// keys, in the keychain) and favourites `names`. Also the role's ARN.
+fn bench_world(builder: WorldBuilder, names: impl IntoIterator<Item = String>) -> (World, String) {
+    let mut role_arn = String::new();
+    let w = builder.build_with(|m, a| role_arn = m.create_role(ROLE, &a.user_arn, None));
+    rolecall(
+        &w,
+        &["source", "add", "work"],
+        Some(&format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key)),
+    );
+    for name in names {
+        rolecall(&w, &["role", "add", &name, "--arn", &role_arn, "--source", "work"], None);
+    }
+    (w, role_arn)
 }
 
-impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        let role_arn = moto.create_role(ROLE, &alice.user_arn, None);
-        moto.enable_auth_mode();
-        World { moto, keychain: Keychain::start_unlocked(), alice, role_arn }
-    }
-
-    /// A sandbox with source `work` (alice's keys, in the keychain) and favourites `names`.
-    fn sandbox(&self, names: impl IntoIterator<Item = String>) -> Sandbox {
-        let sandbox = Sandbox::new();
-        let keys = format!("{}\n{}\n", self.alice.access_key_id, self.alice.secret_access_key);
-        self.rolecall(&sandbox, &["source", "add", "work"], Some(&keys));
-        for name in names {
-            self.rolecall(&sandbox, &["role", "add", &name, "--arn", &self.role_arn, "--source", "work"], None);
-        }
-        sandbox
-    }
-
-    /// Runs rolecall in `sandbox`; panics with its output unless it succeeds. Returns the time.
-    fn rolecall(&self, sandbox: &Sandbox, args: &[&str], stdin: Option<&str>) -> Duration {
-        let mut cmd = sandbox.command(rolecall_bin(), &sandbox.envs(&self.moto, &self.keychain));
-        cmd.args(args);
-        timed(&mut cmd, stdin).0
-    }
+/// Runs rolecall in `w`; panics with its output unless it succeeds. Returns the time.
+fn rolecall(w: &World, args: &[&str], stdin: Option<&str>) -> Duration {
+    let mut cmd = w.sandbox.command(rolecall_bin(), &w.envs());
+    cmd.args(args);
+    timed(&mut cmd, stdin).0
 }
 
 /// One role switch as a whole process, three ways.
-fn bench_assume(world: &World, runs: usize) {
+fn bench_assume(runs: usize) {
     eprintln!("bench: assume ({runs} runs each)");
-    let sandbox = world.sandbox(["admin".to_owned()]);
-    let envs = sandbox.envs(&world.moto, &world.keychain);
+    let (world, role_arn) = bench_world(World::builder(), ["admin".to_owned()]);
+    let (sandbox, envs) = (&world.sandbox, world.envs());
     // The source profile the AWS CLI and awsume start from (rolecall's is in the keychain).
     sandbox.write(
         ".aws/credentials",
         &format!(
             "[src]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            world.alice.access_key_id, world.alice.secret_access_key
+            world.alice().access_key_id,
+            world.alice().secret_access_key
         ),
     );
 
-    let rolecall = measure(runs, || world.rolecall(&sandbox, &["assume", "admin"], None));
-    let aws = measure(runs, || aws_cli_workflow(&sandbox, &envs, &world.role_arn));
+    let rolecall = measure(runs, || rolecall(&world, &["assume", "admin"], None));
+    let aws = measure(runs, || aws_cli_workflow(sandbox, &envs, &role_arn));
     emit_times("assume", "rolecall", &rolecall);
     emit_times("assume", "aws_cli", &aws);
     match awsume() {
         Some(awsume) => {
             let times = measure(runs, || {
                 let mut cmd = sandbox.command(&awsume, &envs);
-                cmd.args(["--role-arn", &world.role_arn, "--source-profile", "src", "-o", "awsume-target"]);
+                cmd.args(["--role-arn", &role_arn, "--source-profile", "src", "-o", "awsume-target"]);
                 timed(&mut cmd, None).0
             });
             emit_times("assume", "awsume", &times);
@@ -165,16 +151,16 @@ fn aws_cli_workflow(sandbox: &Sandbox, envs: &[(String, String)], role_arn: &str
 }
 
 /// `rolecall renew f1 … fN` for each count: the whole process.
-fn bench_renew(world: &World, runs: usize) {
+fn bench_renew(runs: usize) {
     let most = RENEW_COUNTS.iter().copied().max().unwrap_or(1);
     eprintln!("bench: renew (setting up {most} favourites)");
-    let sandbox = world.sandbox((1..=most).map(|i| format!("f{i}")));
+    let (world, _) = bench_world(World::builder(), (1..=most).map(|i| format!("f{i}")));
     for &n in &RENEW_COUNTS {
         let names: Vec<String> = (1..=n).map(|i| format!("f{i}")).collect();
         let mut args = vec!["renew"];
         args.extend(names.iter().map(String::as_str));
         eprintln!("bench: renew {n} ({runs} runs)");
-        let times = measure(runs, || world.rolecall(&sandbox, &args, None));
+        let times = measure(runs, || rolecall(&world, &args, None));
         let mut record = times_json("renew", &format!("{n}"), &times);
         record["favourites"] = json!(n);
         emit(record);
@@ -182,20 +168,20 @@ fn bench_renew(world: &World, runs: usize) {
 }
 
 /// The tray app: launch, idle, and many clicks.
-fn bench_tray(world: &World, idle_secs: u64, clicks: usize) {
+fn bench_tray(idle_secs: u64, clicks: usize) {
     eprintln!("bench: tray ({TRAY_FAVOURITES} active favourites)");
     let names: Vec<String> = (1..=TRAY_FAVOURITES).map(|i| format!("f{i}")).collect();
-    let sandbox = world.sandbox(names.clone());
+    let (world, _) = bench_world(World::builder().desktop(), names.clone());
     let mut args = vec!["renew"];
     args.extend(names.iter().map(String::as_str));
-    world.rolecall(&sandbox, &args, None);
-    let desktop = Desktop::start(&world.keychain);
+    rolecall(&world, &args, None);
+    let (sandbox, desktop) = (&world.sandbox, world.desktop());
     let bin = tray_bin();
-    let envs = tray_envs(&sandbox, &world.moto, &world.keychain, &desktop);
+    let envs = world.gui_envs();
 
     let mut launches = Vec::new();
     for _ in 0..LAUNCHES {
-        let (app, took) = launch(&bin, &sandbox, &envs, &desktop);
+        let (app, took) = launch(&bin, sandbox, &envs, desktop);
         launches.push(took);
         drop(app);
         while !desktop.tray_items().is_empty() {
@@ -204,7 +190,7 @@ fn bench_tray(world: &World, idle_secs: u64, clicks: usize) {
     }
     emit_times("tray", "launch_to_registered", &launches);
 
-    let (app, _) = launch(&bin, &sandbox, &envs, &desktop);
+    let (app, _) = launch(&bin, sandbox, &envs, desktop);
     let pid = app.pid();
     // Let the first menu build, the file watchers and the scheduler settle.
     std::thread::sleep(Duration::from_secs(5));

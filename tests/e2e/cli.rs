@@ -5,7 +5,7 @@
 use std::fs;
 use std::process::Output;
 
-use rolecall_e2e::{Keychain, Moto, Sandbox, UserKeys, assumed_role_arn, aws_cli};
+use rolecall_e2e::{Keychain, Moto, World, assumed_role_arn, aws_cli};
 use serde_json::Value;
 
 /// A user's file, with everything a careless rewrite would lose: comments of both kinds, odd
@@ -24,90 +24,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The bytes of the credentials file, the AWS config file and rolecall's config.toml.
-type Snapshot = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
-
-/// One test's world: moto with user alice (auth mode on), an unlocked keychain, a sandbox HOME.
-struct World {
-    moto: Moto,
-    keychain: Keychain,
-    sandbox: Sandbox,
-    alice: UserKeys,
-}
-
-impl World {
-    /// Creates the world; `roles` run against moto before auth mode is switched on.
-    fn new(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
-        let w = World::without_auth_mode(roles);
-        w.moto.enable_auth_mode();
-        w
-    }
-
-    /// As [`new`](Self::new) with moto's auth mode off: for MFA favourites, which are assumed
-    /// through an MFA session (GetSessionToken), whose credentials moto's auth mode rejects
-    /// (real STS accepts them).
-    fn without_auth_mode(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        roles(&moto, &alice);
-        World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.sandbox.run_rolecall(&self.moto, &self.keychain, args, None)
-    }
-
-    fn run_with(&self, keychain: &Keychain, args: &[&str], stdin: Option<&str>) -> Output {
-        self.sandbox.run_rolecall(&self.moto, keychain, args, stdin)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(o.status.success(), "rolecall {args:?} failed:\n{}", text(&o));
-        stdout(&o)
-    }
-
-    /// Runs a command that must fail with `code`; returns its stderr.
-    fn fails(&self, args: &[&str], code: &str) -> String {
-        let o = self.run(args);
-        assert!(!o.status.success(), "rolecall {args:?} should fail:\n{}", text(&o));
-        let err = stderr(&o);
-        assert!(err.starts_with(&format!("rolecall: {code}: ")), "rolecall {args:?}: expected {code}:\n{}", text(&o));
-        err
-    }
-
-    fn add_source(&self, name: &str, key: &str, secret: &str, extra: &[&str]) -> Output {
-        let args = [&["source", "add", name][..], extra].concat();
-        self.run_with(&self.keychain, &args, Some(&format!("{key}\n{secret}\n")))
-    }
-
-    fn add_alice(&self) {
-        let o = self.add_source("work", &self.alice.access_key_id, &self.alice.secret_access_key, &[]);
-        assert!(o.status.success(), "{}", text(&o));
-        assert_eq!(stdout(&o), "Added source work: arn:aws:iam::123456789012:user/alice\n");
-    }
-
-    fn envs(&self) -> Vec<(String, String)> {
-        self.sandbox.envs(&self.moto, &self.keychain)
-    }
-
-    /// `aws sts get-caller-identity --profile P` run by the AWS CLI: the ARN, or its stderr as Err.
-    fn aws_identity(&self, profile: &str) -> Result<String, String> {
-        let o = aws_cli(&self.envs(), &["sts", "get-caller-identity", "--profile", profile, "--output", "json"]);
-        if !o.status.success() {
-            return Err(stderr(&o));
-        }
-        let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
-        Ok(v["Arn"].as_str().expect("Arn").to_owned())
-    }
-
-    fn files(&self) -> Snapshot {
-        (
-            fs::read(self.sandbox.credentials_path()).ok(),
-            fs::read(self.sandbox.config_path()).ok(),
-            fs::read(self.sandbox.rolecall_config_dir().join("config.toml")).ok(),
-        )
-    }
+/// Adds source `work` with alice's keys, checked to be hers.
+fn add_alice(w: &World) {
+    let o = w.add_source("work", &w.alice().access_key_id, &w.alice().secret_access_key, &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(stdout(&o), "Added source work: arn:aws:iam::123456789012:user/alice\n");
 }
 
 fn role(moto: &Moto, name: &str, principal: &str, external_id: Option<&str>) -> String {
@@ -121,21 +42,21 @@ fn add_source_add_role_assume_and_the_aws_cli_uses_the_profile() {
     });
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
     w.sandbox.write(".aws/config", USER_CONFIG);
-    w.add_alice();
+    add_alice(&w);
     // The keys are in the keychain, under the namespaced service, and nowhere on disk.
     let stored =
         w.keychain.lookup(&[("service", "rolecall-test"), ("username", "source:work")]).expect("keychain entry");
-    assert!(stored.contains(&w.alice.secret_access_key));
+    assert!(stored.contains(&w.alice().secret_access_key));
     let config_toml = fs::read_to_string(w.sandbox.rolecall_config_dir().join("config.toml")).unwrap();
     assert!(
-        !config_toml.contains(&w.alice.secret_access_key) && !config_toml.contains(&w.alice.access_key_id),
+        !config_toml.contains(&w.alice().secret_access_key) && !config_toml.contains(&w.alice().access_key_id),
         "{config_toml}"
     );
 
     let list = w.ok(&["source", "list"]);
-    let tail = &w.alice.access_key_id[w.alice.access_key_id.len() - 4..];
+    let tail = &w.alice().access_key_id[w.alice().access_key_id.len() - 4..];
     assert!(list.contains(&format!("****{tail}")) && list.contains("arn:aws:iam::123456789012:user/alice"), "{list}");
-    assert!(!list.contains(&w.alice.access_key_id), "the key id is masked: {list}");
+    assert!(!list.contains(&w.alice().access_key_id), "the key id is masked: {list}");
 
     w.ok(&[
         "role",
@@ -200,7 +121,7 @@ fn assume_json_env_and_status_for_scripts() {
     let w = World::new(|m, a| {
         role(m, "Dev", &a.user_arn, None);
     });
-    w.add_alice();
+    add_alice(&w);
     w.ok(&[
         "role",
         "add",
@@ -253,7 +174,7 @@ fn wrong_secret_unknown_key_untrusted_role_and_wrong_external_id_fail_clearly_an
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
 
     // Verification catches a wrong secret before anything is stored.
-    let o = w.add_source("bad", &w.alice.access_key_id, "wrongSecretwrongSecretwrongSecret1234567", &[]);
+    let o = w.add_source("bad", &w.alice().access_key_id, "wrongSecretwrongSecretwrongSecret1234567", &[]);
     assert!(!o.status.success());
     assert!(
         stderr(&o).starts_with("rolecall: sts.wrong_secret: source bad: verify: the secret access key does not match"),
@@ -264,11 +185,11 @@ fn wrong_secret_unknown_key_untrusted_role_and_wrong_external_id_fail_clearly_an
     assert!(!w.sandbox.rolecall_config_dir().join("config.toml").exists());
 
     // Stored unverified, it fails at assume time with the same clear error.
-    let o = w.add_source("bad", &w.alice.access_key_id, "wrongSecretwrongSecretwrongSecret1234567", &["--no-verify"]);
+    let o = w.add_source("bad", &w.alice().access_key_id, "wrongSecretwrongSecretwrongSecret1234567", &["--no-verify"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = w.add_source("ghost", "AKIAUNKNOWNKEY000001", "someSecretsomeSecretsomeSecret12345678", &["--no-verify"]);
     assert!(o.status.success(), "{}", text(&o));
-    w.add_alice();
+    add_alice(&w);
     for (name, arn, source, extra) in [
         ("bad-fav", "Admin", "bad", None),
         ("ghost-fav", "Admin", "ghost", None),
@@ -300,7 +221,7 @@ fn wrong_secret_unknown_key_untrusted_role_and_wrong_external_id_fail_clearly_an
     assert_eq!(w.sandbox.read_credentials(), USER_CREDENTIALS);
     for e in [stderr(&w.run(&["assume", "bad-fav"])), stderr(&w.run(&["assume", "vendor", "-vv"]))] {
         assert!(
-            !e.contains(&w.alice.secret_access_key) && !e.contains("wrongSecret"),
+            !e.contains(&w.alice().secret_access_key) && !e.contains("wrongSecret"),
             "no secret in errors or logs: {e}"
         );
     }
@@ -314,26 +235,26 @@ fn keychain_absent_or_locked_gives_a_clear_error_and_no_plain_text_fallback() {
     let w = World::new(|m, a| {
         role(m, "Admin", &a.user_arn, None);
     });
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     let files = w.files();
 
     let absent = Keychain::absent();
-    let o = w.run_with(&absent, &["assume", "admin"], None);
+    let o = w.run_on(&absent, &["assume", "admin"], None);
     assert!(
         stderr(&o).starts_with("rolecall: keychain.unavailable: source work: no keychain is available"),
         "{}",
         text(&o)
     );
-    let o = w.run_with(
+    let o = w.run_on(
         &absent,
         &["source", "add", "other"],
-        Some(&format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key)),
+        Some(&format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key)),
     );
     assert!(stderr(&o).starts_with("rolecall: keychain.unavailable: "), "{}", text(&o));
 
     for locked in [Keychain::start_locked(), Keychain::start_without_collection()] {
-        let o = w.run_with(&locked, &["assume", "admin"], None);
+        let o = w.run_on(&locked, &["assume", "admin"], None);
         assert!(!o.status.success());
         let err = stderr(&o);
         assert!(
@@ -342,10 +263,10 @@ fn keychain_absent_or_locked_gives_a_clear_error_and_no_plain_text_fallback() {
             "{}",
             text(&o)
         );
-        let o = w.run_with(
+        let o = w.run_on(
             &locked,
             &["source", "add", "other"],
-            Some(&format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key)),
+            Some(&format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key)),
         );
         assert!(
             stderr(&o).starts_with("rolecall: keychain.locked: source other: the keychain is locked"),
@@ -357,7 +278,7 @@ fn keychain_absent_or_locked_gives_a_clear_error_and_no_plain_text_fallback() {
     let home_files: Vec<String> = walk(w.sandbox.home());
     for f in home_files {
         let bytes = fs::read(&f).unwrap_or_default();
-        assert!(!String::from_utf8_lossy(&bytes).contains(&w.alice.secret_access_key), "secret found in {f}");
+        assert!(!String::from_utf8_lossy(&bytes).contains(&w.alice().secret_access_key), "secret found in {f}");
     }
 }
 
@@ -381,7 +302,7 @@ fn chained_favourites_and_the_one_hour_cap() {
         // moto checks the exact caller ARN: the second role trusts the first role's session.
         role(m, "Spoke", &assumed_role_arn("Hub", "alice"), None);
     });
-    w.add_alice();
+    add_alice(&w);
     w.ok(&[
         "role",
         "add",
@@ -436,7 +357,7 @@ fn concurrent_assumes_of_different_favourites_both_land() {
         }
     });
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.add_alice();
+    add_alice(&w);
     for i in 0..4 {
         w.ok(&[
             "role",
@@ -474,7 +395,7 @@ fn profiles_rolecall_does_not_own_are_refused_unless_forced_with_a_backup() {
     });
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
     w.sandbox.write(".aws/config", "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n");
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "legacy", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     w.ok(&["role", "add", "sso", "--arn", "arn:aws:iam::123456789012:role/Other", "--source", "work"]);
     let files = w.files();
@@ -510,7 +431,7 @@ fn profiles_rolecall_does_not_own_are_refused_unless_forced_with_a_backup() {
 fn bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
     let w = World::new(|_, _| {});
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.add_alice();
+    add_alice(&w);
     let arn = "arn:aws:iam::123456789012:role/Admin";
     let table: &[(&[&str], &str)] = &[
         (
@@ -564,8 +485,8 @@ fn mfa_favourites_take_a_code_and_say_when_one_is_needed() {
     let w = World::without_auth_mode(|m, a| {
         role(m, "Secure", &a.user_arn, None);
     });
-    let serial = w.moto.create_mfa_device("alice");
-    let o = w.add_source("work", &w.alice.access_key_id, &w.alice.secret_access_key, &["--mfa-serial", &serial]);
+    let serial = w.moto().create_mfa_device("alice");
+    let o = w.add_source("work", &w.alice().access_key_id, &w.alice().secret_access_key, &["--mfa-serial", &serial]);
     assert!(o.status.success(), "{}", text(&o));
     w.ok(&["role", "add", "secure", "--arn", "arn:aws:iam::123456789012:role/Secure", "--source", "work", "--mfa"]);
     let e = w.fails(&["assume", "secure"], "input.needed");
@@ -580,7 +501,7 @@ fn removing_a_source_and_a_favourite_cleans_up_only_what_rolecall_owns() {
         role(m, "Admin", &a.user_arn, None);
     });
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     w.ok(&["assume", "admin"]);
     w.fails(&["source", "remove", "work"], "config.in_use");
@@ -604,7 +525,8 @@ fn an_aws_profile_can_be_the_source() {
         ".aws/credentials",
         &format!(
             "[alice-keys]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            w.alice.access_key_id, w.alice.secret_access_key
+            w.alice().access_key_id,
+            w.alice().secret_access_key
         ),
     );
     let o = w.run(&["source", "add", "corp", "--aws-profile", "alice-keys"]);
@@ -620,7 +542,7 @@ fn an_unreachable_endpoint_is_reported_as_such() {
     let w = World::new(|m, a| {
         role(m, "Admin", &a.user_arn, None);
     });
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     let port = rolecall_e2e::free_port();
     let mut envs = w.envs();
@@ -679,14 +601,14 @@ fn on_a_terminal_the_secret_is_hidden_and_mfa_codes_are_asked_for() {
     let w = World::without_auth_mode(|m, a| {
         role(m, "Secure", &a.user_arn, None);
     });
-    let serial = w.moto.create_mfa_device("alice");
+    let serial = w.moto().create_mfa_device("alice");
     let shown = on_a_terminal(
         &w,
         &format!("source add work --mfa-serial {serial}"),
-        &[("Access key id for work: ", &w.alice.access_key_id), ("(hidden): ", &w.alice.secret_access_key)],
+        &[("Access key id for work: ", &w.alice().access_key_id), ("(hidden): ", &w.alice().secret_access_key)],
     );
     assert!(shown.contains("Added source work: arn:aws:iam::123456789012:user/alice"), "{shown}");
-    assert!(!shown.contains(&w.alice.secret_access_key), "the secret was echoed: {shown}");
+    assert!(!shown.contains(&w.alice().secret_access_key), "the secret was echoed: {shown}");
     w.ok(&["role", "add", "secure", "--arn", "arn:aws:iam::123456789012:role/Secure", "--source", "work", "--mfa"]);
     let shown = on_a_terminal(
         &w,
@@ -703,7 +625,7 @@ fn verbose_logs_never_show_a_secret() {
     let w = World::new(|m, a| {
         role(m, "Admin", &a.user_arn, None);
     });
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     let o = w.run(&["assume", "admin", "-vv"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -711,11 +633,11 @@ fn verbose_logs_never_show_a_secret() {
     assert!(logs.contains("AssumeRole"), "debug logs are on: {logs}");
     let creds = w.sandbox.read_credentials();
     let value = |k: &str| creds.lines().find_map(|l| l.strip_prefix(&format!("{k} = "))).unwrap().to_owned();
-    for secret in [w.alice.secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
+    for secret in [w.alice().secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
         assert!(!logs.contains(&secret) && !stdout(&o).contains(&secret), "a secret is in the output");
     }
     assert!(
-        !logs.contains(&w.alice.access_key_id) && !logs.contains(&value("aws_access_key_id")),
+        !logs.contains(&w.alice().access_key_id) && !logs.contains(&value("aws_access_key_id")),
         "key ids are masked"
     );
 
@@ -730,7 +652,7 @@ fn verbose_logs_never_show_a_secret() {
     assert!(logs.contains("beginning attempt #1"), "the SDK's logs are on");
     let creds = w.sandbox.read_credentials();
     let value = |k: &str| creds.lines().find_map(|l| l.strip_prefix(&format!("{k} = "))).unwrap().to_owned();
-    for secret in [w.alice.secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
+    for secret in [w.alice().secret_access_key.clone(), value("aws_secret_access_key"), value("aws_session_token")] {
         assert!(!logs.contains(&secret), "a secret is in the SDK's trace logs");
     }
 }
@@ -755,7 +677,7 @@ fn forced_takeovers_keep_only_that_section_in_a_private_backup_that_backups_list
     let dotfiles = w.sandbox.home().join("dotfiles/aws");
     fs::create_dir_all(w.sandbox.aws_dir()).unwrap();
     std::os::unix::fs::symlink(dotfiles.join("credentials"), w.sandbox.credentials_path()).unwrap();
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "legacy", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     assert!(w.ok(&["backups"]).starts_with("No backups in "), "none yet");
     let (aws_before, dotfiles_before) = (names_in(&w.sandbox.aws_dir()), names_in(&dotfiles));
@@ -899,7 +821,7 @@ fn an_ambient_aws_profile_changes_nothing_for_keychain_keys() {
         role(m, "Admin", &a.user_arn, None);
         role(m, "Hop", &assumed_role_arn("Admin", "alice"), None);
     });
-    w.add_alice();
+    add_alice(&w);
     w.ok(&["role", "add", "admin", "--arn", "arn:aws:iam::123456789012:role/Admin", "--source", "work"]);
     w.ok(&["role", "add", "hop", "--arn", "arn:aws:iam::123456789012:role/Hop", "--source", "admin"]);
     let fake = rolecall_e2e::FakeSts::start(vec![rolecall_e2e::Reply::Success]);
@@ -944,7 +866,7 @@ fn an_ambient_aws_profile_changes_nothing_for_keychain_keys() {
     assert_eq!(w.aws_identity("hop").unwrap(), assumed_role_arn("Hop", "alice"));
     let mut sts_only = w.envs();
     sts_only.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
-    sts_only.push(("AWS_ENDPOINT_URL_STS".into(), w.moto.endpoint()));
+    sts_only.push(("AWS_ENDPOINT_URL_STS".into(), w.moto().endpoint()));
     let o = run(sts_only, "localstack", &["assume", "admin"]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
@@ -971,7 +893,8 @@ fn an_aws_profile_source_signs_with_that_profile_only() {
         ".aws/credentials",
         &format!(
             "[alice-keys]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            w.alice.access_key_id, w.alice.secret_access_key
+            w.alice().access_key_id,
+            w.alice().secret_access_key
         ),
     );
     w.sandbox

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use rolecall_e2e::{TrayApp, apply_envs, run_with_timeout, wait_for, wait_until};
 
-use crate::dbus::DesktopWorld;
+use rolecall_e2e::World;
+
+use crate::dbus::desktop_world;
 use crate::tray::text;
 
 /// The delay the tests give the app before it clears the clipboard.
@@ -20,22 +22,22 @@ const CLICK: Duration = Duration::from_secs(30);
 const HINT: &str = "x-kde-passwordManagerHint";
 
 /// `xclip -selection clipboard -o` with `args` on the world's display.
-fn xclip_out(w: &DesktopWorld, args: &[&str]) -> Output {
+fn xclip_out(w: &World, args: &[&str]) -> Output {
     let mut cmd = Command::new("xclip");
-    apply_envs(&mut cmd, &w.desktop.env()).args(["-selection", "clipboard", "-o"]).args(args);
+    apply_envs(&mut cmd, &w.desktop().env()).args(["-selection", "clipboard", "-o"]).args(args);
     run_with_timeout(&mut cmd, None, Duration::from_secs(10))
 }
 
 /// The clipboard's text, or `None` when nobody holds the clipboard (or it holds no text).
-fn clipboard(w: &DesktopWorld) -> Option<String> {
+fn clipboard(w: &World) -> Option<String> {
     let out = xclip_out(w, &[]);
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Starts the app (clearing after [`CLEAR_SECS`]), clicks *Copy export lines* and waits for them
 /// on the clipboard; returns the app, the lines and when they were first seen there.
-fn copy(w: &DesktopWorld) -> (TrayApp, String, Instant) {
-    let app = w.start_app(&[("ROLECALL_CLIPBOARD_CLEAR_SECS", &CLEAR_SECS.to_string())]);
+fn copy(w: &World) -> (TrayApp, String, Instant) {
+    let app = w.start_app_with(&[("ROLECALL_CLIPBOARD_CLEAR_SECS", &CLEAR_SECS.to_string())], &[]);
     app.wait_for_label("admin", CLICK, |i| i.label == "admin");
     app.click("Copy export lines");
     let lines = wait_for("the export lines on the clipboard", CLICK, || {
@@ -46,10 +48,10 @@ fn copy(w: &DesktopWorld) -> (TrayApp, String, Instant) {
 
 #[test]
 fn copied_export_lines_are_kept_out_of_clipboard_history_and_cleared_after_a_while() {
-    let w = DesktopWorld::new(900, &[]);
+    let w = desktop_world(900, &[]);
     let (app, lines, seen) = copy(&w);
     // The session's secret key and token, as STS issued them.
-    let secrets = w.sts.issued_secrets();
+    let secrets = w.sts().issued_secrets();
     assert!(!secrets.is_empty() && secrets.iter().all(|s| lines.contains(&format!("='{s}'\n"))), "{lines}");
 
     // The clipboard offers the history-exclusion hint beside the text.
@@ -70,12 +72,12 @@ fn copied_export_lines_are_kept_out_of_clipboard_history_and_cleared_after_a_whi
 
 #[test]
 fn the_clipboard_is_left_alone_once_the_user_has_copied_something_else() {
-    let w = DesktopWorld::new(900, &[]);
+    let w = desktop_world(900, &[]);
     let (app, _lines, _) = copy(&w);
 
     // The user copies their own text (xclip holds the clipboard until it is dropped).
     let mut cmd = Command::new("xclip");
-    apply_envs(&mut cmd, &w.desktop.env())
+    apply_envs(&mut cmd, &w.desktop().env())
         .args(["-selection", "clipboard", "-quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -7,57 +7,53 @@
 use std::collections::BTreeMap;
 use std::process::Output;
 
-use rolecall_e2e::{
-    FakeFederation, Keychain, Moto, ROLECALL_TIMEOUT, Sandbox, SessionJson, UserKeys, assumed_role_arn, form_decode,
-    form_params, rolecall_bin, run_with_timeout,
-};
+use rolecall_e2e::{FakeFederation, Sandbox, SessionJson, World, assumed_role_arn, form_decode, form_params};
 
 use rolecall_e2e::output_text as text;
 
 /// moto with user alice (roles `Admin` trusting her, `Hop` trusting an Admin session), auth mode
 /// on, an unlocked keychain, a sandbox with source `work` and favourites `admin` (direct, 2h,
 /// eu-west-1) and `hop` (chained from admin).
-struct World {
-    moto: Moto,
-    keychain: Keychain,
-    sandbox: Sandbox,
-    alice: UserKeys,
+fn world() -> World {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+        m.create_role("Hop", &assumed_role_arn("Admin", "alice"), None);
+    });
+    w.add_source_work(&[]);
+    w.ok(&[
+        "role",
+        "add",
+        "admin",
+        "--arn",
+        "arn:aws:iam::123456789012:role/Admin",
+        "--source",
+        "work",
+        "--duration",
+        "2h",
+        "--region",
+        "eu-west-1",
+    ]);
+    w.ok(&["role", "add", "hop", "--arn", "arn:aws:iam::123456789012:role/Hop", "--source", "admin"]);
+    w
 }
 
-impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        moto.create_role("Admin", &alice.user_arn, None);
-        moto.create_role("Hop", &assumed_role_arn("Admin", "alice"), None);
-        moto.enable_auth_mode();
-        let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice };
-        let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
-        w.ok(None, &["source", "add", "work"], Some(&keys));
-        w.ok(
-            None,
-            &[
-                "role",
-                "add",
-                "admin",
-                "--arn",
-                "arn:aws:iam::123456789012:role/Admin",
-                "--source",
-                "work",
-                "--duration",
-                "2h",
-                "--region",
-                "eu-west-1",
-            ],
-            None,
-        );
-        w.ok(None, &["role", "add", "hop", "--arn", "arn:aws:iam::123456789012:role/Hop", "--source", "admin"], None);
-        w
-    }
+/// The console tests' helpers over a [`World`]: the federation endpoint is given per run.
+trait Console {
+    /// The world's environment, with the federation endpoint set when given, and `extra` last.
+    fn envs_at(&self, endpoint: Option<&str>, extra: &[(&str, &str)]) -> Vec<(String, String)>;
+    /// Runs rolecall with the federation endpoint `endpoint`, if given.
+    fn run_at(&self, endpoint: Option<&str>, args: &[&str]) -> Output;
+    /// As [`run_at`](Self::run_at), with `stdin`; panics with its output unless it succeeds.
+    fn ok_at(&self, endpoint: Option<&str>, args: &[&str], stdin: Option<&str>) -> String;
+    /// `rolecall console ARGS --print` against `fake`: the one line it prints.
+    fn print_url(&self, fake: &FakeFederation, args: &[&str]) -> String;
+    fn profile(&self, profile: &str) -> BTreeMap<String, String>;
+    fn session_of(&self, profile: &str) -> SessionJson;
+}
 
-    /// The sandbox environment, with the federation endpoint set when given, and `extra` last.
-    fn envs(&self, endpoint: Option<&str>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let mut envs = self.sandbox.envs(&self.moto, &self.keychain);
+impl Console for World {
+    fn envs_at(&self, endpoint: Option<&str>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut envs = self.envs();
         if let Some(e) = endpoint {
             envs.push(("ROLECALL_FEDERATION_ENDPOINT".into(), e.into()));
         }
@@ -65,31 +61,23 @@ impl World {
         envs
     }
 
-    fn run_env(&self, envs: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = self.sandbox.command(rolecall_bin(), envs);
-        cmd.args(args);
-        run_with_timeout(&mut cmd, stdin.map(str::as_bytes), ROLECALL_TIMEOUT)
+    fn run_at(&self, endpoint: Option<&str>, args: &[&str]) -> Output {
+        self.run_env(&self.envs_at(endpoint, &[]), args, None)
     }
 
-    fn run(&self, endpoint: Option<&str>, args: &[&str]) -> Output {
-        self.run_env(&self.envs(endpoint, &[]), args, None)
-    }
-
-    fn ok(&self, endpoint: Option<&str>, args: &[&str], stdin: Option<&str>) -> String {
-        let o = self.run_env(&self.envs(endpoint, &[]), args, stdin);
+    fn ok_at(&self, endpoint: Option<&str>, args: &[&str], stdin: Option<&str>) -> String {
+        let o = self.run_env(&self.envs_at(endpoint, &[]), args, stdin);
         assert!(o.status.success(), "rolecall {args:?} failed:\n{}", text(&o));
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
-    /// `rolecall console ARGS --print` against `fake`: the one line it prints.
     fn print_url(&self, fake: &FakeFederation, args: &[&str]) -> String {
-        let out = self.ok(Some(&fake.endpoint()), &[&["console"], args, &["--print"]].concat(), None);
+        let out = self.ok_at(Some(&fake.endpoint()), &[&["console"], args, &["--print"]].concat(), None);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 1, "one line, the link: {out}");
         lines[0].to_owned()
     }
 
-    /// The keys of `[profile]` in the credentials file.
     fn profile(&self, profile: &str) -> BTreeMap<String, String> {
         let text = self.sandbox.read_credentials();
         let mut keys = BTreeMap::new();
@@ -104,7 +92,6 @@ impl World {
         keys
     }
 
-    /// The Session JSON that must be sent for `profile`: exactly what rolecall wrote there.
     fn session_of(&self, profile: &str) -> SessionJson {
         let p = self.profile(profile);
         assert!(p.contains_key("aws_session_token"), "no session in [{profile}]: {p:?}");
@@ -127,7 +114,7 @@ fn login_params(fake: &FakeFederation, url: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn direct_and_chained_favourites_sign_in_with_exactly_their_profiles_credentials() {
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
 
     // No session yet: the favourite is assumed (and its profile written) first.
@@ -167,7 +154,7 @@ fn direct_and_chained_favourites_sign_in_with_exactly_their_profiles_credentials
     assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
 
     // A region outside the role's partition is refused before anything is sent.
-    let o = w.run(Some(&fake.endpoint()), &["console", "admin", "--region", "cn-north-1", "--print"]);
+    let o = w.run_at(Some(&fake.endpoint()), &["console", "admin", "--region", "cn-north-1", "--print"]);
     assert!(!o.status.success(), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr)
@@ -180,7 +167,7 @@ fn direct_and_chained_favourites_sign_in_with_exactly_their_profiles_credentials
 
 #[test]
 fn the_link_reaches_only_the_browser_and_never_the_logs() {
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
     // A stand-in for xdg-open that keeps what it was given (in a private file): the page.
     let bin = w.sandbox.home().join("bin");
@@ -195,7 +182,7 @@ fn the_link_reaches_only_the_browser_and_never_the_logs() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o700)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let envs = w.envs(Some(&fake.endpoint()), &[("PATH", &path)]);
+    let envs = w.envs_at(Some(&fake.endpoint()), &[("PATH", &path)]);
 
     let o = w.run_env(&envs, &["console", "admin", "-vv"], None);
     assert!(o.status.success(), "{}", text(&o));
@@ -220,7 +207,7 @@ fn the_link_reaches_only_the_browser_and_never_the_logs() {
             &fake.issued_tokens()[1],
             &session.session_key,
             &session.session_token,
-            &w.alice.secret_access_key,
+            &w.alice().secret_access_key,
         ] {
             assert!(!log.contains(secret.as_str()), "a secret in the logs:\n{log}");
         }
@@ -231,10 +218,10 @@ fn the_link_reaches_only_the_browser_and_never_the_logs() {
 
 #[test]
 fn a_rejected_session_and_an_unreachable_endpoint_give_typed_errors() {
-    let w = World::new();
+    let w = world();
     for status in [400, 403] {
         let fake = FakeFederation::start_rejecting(status);
-        let o = w.run(Some(&fake.endpoint()), &["console", "admin", "--print"]);
+        let o = w.run_at(Some(&fake.endpoint()), &["console", "admin", "--print"]);
         assert!(!o.status.success(), "{}", text(&o));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
@@ -248,7 +235,7 @@ fn a_rejected_session_and_an_unreachable_endpoint_give_typed_errors() {
         let session = w.session_of("admin");
         assert!(!err.contains(&session.session_key) && !err.contains(&session.session_token), "{err}");
     }
-    let o = w.run(Some(&FakeFederation::unreachable_endpoint()), &["console", "hop", "--print"]);
+    let o = w.run_at(Some(&FakeFederation::unreachable_endpoint()), &["console", "hop", "--print"]);
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -261,7 +248,7 @@ fn a_rejected_session_and_an_unreachable_endpoint_give_typed_errors() {
     assert!(!err.contains("127.0.0.1") && !err.contains(&w.session_of("hop").session_token), "{err}");
 
     // A malformed override is refused as input.
-    let o = w.run(Some("http://example.com/federation"), &["console", "admin", "--print"]);
+    let o = w.run_at(Some("http://example.com/federation"), &["console", "admin", "--print"]);
     assert!(
         String::from_utf8_lossy(&o.stderr).starts_with("rolecall: input.invalid: federation endpoint: "),
         "{}",
@@ -271,11 +258,12 @@ fn a_rejected_session_and_an_unreachable_endpoint_give_typed_errors() {
 
 #[test]
 fn a_source_without_a_role_signs_in_as_its_own_user_through_get_federation_token() {
-    let moto = Moto::start();
-    let bob = moto.create_user_with_actions("bob", &["sts:GetCallerIdentity", "sts:GetFederationToken"]);
-    moto.enable_auth_mode();
-    let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice: bob.clone() };
-    w.ok(None, &["source", "add", "me"], Some(&format!("{}\n{}\n", bob.access_key_id, bob.secret_access_key)));
+    let mut bob = None;
+    let w = World::new(|m, _| {
+        bob = Some(m.create_user_with_actions("bob", &["sts:GetCallerIdentity", "sts:GetFederationToken"]));
+    });
+    let bob = bob.expect("bob");
+    w.ok_with(&["source", "add", "me"], Some(&format!("{}\n{}\n", bob.access_key_id, bob.secret_access_key)));
     let fake = FakeFederation::start();
 
     let url = w.print_url(&fake, &["--source", "me", "--service", "ec2"]);
@@ -295,12 +283,11 @@ fn a_source_without_a_role_signs_in_as_its_own_user_through_get_federation_token
     assert!(w.sandbox.read_credentials().is_empty(), "nothing is written for a source's console session");
 
     // Without sts:GetFederationToken, STS's refusal names the source.
-    let moto = Moto::start();
-    let carol = moto.create_user_with_actions("carol", &["sts:GetCallerIdentity"]);
-    moto.enable_auth_mode();
-    let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice: carol.clone() };
-    w.ok(None, &["source", "add", "me"], Some(&format!("{}\n{}\n", carol.access_key_id, carol.secret_access_key)));
-    let o = w.run(Some(&fake.endpoint()), &["console", "--source", "me", "--print"]);
+    let mut carol = None;
+    let w = World::new(|m, _| carol = Some(m.create_user_with_actions("carol", &["sts:GetCallerIdentity"])));
+    let carol = carol.expect("carol");
+    w.ok_with(&["source", "add", "me"], Some(&format!("{}\n{}\n", carol.access_key_id, carol.secret_access_key)));
+    let o = w.run_at(Some(&fake.endpoint()), &["console", "--source", "me", "--print"]);
     assert!(
         String::from_utf8_lossy(&o.stderr)
             .starts_with("rolecall: sts.access_denied: source me: get a federation token: "),
@@ -312,13 +299,12 @@ fn a_source_without_a_role_signs_in_as_its_own_user_through_get_federation_token
 
 #[test]
 fn a_govcloud_favourite_sends_its_session_by_get_and_lands_on_the_partitions_console() {
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
     w.print_url(&fake, &["admin"]);
-    let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
-    w.ok(None, &["source", "add", "gov", "--no-verify"], Some(&keys));
-    w.ok(
-        None,
+    let keys = format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key);
+    w.ok_with(&["source", "add", "gov", "--no-verify"], Some(&keys));
+    w.ok_with(
         &[
             "role",
             "add",
@@ -358,7 +344,7 @@ fn a_govcloud_favourite_sends_its_session_by_get_and_lands_on_the_partitions_con
 
 #[test]
 fn signing_out_first_leads_the_browser_through_the_sign_out_to_the_new_session() {
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
     let base = fake.endpoint().trim_end_matches("/federation").to_owned();
 
@@ -600,10 +586,10 @@ fn the_browser_gets_a_private_page_and_no_process_argv_ever_holds_the_sign_in_li
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
     let opener = FakeOpener::install(&w.sandbox);
-    let envs = w.envs(Some(&fake.endpoint()), &[("PATH", &opener.path)]);
+    let envs = w.envs_at(Some(&fake.endpoint()), &[("PATH", &opener.path)]);
 
     let stop = Arc::new(AtomicBool::new(false));
     let scanner = scan_argvs(stop.clone());
@@ -618,10 +604,10 @@ fn the_browser_gets_a_private_page_and_no_process_argv_ever_holds_the_sign_in_li
 
 #[test]
 fn a_later_sign_in_sweeps_stale_pages_and_a_foreign_page_directory_is_refused() {
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
     let opener = FakeOpener::install(&w.sandbox);
-    let envs = w.envs(Some(&fake.endpoint()), &[("PATH", &opener.path)]);
+    let envs = w.envs_at(Some(&fake.endpoint()), &[("PATH", &opener.path)]);
     let open = || {
         opener.clear();
         let o = w.run_env(&envs, &["console", "admin"], None);
@@ -671,7 +657,7 @@ fn a_later_sign_in_sweeps_stale_pages_and_a_foreign_page_directory_is_refused() 
 
 #[test]
 fn a_loopback_federation_endpoint_is_reached_directly_even_with_a_proxy_set() {
-    let w = World::new();
+    let w = world();
     let fake = FakeFederation::start();
     // Assumed and signed in once without a proxy: the next sign-in reuses the fresh session, so
     // the federation endpoint is the only thing it calls.
@@ -696,7 +682,7 @@ fn a_loopback_federation_endpoint_is_reached_directly_even_with_a_proxy_set() {
     extra.push(("NO_PROXY".to_owned(), String::new()));
     extra.push(("no_proxy".to_owned(), String::new()));
     let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let envs = w.envs(Some(&fake.endpoint()), &extra);
+    let envs = w.envs_at(Some(&fake.endpoint()), &extra);
 
     let o = w.run_env(&envs, &["console", "admin", "--print"], None);
     assert!(o.status.success(), "{}", text(&o));
@@ -711,18 +697,18 @@ fn the_trays_open_console_hands_the_browser_the_same_private_page() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    let w = crate::tray::World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
     });
     w.add_source_work(&[]);
     w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &[]);
     let fake = FakeFederation::start();
     let opener = FakeOpener::install(&w.sandbox);
-    let mut envs = rolecall_e2e::tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop);
+    let mut envs = w.gui_envs();
     envs.push(("PATH".into(), opener.path.clone()));
     envs.push(("ROLECALL_FEDERATION_ENDPOINT".into(), fake.endpoint()));
     let mut app = rolecall_e2e::TrayApp::start_with_envs(&rolecall_e2e::tray_bin(), &w.sandbox, envs, &[]);
-    app.wait_registered(&w.desktop);
+    app.wait_registered(w.desktop());
 
     let stop = Arc::new(AtomicBool::new(false));
     let scanner = scan_argvs(stop.clone());

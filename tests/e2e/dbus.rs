@@ -9,8 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use rolecall_e2e::{
-    Desktop, FakeLogind, FakeNotifications, FakeSts, Keychain, NOTIFICATION_CAPABILITIES, Reply, Sandbox, TrayApp,
-    apply_envs, rolecall_bin, run_with_timeout, tray_bin, wait_until,
+    FakeLogind, FakeNotifications, NOTIFICATION_CAPABILITIES, Reply, World, apply_envs, run_with_timeout, wait_until,
 };
 
 use crate::tray::text;
@@ -29,116 +28,76 @@ const QUIET: Duration = Duration::from_secs(2);
 /// A scripted STS (sessions of `session_secs`), an unlocked keychain whose bus is also the
 /// desktop's, and a sandbox with source `work` and favourite `admin` (`role add` with `extra`);
 /// the tray app starts on demand.
-pub(crate) struct DesktopWorld {
-    pub sts: FakeSts,
-    pub desktop: Desktop,
-    pub keychain: Keychain,
-    pub sandbox: Sandbox,
+pub(crate) fn desktop_world(session_secs: i64, extra: &[&str]) -> World {
+    let w = World::builder().sts(vec![Reply::SuccessFor(session_secs)]).desktop().build();
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", extra);
+    w
 }
 
-impl DesktopWorld {
-    pub fn new(session_secs: i64, extra: &[&str]) -> DesktopWorld {
-        let keychain = Keychain::start_unlocked();
-        let desktop = Desktop::start(&keychain);
-        let sts = FakeSts::start(vec![Reply::SuccessFor(session_secs)]);
-        let w = DesktopWorld { sts, desktop, keychain, sandbox: Sandbox::new() };
-        w.cli(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
-        let arn = "arn:aws:iam::123456789012:role/Admin";
-        w.cli(&[&["role", "add", "admin", "--arn", arn, "--source", "work"], extra].concat(), None);
-        w
-    }
+/// A `gdbus` command on the session bus of `w`.
+fn gdbus(w: &World) -> Command {
+    let mut cmd = Command::new("gdbus");
+    apply_envs(&mut cmd, &w.keychain.env());
+    cmd
+}
 
-    /// The environment of rolecall's processes here.
-    pub fn envs(&self) -> Vec<(String, String)> {
-        self.sandbox.envs_for(Some(&self.sts.endpoint()), Some(&self.keychain))
-    }
+/// Every unique connection name on the bus (`:1.N`), the app's among them.
+fn connections(w: &World) -> Vec<String> {
+    let mut cmd = gdbus(w);
+    cmd.args([
+        "call",
+        "--session",
+        "--dest",
+        "org.freedesktop.DBus",
+        "--object-path",
+        "/org/freedesktop/DBus",
+        "--method",
+        "org.freedesktop.DBus.ListNames",
+    ]);
+    let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).split('\'').filter(|name| name.starts_with(':')).map(str::to_owned).collect()
+}
 
-    /// Runs the CLI; panics with its output unless it succeeds.
-    pub fn cli(&self, args: &[&str], stdin: Option<&str>) {
-        let mut cmd = self.sandbox.command(rolecall_bin(), &self.envs());
-        cmd.args(args);
-        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
-        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
-    }
-
-    /// Starts the tray app with `extra` environment variables and waits until it is registered.
-    pub fn start_app(&self, extra: &[(&str, &str)]) -> TrayApp {
-        let mut envs = self.envs();
-        envs.extend(self.desktop.env());
-        envs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let mut app = TrayApp::start_with_envs(&tray_bin(), &self.sandbox, envs, &[]);
-        app.wait_registered(&self.desktop);
-        app
-    }
-
-    /// A `gdbus` command on the session bus here.
-    fn gdbus(&self) -> Command {
-        let mut cmd = Command::new("gdbus");
-        apply_envs(&mut cmd, &self.keychain.env());
-        cmd
-    }
-
-    /// Every unique connection name on the bus (`:1.N`), the app's among them.
-    fn connections(&self) -> Vec<String> {
-        let mut cmd = self.gdbus();
-        cmd.args([
-            "call",
-            "--session",
-            "--dest",
-            "org.freedesktop.DBus",
-            "--object-path",
-            "/org/freedesktop/DBus",
-            "--method",
-            "org.freedesktop.DBus.ListNames",
-        ]);
-        let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
-        assert!(out.status.success(), "{}", text(&out));
-        String::from_utf8_lossy(&out.stdout)
-            .split('\'')
-            .filter(|name| name.starts_with(':'))
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// Emits `signal` (`INTERFACE.MEMBER`) at `path` with `args` (GVariant text) as any program
-    /// on the bus can: from a connection of its own, once broadcast, then once to each
-    /// connection on the bus directly (a signal with a destination reaches it whatever its match
-    /// rules say), except `owner`'s.
-    fn spoof(&self, path: &str, signal: &str, args: &[&str], owner: Option<&str>) {
-        let mut targets: Vec<Option<String>> = vec![None];
-        targets.extend(self.connections().into_iter().filter(|c| Some(c.as_str()) != owner).map(Some));
-        for dest in targets {
-            let mut cmd = self.gdbus();
-            cmd.args(["emit", "--session", "--object-path", path, "--signal", signal]);
-            if let Some(dest) = &dest {
-                cmd.args(["--dest", dest]);
-            }
-            cmd.args(args);
-            let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
-            assert!(out.status.success(), "gdbus emit {signal} to {dest:?}: {}", text(&out));
+/// Emits `signal` (`INTERFACE.MEMBER`) at `path` with `args` (GVariant text) as any program
+/// on the bus can: from a connection of its own, once broadcast, then once to each
+/// connection on the bus directly (a signal with a destination reaches it whatever its match
+/// rules say), except `owner`'s.
+fn spoof(w: &World, path: &str, signal: &str, args: &[&str], owner: Option<&str>) {
+    let mut targets: Vec<Option<String>> = vec![None];
+    targets.extend(connections(w).into_iter().filter(|c| Some(c.as_str()) != owner).map(Some));
+    for dest in targets {
+        let mut cmd = gdbus(w);
+        cmd.args(["emit", "--session", "--object-path", path, "--signal", signal]);
+        if let Some(dest) = &dest {
+            cmd.args(["--dest", dest]);
         }
+        cmd.args(args);
+        let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
+        assert!(out.status.success(), "gdbus emit {signal} to {dest:?}: {}", text(&out));
     }
 }
 
 #[test]
 fn spoofed_notification_clicks_and_wake_ups_are_ignored_and_the_real_ones_act() {
-    let w = DesktopWorld::new(SESSION_SECS, &["--duration", "15m", "--notify-before", "14m55s"]);
+    let w = desktop_world(SESSION_SECS, &["--duration", "15m", "--notify-before", "14m55s"]);
     let notifications = FakeNotifications::start(w.keychain.address());
     // logind's signal from the session bus; no logind there yet.
-    let app = w.start_app(&[("ROLECALL_LOGIND_BUS", "session")]);
-    w.cli(&["assume", "admin"], None);
+    let app = w.start_app_with(&[("ROLECALL_LOGIND_BUS", "session")], &[]);
+    w.ok_with(&["assume", "admin"], None);
     let credentials = w.sandbox.read_credentials();
     let n = notifications.wait_for("admin's warning", NOTIFY, |n| n.summary.starts_with("admin expires in"));
-    let assumes = w.sts.count("AssumeRole");
+    let assumes = w.sts().count("AssumeRole");
 
     // Another program on the bus plays the user clicking Renew, the notification closing, and
     // the machine waking up.
     let id = format!("uint32 {}", n.id);
     let server = Some(notifications.unique_name());
     let actions = "org.freedesktop.Notifications";
-    w.spoof("/org/freedesktop/Notifications", &format!("{actions}.ActionInvoked"), &[&id, "'renew'"], server);
-    w.spoof("/org/freedesktop/Notifications", &format!("{actions}.NotificationClosed"), &[&id, "uint32 2"], server);
-    w.spoof("/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", &["false"], None);
+    spoof(&w, "/org/freedesktop/Notifications", &format!("{actions}.ActionInvoked"), &[&id, "'renew'"], server);
+    spoof(&w, "/org/freedesktop/Notifications", &format!("{actions}.NotificationClosed"), &[&id, "uint32 2"], server);
+    spoof(&w, "/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", &["false"], None);
     // The ones sent to the app's listeners directly reach them, and are refused.
     let refused = |log: &str| {
         log.contains("ignored a signal not sent by org.freedesktop.Notifications")
@@ -154,7 +113,7 @@ fn spoofed_notification_clicks_and_wake_ups_are_ignored_and_the_real_ones_act() 
     assert!(!log.contains("notification button"), "a spoofed click acted:\n{log}");
     assert!(!log.contains("resumed from sleep"), "a spoofed wake-up acted:\n{log}");
     assert!(refused(&log), "{log}");
-    assert_eq!(w.sts.count("AssumeRole"), assumes, "no renewal from a spoofed click:\n{log}");
+    assert_eq!(w.sts().count("AssumeRole"), assumes, "no renewal from a spoofed click:\n{log}");
     assert_eq!(w.sandbox.read_credentials(), credentials);
 
     // logind appears only now (as after a restart of it): its wake-up counts, its going to
@@ -168,21 +127,21 @@ fn spoofed_notification_clicks_and_wake_ups_are_ignored_and_the_real_ones_act() 
     // The server's own click renews: the spoofed close did not make the app forget it either.
     notifications.invoke_action(n.id, "renew");
     wait_until("the renewal", RENEW, || w.sandbox.read_credentials() != credentials);
-    assert_eq!(w.sts.count("AssumeRole"), assumes + 1);
+    assert_eq!(w.sts().count("AssumeRole"), assumes + 1);
     assert!(app.log().contains("notification button"), "{}", app.log());
 }
 
 #[test]
 fn notification_bodies_are_escaped_for_servers_that_read_markup_and_only_for_them() {
-    let w = DesktopWorld::new(SESSION_SECS, &["--duration", "15m", "--notify-before", "14m55s"]);
+    let w = desktop_world(SESSION_SECS, &["--duration", "15m", "--notify-before", "14m55s"]);
     let plain = FakeNotifications::start(w.keychain.address());
     let _app = w.start_app(&[]);
-    w.cli(&["assume", "admin"], None);
+    w.ok_with(&["assume", "admin"], None);
     let warning = plain.wait_for("admin's warning", NOTIFY, |n| n.summary.starts_with("admin expires in"));
 
     // STS refuses the renewal with a message holding markup characters (escaped in its XML, as
     // STS does); the reason goes into the failure's body.
-    w.sts.set_script(vec![Reply::Error {
+    w.sts().set_script(vec![Reply::Error {
         status: 400,
         code: "ValidationError",
         message: "value &lt;b&gt;x&lt;/b&gt; &amp; y is not valid",

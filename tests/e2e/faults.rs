@@ -26,19 +26,16 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use rolecall_core::profile::{self, AwsFile};
-use rolecall_e2e::{
-    FakeLogind, FakeNotifications, FakeSts, KEYCHAIN_SERVICE, Keychain, Reply, Sandbox, TrayApp, rolecall_bin,
-    run_with_timeout, tray_bin, wait_for,
-};
+use rolecall_e2e::{FakeLogind, FakeNotifications, Reply, World, rolecall_bin, run_with_timeout, wait_for};
 
-use crate::dbus::DesktopWorld;
+use crate::dbus::desktop_world;
 use crate::tray::text;
 
 /// The source's keys (the fake STS checks no signature).
 const KEY_ID: &str = "AKIAFAULTS0000000001";
 const SECRET: &str = "faultsSourceSecretNeverShown0123456789";
-/// The keys `DesktopWorld` stores for its source.
-const DESKTOP_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// The keys `desktop_world` stores for its source.
+const DESKTOP_SECRET: &str = rolecall_e2e::EXAMPLE_SECRET;
 const ARN: &str = "arn:aws:iam::123456789012:role/Admin";
 /// A user's own profile, before rolecall's.
 const USER_CREDENTIALS: &str = "[mine]\naws_access_key_id = AKIAUSEROWNKEY000001\naws_secret_access_key = userKeep\n";
@@ -51,56 +48,16 @@ fn size(var: &str, default: usize) -> usize {
     std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// A sandbox, a keychain and a scripted STS, for the CLI.
-struct Cli {
-    sandbox: Sandbox,
-    keychain: Keychain,
-    sts: FakeSts,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli { sandbox: Sandbox::new(), keychain: Keychain::start_unlocked(), sts: FakeSts::start(vec![Reply::Success]) }
-    }
-
-    /// Runs rolecall with `extra` variables set after the sandbox's.
-    fn run_with(&self, extra: &[(String, String)], args: &[&str], stdin: Option<&str>) -> Output {
-        let mut envs = self.sandbox.envs_for(Some(&self.sts.endpoint()), Some(&self.keychain));
-        envs.push(("ROLECALL_KEYCHAIN_TIMEOUT".into(), "10".into()));
-        envs.extend(extra.iter().cloned());
-        let mut cmd = self.sandbox.command(rolecall_bin(), &envs);
-        cmd.args(args);
-        run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60))
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let o = self.run_with(&[], args, stdin);
-        assert!(o.status.success(), "rolecall {args:?} failed:\n{}", text(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// The user's own profile, source `work` (unverified), favourite `admin` with a region and a
-    /// tag, and its profile written.
-    fn with_admin(self) -> Cli {
-        self.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-        self.ok(&["source", "add", "work", "--no-verify"], Some(&format!("{KEY_ID}\n{SECRET}\n")));
-        self.ok(
-            &["role", "add", "admin", "--arn", ARN, "--source", "work", "--region", "eu-west-1", "--tag", "team=x"],
-            None,
-        );
-        self.ok(&["assume", "admin"], None);
-        self
-    }
-
-    fn config_toml(&self) -> PathBuf {
-        self.sandbox.rolecall_config_dir().join("config.toml")
-    }
-
-    /// Every keychain entry of the test service, with its secret.
-    fn entries(&self) -> String {
-        let o = self.keychain.secret_tool(&["search", "--all", "service", KEYCHAIN_SERVICE], None);
-        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-    }
+/// A sandbox, a keychain and a scripted STS, for the CLI (keychain calls time out after 10 s),
+/// with the user's own profile, source `work` (unverified), favourite `admin` with a region and a
+/// tag, and its profile written.
+fn cli_with_admin() -> World {
+    let cli = World::builder().sts(vec![Reply::Success]).env("ROLECALL_KEYCHAIN_TIMEOUT", "10").build();
+    cli.sandbox.write(".aws/credentials", USER_CREDENTIALS);
+    cli.ok_with(&["source", "add", "work", "--no-verify"], Some(&format!("{KEY_ID}\n{SECRET}\n")));
+    cli.ok(&["role", "add", "admin", "--arn", ARN, "--source", "work", "--region", "eu-west-1", "--tag", "team=x"]);
+    cli.ok(&["assume", "admin"]);
+    cli
 }
 
 /// The `rolecall: CODE: ` line of a failed run, if any.
@@ -145,8 +102,8 @@ fn seen(path: &Path) -> Seen {
 
 /// What the AWS files, config.toml and the `odd` paths are, and every path under the AWS dir,
 /// the config dir, the data dir and the directories of the `odd` paths (temp files, backups).
-fn files_seen(cli: &Cli, odd: &[PathBuf]) -> Vec<Seen> {
-    let mut paths = vec![cli.sandbox.credentials_path(), cli.sandbox.config_path(), cli.config_toml()];
+fn files_seen(cli: &World, odd: &[PathBuf]) -> Vec<Seen> {
+    let mut paths = vec![cli.sandbox.credentials_path(), cli.sandbox.config_path(), cli.config_toml_path()];
     paths.extend(odd.iter().cloned());
     let mut all: Vec<Seen> = paths.iter().map(|p| seen(p)).collect();
     let mut dirs =
@@ -176,8 +133,8 @@ fn changes(before: &[Seen], after: &[Seen]) -> String {
 }
 
 /// [`files_seen`] and the keychain's entries.
-fn snapshot(cli: &Cli, odd: &[PathBuf]) -> (Vec<Seen>, String) {
-    (files_seen(cli, odd), cli.entries())
+fn snapshot(cli: &World, odd: &[PathBuf]) -> (Vec<Seen>, String) {
+    (files_seen(cli, odd), cli.keychain_entries())
 }
 
 /// Every path under `dir` but rolecall's lock files (empty, taken before a file is read: one
@@ -281,7 +238,7 @@ fn whole_session(bytes: &[u8], profile: &str) -> u64 {
 
 #[test]
 fn the_keychain_gone_mid_run_fails_clearly_changes_nothing_and_works_once_it_is_back() {
-    let mut cli = Cli::new().with_admin();
+    let mut cli = cli_with_admin();
     let (files, entries) = snapshot(&cli, &[]);
     assert!(entries.contains(SECRET), "the source's keys are in the keychain");
     // The keyring daemon dies (crashes, or the desktop session loses it); the bus stays.
@@ -293,7 +250,7 @@ fn the_keychain_gone_mid_run_fails_clearly_changes_nothing_and_works_once_it_is_
         (&["source", "add", "other", "--no-verify"][..], Some(format!("{KEY_ID}\n{SECRET}\n"))),
     ] {
         let started = Instant::now();
-        let o = cli.run_with(&[], args, stdin.as_deref());
+        let o = cli.run_with(args, stdin.as_deref());
         assert!(!o.status.success(), "{args:?} worked without a keychain:\n{}", text(&o));
         let line = error_line(&o).unwrap_or_default();
         assert!(line.starts_with("rolecall: keychain.unavailable: source "), "{args:?}:\n{}", text(&o));
@@ -309,25 +266,25 @@ fn the_keychain_gone_mid_run_fails_clearly_changes_nothing_and_works_once_it_is_
     let kept = |e: &str| {
         e.lines().filter(|l| l.starts_with("secret = ") || l.starts_with("attribute.")).collect::<Vec<_>>().join("\n")
     };
-    assert_eq!(kept(&cli.entries()), kept(&entries), "the keychain's entries survived");
+    assert_eq!(kept(&cli.keychain_entries()), kept(&entries), "the keychain's entries survived");
     let before = cli.sandbox.read_credentials();
-    cli.ok(&["assume", "admin"], None);
+    cli.ok(&["assume", "admin"]);
     let after = cli.sandbox.read_credentials();
     assert_ne!(whole_session(after.as_bytes(), "admin"), whole_session(before.as_bytes(), "admin"), "a new session");
-    cli.ok(&["source", "add", "other", "--no-verify"], Some(&format!("{KEY_ID}\n{SECRET}\n")));
+    cli.ok_with(&["source", "add", "other", "--no-verify"], Some(&format!("{KEY_ID}\n{SECRET}\n")));
     println!("reliability: keychain_gone tried={tried} lost=0 recovered=yes");
 }
 
 #[test]
 fn the_tray_rides_out_the_keychain_gone_and_renews_once_it_is_back() {
     // Twenty-second sessions that renew themselves from halfway.
-    let mut w = DesktopWorld::new(20, &["--auto-renew", "--duration", "15m"]);
+    let mut w = desktop_world(20, &["--auto-renew", "--duration", "15m"]);
     let notifications = FakeNotifications::start(w.keychain.address());
-    let app = w.start_app(&[("ROLECALL_KEYCHAIN_TIMEOUT", "5")]);
+    let app = w.start_app_with(&[("ROLECALL_KEYCHAIN_TIMEOUT", "5")], &[]);
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.cli(&["assume", "admin"], None);
+    w.ok_with(&["assume", "admin"], None);
     let written = w.sandbox.read_credentials();
-    let assumed = w.sts.count("AssumeRole");
+    let assumed = w.sts().count("AssumeRole");
     w.keychain.kill_daemon();
 
     // The renewal cannot read the source's keys: said once, the session left as it is.
@@ -337,7 +294,7 @@ fn the_tray_rides_out_the_keychain_gone_and_renews_once_it_is_back() {
     assert!(failed.body.contains("keychain"), "the reason: {}", failed.body);
     assert!(failed.body.contains("stays in place"), "{}", failed.body);
     assert_eq!(w.sandbox.read_credentials(), written, "the session written stays");
-    assert_eq!(w.sts.count("AssumeRole"), assumed, "no STS call without the keys");
+    assert_eq!(w.sts().count("AssumeRole"), assumed, "no STS call without the keys");
 
     // The keyring comes back (a new login): the next try renews, and the failure is closed.
     w.keychain.unlock();
@@ -371,22 +328,13 @@ impl Rng {
     }
 }
 
-/// Starts the tray app in `w` without waiting for its tray item (a renewal may be under way
-/// before it registers).
-fn start_tray(w: &DesktopWorld, extra: &[(&str, &str)]) -> TrayApp {
-    let mut envs = w.envs();
-    envs.extend(w.desktop.env());
-    envs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[])
-}
-
 #[test]
 fn the_tray_killed_during_a_renewal_leaves_the_old_or_the_new_session_and_a_restarted_tray_renews() {
     let kills = size("ROLECALL_TRAY_KILLS", 3);
     // Two-second sessions: each is due for renewal (or past its expiry) when a tray starts.
-    let w = DesktopWorld::new(2, &["--auto-renew", "--duration", "15m"]);
+    let w = desktop_world(2, &["--auto-renew", "--duration", "15m"]);
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.cli(&["assume", "admin"], None);
+    w.ok_with(&["assume", "admin"], None);
     let creds = w.sandbox.credentials_path();
     let config = fs::read(w.sandbox.rolecall_config_dir().join("config.toml")).unwrap();
     let delay = Duration::from_millis(1500);
@@ -397,12 +345,12 @@ fn the_tray_killed_during_a_renewal_leaves_the_old_or_the_new_session_and_a_rest
         // STS answers each renewal 1.5 s late; the kill comes while the request waits (half the
         // kills), within 10 ms of the answer (a quarter: the write takes a few milliseconds), or
         // up to 80 ms after it.
-        w.sts.set_script(vec![Reply::Delay(delay, Box::new(Reply::SuccessFor(2)))]);
-        let asked = w.sts.count("AssumeRole");
+        w.sts().set_script(vec![Reply::Delay(delay, Box::new(Reply::SuccessFor(2)))]);
+        let asked = w.sts().count("AssumeRole");
         let temps = temp_files(&w.sandbox.aws_dir());
-        let mut app = start_tray(&w, &[]);
+        let mut app = w.spawn_app(&[], &[]);
         let started = Instant::now();
-        while w.sts.count("AssumeRole") == asked {
+        while w.sts().count("AssumeRole") == asked {
             assert!(app.exited().is_none(), "the tray exited:\n{}", app.log());
             assert!(started.elapsed() < Duration::from_secs(90), "no renewal began:\n{}", app.log());
             std::thread::sleep(Duration::from_millis(5));
@@ -431,7 +379,7 @@ fn the_tray_killed_during_a_renewal_leaves_the_old_or_the_new_session_and_a_rest
     }
     // Started again, the tray renews, and the write removes any temp file a kill left.
     let before = fs::read_to_string(&creds).unwrap();
-    w.sts.set_script(vec![Reply::SuccessFor(60)]);
+    w.sts().set_script(vec![Reply::SuccessFor(60)]);
     let app = w.start_app(&[]);
     let old_expiry = expiry(&before, "admin").unwrap();
     wait_for("a renewal by the restarted tray", RENEW, || {
@@ -453,18 +401,21 @@ fn the_tray_killed_during_a_renewal_leaves_the_old_or_the_new_session_and_a_rest
 #[test]
 fn a_suspend_across_an_expiry_renews_or_reports_at_once_on_wake_and_loses_nothing() {
     // Half-minute sessions: `admin` renews itself from halfway, `dev` is only warned about.
-    let w = DesktopWorld::new(30, &["--auto-renew", "--duration", "15m"]);
+    let w = desktop_world(30, &["--auto-renew", "--duration", "15m"]);
     let dev_arn = "arn:aws:iam::123456789012:role/Dev";
-    w.cli(&["role", "add", "dev", "--arn", dev_arn, "--source", "work", "--no-auto-renew", "--duration", "15m"], None);
+    w.ok_with(
+        &["role", "add", "dev", "--arn", dev_arn, "--source", "work", "--no-auto-renew", "--duration", "15m"],
+        None,
+    );
     let notifications = FakeNotifications::start(w.keychain.address());
     let logind = FakeLogind::start(w.keychain.address());
-    let app = w.start_app(&[("ROLECALL_LOGIND_BUS", "session")]);
+    let app = w.start_app_with(&[("ROLECALL_LOGIND_BUS", "session")], &[]);
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.cli(&["assume", "admin"], None);
-    w.cli(&["assume", "dev"], None);
+    w.ok_with(&["assume", "admin"], None);
+    w.ok_with(&["assume", "dev"], None);
     let written = Instant::now();
     let asleep = w.sandbox.read_credentials();
-    let assumes = w.sts.count("AssumeRole");
+    let assumes = w.sts().count("AssumeRole");
     app.wait_for_label("dev's time left", FOLLOW, |i| i.label.starts_with("dev · "));
 
     // The lid closes: logind says so, then nothing of the app runs until the machine wakes,
@@ -473,7 +424,7 @@ fn a_suspend_across_an_expiry_renews_or_reports_at_once_on_wake_and_loses_nothin
     signal(app.pid(), "STOP");
     assert!(written.elapsed() < Duration::from_secs(12), "asleep before admin's renewal was due");
     std::thread::sleep(Duration::from_secs(40).saturating_sub(written.elapsed()));
-    assert_eq!(w.sts.count("AssumeRole"), assumes, "nothing ran while asleep");
+    assert_eq!(w.sts().count("AssumeRole"), assumes, "nothing ran while asleep");
     signal(app.pid(), "CONT");
     logind.prepare_for_sleep(false);
     let woke = Instant::now();
@@ -485,7 +436,7 @@ fn a_suspend_across_an_expiry_renews_or_reports_at_once_on_wake_and_loses_nothin
     let expired = notifications.wait_for("dev's expiry", RENEW, |n| n.summary == "dev has expired");
     let noted_after = woke.elapsed();
     assert!(expired.has_action("renew"), "{:?}", expired.actions);
-    assert_eq!(w.sts.count("AssumeRole"), assumes + 1, "one renewal, of admin: {:?}", w.sts.requests());
+    assert_eq!(w.sts().count("AssumeRole"), assumes + 1, "one renewal, of admin: {:?}", w.sts().requests());
     let now = w.sandbox.read_credentials();
     whole_session(now.as_bytes(), "admin");
     assert_eq!(expiry(&now, "dev"), expiry(&asleep, "dev"), "dev's session stays until renewed");
@@ -518,9 +469,9 @@ fn save_by_rename(path: &Path, text: &str) {
 
 #[test]
 fn config_toml_edited_by_hand_while_the_tray_runs_is_followed_a_broken_edit_reported_and_nothing_lost() {
-    let w = DesktopWorld::new(900, &[]);
+    let w = desktop_world(900, &[]);
     w.sandbox.write(".aws/credentials", USER_CREDENTIALS);
-    w.cli(&["assume", "admin"], None);
+    w.ok_with(&["assume", "admin"], None);
     let app = w.start_app(&[]);
     app.wait_for_label("admin's time left", FOLLOW, |i| i.label.starts_with("admin · "));
     let path = w.sandbox.rolecall_config_dir().join("config.toml");
@@ -562,7 +513,7 @@ fn config_toml_edited_by_hand_while_the_tray_runs_is_followed_a_broken_edit_repo
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(fs::read_to_string(&path).unwrap(), dangling, "the tray rewrote config.toml");
     assert_eq!(w.sandbox.read_credentials(), creds, "the credentials changed");
-    assert_eq!(w.sts.count("AssumeRole"), 1, "no STS call while the config was broken");
+    assert_eq!(w.sts().count("AssumeRole"), 1, "no STS call while the config was broken");
 
     // Fixed: the favourites are back, the session untouched, and a click assumes the new one.
     fs::write(&path, &with_ops).unwrap();
@@ -610,8 +561,8 @@ struct Bad {
 
 #[test]
 fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
-    let cli = Cli::new().with_admin();
-    let good_toml = fs::read_to_string(cli.config_toml()).unwrap();
+    let cli = cli_with_admin();
+    let good_toml = fs::read_to_string(cli.config_toml_path()).unwrap();
     let good_toml_bytes = good_toml.clone().into_bytes();
     let good_credentials = fs::read(cli.sandbox.credentials_path()).unwrap();
     let good_aws_config = fs::read(cli.sandbox.config_path()).unwrap();
@@ -818,7 +769,7 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
         (Odd::TooLarge, "config.too_large"),
         (Odd::Device, "config.not_regular"),
     ] {
-        add(format!("config.toml: {odd:?}"), Setup::Odd(cli.config_toml(), odd), Vec::new(), None, code);
+        add(format!("config.toml: {odd:?}"), Setup::Odd(cli.config_toml_path(), odd), Vec::new(), None, code);
     }
 
     // The AWS files.
@@ -879,7 +830,7 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
         assert!(distinct.insert(bad.what.clone()), "{} is in the table twice", bad.what);
         match &bad.setup {
             Setup::None => {}
-            Setup::ConfigToml(b) => fs::write(cli.config_toml(), b).unwrap(),
+            Setup::ConfigToml(b) => fs::write(cli.config_toml_path(), b).unwrap(),
             Setup::Credentials(b) => fs::write(cli.sandbox.credentials_path(), b).unwrap(),
             Setup::AwsConfig(b) => fs::write(cli.sandbox.config_path(), b).unwrap(),
             Setup::Odd(p, odd) => make_odd(p, *odd),
@@ -887,7 +838,7 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
         let before = snapshot(&cli, &odd);
         let args: Vec<&str> = bad.args.iter().map(String::as_str).collect();
         let stdin = format!("{KEY_ID}\n{SECRET}\n");
-        let o = cli.run_with(&bad.env, &args, Some(&stdin));
+        let o = cli.run_env(&[cli.envs(), bad.env.clone()].concat(), &args, Some(&stdin));
         assert!(!o.status.success(), "{}: {args:?} was accepted:\n{}", bad.what, text(&o));
         let line = error_line(&o).unwrap_or_default();
         let prefix = format!("rolecall: {}: ", bad.code);
@@ -909,7 +860,7 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
         assert_eq!(after.1, before.1, "{}: {args:?} changed the keychain", bad.what);
         // Put the good files back.
         for (p, good) in [
-            (cli.config_toml(), &good_toml_bytes),
+            (cli.config_toml_path(), &good_toml_bytes),
             (cli.sandbox.credentials_path(), &good_credentials),
             (cli.sandbox.config_path(), &good_aws_config),
         ] {
@@ -924,7 +875,7 @@ fn more_malformed_values_are_refused_with_their_code_and_change_nothing() {
     }
     // The rig still works: each refusal was the malformed value's doing.
     let before = cli.sandbox.read_credentials();
-    cli.ok(&["assume", "admin"], None);
+    cli.ok(&["assume", "admin"]);
     assert_ne!(cli.sandbox.read_credentials(), before);
     assert!(tried >= 40, "{tried}");
     println!("reliability: bad_inputs_more tried={tried} distinct={} changed=0", distinct.len());

@@ -13,9 +13,8 @@ use std::process::Output;
 use std::time::Duration;
 
 use rolecall_e2e::{
-    Desktop, ENTER, FakeFederation, FakeNotifications, FakeSts, Hygiene, KEYCHAIN_SERVICE, Keychain, Moto,
-    REGISTER_TIMEOUT, ROLECALL_TIMEOUT, Reply, Sandbox, TauriDriver, UserKeys, WebDriver, assumed_role_arn,
-    output_text as text, rolecall_bin, run_with_timeout, tray_bin, wait_for,
+    ENTER, Hygiene, REGISTER_TIMEOUT, Reply, TauriDriver, WebDriver, World, assumed_role_arn, output_text as text,
+    tray_bin, wait_for,
 };
 use serde_json::Value;
 
@@ -37,40 +36,32 @@ struct Run {
     shows: &'static [&'static str],
 }
 
-/// moto (auth mode off: MFA sessions) behind a recording proxy ([`FakeSts`] forwarding), a real
-/// keychain, a fake federation endpoint, a fake `xdg-open`, and every run's output.
-struct World {
-    moto: Moto,
-    sts: FakeSts,
-    federation: FakeFederation,
-    keychain: Keychain,
-    sandbox: Sandbox,
-    alice: UserKeys,
-    serial: String,
+/// moto (auth mode off: MFA sessions) behind a recording proxy (`FakeSts` forwarding), a real
+/// keychain, a fake federation endpoint, a fake `xdg-open` (the [`World`]), and every run's
+/// output.
+struct Recorded {
+    world: World,
     runs: Vec<Run>,
     /// Session secrets and tokens seen in the keychain and the credentials file after each run.
     sessions: BTreeSet<(String, String)>,
 }
 
-impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        let serial = moto.create_mfa_device("alice");
-        moto.create_role("Secure", &alice.user_arn, Some(XID));
-        moto.create_role("Hop", &assumed_role_arn("Secure", "alice"), None);
-        let sts = FakeSts::start(vec![Reply::Forward(moto.port())]);
-        let w = World {
-            moto,
-            sts,
-            federation: FakeFederation::start(),
-            keychain: Keychain::start_unlocked(),
-            sandbox: Sandbox::new(),
-            alice,
-            serial,
-            runs: Vec::new(),
-            sessions: BTreeSet::new(),
-        };
+/// The world's parts and helpers, for the tests.
+impl std::ops::Deref for Recorded {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl Recorded {
+    fn new() -> Recorded {
+        let world = World::builder().without_auth_mode().mfa_device().proxy().federation().build_with(|m, a| {
+            m.create_role("Secure", &a.user_arn, Some(XID));
+            m.create_role("Hop", &assumed_role_arn("Secure", "alice"), None);
+        });
+        let w = Recorded { world, runs: Vec::new(), sessions: BTreeSet::new() };
         // A stand-in for xdg-open that takes the page and says nothing.
         let bin = w.sandbox.home().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
@@ -83,8 +74,7 @@ impl World {
     /// The sandbox's environment through the recording proxy, with `ROLECALL_LOG=log` (and the
     /// AWS SDK's switches for logging bodies) unless `log` is `None`.
     fn envs(&self, log: Option<&str>) -> Vec<(String, String)> {
-        let mut envs = self.sandbox.envs_for(Some(&self.sts.endpoint()), Some(&self.keychain));
-        envs.push(("ROLECALL_FEDERATION_ENDPOINT".into(), self.federation.endpoint()));
+        let mut envs = self.world.envs();
         let bin = self.sandbox.home().join("bin");
         envs.push(("PATH".into(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())));
         if let Some(log) = log {
@@ -109,9 +99,7 @@ impl World {
         args: &[&str],
         stdin: Option<&str>,
     ) -> Output {
-        let mut cmd = self.sandbox.command(rolecall_bin(), &self.envs(log));
-        cmd.args(args);
-        let o = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), ROLECALL_TIMEOUT);
+        let o = self.world.run_env(&self.envs(log), args, stdin);
         self.runs.push(Run {
             name: format!("rolecall {}", args.join(" ")),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -149,8 +137,8 @@ impl World {
     /// Every session secret and token now in the keychain (the MFA session) or the credentials
     /// file, added to those seen before.
     fn collect_sessions(&mut self) {
-        let mfa = self.keychain.lookup(&[("service", KEYCHAIN_SERVICE), ("username", "mfa-session:work")]);
-        if let Some(v) = mfa.and_then(|m| serde_json::from_str::<Value>(&m).ok()) {
+        let mfa = self.world.entry("mfa-session:work");
+        if let Some(v) = mfa.and_then(|m| serde_json::from_str::<Value>(m.as_str()).ok()) {
             for k in ["secret_access_key", "session_token"] {
                 if let Some(s) = v[k].as_str() {
                     self.sessions.insert((format!("MFA session {k}"), s.to_owned()));
@@ -171,22 +159,22 @@ impl World {
     /// external id, and the sign-in tokens the federation endpoint issued.
     fn hygiene(&self) -> Hygiene {
         let mut h = Hygiene::new();
-        h.secret("the source's secret key", &self.alice.secret_access_key);
+        h.secret("the source's secret key", &self.alice().secret_access_key);
         for (what, v) in &self.sessions {
             h.secret(what, v);
         }
         h.code("the MFA code", CODE).code("the refused MFA code", REFUSED_CODE);
         h.secret("the external id", XID);
-        h.secrets("a console sign-in token", self.federation.issued_tokens());
+        h.secrets("a console sign-in token", self.federation().issued_tokens());
         h
     }
 }
 
 #[test]
 fn trace_logs_errors_and_json_never_show_codes_external_ids_sessions_or_sign_in_tokens() {
-    let mut w = World::new();
-    let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
-    let serial = w.serial.clone();
+    let mut w = Recorded::new();
+    let keys = format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key);
+    let serial = w.mfa_serial().to_owned();
     let o = w.run_logged(Some("trace"), &["source", "add", "work", "--mfa-serial", &serial], Some(&keys));
     assert!(o.status.success(), "{}", text(&o));
     w.ok(&["role", "add", "secure", "--arn", SECURE, "--source", "work", "--mfa", "--external-id", XID]);
@@ -218,13 +206,13 @@ fn trace_logs_errors_and_json_never_show_codes_external_ids_sessions_or_sign_in_
     assert!(o.status.success(), "{}", text(&o));
     let link = String::from_utf8_lossy(&o.stdout).trim().to_owned();
     w.ok(&["console", "secure", "--service", "s3"]);
-    let tokens = w.federation.issued_tokens();
+    let tokens = w.federation().issued_tokens();
     assert_eq!(tokens.len(), 2, "two sign-in tokens issued");
     let query = link.split_once('?').map(|(_, q)| q).unwrap_or_default();
     assert_eq!(rolecall_e2e::form_params(query).get("SigninToken"), Some(&tokens[0]), "the printed link: {link}");
 
     // Refusals: a wrong code (STS's MFA message), then the role refusing the external id.
-    w.sts.set_script(vec![Reply::Error {
+    w.sts().set_script(vec![Reply::Error {
         status: 403,
         code: "AccessDenied",
         message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
@@ -232,9 +220,9 @@ fn trace_logs_errors_and_json_never_show_codes_external_ids_sessions_or_sign_in_
     w.ok(&["source", "forget-mfa", "work"]);
     w.fails(&["assume", "secure", "--token-code", REFUSED_CODE], "sts.mfa_invalid");
     w.fails(&["assume", "secure", "--token-code", REFUSED_CODE, "--json"], "sts.mfa_invalid");
-    w.sts.set_script(vec![Reply::Forward(w.moto.port())]);
+    w.sts().set_script(vec![Reply::Forward(w.moto().port())]);
     w.ok(&["assume", "secure", "--token-code", CODE]);
-    w.sts.set_script(vec![Reply::Error {
+    w.sts().set_script(vec![Reply::Error {
         status: 403,
         code: "AccessDenied",
         message: "User: arn:aws:sts::123456789012:assumed-role/x/y is not authorized to perform: sts:AssumeRole",
@@ -247,7 +235,7 @@ fn trace_logs_errors_and_json_never_show_codes_external_ids_sessions_or_sign_in_
 
     // The values were really used: the codes and the external id reached STS, sessions were
     // issued, and trace logging was on.
-    let sent = w.sts.requests();
+    let sent = w.sts().requests();
     let with = |action: &str, k: &str, v: &str| {
         sent.iter().any(|r| r.action == action && r.params.get(k).map(String::as_str) == Some(v))
     };
@@ -306,16 +294,14 @@ fn click_when_enabled(wd: &WebDriver, css: &str) {
 
 #[test]
 fn the_tray_at_trace_never_logs_notifies_or_shows_a_secret_code_external_id_or_sign_in_token() {
-    let moto = Moto::start();
-    let alice = moto.create_user("alice");
-    let serial = moto.create_mfa_device("alice");
-    moto.create_role("Secure", &alice.user_arn, Some(XID));
-    let sts = FakeSts::start(vec![Reply::Forward(moto.port())]);
-    let federation = FakeFederation::start();
-    let keychain = Keychain::start_unlocked();
-    let sandbox = Sandbox::new();
-    let desktop = Desktop::start(&keychain);
-    let notifications = FakeNotifications::start(keychain.address());
+    let w =
+        World::builder().without_auth_mode().mfa_device().proxy().federation().desktop().notifications().build_with(
+            |m, a| {
+                m.create_role("Secure", &a.user_arn, Some(XID));
+            },
+        );
+    let (moto, alice, serial, sts, federation) = (w.moto(), w.alice(), w.mfa_serial(), w.sts(), w.federation());
+    let (keychain, sandbox, desktop, notifications) = (&w.keychain, &w.sandbox, w.desktop(), w.notifications());
     // A stand-in for xdg-open that keeps the page it is handed (to check the sign-in was real).
     let bin = sandbox.home().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -324,7 +310,7 @@ fn the_tray_at_trace_never_logs_notifies_or_shows_a_secret_code_external_id_or_s
         .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(bin.join("xdg-open"), std::fs::Permissions::from_mode(0o700)).unwrap();
-    let mut envs = sandbox.envs_for(Some(&sts.endpoint()), Some(&keychain));
+    let mut envs = sandbox.envs_for(Some(&sts.endpoint()), Some(keychain));
     envs.extend(desktop.env());
     envs.extend([
         ("ROLECALL_LOG".to_owned(), "trace".to_owned()),
@@ -333,7 +319,7 @@ fn the_tray_at_trace_never_logs_notifies_or_shows_a_secret_code_external_id_or_s
         ("ROLECALL_FEDERATION_ENDPOINT".to_owned(), federation.endpoint()),
         ("PATH".to_owned(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())),
     ]);
-    let driver = TauriDriver::start_with_envs(&sandbox, &envs);
+    let driver = TauriDriver::start_with_envs(sandbox, &envs);
     let wd = driver.session(&tray_bin(), &["--settings"]);
     let log_tail = || {
         let log = driver.log();
@@ -350,7 +336,7 @@ fn the_tray_at_trace_never_logs_notifies_or_shows_a_secret_code_external_id_or_s
     wd.fill("#src-form [name=name]", "work");
     wd.fill("#src-form [name=accessKeyId]", &alice.access_key_id);
     wd.fill("#src-form [name=secretAccessKey]", &alice.secret_access_key);
-    wd.fill("#src-form [name=mfaSerial]", &serial);
+    wd.fill("#src-form [name=mfaSerial]", serial);
     click_when_enabled(&wd, "#src-save");
     wd.wait_for(&tid("src-row-work"), STS);
     // The favourite with its external id, MFA and auto-renew, through the form (IPC too).

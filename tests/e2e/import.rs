@@ -2,9 +2,8 @@
 //! against moto in auth mode and used by the AWS CLI; the user's own files are never edited.
 
 use std::fs;
-use std::process::Output;
 
-use rolecall_e2e::{Keychain, Moto, Sandbox, UserKeys, assumed_role_arn, aws_cli};
+use rolecall_e2e::{World, assumed_role_arn};
 use serde_json::Value;
 
 /// A user's config: comments of both kinds, `[default]`, SSO (not a role profile: ignored), a role
@@ -49,75 +48,20 @@ role_arn = arn:aws:iam::123456789012:role/Base
 credential_source = Ec2InstanceMetadata
 ";
 
-use rolecall_e2e::output_text as text;
-
-/// The bytes of the credentials file, the AWS config file and rolecall's config.toml.
-type Snapshot = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
-
-struct World {
-    moto: Moto,
-    keychain: Keychain,
-    sandbox: Sandbox,
-    alice: UserKeys,
-}
-
-impl World {
-    fn run(&self, args: &[&str]) -> Output {
-        self.sandbox.run_rolecall(&self.moto, &self.keychain, args, None)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(o.status.success(), "rolecall {args:?} failed:\n{}", text(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn fails(&self, args: &[&str], code: &str) -> String {
-        let o = self.run(args);
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert!(
-            !o.status.success() && err.starts_with(&format!("rolecall: {code}: ")),
-            "rolecall {args:?}: expected {code}:\n{}",
-            text(&o)
-        );
-        err
-    }
-
-    /// The ARN `aws sts get-caller-identity --profile P` prints, or the AWS CLI's stderr.
-    fn aws_identity(&self, profile: &str) -> Result<String, String> {
-        let envs = self.sandbox.envs(&self.moto, &self.keychain);
-        let o = aws_cli(&envs, &["sts", "get-caller-identity", "--profile", profile, "--output", "json"]);
-        if !o.status.success() {
-            return Err(String::from_utf8_lossy(&o.stderr).into_owned());
-        }
-        let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
-        Ok(v["Arn"].as_str().expect("Arn").to_owned())
-    }
-
-    fn files(&self) -> Snapshot {
-        (
-            fs::read(self.sandbox.credentials_path()).ok(),
-            fs::read(self.sandbox.config_path()).ok(),
-            fs::read(self.sandbox.rolecall_config_dir().join("config.toml")).ok(),
-        )
-    }
-}
-
 #[test]
 fn imported_role_profiles_assume_and_the_aws_cli_uses_what_rolecall_writes() {
-    let moto = Moto::start();
-    let alice = moto.create_user("alice");
-    moto.create_role("Base", &alice.user_arn, None);
-    // moto checks the exact caller: the chained role trusts the base role's session.
-    moto.create_role("Chained", &assumed_role_arn("Base", "base-session"), None);
-    moto.create_role("Secure", &alice.user_arn, None);
-    let serial = moto.create_mfa_device("alice");
+    let w = World::builder().mfa_device().build_with(|moto, alice| {
+        moto.create_role("Base", &alice.user_arn, None);
+        // moto checks the exact caller: the chained role trusts the base role's session.
+        moto.create_role("Chained", &assumed_role_arn("Base", "base-session"), None);
+        moto.create_role("Secure", &alice.user_arn, None);
+    });
+    let serial = w.mfa_serial().to_owned();
     assert_eq!(serial, "arn:aws:iam::123456789012:mfa/alice");
-    moto.enable_auth_mode();
-    let w = World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice };
     let credentials = format!(
         "[alice-keys]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-        w.alice.access_key_id, w.alice.secret_access_key
+        w.alice().access_key_id,
+        w.alice().secret_access_key
     );
     w.sandbox.write(".aws/credentials", &credentials);
     w.sandbox.write(".aws/config", USER_CONFIG);

@@ -21,7 +21,7 @@ use std::process::Output;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rolecall_e2e::{FakeSts, Hygiene, Keychain, Reply, Sandbox, free_port, rolecall_bin, run_with_timeout, venv_tool};
+use rolecall_e2e::{Hygiene, Reply, World, free_port, venv_tool};
 
 /// The source's keys (the fake STS checks no signature).
 const KEY_ID: &str = "AKIARELIABILITY00001";
@@ -33,39 +33,54 @@ const USER_CREDENTIALS: &str =
 
 use rolecall_e2e::output_text as text;
 
-/// A sandbox, a keychain and a fake STS; every run's output is kept for the secret check.
+/// A sandbox, a keychain and a fake STS (the [`World`]), rolecall at trace level with the AWS
+/// SDK's own switches that print request and response bodies; every run's output is kept for
+/// the secret check.
 struct Rig {
-    sandbox: Sandbox,
-    keychain: Keychain,
-    sts: FakeSts,
+    world: World,
     transcript: Mutex<String>,
     /// What rolecall itself printed: stdout and its error lines (not the logs).
     shown: Mutex<String>,
 }
 
+/// The world's parts and helpers, for the tests.
+impl std::ops::Deref for Rig {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl std::ops::DerefMut for Rig {
+    fn deref_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+}
+
 impl Rig {
     fn new() -> Rig {
-        Rig {
-            sandbox: Sandbox::new(),
-            keychain: Keychain::start_unlocked(),
-            sts: FakeSts::start(vec![Reply::Success]),
-            transcript: Mutex::new(String::new()),
-            shown: Mutex::new(String::new()),
-        }
+        let world = World::builder()
+            .sts(vec![Reply::Success])
+            .env("ROLECALL_LOG", "trace")
+            .env("LOG_SENSITIVE_BODIES", "true")
+            .env("LOG_SIGNABLE_BODY", "true")
+            .timeout(Duration::from_secs(90))
+            .build();
+        Rig { world, transcript: Mutex::new(String::new()), shown: Mutex::new(String::new()) }
     }
 
-    /// Runs rolecall against `endpoint` (the fake STS unless given) at trace level.
+    /// Runs rolecall against `endpoint` (the fake STS unless given), with `extra` variables last.
     fn run_at(&self, endpoint: Option<&str>, extra: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Output {
-        let endpoint = endpoint.map_or_else(|| self.sts.endpoint(), str::to_owned);
-        let mut envs = self.sandbox.envs_for(Some(&endpoint), Some(&self.keychain));
-        envs.push(("ROLECALL_LOG".into(), "trace".into()));
-        // The AWS SDK's own switches that print request and response bodies at trace.
-        envs.push(("LOG_SENSITIVE_BODIES".into(), "true".into()));
-        envs.push(("LOG_SIGNABLE_BODY".into(), "true".into()));
-        envs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let mut cmd = self.sandbox.command(rolecall_bin(), &envs);
-        cmd.args(args);
-        let o = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(90));
+        let mut envs = self.world.envs_with(extra);
+        if let Some(endpoint) = endpoint {
+            for (k, v) in &mut envs {
+                if k == "AWS_ENDPOINT_URL" {
+                    *v = endpoint.to_owned();
+                }
+            }
+        }
+        let o = self.world.run_env(&envs, args, stdin);
         self.transcript.lock().unwrap().push_str(&text(&o));
         let mut shown = self.shown.lock().unwrap();
         shown.push_str(&String::from_utf8_lossy(&o.stdout));
@@ -99,23 +114,14 @@ impl Rig {
 
     /// The credentials file, the AWS config file, config.toml, and the keychain's entries.
     fn snapshot(&self) -> (Vec<Option<Vec<u8>>>, String) {
-        let files = [
-            self.sandbox.credentials_path(),
-            self.sandbox.config_path(),
-            self.sandbox.rolecall_config_dir().join("config.toml"),
-        ]
-        .iter()
-        .map(|p| fs::read(p).ok())
-        .collect();
-        let o = self.keychain.secret_tool(&["search", "--all", "service", "rolecall-test"], None);
-        let entries = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-        (files, entries)
+        let (credentials, config, config_toml) = self.files();
+        (vec![credentials, config, config_toml], self.keychain_entries())
     }
 
     /// Every secret known to this test: the source's, and every session the fake handed out.
     fn secrets(&self) -> Vec<String> {
         let mut all = vec![SECRET.to_owned()];
-        all.extend(self.sts.issued_secrets());
+        all.extend(self.sts().issued_secrets());
         all
     }
 
@@ -123,7 +129,7 @@ impl Rig {
     /// config.toml or the AWS config file.
     fn assert_no_secret_leaked(&self, extra: &[&str]) {
         let transcript = self.transcript.lock().unwrap().clone();
-        let config = fs::read_to_string(self.sandbox.rolecall_config_dir().join("config.toml")).unwrap_or_default();
+        let config = self.config_toml();
         let aws_config = self.sandbox.read_config();
         let mut hygiene = Hygiene::new();
         hygiene.secrets("a secret", self.secrets().iter().map(String::as_str).chain(extra.iter().copied()));
@@ -440,8 +446,8 @@ fn sts_faults_fail_clearly_and_keep_the_old_credentials() {
     let before = rig.snapshot();
     let mut tried = 0;
     for f in &faults {
-        rig.sts.set_script(f.script.clone());
-        rig.sts.clear_requests();
+        rig.sts().set_script(f.script.clone());
+        rig.sts().clear_requests();
         let started = std::time::Instant::now();
         let o = rig.run_at(None, &[("ROLECALL_STS_TIMEOUT", "3")], &["assume", "admin"], None);
         let err = String::from_utf8_lossy(&o.stderr);
@@ -454,7 +460,7 @@ fn sts_faults_fail_clearly_and_keep_the_old_credentials() {
             f.code,
             tail(&text(&o))
         );
-        let n = rig.sts.count("AssumeRole");
+        let n = rig.sts().count("AssumeRole");
         assert!(f.requests.contains(&n), "{}: {n} requests, expected {:?}", f.name, f.requests);
         assert_eq!(rig.snapshot(), before, "{}: a file or keychain entry changed", f.name);
         println!("fault {:?}: {} after {n} request(s) in {:.1}s", f.name, f.code, started.elapsed().as_secs_f64());
@@ -472,11 +478,11 @@ fn sts_faults_fail_clearly_and_keep_the_old_credentials() {
         ("a 503, then fine", vec![err(503, "ServiceUnavailable", "try again"), Reply::Success], 2),
         ("slow (1.5 s)", vec![Reply::Delay(Duration::from_millis(1500), Box::new(Reply::Success))], 1),
     ] {
-        rig.sts.set_script(script);
-        rig.sts.clear_requests();
+        rig.sts().set_script(script);
+        rig.sts().clear_requests();
         let o = rig.run_at(None, &[("ROLECALL_STS_TIMEOUT", "10")], &["assume", "admin"], None);
         assert!(o.status.success(), "{name}: {}", tail(&text(&o)));
-        assert_eq!(rig.sts.count("AssumeRole"), requests, "{name}");
+        assert_eq!(rig.sts().count("AssumeRole"), requests, "{name}");
         tried += 1;
     }
     let creds = rig.sandbox.read_credentials();

@@ -9,12 +9,12 @@
 use std::time::{Duration, Instant};
 
 use rolecall_e2e::{
-    ACCOUNT_ID, FakeLogind, FakeNotifications, FakeSts, Keychain, Moto, Reply, Sandbox, TrayApp, assumed_role_arn,
-    aws_cli, rolecall_bin, run_with_timeout, tray_bin, tray_envs, wait_for,
+    ACCOUNT_ID, FakeLogind, FakeNotifications, FakeSts, Reply, Sandbox, TrayApp, World, WorldBuilder, assumed_role_arn,
+    aws_cli, rolecall_bin, tray_bin, wait_for,
 };
 use serde_json::Value;
 
-use crate::tray::{World, text};
+use crate::tray::text;
 
 /// How long the app may take to notify a session already inside its lead time (the scheduler
 /// plans at start and after every change).
@@ -41,9 +41,8 @@ fn wait_for_new_expiry(sandbox: &Sandbox, profile: &str, before: &str, timeout: 
 
 /// A world whose app sees a fake notification server; `trusting` roles trust alice.
 fn world_with_notifications(roles: &[&str]) -> (World, FakeNotifications) {
-    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
-    let w = World::new(|m, a| {
-        for r in &roles {
+    let w = World::builder().desktop().build_with(|m, a| {
+        for r in roles {
             m.create_role(r, &a.user_arn, None);
         }
     });
@@ -54,10 +53,10 @@ fn world_with_notifications(roles: &[&str]) -> (World, FakeNotifications) {
 /// Starts the app with logind's signals taken from the session bus (so a test can send one),
 /// and STS calls going through `sts` (a proxy in front of moto) if given.
 fn start_app_through(w: &World, sts: Option<&FakeSts>) -> TrayApp {
-    let mut envs = through(tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop), sts);
+    let mut envs = through(w.gui_envs(), sts);
     envs.push(("ROLECALL_LOGIND_BUS".to_owned(), "session".to_owned()));
     let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
-    app.wait_registered(&w.desktop);
+    app.wait_registered(w.desktop());
     app
 }
 
@@ -76,15 +75,12 @@ fn through(mut envs: Vec<(String, String)>, sts: Option<&FakeSts>) -> Vec<(Strin
 /// A proxy in front of `w`'s moto whose role sessions last `secs` (real STS grants at least 15
 /// minutes; a short grant lets a test see lead times clamped to half of it in seconds).
 fn granting(w: &World, secs: i64) -> FakeSts {
-    FakeSts::start(vec![Reply::ForwardFor(w.moto.port(), secs)])
+    FakeSts::start(vec![Reply::ForwardFor(w.moto().port(), secs)])
 }
 
 /// Runs the CLI in `w` with STS at `sts`; panics with its output unless it succeeds.
 fn cli_through(w: &World, sts: &FakeSts, args: &[&str]) -> std::process::Output {
-    let envs = through(w.sandbox.envs(&w.moto, &w.keychain), Some(sts));
-    let mut cmd = w.sandbox.command(rolecall_bin(), &envs);
-    cmd.args(args);
-    let out = run_with_timeout(&mut cmd, None, Duration::from_secs(60));
+    let out = w.run_env(&through(w.envs(), Some(sts)), args, None);
     assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
     out
 }
@@ -181,7 +177,7 @@ fn auto_renew_renews_in_the_background_without_asking() {
         "a session that renews itself is not notified: {:?}",
         notifications.notifications()
     );
-    let status: Value = serde_json::from_str(&w.cli(&["status", "--json"])).unwrap();
+    let status: Value = serde_json::from_str(&w.ok(&["status", "--json"])).unwrap();
     assert!(status[0]["renew_at"].is_string(), "status shows the next renewal: {status}");
     assert!(status[0]["notify_at"].is_null(), "{status}");
     assert_eq!(status[0]["clamped"][1]["lead"], "renew before", "{status}");
@@ -206,7 +202,7 @@ fn a_failing_renewal_is_notified_once_keeps_the_old_credentials_and_is_retried_l
     cli_through(&w, &sts, &["assume", "admin"]);
     let credentials = w.sandbox.read_credentials();
     // The role stops trusting alice before the first renewal is due.
-    w.moto.remove_trust("Admin");
+    w.moto().remove_trust("Admin");
     let app = start_app_through(&w, Some(&sts));
 
     let n = notifications.wait_for("the failure", Duration::from_secs(100), |n| n.summary == "Could not renew admin");
@@ -222,7 +218,7 @@ fn a_failing_renewal_is_notified_once_keeps_the_old_credentials_and_is_retried_l
         (app.log().matches("renewing automatically").count() >= 2).then_some(())
     });
     // Trust restored: a later retry (backoff: 1 min) succeeds on its own.
-    w.moto.set_trust("Admin", &w.alice.user_arn);
+    w.moto().set_trust("Admin", &w.alice().user_arn);
     let before = expiry(&credentials, "admin").unwrap();
     wait_for_new_expiry(&w.sandbox, "admin", &before, Duration::from_secs(120));
     assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
@@ -238,65 +234,36 @@ fn a_failing_renewal_is_notified_once_keeps_the_old_credentials_and_is_retried_l
 }
 
 /// Moto without auth mode (which rejects GetSessionToken's credentials) behind a recording proxy:
-/// user alice with an MFA device, roles `roles` trusting her.
-struct MfaWorld {
-    proxy: FakeSts,
-    keychain: Keychain,
-    sandbox: Sandbox,
-    moto: Moto,
-    alice: rolecall_e2e::UserKeys,
-    serial: String,
+/// user alice with an MFA device, roles `roles` trusting her; the rest as `builder` says.
+fn mfa_world(builder: WorldBuilder, roles: &[&str]) -> World {
+    builder.without_auth_mode().mfa_device().proxy().build_with(|m, a| {
+        for r in roles {
+            m.create_role(r, &a.user_arn, None);
+        }
+    })
 }
 
-impl MfaWorld {
-    fn new(roles: &[&str]) -> MfaWorld {
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        for r in roles {
-            moto.create_role(r, &alice.user_arn, None);
-        }
-        let serial = moto.create_mfa_device("alice");
-        let proxy = FakeSts::start(vec![Reply::Forward(moto.port())]);
-        MfaWorld { proxy, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), moto, alice, serial }
+/// Source `work` (alice's keys and MFA device) and the MFA favourites `(name, role, extra)`.
+fn mfa_setup(w: &World, favourites: &[(&str, &str, &[&str])]) {
+    let keys = format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key);
+    let out = w.run_with(&["source", "add", "work", "--mfa-serial", w.mfa_serial()], Some(&keys));
+    assert!(out.status.success(), "{}", text(&out));
+    for (name, role, extra) in favourites {
+        let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
+        w.ok(&[&["role", "add", name, "--arn", &arn, "--source", "work", "--mfa"], *extra].concat());
     }
+}
 
-    fn envs(&self) -> Vec<(String, String)> {
-        self.sandbox.envs_for(Some(&self.proxy.endpoint()), Some(&self.keychain))
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-        let mut cmd = self.sandbox.command(rolecall_bin(), &self.envs());
-        cmd.args(args);
-        run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60))
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args, None);
-        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn setup(&self, favourites: &[(&str, &str, &[&str])]) {
-        let keys = format!("{}\n{}\n", self.alice.access_key_id, self.alice.secret_access_key);
-        let out = self.run(&["source", "add", "work", "--mfa-serial", &self.serial], Some(&keys));
-        assert!(out.status.success(), "{}", text(&out));
-        for (name, role, extra) in favourites {
-            let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
-            self.ok(&[&["role", "add", name, "--arn", &arn, "--source", "work", "--mfa"], *extra].concat());
-        }
-    }
-
-    /// The access keys that signed each call of `action` the proxy saw.
-    fn signers(&self, action: &str) -> Vec<String> {
-        self.proxy.requests().into_iter().filter(|r| r.action == action).filter_map(|r| r.signed_with).collect()
-    }
+/// The access keys that signed each call of `action` the proxy saw.
+fn signers(w: &World, action: &str) -> Vec<String> {
+    w.sts().requests().into_iter().filter(|r| r.action == action).filter_map(|r| r.signed_with).collect()
 }
 
 #[test]
 fn one_mfa_code_serves_two_favourites_and_their_renewals_until_forgotten() {
-    let w = MfaWorld::new(&["Admin", "Audit"]);
-    w.setup(&[("admin", "Admin", &[]), ("audit", "Audit", &[])]);
-    let _ = &w.moto;
+    let w = mfa_world(World::builder(), &["Admin", "Audit"]);
+    mfa_setup(&w, &[("admin", "Admin", &[]), ("audit", "Audit", &[])]);
+    let _ = w.moto();
 
     w.ok(&["assume", "admin", "--token-code", "123456"]);
     // No code and no terminal from here on: any prompt would fail the command.
@@ -304,19 +271,23 @@ fn one_mfa_code_serves_two_favourites_and_their_renewals_until_forgotten() {
     for _ in 0..3 {
         w.ok(&["renew", "admin", "audit"]);
     }
-    assert_eq!(w.signers("GetSessionToken"), vec![w.alice.access_key_id.clone()], "one MFA session, from alice's keys");
-    let session_token_call = w.proxy.requests().into_iter().find(|r| r.action == "GetSessionToken").unwrap();
-    assert_eq!(session_token_call.params.get("SerialNumber"), Some(&w.serial));
+    assert_eq!(
+        signers(&w, "GetSessionToken"),
+        vec![w.alice().access_key_id.clone()],
+        "one MFA session, from alice's keys"
+    );
+    let session_token_call = w.sts().requests().into_iter().find(|r| r.action == "GetSessionToken").unwrap();
+    assert_eq!(session_token_call.params.get("SerialNumber"), Some(&w.mfa_serial().to_owned()));
     assert_eq!(session_token_call.params.get("TokenCode").map(String::as_str), Some("123456"));
     assert_eq!(session_token_call.params.get("DurationSeconds").map(String::as_str), Some("43200"));
-    let assume_signers = w.signers("AssumeRole");
+    let assume_signers = signers(&w, "AssumeRole");
     assert_eq!(assume_signers.len(), 8, "{assume_signers:?}");
     assert!(
-        assume_signers.iter().all(|k| k != &w.alice.access_key_id && k == &assume_signers[0]),
+        assume_signers.iter().all(|k| k != &w.alice().access_key_id && k == &assume_signers[0]),
         "every AssumeRole is signed with the one MFA session, never alice's own keys: {assume_signers:?}"
     );
     assert!(
-        w.proxy.requests().iter().filter(|r| r.action == "AssumeRole").all(|r| !r.params.contains_key("TokenCode")),
+        w.sts().requests().iter().filter(|r| r.action == "AssumeRole").all(|r| !r.params.contains_key("TokenCode")),
         "no code is sent again"
     );
     // Both profiles work for an independent client.
@@ -337,7 +308,7 @@ fn one_mfa_code_serves_two_favourites_and_their_renewals_until_forgotten() {
 
     // Forgotten: the next renewal needs a code again.
     assert!(w.ok(&["source", "forget-mfa", "work"]).contains("Forgot the MFA session of source work"));
-    let out = w.run(&["renew", "admin"], None);
+    let out = w.run(&["renew", "admin"]);
     assert!(!out.status.success());
     assert!(text(&out).contains("needs a code from MFA device"), "{}", text(&out));
     let status: Value = serde_json::from_str(&w.ok(&["status", "--json"])).unwrap();
@@ -347,29 +318,25 @@ fn one_mfa_code_serves_two_favourites_and_their_renewals_until_forgotten() {
 
 #[test]
 fn the_tray_renews_mfa_favourites_in_the_background_with_the_kept_session() {
-    let w = MfaWorld::new(&["Admin", "Audit"]);
+    let w = mfa_world(World::builder().desktop().notifications(), &["Admin", "Audit"]);
     // One-minute role sessions (the MFA session keeps its 12 h): renewals every 30 s.
-    w.proxy.set_script(vec![Reply::ForwardFor(w.moto.port(), 60)]);
+    w.sts().set_script(vec![Reply::ForwardFor(w.moto().port(), 60)]);
     let lead: &[&str] = &["--duration", "15m", "--auto-renew", "--renew-before", "14m50s", "--notify-before", "14m55s"];
-    w.setup(&[("admin", "Admin", lead), ("audit", "Audit", lead)]);
+    mfa_setup(&w, &[("admin", "Admin", lead), ("audit", "Audit", lead)]);
     w.ok(&["assume", "admin", "--token-code", "123456"]);
     w.ok(&["assume", "audit"]);
-    let desktop = rolecall_e2e::Desktop::start(&w.keychain);
-    let notifications = FakeNotifications::start(w.keychain.address());
-    let mut envs = w.envs();
-    envs.extend(desktop.env());
-    let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
-    app.wait_registered(&desktop);
+    let (desktop, notifications) = (w.desktop(), w.notifications());
+    let _app = w.start_app(&[]);
 
     for profile in ["admin", "audit"] {
         let first = expiry(&w.sandbox.read_credentials(), profile).unwrap();
         let second = wait_for_new_expiry(&w.sandbox, profile, &first, RENEW + MAX_PLAN_GAP);
         wait_for_new_expiry(&w.sandbox, profile, &second, RENEW + MAX_PLAN_GAP);
     }
-    assert_eq!(w.signers("GetSessionToken").len(), 1, "still the one code given to the CLI");
+    assert_eq!(signers(&w, "GetSessionToken").len(), 1, "still the one code given to the CLI");
     assert!(notifications.notifications().is_empty(), "nothing to ask: {}", notifications.log());
     assert!(!desktop.has_window("rolecall: MFA code"), "no MFA window");
-    assert!(w.signers("AssumeRole").len() >= 6);
+    assert!(signers(&w, "AssumeRole").len() >= 6);
 
     // Without the kept session a renewal would need a code: the app warns instead of failing
     // silently, and its Renew opens the MFA window.
@@ -385,83 +352,48 @@ fn the_tray_renews_mfa_favourites_in_the_background_with_the_kept_session() {
 
 #[test]
 fn a_skewed_clock_is_reported_after_the_call() {
-    let w = MfaWorld::new(&[]);
+    let w = mfa_world(World::builder(), &[]);
     // STS's clock two hours ahead of this computer's.
-    w.proxy.set_script(vec![Reply::Dated(7200, Box::new(Reply::Success))]);
-    let keys = format!("{}\n{}\n", w.alice.access_key_id, w.alice.secret_access_key);
-    let out = w.run(&["source", "add", "work"], Some(&keys));
+    w.sts().set_script(vec![Reply::Dated(7200, Box::new(Reply::Success))]);
+    let keys = format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key);
+    let out = w.run_with(&["source", "add", "work"], Some(&keys));
     assert!(out.status.success(), "{}", text(&out));
     w.ok(&["role", "add", "admin", "--arn", &format!("arn:aws:iam::{ACCOUNT_ID}:role/Admin"), "--source", "work"]);
-    let out = w.run(&["assume", "admin"], None);
+    let out = w.run(&["assume", "admin"]);
     assert!(out.status.success(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning: This computer's clock is 2h slow"), "{stderr}");
     // A clock within a minute says nothing.
-    w.proxy.set_script(vec![Reply::Dated(30, Box::new(Reply::Success))]);
-    let out = w.run(&["assume", "admin"], None);
+    w.sts().set_script(vec![Reply::Dated(30, Box::new(Reply::Success))]);
+    let out = w.run(&["assume", "admin"]);
     assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("clock"), "{}", text(&out));
 }
 
 /// A scripted STS (for faults moto cannot produce), a keychain and a sandbox with source `work`
-/// and favourite `admin` (`role add` with `extra`); the tray app starts on demand.
-struct ScriptedWorld {
-    sts: FakeSts,
-    keychain: Keychain,
-    sandbox: Sandbox,
-}
-
-impl ScriptedWorld {
-    fn new(script: Vec<Reply>, extra: &[&str]) -> ScriptedWorld {
-        let w = ScriptedWorld {
-            sts: FakeSts::start(script),
-            keychain: Keychain::start_unlocked(),
-            sandbox: Sandbox::new(),
-        };
-        w.run(&["source", "add", "work"], Some("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"));
-        let arn = "arn:aws:iam::123456789012:role/Admin";
-        w.run(&[&["role", "add", "admin", "--arn", arn, "--source", "work"], extra].concat(), None);
-        w
-    }
-
-    fn envs(&self) -> Vec<(String, String)> {
-        self.sandbox.envs_for(Some(&self.sts.endpoint()), Some(&self.keychain))
-    }
-
-    /// Runs the CLI; panics with its output unless it succeeds.
-    fn run(&self, args: &[&str], stdin: Option<&str>) {
-        let mut cmd = self.sandbox.command(rolecall_bin(), &self.envs());
-        cmd.args(args);
-        let out = run_with_timeout(&mut cmd, stdin.map(str::as_bytes), Duration::from_secs(60));
-        assert!(out.status.success(), "rolecall {args:?}:\n{}", text(&out));
-    }
-
-    /// A desktop, a fake notification server on the keychain's bus, and the tray app, registered.
-    fn start_app(&self) -> (rolecall_e2e::Desktop, FakeNotifications, TrayApp) {
-        let desktop = rolecall_e2e::Desktop::start(&self.keychain);
-        let notifications = FakeNotifications::start(self.keychain.address());
-        let mut envs = self.envs();
-        envs.extend(desktop.env());
-        let mut app = TrayApp::start_with_envs(&tray_bin(), &self.sandbox, envs, &[]);
-        app.wait_registered(&desktop);
-        (desktop, notifications, app)
-    }
+/// and favourite `admin` (`role add` with `extra`); the rest as `builder` says.
+fn scripted_world(builder: WorldBuilder, script: Vec<Reply>, extra: &[&str]) -> World {
+    let w = builder.sts(script).build();
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", extra);
+    w
 }
 
 #[test]
 fn a_renewal_through_sts_faults_keeps_the_old_session_and_succeeds_on_a_later_try() {
     // Scripted STS: the set-up calls succeed; then every attempt of the first renewal (the SDK
     // tries three times) gets a 503; the next renewal, after the backoff, succeeds.
-    let w = ScriptedWorld::new(
+    let w = scripted_world(
+        World::builder().desktop().notifications(),
         vec![Reply::SuccessFor(60)],
         &["--auto-renew", "--renew-before", "14m50s", "--duration", "15m"],
     );
-    let (sts, sandbox) = (&w.sts, &w.sandbox);
-    w.run(&["assume", "admin"], None);
+    let (sts, sandbox) = (w.sts(), &w.sandbox);
+    w.ok_with(&["assume", "admin"], None);
     let credentials = sandbox.read_credentials();
     let unavailable = Reply::Error { status: 503, code: "ServiceUnavailable", message: "Service unavailable" };
     sts.set_script(vec![unavailable.clone(), unavailable.clone(), unavailable, Reply::SuccessFor(60)]);
     sts.clear_requests();
-    let (_desktop, notifications, app) = w.start_app();
+    let (notifications, app) = (w.notifications(), w.start_app(&[]));
 
     // The session was granted for a minute: its 14m50s lead applies as 30 s.
     let n = notifications.wait_for("the failure", Duration::from_secs(120), |n| n.summary == "Could not renew admin");
@@ -497,11 +429,11 @@ fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
     w.add_source_work(&[]);
     for r in ["A", "B", "C", "D"] {
         w.add_favourite(&r.to_lowercase(), &format!("arn:aws:iam::123456789012:role/{r}"), &[]);
-        w.cli(&["assume", &r.to_lowercase()]);
+        w.ok(&["assume", &r.to_lowercase()]);
     }
     let before = w.sandbox.read_credentials();
     std::thread::sleep(Duration::from_millis(1100));
-    let out: Value = serde_json::from_str(&w.cli(&["renew", "--all", "--json"])).unwrap();
+    let out: Value = serde_json::from_str(&w.ok(&["renew", "--all", "--json"])).unwrap();
     let names: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["favourite"].as_str().unwrap()).collect();
     assert_eq!(names, ["a", "b", "c", "d"], "in order: {out}");
     for r in out.as_array().unwrap() {
@@ -515,9 +447,9 @@ fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
 
     // One role stops trusting: the others are renewed, the command fails naming it, and its
     // old session stays.
-    w.moto.remove_trust("C");
+    w.moto().remove_trust("C");
     std::thread::sleep(Duration::from_millis(1100));
-    let out = w.sandbox.run_rolecall(&w.moto, &w.keychain, &["renew", "a", "b", "c", "d"], None);
+    let out = w.run(&["renew", "a", "b", "c", "d"]);
     assert!(!out.status.success());
     assert!(text(&out).contains("rolecall: sts.access_denied: favourite c: assume"), "{}", text(&out));
     let last = w.sandbox.read_credentials();
@@ -531,8 +463,12 @@ fn renew_several_at_once_renews_each_and_reports_the_one_that_fails() {
 fn the_tray_reports_an_expired_session_and_a_skewed_clock() {
     // Scripted STS whose clock is two hours behind this computer's, handing out 20-second
     // sessions (real STS gives at least 15 minutes; the expiry is what matters here).
-    let w = ScriptedWorld::new(vec![Reply::Dated(-7200, Box::new(Reply::SuccessFor(20)))], &[]);
-    let (_desktop, notifications, app) = w.start_app();
+    let w = scripted_world(
+        World::builder().desktop().notifications(),
+        vec![Reply::Dated(-7200, Box::new(Reply::SuccessFor(20)))],
+        &[],
+    );
+    let (notifications, app) = (w.notifications(), w.start_app(&[]));
 
     app.click("admin");
     let skew = notifications.wait_for("the clock warning", NOTIFY, |n| n.summary.contains("clock"));
@@ -557,7 +493,7 @@ fn a_renew_before_preference_longer_than_the_session_does_not_renew_back_to_back
     // The security review's case: the preference "renew before" at 20 minutes, auto-renew on,
     // and a favourite with a 15-minute session. Every fresh session used to be due again at once.
     let (w, notifications) = world_with_notifications(&["Admin"]);
-    let proxy = FakeSts::start(vec![Reply::Forward(w.moto.port())]);
+    let proxy = FakeSts::start(vec![Reply::Forward(w.moto().port())]);
     w.add_source_work(&[]);
     let toml = w.config_toml();
     let prefs = "[preferences]\nauto_renew = true\nrenew_before_minutes = 20\n";
@@ -599,7 +535,7 @@ fn a_renew_before_preference_longer_than_the_session_does_not_renew_back_to_back
     assert_eq!(proxy.count("AssumeRole"), 0, "no automatic renewal of a fresh session: {:?}", proxy.requests());
     assert!(!app.log().contains("renewing automatically"), "{}", app.log());
     assert!(notifications.notifications().is_empty(), "{}", notifications.log());
-    let status: Value = serde_json::from_str(&w.cli(&["status", "--json"])).unwrap();
+    let status: Value = serde_json::from_str(&w.ok(&["status", "--json"])).unwrap();
     let renew_at = chrono::DateTime::parse_from_rfc3339(status[0]["renew_at"].as_str().unwrap()).unwrap();
     let in_secs = (renew_at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
     assert!((400..=451).contains(&in_secs), "renews halfway through the session, in {in_secs} s: {status}");
@@ -664,10 +600,10 @@ fn a_locked_keychain_pauses_automatic_renewals_with_one_notice_and_they_resume_o
         let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}");
         w.add_favourite(name, &arn, &["--duration", "15m", "--auto-renew"]);
     }
-    let mut envs = through(tray_envs(&w.sandbox, &w.moto, &w.keychain, &w.desktop), Some(&sts));
+    let mut envs = through(w.gui_envs(), Some(&sts));
     envs.push(("ROLECALL_KEYCHAIN_TIMEOUT".to_owned(), "5".to_owned()));
     let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
-    app.wait_registered(&w.desktop);
+    app.wait_registered(w.desktop());
     cli_through(&w, &sts, &["assume", "admin"]);
     cli_through(&w, &sts, &["assume", "dev"]);
     let written = w.sandbox.read_credentials();
@@ -718,14 +654,14 @@ fn a_locked_keychain_pauses_automatic_renewals_with_one_notice_and_they_resume_o
 #[test]
 fn an_assume_in_flight_while_its_favourite_is_removed_writes_nothing() {
     // STS takes four seconds to answer: the favourite is removed meanwhile.
-    let w = ScriptedWorld::new(vec![Reply::SuccessFor(900)], &[]);
-    w.sts.set_script(vec![Reply::Delay(Duration::from_secs(4), Box::new(Reply::SuccessFor(900)))]);
-    w.sts.clear_requests();
+    let w = scripted_world(World::builder(), vec![Reply::SuccessFor(900)], &[]);
+    w.sts().set_script(vec![Reply::Delay(Duration::from_secs(4), Box::new(Reply::SuccessFor(900)))]);
+    w.sts().clear_requests();
     let mut cmd = w.sandbox.command(rolecall_bin(), &w.envs());
     cmd.args(["assume", "admin"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
-    wait_for("the AssumeRole request", Duration::from_secs(20), || (w.sts.count("AssumeRole") >= 1).then_some(()));
-    w.run(&["role", "remove", "admin"], None);
+    wait_for("the AssumeRole request", Duration::from_secs(20), || (w.sts().count("AssumeRole") >= 1).then_some(()));
+    w.ok_with(&["role", "remove", "admin"], None);
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success(), "{}", text(&out));
     assert!(

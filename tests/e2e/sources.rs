@@ -7,74 +7,51 @@
 use std::os::unix::fs::symlink;
 use std::process::Output;
 
-use rolecall_e2e::{KEYCHAIN_SERVICE, Keychain, Moto, Sandbox, UserKeys, output_text as text};
+use rolecall_e2e::{KEYCHAIN_SERVICE, World, output_text as text};
 
-struct World {
-    moto: Moto,
-    keychain: Keychain,
-    sandbox: Sandbox,
-    alice: UserKeys,
+/// moto (auth mode on) with user alice, an unlocked keychain, an empty sandbox.
+fn world() -> World {
+    World::new(|_, _| {})
 }
 
-impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        moto.enable_auth_mode();
-        World { moto, keychain: Keychain::start_unlocked(), sandbox: Sandbox::new(), alice }
-    }
+/// `rolecall source add work` with alice's keys and an MFA serial.
+fn add_work(w: &World) -> Output {
+    let keys = format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key);
+    w.run_with(&["source", "add", "work", "--mfa-serial", "arn:aws:iam::123456789012:mfa/alice"], Some(&keys))
+}
 
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        self.sandbox.run_rolecall(&self.moto, &self.keychain, args, stdin)
-    }
-
-    fn add_work(&self) -> Output {
-        let keys = format!("{}\n{}\n", self.alice.access_key_id, self.alice.secret_access_key);
-        self.run(&["source", "add", "work", "--mfa-serial", "arn:aws:iam::123456789012:mfa/alice"], Some(&keys))
-    }
-
-    /// The secret of keychain account `user`, if it is there.
-    fn entry(&self, user: &str) -> Option<String> {
-        self.keychain.lookup(&[("service", KEYCHAIN_SERVICE), ("username", user)])
-    }
-
-    /// Makes the next update of `config.toml` fail: its lock file becomes a symbolic link, which
-    /// rolecall refuses to open (file.lock_not_regular). Reads still work.
-    fn break_config_updates(&self) {
-        let dir = self.sandbox.rolecall_config_dir();
-        std::fs::create_dir_all(&dir).unwrap();
-        let lock = dir.join(".config.toml.rolecall.lock");
-        let _ = std::fs::remove_file(&lock);
-        symlink(self.sandbox.home().join("elsewhere"), &lock).unwrap();
-    }
-
-    fn config_toml(&self) -> String {
-        std::fs::read_to_string(self.sandbox.rolecall_config_dir().join("config.toml")).unwrap_or_default()
-    }
+/// Makes the next update of `config.toml` fail: its lock file becomes a symbolic link, which
+/// rolecall refuses to open (file.lock_not_regular). Reads still work.
+fn break_config_updates(w: &World) {
+    let dir = w.sandbox.rolecall_config_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join(".config.toml.rolecall.lock");
+    let _ = std::fs::remove_file(&lock);
+    symlink(w.sandbox.home().join("elsewhere"), &lock).unwrap();
 }
 
 #[test]
 fn a_source_whose_removal_cannot_update_the_config_keeps_its_keys() {
-    let w = World::new();
-    let out = w.add_work();
+    let w = world();
+    let out = add_work(&w);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(w.entry("source:work").is_some_and(|s| s.contains(&w.alice.secret_access_key)));
+    assert!(w.entry("source:work").is_some_and(|s| s.contains(&w.alice().secret_access_key)));
 
-    w.break_config_updates();
-    let out = w.run(&["source", "remove", "work"], None);
+    break_config_updates(&w);
+    let out = w.run(&["source", "remove", "work"]);
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("file.lock_not_regular"), "{}", text(&out));
     assert!(w.config_toml().contains("[sources.work]"), "the source is still described: {}", w.config_toml());
     let kept = w.entry("source:work");
-    assert!(kept.is_some_and(|s| s.contains(&w.alice.secret_access_key)), "its secret key is still in the keychain");
+    assert!(kept.is_some_and(|s| s.contains(&w.alice().secret_access_key)), "its secret key is still in the keychain");
 }
 
 #[test]
 fn a_source_removed_while_the_keychain_refuses_is_removed_and_says_its_keys_stay() {
-    let mut w = World::new();
-    assert!(w.add_work().status.success());
+    let mut w = world();
+    assert!(add_work(&w).status.success());
     w.keychain.lock();
-    let out = w.run(&["source", "remove", "work"], None);
+    let out = w.run(&["source", "remove", "work"]);
     assert!(out.status.success(), "the source is removed: {}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Removed source work"), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -89,7 +66,7 @@ fn a_source_removed_while_the_keychain_refuses_is_removed_and_says_its_keys_stay
 
 #[test]
 fn adding_a_source_leaves_no_keys_the_config_does_not_describe_and_no_old_mfa_session() {
-    let w = World::new();
+    let w = world();
     // An MFA session left under the name by an earlier source of other keys.
     let leftover = r#"{"v":1,"access_key_id":"ASIAOLDSESSION000001","secret_access_key":"oldSessionSecret","session_token":"oldSessionToken","expiration":"2099-01-01T00:00:00Z"}"#;
     assert!(w.keychain.store(
@@ -100,14 +77,14 @@ fn adding_a_source_leaves_no_keys_the_config_does_not_describe_and_no_old_mfa_se
     assert!(w.entry("mfa-session:work").is_some());
 
     // The config cannot be written: the keys do not stay in the keychain.
-    w.break_config_updates();
-    let out = w.add_work();
+    break_config_updates(&w);
+    let out = add_work(&w);
     assert!(!out.status.success(), "{}", text(&out));
     assert_eq!(w.entry("source:work"), None, "keys config.toml does not describe");
 
     // Once it can: the source is added, and the old MFA session is gone with it.
     std::fs::remove_file(w.sandbox.rolecall_config_dir().join(".config.toml.rolecall.lock")).unwrap();
-    let out = w.add_work();
+    let out = add_work(&w);
     assert!(out.status.success(), "{}", text(&out));
     assert!(w.entry("source:work").is_some());
     assert_eq!(w.entry("mfa-session:work"), None, "never reused for the new keys");

@@ -4,15 +4,12 @@
 //! and the AWS CLI (to check what the app wrote). Each test has its own moto, keychain bus,
 //! display, tray host and home.
 
-use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rolecall_e2e::{
-    Desktop, Keychain, MenuItem, Moto, Sandbox, TrayApp, UserKeys, apply_envs, assumed_role_arn, aws_cli,
-    run_with_timeout, screenshots_dir, tray_bin,
+    MenuItem, TrayApp, World, apply_envs, assumed_role_arn, aws_cli, run_with_timeout, screenshots_dir, tray_bin,
 };
-use serde_json::Value;
 
 /// How long a click may take to show in the menu (an STS round trip, a file write, a rebuild).
 const CLICK: Duration = Duration::from_secs(30);
@@ -20,92 +17,6 @@ const CLICK: Duration = Duration::from_secs(30);
 const FOLLOW: Duration = Duration::from_secs(5);
 /// The title of the settings window.
 const SETTINGS_TITLE: &str = "rolecall settings";
-
-/// One test's world: moto (with user alice when asked), an unlocked keychain whose bus is also
-/// the desktop's, a display with a tray host, and a sandbox home. Dropped desktop first.
-pub(crate) struct World {
-    pub desktop: Desktop,
-    pub sandbox: Sandbox,
-    pub keychain: Keychain,
-    pub moto: Moto,
-    pub alice: UserKeys,
-}
-
-impl World {
-    /// Moto with user alice (keys `alice`) and the roles `roles` makes, then auth mode on; an
-    /// unlocked keychain; a desktop on its bus; an empty sandbox.
-    pub fn new(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
-        World::with_auth_mode(true, roles)
-    }
-
-    /// As [`new`](Self::new) but with moto's auth mode off: for MFA favourites, which are
-    /// assumed through an MFA session (GetSessionToken), whose credentials moto's auth mode
-    /// rejects (real STS accepts them).
-    pub fn without_auth_mode(roles: impl FnOnce(&Moto, &UserKeys)) -> World {
-        World::with_auth_mode(false, roles)
-    }
-
-    fn with_auth_mode(auth: bool, roles: impl FnOnce(&Moto, &UserKeys)) -> World {
-        let started = Instant::now();
-        let moto = Moto::start();
-        let alice = moto.create_user("alice");
-        roles(&moto, &alice);
-        if auth {
-            moto.enable_auth_mode();
-        }
-        let keychain = Keychain::start_unlocked();
-        let desktop = Desktop::start(&keychain);
-        eprintln!("world ready in {:?}", started.elapsed());
-        World { desktop, sandbox: Sandbox::new(), keychain, moto, alice }
-    }
-
-    /// Runs the rolecall CLI in this world; panics with its output unless it succeeds.
-    pub fn cli(&self, args: &[&str]) -> String {
-        self.cli_with(args, None)
-    }
-
-    /// As [`cli`](Self::cli), with `stdin`.
-    pub fn cli_with(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.sandbox.run_rolecall(&self.moto, &self.keychain, args, stdin);
-        assert!(out.status.success(), "rolecall {args:?} failed:\n{}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// `rolecall source add work` with alice's keys on stdin (checked against moto), plus `extra`.
-    pub fn add_source_work(&self, extra: &[&str]) {
-        let keys = format!("{}\n{}\n", self.alice.access_key_id, self.alice.secret_access_key);
-        self.cli_with(&[&["source", "add", "work"], extra].concat(), Some(&keys));
-    }
-
-    /// `rolecall role add NAME --arn ROLE_ARN --source work` plus `extra`.
-    pub fn add_favourite(&self, name: &str, role_arn: &str, extra: &[&str]) {
-        self.cli(&[&["role", "add", name, "--arn", role_arn, "--source", "work"], extra].concat());
-    }
-
-    /// Starts the tray app with `args` and waits until its tray item is registered.
-    pub fn start_app(&self, args: &[&str]) -> TrayApp {
-        let mut app = TrayApp::start(&self.sandbox, &self.moto, &self.keychain, &self.desktop, args);
-        app.wait_registered(&self.desktop);
-        app
-    }
-
-    /// What the AWS CLI says `--profile PROFILE` is (`sts get-caller-identity`): the ARN, or its
-    /// stderr.
-    pub fn aws_identity(&self, profile: &str) -> Result<String, String> {
-        let envs = self.sandbox.envs(&self.moto, &self.keychain);
-        let out = aws_cli(&envs, &["sts", "get-caller-identity", "--profile", profile, "--output", "json"]);
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        Ok(v["Arn"].as_str().expect("Arn").to_owned())
-    }
-
-    /// rolecall's config.toml, empty if absent.
-    pub fn config_toml(&self) -> String {
-        fs::read_to_string(self.sandbox.rolecall_config_dir().join("config.toml")).unwrap_or_default()
-    }
-}
 
 pub(crate) use rolecall_e2e::output_text as text;
 
@@ -125,7 +36,7 @@ fn warnings(menu: &MenuItem) -> Vec<&MenuItem> {
 
 #[test]
 fn tray_lists_favourites_and_a_click_assumes_one() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
         m.create_role("Dev", &a.user_arn, None);
     });
@@ -164,10 +75,10 @@ fn tray_lists_favourites_and_a_click_assumes_one() {
     assert!(!creds.contains("[dev]"), "{creds}");
     assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
     // The CLI sees the same session.
-    let status = w.cli(&["status"]);
+    let status = w.ok(&["status"]);
     assert!(status.lines().any(|l| l.starts_with("admin") && l.contains("active")), "{status}");
 
-    w.desktop.screenshot_tray_menu(&screenshots_dir().join("tray-menu.png"));
+    w.desktop().screenshot_tray_menu(&screenshots_dir().join("tray-menu.png"));
 
     // Idle, the app sleeps until the next label change: no polling, no loop on its own reads.
     let before = app.cpu_time();
@@ -178,7 +89,7 @@ fn tray_lists_favourites_and_a_click_assumes_one() {
 
 #[test]
 fn tray_follows_favourites_added_and_removed_with_the_cli() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
         m.create_role("Ops", &a.user_arn, None);
     });
@@ -198,11 +109,11 @@ fn tray_follows_favourites_added_and_removed_with_the_cli() {
     app.wait_for_menu("admin to appear", FOLLOW, |m| m.child_labels().starts_with(&["admin".into(), "ops".into()]));
 
     // A session assumed with the CLI shows too (the credentials file is watched).
-    w.cli(&["assume", "ops"]);
+    w.ok(&["assume", "ops"]);
     app.wait_for_label("ops · 59m left", FOLLOW, |i| left(&i.label, "ops", 58..=60));
 
     let removed = Instant::now();
-    w.cli(&["role", "remove", "ops"]);
+    w.ok(&["role", "remove", "ops"]);
     let menu = app.wait_for_menu("ops to disappear", FOLLOW, |m| {
         m.flatten().iter().all(|i| i.label != "ops" && !i.label.starts_with("ops ·"))
     });
@@ -210,7 +121,7 @@ fn tray_follows_favourites_added_and_removed_with_the_cli() {
     assert_eq!(menu.child_labels(), ["admin", "Actions", "Settings…", "Quit rolecall"], "{menu}");
     assert!(!w.sandbox.read_credentials().contains("[ops]"), "role remove also removes its profile");
 
-    w.cli(&["role", "remove", "admin"]);
+    w.ok(&["role", "remove", "admin"]);
     app.wait_for_menu("the empty menu", FOLLOW, |m| {
         m.child_labels() == ["No favourites yet: add one in Settings", "Settings…", "Quit rolecall"]
     });
@@ -218,7 +129,7 @@ fn tray_follows_favourites_added_and_removed_with_the_cli() {
 
 #[test]
 fn tray_shows_access_denied_writes_nothing_and_the_next_success_clears_it() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
         m.create_role("Locked", "arn:aws:iam::123456789012:user/someone-else", None);
     });
@@ -244,7 +155,7 @@ fn tray_shows_access_denied_writes_nothing_and_the_next_success_clears_it() {
     // Nothing written: no credentials file, no region in the AWS config.
     assert!(!w.sandbox.credentials_path().exists(), "{}", w.sandbox.read_credentials());
     assert!(!w.sandbox.config_path().exists(), "{}", w.sandbox.read_config());
-    w.desktop.screenshot_tray_menu(&screenshots_dir().join("tray-menu-error.png"));
+    w.desktop().screenshot_tray_menu(&screenshots_dir().join("tray-menu-error.png"));
 
     app.click("admin");
     let menu = app.wait_for_menu("admin assumed and the ⚠ gone", CLICK, |m| {
@@ -258,31 +169,31 @@ fn tray_shows_access_denied_writes_nothing_and_the_next_success_clears_it() {
 
 #[test]
 fn tray_settings_opens_the_window_and_quit_exits_with_status_0() {
-    let w = World::new(|_, _| {});
+    let w = World::builder().desktop().build_with(|_, _| {});
     let mut app = w.start_app(&[]);
-    assert!(!w.desktop.has_window(SETTINGS_TITLE), "no window at start:\n{}", w.desktop.window_tree());
+    assert!(!w.desktop().has_window(SETTINGS_TITLE), "no window at start:\n{}", w.desktop().window_tree());
 
     app.click("Settings…");
     let opened = Instant::now();
-    w.desktop.wait_for_window(SETTINGS_TITLE, Duration::from_secs(20));
+    w.desktop().wait_for_window(SETTINGS_TITLE, Duration::from_secs(20));
     eprintln!("the settings window showed {:?} after the click", opened.elapsed());
     // Let the page render before the picture.
     std::thread::sleep(Duration::from_millis(1500));
-    w.desktop.screenshot_window(SETTINGS_TITLE, &screenshots_dir().join("tray-settings-window.png"));
-    w.desktop.screenshot(&screenshots_dir().join("tray-settings-screen.png"));
+    w.desktop().screenshot_window(SETTINGS_TITLE, &screenshots_dir().join("tray-settings-window.png"));
+    w.desktop().screenshot(&screenshots_dir().join("tray-settings-screen.png"));
     assert!(app.exited().is_none(), "the app still runs");
 
     app.click("Quit rolecall");
     let status = app.wait_exit(Duration::from_secs(15));
     assert_eq!(status.code(), Some(0), "{status}\n{}", app.log());
-    assert!(!w.desktop.has_window(SETTINGS_TITLE), "the window went with the app");
+    assert!(!w.desktop().has_window(SETTINGS_TITLE), "the window went with the app");
 }
 
 #[test]
 fn tray_second_launch_shows_settings_in_the_running_instance() {
-    let w = World::new(|_, _| {});
+    let w = World::builder().desktop().build_with(|_, _| {});
     let mut first = w.start_app(&[]);
-    assert!(!w.desktop.has_window(SETTINGS_TITLE));
+    assert!(!w.desktop().has_window(SETTINGS_TITLE));
 
     let mut second = Command::new(tray_bin());
     apply_envs(&mut second, first.envs()).current_dir(w.sandbox.home());
@@ -291,21 +202,21 @@ fn tray_second_launch_shows_settings_in_the_running_instance() {
     eprintln!("the second launch exited after {:?}", started.elapsed());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    w.desktop.wait_for_window(SETTINGS_TITLE, Duration::from_secs(20));
+    w.desktop().wait_for_window(SETTINGS_TITLE, Duration::from_secs(20));
     assert!(first.exited().is_none(), "the first instance still runs:\n{}", first.log());
     // Still one tray item, a while later too.
     std::thread::sleep(Duration::from_secs(1));
-    let items = w.desktop.tray_items();
+    let items = w.desktop().tray_items();
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0].0, first.item().name, "{items:?}");
-    assert_eq!(w.desktop.visible_windows(SETTINGS_TITLE).len(), 1, "{}", w.desktop.window_tree());
+    assert_eq!(w.desktop().visible_windows(SETTINGS_TITLE).len(), 1, "{}", w.desktop().window_tree());
 }
 
 /// The clipboard's text on the desktop (`xclip`), once it satisfies `predicate`.
 fn clipboard(w: &World, predicate: impl Fn(&str) -> bool) -> String {
     rolecall_e2e::wait_for("the clipboard to hold the export lines", CLICK, || {
         let mut cmd = Command::new("xclip");
-        apply_envs(&mut cmd, &w.desktop.env()).args(["-selection", "clipboard", "-o"]);
+        apply_envs(&mut cmd, &w.desktop().env()).args(["-selection", "clipboard", "-o"]);
         let out = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         (out.status.success() && predicate(&text)).then_some(text)
@@ -314,7 +225,7 @@ fn clipboard(w: &World, predicate: impl Fn(&str) -> bool) -> String {
 
 #[test]
 fn tray_copies_export_lines_and_makes_the_default_profile_only_when_asked() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
     });
     w.add_source_work(&[]);
@@ -331,7 +242,7 @@ fn tray_copies_export_lines_and_makes_the_default_profile_only_when_asked() {
     assert!(lines.contains(&format!("export AWS_ACCESS_KEY_ID='{key}'\n")), "{lines}");
     assert!(lines.contains("export AWS_REGION='eu-west-1'\n"), "{lines}");
     // The AWS CLI accepts the copied credentials from the environment alone.
-    let mut envs = w.sandbox.envs(&w.moto, &w.keychain);
+    let mut envs = w.sandbox.envs(w.moto(), &w.keychain);
     for line in lines.lines().filter_map(|l| l.strip_prefix("export ")) {
         let (k, v) = line.split_once('=').expect("NAME=value");
         envs.push((k.to_owned(), v.trim_matches('\'').to_owned()));
@@ -348,13 +259,13 @@ fn tray_copies_export_lines_and_makes_the_default_profile_only_when_asked() {
     let default = creds.split("[default]").nth(1).expect("a default section");
     assert!(default.contains("x_rolecall_favourite = admin"), "{creds}");
     assert!(default.contains(&format!("aws_access_key_id = {key}")), "the same session: {creds}");
-    let out = aws_cli(&w.sandbox.envs(&w.moto, &w.keychain), &["sts", "get-caller-identity", "--output", "json"]);
+    let out = aws_cli(&w.sandbox.envs(w.moto(), &w.keychain), &["sts", "get-caller-identity", "--output", "json"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&assumed_role_arn("Admin", "alice")));
     assert!(w.sandbox.read_config().contains("[default]\nregion = eu-west-1\n"), "{}", w.sandbox.read_config());
 
     // A later assume (with the CLI) keeps [default] in step.
-    w.cli(&["assume", "admin"]);
+    w.ok(&["assume", "admin"]);
     let creds = w.sandbox.read_credentials();
     let key2 = creds
         .split("[admin]")
@@ -372,7 +283,7 @@ fn tray_copies_export_lines_and_makes_the_default_profile_only_when_asked() {
 
 #[test]
 fn tray_never_overwrites_a_default_profile_the_user_wrote() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
     });
     let own = "[default]\naws_access_key_id = AKIAUSEROWNKEY000001\naws_secret_access_key = mine\n";
@@ -404,7 +315,7 @@ fn click_action(app: &TrayApp, favourite: &str, entry: &str) {
 
 #[test]
 fn the_default_profile_moves_between_favourites_and_goes_with_the_one_that_holds_it() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
         m.create_role("Dev", &a.user_arn, None);
     });
@@ -426,16 +337,16 @@ fn the_default_profile_moves_between_favourites_and_goes_with_the_one_that_holds
     click_action(&app, "dev", "Make this the default profile");
     rolecall_e2e::wait_for("[default] from dev", CLICK, || (holder(&w).as_deref() == Some("dev")).then_some(()));
     assert!(warnings(&app.menu()).is_empty(), "{}", app.menu());
-    let out = aws_cli(&w.sandbox.envs(&w.moto, &w.keychain), &["sts", "get-caller-identity", "--output", "json"]);
+    let out = aws_cli(&w.sandbox.envs(w.moto(), &w.keychain), &["sts", "get-caller-identity", "--output", "json"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&assumed_role_arn("Dev", "alice")), "{}", text(&out));
     let creds = w.sandbox.read_credentials();
     assert_eq!(creds.matches("[default]").count(), 1, "{creds}");
     assert!(!w.sandbox.home().join(".local/share/rolecall/backups").exists(), "a session passed on needs no backup");
 
     // Removing admin leaves dev's [default]; removing dev takes [default] with it.
-    w.cli(&["role", "remove", "admin"]);
+    w.ok(&["role", "remove", "admin"]);
     assert_eq!(holder(&w).as_deref(), Some("dev"));
-    w.cli(&["role", "remove", "dev"]);
+    w.ok(&["role", "remove", "dev"]);
     let creds = w.sandbox.read_credentials();
     assert!(!creds.contains("[default]") && !creds.contains("[dev]"), "no stale [default] left: {creds}");
 }

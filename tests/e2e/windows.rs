@@ -8,11 +8,11 @@
 use std::time::{Duration, Instant};
 
 use rolecall_e2e::{
-    ENTER, Element, KEYCHAIN_SERVICE, REGISTER_TIMEOUT, TAB, TauriDriver, TrayItem, WebDriver, assumed_role_arn,
+    ENTER, Element, KEYCHAIN_SERVICE, REGISTER_TIMEOUT, TAB, TauriDriver, TrayItem, WebDriver, World, assumed_role_arn,
     screenshots_dir, tray_bin,
 };
 
-use crate::tray::{World, left, text};
+use crate::tray::{left, text};
 
 /// How long an action that goes to STS (verify a source, assume) may take to show.
 const STS: Duration = Duration::from_secs(30);
@@ -46,12 +46,12 @@ impl Drop for Settings {
 
 impl Settings {
     fn open(w: &World) -> Settings {
-        let driver = TauriDriver::start(&w.sandbox, &w.moto, &w.keychain, &w.desktop);
+        let driver = TauriDriver::start(&w.sandbox, w.moto(), &w.keychain, w.desktop());
         let started = Instant::now();
         let wd = driver.session(&tray_bin(), &["--settings"]);
         let session = started.elapsed();
         wd.wait_for("#tab-favourites", UI);
-        let tray = w.desktop.wait_for_tray_item(REGISTER_TIMEOUT);
+        let tray = w.desktop().wait_for_tray_item(REGISTER_TIMEOUT);
         eprintln!(
             "WebDriver session in {session:?}; settings page and tray item ready {:?} after the launch",
             started.elapsed()
@@ -142,7 +142,7 @@ impl Settings {
 
 #[test]
 fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
     });
     let s = Settings::open(&w);
@@ -154,8 +154,8 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
     s.wait(&tid("src-empty"), UI);
     s.wd.click_css("#src-add");
     s.wd.fill("#src-form [name=name]", "work");
-    s.wd.fill("#src-form [name=accessKeyId]", &w.alice.access_key_id);
-    s.wd.fill("#src-form [name=secretAccessKey]", &w.alice.secret_access_key);
+    s.wd.fill("#src-form [name=accessKeyId]", &w.alice().access_key_id);
+    s.wd.fill("#src-form [name=secretAccessKey]", &w.alice().secret_access_key);
     let verify = s.wd.find("#src-form [name=verify]").expect("verify");
     assert_eq!(s.wd.property(&verify, "checked"), true, "verify is on by default");
     s.shot("settings-source-form");
@@ -163,10 +163,10 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
     s.wait(&tid("src-row-work"), STS);
     assert_eq!(
         s.attr(&tid("src-identity-work"), "data-arn").as_deref(),
-        Some(w.alice.user_arn.as_str()),
+        Some(w.alice().user_arn.as_str()),
         "verified with GetCallerIdentity"
     );
-    let key_tail = &w.alice.access_key_id[w.alice.access_key_id.len() - 4..];
+    let key_tail = &w.alice().access_key_id[w.alice().access_key_id.len() - 4..];
     // textContent: WebKitWebDriver's "Get Element Text" gives "" for this cell, shown as it is.
     let expected = format!("Keys ****{key_tail}");
     s.wd.wait_for_text_content(&tid("src-credentials-work"), UI, |t| t == expected);
@@ -176,10 +176,10 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
     // The keys went to the keychain, and nowhere else.
     let stored =
         w.keychain.lookup(&[("service", KEYCHAIN_SERVICE), ("username", "source:work")]).expect("keychain entry");
-    assert!(stored.contains(&w.alice.secret_access_key));
+    assert!(stored.contains(&w.alice().secret_access_key));
     let config = w.config_toml();
     assert!(config.contains("[sources.work]"), "{config}");
-    assert!(!config.contains(&w.alice.secret_access_key) && !config.contains(&w.alice.access_key_id), "{config}");
+    assert!(!config.contains(&w.alice().secret_access_key) && !config.contains(&w.alice().access_key_id), "{config}");
 
     // A favourite from that source.
     s.tab("favourites");
@@ -219,13 +219,13 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
     // No secret reached the page: not the source's, not the session's.
     let page = s.wd.page_source();
     assert!(page.contains("fav-row-admin"), "the page source is the settings page");
-    assert!(!page.contains(&w.alice.secret_access_key), "the source's secret is in the page");
+    assert!(!page.contains(&w.alice().secret_access_key), "the source's secret is in the page");
     let creds = w.sandbox.read_credentials();
     for key in ["aws_secret_access_key", "aws_session_token"] {
         let value = creds.lines().find_map(|l| l.strip_prefix(&format!("{key} = "))).expect(key);
         assert!(!page.contains(value), "the session's {key} is in the page");
     }
-    assert!(!w.config_toml().contains(&w.alice.secret_access_key));
+    assert!(!w.config_toml().contains(&w.alice().secret_access_key));
 
     // A lead longer than half the session applies clamped, and the form says so.
     s.wd.click_css(&tid("fav-edit-admin"));
@@ -255,7 +255,7 @@ fn settings_window_adds_a_keys_source_and_a_favourite_that_the_tray_lists() {
 
 #[test]
 fn favourite_form_shows_the_cores_message_for_a_bad_arn_and_disables_save() {
-    let w = World::new(|_, _| {});
+    let w = World::builder().desktop().build_with(|_, _| {});
     w.add_source_work(&[]);
     let s = Settings::open(&w);
     s.wd.click_css("#fav-add");
@@ -281,7 +281,7 @@ fn favourite_form_shows_the_cores_message_for_a_bad_arn_and_disables_save() {
 
     // It is the core's own message: the CLI says the same about the same value.
     let out =
-        w.sandbox.run_rolecall(&w.moto, &w.keychain, &["role", "add", "x", "--arn", bad, "--source", "work"], None);
+        w.sandbox.run_rolecall(w.moto(), &w.keychain, &["role", "add", "x", "--arn", bad, "--source", "work"], None);
     assert!(!out.status.success(), "{}", text(&out));
     let cli = String::from_utf8_lossy(&out.stderr);
     assert!(cli.contains(&message), "the CLI's error {cli:?} does not contain the window's message {message:?}");
@@ -299,7 +299,7 @@ fn favourite_form_shows_the_cores_message_for_a_bad_arn_and_disables_save() {
 #[test]
 fn mfa_window_takes_the_code_and_the_profile_works() {
     let serial = std::sync::OnceLock::new();
-    let w = World::without_auth_mode(|m, a| {
+    let w = World::builder().desktop().without_auth_mode().build_with(|m, a| {
         m.create_role("Admin", &a.user_arn, None);
         serial.set(m.create_mfa_device("alice")).expect("once");
     });
@@ -313,7 +313,7 @@ fn mfa_window_takes_the_code_and_the_profile_works() {
 
     let clicked = Instant::now();
     s.wd.click_css(&tid("fav-assume-admin"));
-    w.desktop.wait_for_window(MFA_TITLE, Duration::from_secs(20));
+    w.desktop().wait_for_window(MFA_TITLE, Duration::from_secs(20));
     eprintln!("the MFA window showed {:?} after the click", clicked.elapsed());
     // Meanwhile the table says so, also after the refetch the assume's start caused.
     s.wd.wait_for_text_content(&tid("fav-assume-admin"), UI, |t| t == "Assuming…");
@@ -331,11 +331,11 @@ fn mfa_window_takes_the_code_and_the_profile_works() {
     s.shot("mfa-window");
     // The whole screen too, once the settings window behind has repainted its table.
     std::thread::sleep(Duration::from_millis(700));
-    w.desktop.screenshot(&screenshots_dir().join("mfa-window-screen.png"));
+    w.desktop().screenshot(&screenshots_dir().join("mfa-window-screen.png"));
     assert!(!w.sandbox.credentials_path().exists(), "nothing written before the code");
 
     s.wd.send_keys(&code, &format!("123456{ENTER}"));
-    w.desktop.wait_for_no_window(MFA_TITLE, STS);
+    w.desktop().wait_for_no_window(MFA_TITLE, STS);
     eprintln!("the MFA window went {:?} after the click", clicked.elapsed());
     s.wd.switch_to_window(&settings);
     s.wait_attr(&tid("fav-session-admin"), "data-state", "active", STS);
@@ -350,7 +350,7 @@ fn mfa_window_takes_the_code_and_the_profile_works() {
 
 #[test]
 fn import_tab_imports_a_role_profile_of_the_aws_config() {
-    let w = World::new(|m, a| {
+    let w = World::builder().desktop().build_with(|m, a| {
         m.create_role("deployer", &a.user_arn, None);
     });
     let aws_config =
@@ -359,7 +359,8 @@ fn import_tab_imports_a_role_profile_of_the_aws_config() {
         ".aws/credentials",
         &format!(
             "[src]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            w.alice.access_key_id, w.alice.secret_access_key
+            w.alice().access_key_id,
+            w.alice().secret_access_key
         ),
     );
     w.sandbox.write(".aws/config", aws_config);
@@ -379,7 +380,7 @@ fn import_tab_imports_a_role_profile_of_the_aws_config() {
     s.tab("favourites");
     s.wait(&tid("fav-row-deploy"), UI);
     assert_eq!(s.attr(&tid("fav-arn-deploy"), "data-arn").as_deref(), Some("arn:aws:iam::123456789012:role/deployer"));
-    let list = w.cli(&["role", "list"]);
+    let list = w.ok(&["role", "list"]);
     assert!(list.contains("deploy") && list.contains("deploy-rolecall"), "{list}");
 
     // In the tray too, and it works: the session goes to deploy-rolecall.
@@ -393,7 +394,7 @@ fn import_tab_imports_a_role_profile_of_the_aws_config() {
 
 #[test]
 fn start_at_login_is_off_by_default_and_the_preference_adds_and_removes_the_autostart_entry() {
-    let w = World::new(|_, _| {});
+    let w = World::builder().desktop().build_with(|_, _| {});
     let s = Settings::open(&w);
     let autostart = w.sandbox.home().join(".config/autostart");
     let entries = || -> Vec<std::path::PathBuf> {

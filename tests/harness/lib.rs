@@ -25,6 +25,8 @@
 //!   on a keychain's bus that records each [`Notification`] and plays a click on an action
 //!   ([`FakeNotifications::invoke_action`]) or a notification being closed; [`FakeLogind`]: the
 //!   owner of `org.freedesktop.login1` there, which emits logind's `PrepareForSleep`.
+//! - [`World`]: one test's world of the parts above, built by [`WorldBuilder`], with the helpers
+//!   the test files share (the environment, the CLI run and checked, the tray app started).
 //! - [`Hygiene`]: the sensitive values a test knows (secrets, tokens, MFA codes, external ids,
 //!   sign-in links), looked for raw and encoded in every output it collected.
 //! - [`http`]: the one small HTTP/1.1 of the harness's loopback servers and clients.
@@ -70,6 +72,7 @@ mod process;
 mod sandbox;
 mod util;
 mod webdriver;
+mod world;
 
 pub use desktop::{
     Desktop, MenuItem, REGISTER_TIMEOUT, SCREEN, TrayApp, TrayItem, busctl, screenshots_dir, tray_bin, tray_envs,
@@ -86,3 +89,4 @@ pub use util::{
     venv_tool, wait_for, wait_until,
 };
 pub use webdriver::{ENTER, Element, TAB, TauriDriver, WdError, WebDriver, tauri_driver_bin};
+pub use world::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, Files, World, WorldBuilder};
