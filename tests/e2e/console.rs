@@ -20,19 +20,7 @@ fn world() -> World {
         m.create_role("Hop", &assumed_role_arn("Admin", "alice"), None);
     });
     w.add_source_work(&[]);
-    w.ok(&[
-        "role",
-        "add",
-        "admin",
-        "--arn",
-        "arn:aws:iam::123456789012:role/Admin",
-        "--source",
-        "work",
-        "--duration",
-        "2h",
-        "--region",
-        "eu-west-1",
-    ]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &["--duration", "2h", "--region", "eu-west-1"]);
     w.ok(&["role", "add", "hop", "--arn", "arn:aws:iam::123456789012:role/Hop", "--source", "admin"]);
     w
 }
