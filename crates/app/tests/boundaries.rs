@@ -150,3 +150,96 @@ fn the_core_depends_on_nothing_that_does_io_and_reads_no_clock() {
         assert!(clippy.contains(&format!("path = \"{path}\"")), "crates/core/clippy.toml does not refuse {path}");
     }
 }
+
+/// The modules of a crate's `src` (a file or a folder each) and the other modules of the same
+/// crate each one's non-test code names (`use crate::x`, `crate::x::`).
+fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    files(src, &mut all);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in all {
+        let rel = file.strip_prefix(src).unwrap();
+        let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+        let module = first.trim_end_matches(".rs").to_owned();
+        if module == "lib" || module == "main" || module == "tests" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Unit tests may reach anywhere: only the code before the first test module counts.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let edges = graph.entry(module.clone()).or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let name: String =
+                code[i + "crate::".len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && name != module {
+                edges.insert(name);
+            }
+        }
+    }
+    graph
+}
+
+/// A cycle among `graph`'s modules, if there is one (as the path that closes it).
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph.keys().find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_two_modules_of_a_crate_import_each_other_even_through_others() {
+    for krate in ["crates/core/src", "crates/app/src", "crates/cli/src", "src-tauri/src"] {
+        let graph = module_graph(&root().join(krate));
+        assert!(graph.len() > 3, "{krate}: modules not found");
+        if let Some(cycle) = find_cycle(&graph) {
+            panic!("{krate}: an import cycle: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn a_cycle_is_found() {
+    let graph: BTreeMap<String, BTreeSet<String>> = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")]
+        .iter()
+        .map(|(from, to)| ((*from).to_owned(), BTreeSet::from([(*to).to_owned()])))
+        .collect();
+    let cycle = find_cycle(&graph).expect("a -> b -> c -> a");
+    assert_eq!(cycle.first(), cycle.last());
+    assert_eq!(cycle.len(), 4);
+    let line: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c")].iter().map(|(f, t)| ((*f).to_owned(), BTreeSet::from([(*t).to_owned()]))).collect();
+    assert_eq!(find_cycle(&line), None);
+}
