@@ -285,6 +285,46 @@ codes! {
     StsError = "sts.error",
         "an STS call failed for a reason not listed here (AWS's words are in the message)",
         "check what AWS said and try again";
+    /// The sign-in has not been confirmed yet.
+    SsoPending = "sso.pending",
+        "the IAM Identity Center sign-in has not been confirmed in the browser yet",
+        "confirm the sign-in in the browser, then try again";
+    /// The sign-in expired before it was confirmed.
+    SsoExpired = "sso.expired",
+        "the IAM Identity Center sign-in (its device code or browser step) expired before it was confirmed",
+        "sign in again and confirm it within a few minutes";
+    /// The access portal session has ended.
+    SsoSignedOut = "sso.signed_out",
+        "the access portal session has ended (it lasts what the organisation set, 8 hours by default), or the sign-in was never made",
+        "sign in to the source again";
+    /// The sign-in was cancelled or denied.
+    SsoCancelled = "sso.cancelled",
+        "the IAM Identity Center sign-in was cancelled or denied in the browser, or its answer did not match the request",
+        "sign in again when ready";
+    /// The role is not assigned to the user.
+    SsoNoAccess = "sso.no_access",
+        "IAM Identity Center does not give you that role in that account (not assigned, or no such account)",
+        "choose a role the access portal lists for you, or ask an administrator to assign it";
+    /// The access portal is throttling.
+    SsoThrottled = "sso.throttled",
+        "the access portal is throttling requests, even after backing off",
+        "try again in a minute";
+    /// The start URL is not an access portal.
+    SsoNotAPortal = "sso.not_a_portal",
+        "the start URL is not an AWS access portal, or the portal is not in the region given",
+        "check the start URL and the region your organisation's portal uses";
+    /// IAM Identity Center could not be reached.
+    SsoUnreachable = "sso.unreachable",
+        "the IAM Identity Center endpoint could not be reached",
+        "check the network, the proxy and AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC";
+    /// IAM Identity Center did not answer in time.
+    SsoTimeout = "sso.timeout",
+        "the IAM Identity Center endpoint did not answer in time",
+        "check the network and try again";
+    /// Another IAM Identity Center failure.
+    SsoError = "sso.error",
+        "an IAM Identity Center call failed for a reason not listed here (AWS's words are in the message)",
+        "check what AWS said and try again";
     /// The federation endpoint refused the session.
     SigninRejected = "signin.rejected",
         "the AWS federation endpoint refused the session (expired or revoked)",
@@ -360,6 +400,7 @@ fn subject_heading(subject: &str) -> &'static str {
         "file" => "Files",
         "keychain" => "The keychain",
         "sts" => "STS",
+        "sso" => "IAM Identity Center (the access portal)",
         "signin" => "The console sign-in (the AWS federation endpoint)",
         "console" => "The console",
         _ => "Other",

@@ -8,6 +8,7 @@ use crate::config::ConfigError;
 use crate::console::ConsoleError;
 use crate::keychain::KeychainError;
 use crate::profile::ProfileError;
+use crate::sso::SsoError;
 use crate::sts::StsError;
 use crate::validate::ValidationError;
 
@@ -47,6 +48,9 @@ pub enum Error {
     /// The console sign-in (the federation endpoint, the browser).
     #[error(transparent)]
     Console(#[from] ConsoleError),
+    /// IAM Identity Center (its sign-in service and the access portal).
+    #[error(transparent)]
+    Sso(#[from] SsoError),
     /// The user cancelled (e.g. an MFA prompt).
     #[error("{0}: cancelled")]
     Cancelled(String),
@@ -80,6 +84,7 @@ impl Error {
             Error::Profile(e) => e.code(),
             Error::File(e) => e.code,
             Error::Console(e) => e.code(),
+            Error::Sso(e) => e.code(),
             Error::Cancelled(_) => Code::Cancelled,
             Error::NeedsInput { .. } => Code::InputNeeded,
         }

@@ -19,6 +19,7 @@ pub mod notice;
 pub mod profile;
 pub mod renew;
 pub mod secret;
+pub mod sso;
 pub mod sts;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
