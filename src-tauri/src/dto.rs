@@ -33,6 +33,8 @@ pub enum SourceKindView {
     Keychain,
     /// A profile of the AWS files, resolved by the AWS SDK.
     AwsProfile,
+    /// IAM Identity Center: roles from the organisation's access portal.
+    Sso,
 }
 
 /// A source, as the settings window lists it (the key id only masked).
@@ -48,6 +50,8 @@ pub struct SourceView {
     pub key_hint: Option<String>,
     /// The AWS profile, for `aws_profile` sources.
     pub aws_profile: Option<String>,
+    /// The access portal's start URL, for `sso` sources.
+    pub sso_start_url: Option<String>,
     /// The MFA device.
     pub mfa_serial: Option<String>,
     /// The ARN GetCallerIdentity answered with when the source was verified.
@@ -57,15 +61,19 @@ pub struct SourceView {
 impl SourceView {
     /// The view of a source.
     pub fn new(name: &Name, s: &Source) -> SourceView {
-        let (kind, key_hint, aws_profile) = match &s.kind {
-            SourceKind::Keychain { key_hint } => (SourceKindView::Keychain, key_hint.clone(), None),
-            SourceKind::AwsProfile { aws_profile } => (SourceKindView::AwsProfile, None, Some(aws_profile.to_string())),
+        let (kind, key_hint, aws_profile, sso_start_url) = match &s.kind {
+            SourceKind::Keychain { key_hint } => (SourceKindView::Keychain, key_hint.clone(), None, None),
+            SourceKind::AwsProfile { aws_profile } => {
+                (SourceKindView::AwsProfile, None, Some(aws_profile.to_string()), None)
+            }
+            SourceKind::Sso { sso_start_url, .. } => (SourceKindView::Sso, None, None, Some(sso_start_url.to_string())),
         };
         SourceView {
             name: name.to_string(),
             kind,
             key_hint,
             aws_profile,
+            sso_start_url,
             mfa_serial: s.mfa_serial.as_ref().map(ToString::to_string),
             identity: s.identity.clone(),
         }
@@ -629,9 +637,19 @@ mod tests {
         let profile = source(SourceKind::AwsProfile { aws_profile: ProfileName::parse("alice").unwrap() });
         assert_eq!(
             serde_json::to_value(SourceView::new(&name, &keys)).unwrap(),
-            serde_json::json!({"name": "work", "kind": "keychain", "keyHint": "****WXYZ", "awsProfile": null, "mfaSerial": null, "identity": null})
+            serde_json::json!({"name": "work", "kind": "keychain", "keyHint": "****WXYZ", "awsProfile": null, "ssoStartUrl": null, "mfaSerial": null, "identity": null})
         );
         assert_eq!(serde_json::to_value(SourceView::new(&name, &profile)).unwrap()["kind"], "aws_profile");
+        let sso = source(SourceKind::Sso {
+            sso_start_url: rolecall_core::sso::StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap(),
+            sso_region: rolecall_core::validate::Region::parse("eu-west-1").unwrap(),
+            sso_session: None,
+        });
+        let sso = serde_json::to_value(SourceView::new(&name, &sso)).unwrap();
+        assert_eq!(
+            (&sso["kind"], &sso["ssoStartUrl"]),
+            (&"sso".into(), &"https://d-1234567890.awsapps.com/start".into())
+        );
     }
 
     #[test]

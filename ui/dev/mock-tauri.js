@@ -72,6 +72,7 @@ import { candidates, ciBot, corp, favourite, favourites, mfaRequest, preferences
         kind: input.awsProfile ? "aws_profile" : "keychain",
         keyHint: input.accessKeyId ? "****" + input.accessKeyId.slice(-4) : null,
         awsProfile: input.awsProfile,
+        ssoStartUrl: null,
         mfaSerial: input.mfaSerial,
         identity: input.verify ? "arn:aws:iam::123456789012:user/preview" : null,
       };

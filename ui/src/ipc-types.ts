@@ -110,7 +110,7 @@ export type AppInfo = {
 /**
  * Where a source's credentials come from.
  */
-export type SourceKindView = "keychain" | "aws_profile";
+export type SourceKindView = "keychain" | "aws_profile" | "sso";
 
 /**
  * A source, as the settings window lists it (the key id only masked).
@@ -132,6 +132,10 @@ export type SourceView = {
    * The AWS profile, for `aws_profile` sources.
    */
   awsProfile: string | null,
+  /**
+   * The access portal's start URL, for `sso` sources.
+   */
+  ssoStartUrl: string | null,
   /**
    * The MFA device.
    */

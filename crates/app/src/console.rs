@@ -69,6 +69,13 @@ impl<P: Ports> Services<P> {
         let caller = match &src.kind {
             SourceKind::Keychain { .. } => Caller::Keys(inner.keychain.load(source)?),
             SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
+            // The portal hands out roles, not the user's own identity.
+            SourceKind::Sso { .. } => {
+                return Err(Error::NeedsInput {
+                    subject: format!("source {source}: console"),
+                    what: "is an IAM Identity Center source: open the console as one of its favourites".into(),
+                });
+            }
         };
         let partition = src
             .identity

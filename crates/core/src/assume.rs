@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::keychain::SecretStore;
 use crate::secret::SessionCredentials;
 use crate::sts::{AssumeRoleRequest, Caller, SessionTokenRequest, Sts, StsError, StsErrorKind};
-use crate::validate::{MfaCode, MfaSerial, Name, ProfileName, Region, SessionName};
+use crate::validate::{MfaCode, MfaSerial, Name, ProfileName, Region, RoleArn, SessionName};
 
 /// A favourite's fresh session, ready to be written.
 #[derive(Debug, Clone)]
@@ -119,12 +119,14 @@ pub async fn assume<S: Sts, K: SecretStore>(
         let caller = match &root.source.kind {
             SourceKind::Keychain { .. } => Caller::Keys(keychain.load(root.name)?),
             SourceKind::AwsProfile { aws_profile } => Caller::AwsProfile(aws_profile.clone()),
+            SourceKind::Sso { .. } => return Err(portal_first(name, root.name)),
         };
         return links.assume(caller, false, mfa).await.map_err(|(_, e)| e);
     }
     let key_hint = match &root.source.kind {
         SourceKind::Keychain { key_hint } => key_hint.as_deref(),
         SourceKind::AwsProfile { .. } => None,
+        SourceKind::Sso { .. } => return Err(portal_first(name, root.name)),
     };
     let kept = match keychain.load_mfa_session(root.name)? {
         // One minted with other keys (a source of the same name before) is never used.
@@ -161,6 +163,40 @@ pub async fn assume<S: Sts, K: SecretStore>(
     links.assume(Caller::Session(session), true, mfa).await.map_err(|(_, e)| e)
 }
 
+/// The error for a chain whose first session the access portal hands out, asked of [`assume`].
+fn portal_first(name: &Name, source: &Name) -> Error {
+    Error::NeedsInput {
+        subject: format!("favourite {name}"),
+        what: format!("starts at IAM Identity Center source {source}, whose portal hands out the first session"),
+    }
+}
+
+/// The first link of favourite `name`'s chain when its source is IAM Identity Center: the
+/// account and the role name the access portal is asked for (GetRoleCredentials), from the
+/// link's role ARN (`arn:aws:iam::ACCOUNT:role/NAME`, NAME being the permission set's name).
+pub fn portal_role<'a>(config: &'a Config, name: &Name) -> Result<Option<(&'a Name, &'a RoleArn)>, Error> {
+    let (root, chain) = config.chain(name)?;
+    let SourceKind::Sso { .. } = root.source.kind else { return Ok(None) };
+    let (first_name, first) = chain[0];
+    Ok(Some((first_name, &first.arn)))
+}
+
+/// Assumes favourite `name`, whose chain starts at an IAM Identity Center source, at `now`: the
+/// first link's session is `first` (what GetRoleCredentials gave for its account and role);
+/// each next link is an AssumeRole signed with the previous session.
+pub async fn assume_from_portal<S: Sts>(
+    config: &Config,
+    name: &Name,
+    sts: &S,
+    first: SessionCredentials,
+    default_region: Option<&Region>,
+    mfa: &mut impl MfaPrompt,
+) -> Result<Assumed, Error> {
+    let (root, chain) = config.chain(name)?;
+    let links = Links { root: &root, chain: &chain, sts, default_region };
+    links.assume_after(first, mfa).await.map_err(|(_, e)| e)
+}
+
 /// A favourite's chain, assumed link by link.
 struct Links<'a, S> {
     root: &'a Root<'a>,
@@ -170,6 +206,28 @@ struct Links<'a, S> {
 }
 
 impl<S: Sts> Links<'_, S> {
+    /// The chain after its first link, whose session is `first`.
+    async fn assume_after(
+        &self,
+        first: SessionCredentials,
+        mfa: &mut impl MfaPrompt,
+    ) -> Result<Assumed, (usize, Error)> {
+        let (first_name, first_fav) = self.chain[0];
+        let rest =
+            Links { root: self.root, chain: &self.chain[1..], sts: self.sts, default_region: self.default_region };
+        if rest.chain.is_empty() {
+            return Ok(Assumed {
+                favourite: first_name.clone(),
+                profile: first_fav.profile.clone(),
+                region: first_fav.region.clone(),
+                // The portal names no session: the role it stands for.
+                assumed_role_arn: first_fav.arn.to_string(),
+                credentials: first,
+            });
+        }
+        rest.assume(Caller::Session(first), false, mfa).await.map_err(|(i, e)| (i + 1, e))
+    }
+
     /// One AssumeRole per link, the first signed as `caller` (`mfa_session`: an MFA session,
     /// so the first link sends no code), each next one with the previous session. A failure
     /// comes with the index of the link it stopped at.

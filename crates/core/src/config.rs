@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::code::Code;
+use crate::sso::StartUrl;
 use crate::validate::{
     ExternalId, Lead, MAX_POLICY_ARNS, MAX_SESSION_TAGS, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn,
     SessionDuration, SessionName, SourceIdentity, Tag, ValidationError, check_tag_key,
@@ -97,6 +98,29 @@ pub enum SourceKind {
         /// The profile's name.
         aws_profile: ProfileName,
     },
+    /// IAM Identity Center: the user signs in to the organisation's access portal, and the
+    /// portal hands out the credentials of the roles assigned to them (GetRoleCredentials). Its
+    /// sign-in (client registration, tokens) lives in the keychain.
+    Sso {
+        /// The access portal's start URL.
+        sso_start_url: StartUrl,
+        /// The region of the organisation's IAM Identity Center.
+        sso_region: Region,
+        /// The `[sso-session NAME]` block of `~/.aws/config` it was made from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sso_session: Option<String>,
+    },
+}
+
+impl SourceKind {
+    /// What kind, in words (`keychain`, `aws_profile`, `sso`), as `config.toml` writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceKind::Keychain { .. } => "keychain",
+            SourceKind::AwsProfile { .. } => "aws_profile",
+            SourceKind::Sso { .. } => "sso",
+        }
+    }
 }
 
 /// A source of credentials for assuming roles.
@@ -127,6 +151,12 @@ struct RawSource {
     #[serde(default)]
     aws_profile: Option<ProfileName>,
     #[serde(default)]
+    sso_start_url: Option<StartUrl>,
+    #[serde(default)]
+    sso_region: Option<Region>,
+    #[serde(default)]
+    sso_session: Option<String>,
+    #[serde(default)]
     mfa_serial: Option<MfaSerial>,
     #[serde(default)]
     identity: Option<String>,
@@ -135,13 +165,28 @@ struct RawSource {
 impl TryFrom<RawSource> for Source {
     type Error = String;
     fn try_from(r: RawSource) -> Result<Source, String> {
+        let sso = r.sso_start_url.is_some() || r.sso_region.is_some() || r.sso_session.is_some();
+        if sso && r.kind != "sso" {
+            return Err(format!("a {} source has no sso_start_url, sso_region or sso_session", r.kind));
+        }
         let kind = match (r.kind.as_str(), r.aws_profile) {
             ("keychain", None) => SourceKind::Keychain { key_hint: r.key_hint },
             ("aws_profile", Some(aws_profile)) if r.key_hint.is_none() => SourceKind::AwsProfile { aws_profile },
             ("keychain", Some(_)) => return Err("a keychain source has no aws_profile".into()),
             ("aws_profile", Some(_)) => return Err("an aws_profile source has no key_hint".into()),
             ("aws_profile", None) => return Err("missing field `aws_profile`".into()),
-            (other, _) => return Err(format!("unknown source type {other:?}, expected keychain or aws_profile")),
+            ("sso", Some(_)) => return Err("an sso source has no aws_profile".into()),
+            ("sso", None) if r.key_hint.is_some() || r.mfa_serial.is_some() => {
+                return Err("an sso source has no key_hint or mfa_serial (the portal does the sign-in)".into());
+            }
+            ("sso", None) => SourceKind::Sso {
+                sso_start_url: r.sso_start_url.ok_or("missing field `sso_start_url`")?,
+                sso_region: r.sso_region.ok_or("missing field `sso_region`")?,
+                sso_session: r.sso_session,
+            },
+            (other, _) => {
+                return Err(format!("unknown source type {other:?}, expected keychain, aws_profile or sso"));
+            }
         };
         Ok(Source { kind, mfa_serial: r.mfa_serial, identity: r.identity })
     }

@@ -57,7 +57,9 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
       message:
         (source.kind === "keychain"
           ? "Its keys are deleted from the OS keychain."
-          : `rolecall stops using the AWS profile ${source.awsProfile ?? ""}; the profile itself stays.`) +
+          : source.kind === "sso"
+            ? "Its IAM Identity Center sign-in is deleted from the OS keychain."
+            : `rolecall stops using the AWS profile ${source.awsProfile ?? ""}; the profile itself stays.`) +
         (users.length ? ` Favourites using it: ${users.join(", ")}.` : ""),
       confirmLabel: "Remove",
     });
@@ -83,7 +85,12 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
       on: { click: () => void onRemove(s) },
     });
     remove.append(icon("trash"));
-    const credentials = s.kind === "keychain" ? `Keys ${s.keyHint ?? ""}`.trim() : `AWS profile ${s.awsProfile ?? ""}`.trim();
+    const credentials =
+      s.kind === "keychain"
+        ? `Keys ${s.keyHint ?? ""}`.trim()
+        : s.kind === "sso"
+          ? `IAM Identity Center ${s.ssoStartUrl ?? ""}`.trim()
+          : `AWS profile ${s.awsProfile ?? ""}`.trim();
     return [
       h("td", { class: "cell-name", text: s.name, title: s.name }),
       h("td", { class: "cell-credentials", testid: `src-credentials-${s.name}`, text: credentials }),

@@ -43,6 +43,7 @@ pub(super) fn list(ctx: &Services, json: bool) -> Result<(), Error> {
             let (kind, key) = match &s.kind {
                 SourceKind::Keychain { key_hint } => ("keychain", key_hint.clone().unwrap_or_default()),
                 SourceKind::AwsProfile { aws_profile } => ("aws profile", aws_profile.to_string()),
+                SourceKind::Sso { sso_start_url, .. } => ("sso", sso_start_url.to_string()),
             };
             vec![
                 n.to_string(),

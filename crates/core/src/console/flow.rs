@@ -45,6 +45,8 @@ pub enum SessionOrigin {
     RoleFromAwsProfile,
     /// GetFederationToken with an IAM user's long-term keys.
     FederatedUser,
+    /// A role's session handed out by the IAM Identity Center access portal (GetRoleCredentials).
+    PortalRole,
 }
 
 impl SessionOrigin {
@@ -63,6 +65,7 @@ pub fn session_origin(config: &Config, name: &Name) -> Result<SessionOrigin, Con
         _ if config.uses_mfa_session(name).unwrap_or(false) => SessionOrigin::RoleFromMfaSession,
         (SourceKind::Keychain { .. }, _) => SessionOrigin::RoleFromKeys,
         (SourceKind::AwsProfile { .. }, _) => SessionOrigin::RoleFromAwsProfile,
+        (SourceKind::Sso { .. }, _) => SessionOrigin::PortalRole,
     })
 }
 
