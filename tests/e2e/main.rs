@@ -13,5 +13,6 @@ mod install;
 mod reliability;
 mod renewal;
 mod sources;
+mod sso_fake;
 mod tray;
 mod windows;

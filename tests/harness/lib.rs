@@ -21,6 +21,8 @@
 //!   records each request.
 //! - [`FakeSts`]: a scripted loopback STS for faults moto cannot produce (delays, `500`s,
 //!   throttling, expired tokens, garbage, dropped connections) that counts requests.
+//! - [`sso`]: a loopback fake of IAM Identity Center ([`sso::FakeSso`]: its sign-in service and
+//!   access portal, minting real credentials through moto) and a stub browser for its sign-ins.
 //! - [`FakeNotifications`]: a fake desktop notification server (`org.freedesktop.Notifications`)
 //!   on a keychain's bus that records each [`Notification`] and plays a click on an action
 //!   ([`FakeNotifications::invoke_action`]) or a notification being closed; [`FakeLogind`]: the
@@ -70,6 +72,7 @@ mod moto;
 mod notifications;
 mod process;
 mod sandbox;
+pub mod sso;
 mod util;
 mod webdriver;
 mod world;
