@@ -427,3 +427,40 @@ fn sso_fake_throttles_expires_ends_sessions_and_refuses_unassigned_roles() {
     assert!(log.iter().any(|r| r.error_type.as_deref() == Some("TooManyRequestsException") && r.status == 429));
     assert_log_has_no_secrets(&fake);
 }
+
+#[test]
+fn sso_fake_stub_browser_follows_a_redirect_page_and_approves_a_device_code() {
+    let moto = Moto::start();
+    let fake = FakeSso::start(&moto);
+    let (id, secret) = register(&fake, json!({}));
+    let start = json!({ "clientId": id, "clientSecret": secret, "startUrl": "https://example.awsapps.com/start" });
+    let dev = json_of(&post(&fake, "/device_authorization", &start));
+    let grant = json!({ "clientId": id, "clientSecret": secret, "grantType": DEVICE_GRANT, "deviceCode": s(&dev, "deviceCode") });
+
+    // A private redirect page as rolecall writes them (meta refresh, escaped), handed over as file://.
+    let home = tempfile::tempdir().unwrap();
+    let browser = StubBrowser::install(&home.path().join("bin"));
+    let url = s(&dev, "verificationUriComplete");
+    let attr = format!("{url}&amp;from=page");
+    let page = home.path().join("page.html");
+    std::fs::write(&page, format!("<meta http-equiv=\"refresh\" content=\"0;url={attr}\"><a href=\"{attr}\">go</a>"))
+        .unwrap();
+    let status =
+        std::process::Command::new(browser.opener()).arg(format!("file://{}", page.display())).status().unwrap();
+    assert!(status.success());
+    let visited = rolecall_e2e::wait_for("the stub browser's visit", Duration::from_secs(30), || {
+        (!browser.statuses().is_empty()).then(|| browser.statuses())
+    });
+    assert_eq!(visited, ["200"]);
+    assert_eq!(browser.opened(), [format!("{url}&from=page")]);
+    let tok = post(&fake, "/token", &grant);
+    assert_eq!(tok.status, 200, "the visit approved the device code: {}", tok.text());
+
+    // A user who never approves: the visit leaves the code pending.
+    fake.set_browser_approves(false);
+    let dev = json_of(&post(&fake, "/device_authorization", &start));
+    let hops = sso::browse(&s(&dev, "verificationUriComplete")).unwrap();
+    assert_eq!(hops.last().map(|h| h.status), Some(200));
+    let grant = json!({ "clientId": id, "clientSecret": secret, "grantType": DEVICE_GRANT, "deviceCode": s(&dev, "deviceCode") });
+    assert_error(&post(&fake, "/token", &grant), 400, "AuthorizationPendingException", "error");
+}
