@@ -464,3 +464,61 @@ fn sso_fake_stub_browser_follows_a_redirect_page_and_approves_a_device_code() {
     let grant = json!({ "clientId": id, "clientSecret": secret, "grantType": DEVICE_GRANT, "deviceCode": s(&dev, "deviceCode") });
     assert_error(&post(&fake, "/token", &grant), 400, "AuthorizationPendingException", "error");
 }
+
+#[test]
+fn sso_fake_serves_the_aws_clis_sso_profiles_and_its_token_refresh() {
+    let moto = Moto::start();
+    moto.enable_auth_mode();
+    let fake = FakeSso::start(&moto);
+    let accounts = fake.assign_grid(1, 1);
+    let account = accounts[0].account_id.clone();
+    let mut cli = Cli::new(&fake, &moto);
+    let (id, secret, access, refresh_token) = device_sign_in(&fake);
+    cli.sandbox.write(
+        ".aws/config",
+        &format!(
+            "[profile corp]\nsso_session = corp\nsso_account_id = {account}\nsso_role_name = Role1\nregion = us-east-1\n\n\
+             [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n\
+             sso_registration_scopes = sso:account:access\n"
+        ),
+    );
+    // The token cache botocore reads: ~/.aws/sso/cache/<sha1 of the session name>.json.
+    let mut sha1 = std::process::Command::new("sha1sum");
+    let digest = rolecall_e2e::run_with_timeout(&mut sha1, Some(b"corp"), Duration::from_secs(10));
+    let name = String::from_utf8_lossy(&digest.stdout).split_whitespace().next().unwrap().to_owned();
+    let cache = cli.sandbox.home().join(format!(".aws/sso/cache/{name}.json"));
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let write_cache = |expires_in: chrono::Duration| {
+        let at = |d: chrono::Duration| (chrono::Utc::now() + d).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let token = json!({
+            "startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": access,
+            "expiresAt": at(expires_in), "clientId": id, "clientSecret": secret,
+            "registrationExpiresAt": at(chrono::Duration::days(80)), "refreshToken": refresh_token,
+        });
+        std::fs::write(&cache, token.to_string()).unwrap();
+    };
+    let identity = |cli: &mut Cli| {
+        let out = cli.run(&["sts", "get-caller-identity", "--profile", "corp"], &json!({}), &[]);
+        assert!(out.status.success(), "{}", output_text(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["Arn"].as_str().unwrap().to_owned()
+    };
+
+    // A fresh token: GetRoleCredentials with it, then STS on moto with what was minted.
+    write_cache(chrono::Duration::hours(1));
+    fake.clear_requests();
+    assert_eq!(identity(&mut cli), FakeSso::assumed_role_arn(&account, "Role1"));
+    let calls = fake.requests();
+    assert!(calls.iter().any(|r| r.path == "/federation/credentials" && r.bearer && r.status == 200), "{calls:?}");
+    assert!(calls.iter().all(|r| r.path != "/token"), "no refresh for a fresh token: {calls:?}");
+
+    // A token within botocore's 15 minutes: it refreshes through the fake first.
+    write_cache(chrono::Duration::minutes(5));
+    fake.clear_requests();
+    assert_eq!(identity(&mut cli), FakeSso::assumed_role_arn(&account, "Role1"));
+    let calls = fake.requests();
+    let refreshed = calls.iter().position(|r| r.grant_type.as_deref() == Some("refresh_token") && r.status == 200);
+    let minted = calls.iter().position(|r| r.path == "/federation/credentials" && r.status == 200);
+    assert!(refreshed.is_some() && refreshed < minted, "refresh, then GetRoleCredentials: {calls:?}");
+    let cached: Value = serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_ne!(cached["accessToken"].as_str(), Some(access.as_str()), "botocore cached the refreshed token");
+}
