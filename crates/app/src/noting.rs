@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rolecall_core::keychain::{KeptMfaSession, KeychainError, SecretStore};
 use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
+use rolecall_core::sso::SsoSecrets;
 use rolecall_core::validate::Name;
 
 use crate::{Ports, Services};
@@ -53,6 +54,15 @@ impl<K: SecretStore> SecretStore for Noting<'_, K> {
         let gone = self.keychain.delete_mfa_session(source)?;
         self.note(source, None);
         Ok(gone)
+    }
+    fn load_sso(&self, source: &Name) -> Result<Option<SsoSecrets>, KeychainError> {
+        self.keychain.load_sso(source)
+    }
+    fn store_sso(&self, source: &Name, secrets: &SsoSecrets) -> Result<(), KeychainError> {
+        self.keychain.store_sso(source, secrets)
+    }
+    fn delete_sso(&self, source: &Name) -> Result<bool, KeychainError> {
+        self.keychain.delete_sso(source)
     }
     fn locked_without_prompt(&self) -> Option<bool> {
         self.keychain.locked_without_prompt()

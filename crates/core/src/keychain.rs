@@ -1,7 +1,9 @@
-//! The keychain boundary: source keys stored per source name, and what can go wrong, in plain words.
+//! The keychain boundary: source keys, MFA sessions and IAM Identity Center secrets stored per
+//! source name, and what can go wrong, in plain words.
 
 use crate::code::Code;
 use crate::secret::{AccessKeyId, SessionCredentials, SourceKeys};
+use crate::sso::SsoSecrets;
 use crate::validate::Name;
 
 /// Where source keys are kept (the OS keychain in production, memory in unit tests).
@@ -10,8 +12,8 @@ pub trait SecretStore {
     fn load(&self, source: &Name) -> Result<SourceKeys, KeychainError>;
     /// Stores (or replaces) the keys of `source`.
     fn store(&self, source: &Name, keys: &SourceKeys) -> Result<(), KeychainError>;
-    /// Deletes the keys of `source`, and its MFA session with them; `Ok(false)` if there were no
-    /// keys.
+    /// Deletes the keys of `source`, and its MFA session and IAM Identity Center secrets with
+    /// them; `Ok(false)` if there were no keys.
     fn delete(&self, source: &Name) -> Result<bool, KeychainError>;
     /// The MFA session (GetSessionToken) kept for `source`, if any; expired ones too (the caller
     /// decides). An entry that cannot be read counts as none.
@@ -25,6 +27,15 @@ pub trait SecretStore {
     ) -> Result<(), KeychainError>;
     /// Forgets the MFA session of `source`; `Ok(false)` if there was none.
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError>;
+    /// The IAM Identity Center registration and token kept for `source`, if any (expired ones
+    /// too: the caller decides). A registration that cannot be read counts as none, a token that
+    /// cannot be read, or whose parts do not agree, as no token: never a wrong one.
+    fn load_sso(&self, source: &Name) -> Result<Option<SsoSecrets>, KeychainError>;
+    /// Keeps (or replaces) the IAM Identity Center secrets of `source`; without a token and a
+    /// sign-in time, any kept token is forgotten.
+    fn store_sso(&self, source: &Name, secrets: &SsoSecrets) -> Result<(), KeychainError>;
+    /// Forgets the IAM Identity Center secrets of `source`; `Ok(false)` if there were none.
+    fn delete_sso(&self, source: &Name) -> Result<bool, KeychainError>;
     /// Whether the keychain is locked, asked without raising an unlock prompt; `None` where the
     /// store cannot tell.
     fn locked_without_prompt(&self) -> Option<bool> {

@@ -151,6 +151,32 @@ pub struct Token {
     pub refresh_token: Option<SecretString>,
 }
 
+/// What rolecall keeps of one IAM Identity Center source, in the keychain and nowhere else: its
+/// client registration (until it expires), the token of the current portal session, and when the
+/// user signed in to that session.
+#[derive(Clone)]
+pub struct SsoSecrets {
+    /// The client registration (RegisterClient).
+    pub registration: ClientRegistration,
+    /// The current token, if signed in.
+    pub token: Option<Token>,
+    /// When the user last signed in (the browser step), which bounds the portal session.
+    pub signed_in_at: Option<DateTime<Utc>>,
+}
+
+/// Shows the client id and the times, never a secret.
+impl fmt::Debug for SsoSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SsoSecrets")
+            .field("client_id", &self.registration.client_id)
+            .field("registration_expires_at", &self.registration.expires_at)
+            .field("token_expires_at", &self.token.as_ref().map(|t| t.expires_at))
+            .field("refresh_token", &self.token.as_ref().map(|t| t.refresh_token.is_some()))
+            .field("signed_in_at", &self.signed_in_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An AWS account the user may use, as the portal lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PortalAccount {
@@ -427,5 +453,29 @@ mod tests {
         };
         assert!(registration.usable_at(t0 + chrono::Duration::days(88)));
         assert!(!registration.usable_at(t0 + chrono::Duration::days(89) + chrono::Duration::seconds(1)));
+    }
+
+    #[test]
+    fn kept_secrets_debug_without_a_secret() {
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let secrets = SsoSecrets {
+            registration: ClientRegistration {
+                client_id: "client-1".into(),
+                client_secret: SecretString::from("client-secret-value"),
+                expires_at: t0,
+                redirect_uri: Some("http://127.0.0.1:5000/callback".into()),
+            },
+            token: Some(Token {
+                access_token: SecretString::from("access-token-value"),
+                expires_at: t0,
+                refresh_token: Some(SecretString::from("refresh-token-value")),
+            }),
+            signed_in_at: Some(t0),
+        };
+        let shown = format!("{secrets:?}");
+        assert!(shown.contains("client-1") && shown.contains("refresh_token: Some(true)"), "{shown}");
+        for secret in ["client-secret-value", "access-token-value", "refresh-token-value"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 }

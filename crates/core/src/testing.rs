@@ -15,6 +15,7 @@ use crate::assume::MfaPrompt;
 use crate::console::{ConsoleError, FederationEndpoint, SigninClient, SigninToken, SigninTokenRequest};
 use crate::keychain::{KeptMfaSession, KeychainError, KeychainErrorKind, SecretStore};
 use crate::secret::{AccessKeyId, SessionCredentials, SourceKeys};
+use crate::sso::SsoSecrets;
 use crate::sts::{
     AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, SessionTokenRequest, Sts, StsError,
     StsErrorKind,
@@ -146,13 +147,16 @@ impl Sts for FakeSts {
     }
 }
 
-/// A keychain in memory: source keys and kept MFA sessions by source name.
+/// A keychain in memory: source keys, kept MFA sessions and IAM Identity Center secrets by source
+/// name.
 #[derive(Debug, Default)]
 pub struct MemoryKeychain {
     /// Source keys.
     pub keys: Mutex<HashMap<String, SourceKeys>>,
     /// Kept MFA sessions.
     pub mfa_sessions: Mutex<HashMap<String, KeptMfaSession>>,
+    /// Kept IAM Identity Center secrets.
+    pub sso: Mutex<HashMap<String, SsoSecrets>>,
     /// When set, every call fails with this kind (a locked or unreachable keychain).
     pub fail_with: Mutex<Option<KeychainErrorKind>>,
     /// Calls so far, of any kind.
@@ -191,6 +195,7 @@ impl SecretStore for MemoryKeychain {
     fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
         self.enter(source)?;
         self.mfa_sessions.lock().expect("fake lock").remove(source.as_str());
+        self.sso.lock().expect("fake lock").remove(source.as_str());
         Ok(self.keys.lock().expect("fake lock").remove(source.as_str()).is_some())
     }
     fn load_mfa_session(&self, source: &Name) -> Result<Option<KeptMfaSession>, KeychainError> {
@@ -211,6 +216,19 @@ impl SecretStore for MemoryKeychain {
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
         self.enter(source)?;
         Ok(self.mfa_sessions.lock().expect("fake lock").remove(source.as_str()).is_some())
+    }
+    fn load_sso(&self, source: &Name) -> Result<Option<SsoSecrets>, KeychainError> {
+        self.enter(source)?;
+        Ok(self.sso.lock().expect("fake lock").get(source.as_str()).cloned())
+    }
+    fn store_sso(&self, source: &Name, secrets: &SsoSecrets) -> Result<(), KeychainError> {
+        self.enter(source)?;
+        self.sso.lock().expect("fake lock").insert(source.to_string(), secrets.clone());
+        Ok(())
+    }
+    fn delete_sso(&self, source: &Name) -> Result<bool, KeychainError> {
+        self.enter(source)?;
+        Ok(self.sso.lock().expect("fake lock").remove(source.as_str()).is_some())
     }
     fn locked_without_prompt(&self) -> Option<bool> {
         Some(matches!(*self.fail_with.lock().expect("fake lock"), Some(KeychainErrorKind::Locked)))

@@ -3,7 +3,10 @@
 //! One entry per source (service [`service_name`], account `source:NAME`) holds both the access key
 //! id and the secret, so using a source costs one keychain access, not two prompts. A source's MFA
 //! session (GetSessionToken, with its expiry) has an entry of its own (account `mfa-session:NAME`),
-//! removed with the source. The platform
+//! removed with the source. An IAM Identity Center source keeps its client registration under
+//! `sso:NAME` and its token under `sso-token:NAME`, each split into parts (`sso-token:NAME#2`, …)
+//! when larger than Windows Credential Manager allows one item ([`parts`]), and removed with the
+//! source too. The platform
 //! store is chosen explicitly (Secret Service on Linux, the Keychain on macOS, Credential Manager on
 //! Windows): keyring's in-memory mock, which it falls back to silently when no store is compiled in,
 //! can never be used here, and other platforms fail to compile.
@@ -13,6 +16,8 @@
 #![deny(missing_docs)]
 
 mod guard;
+pub mod parts;
+mod sso;
 
 pub use guard::{DEFAULT_TIMEOUT, Guard};
 
@@ -20,6 +25,7 @@ use chrono::{DateTime, Utc};
 use keyring::{Entry, Error as KError};
 use rolecall_core::keychain::{KeptMfaSession, KeychainError, KeychainErrorKind, SecretStore};
 use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
+use rolecall_core::sso::SsoSecrets;
 use rolecall_core::validate::Name;
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
@@ -213,8 +219,9 @@ impl SecretStore for OsKeychain {
     }
 
     fn delete(&self, source: &Name) -> Result<bool, KeychainError> {
-        // The source's MFA session goes with its keys.
+        // The source's MFA session and IAM Identity Center secrets go with its keys.
         self.delete_mfa_session(source)?;
+        self.delete_sso(source)?;
         self.with_entry(source, source_account(source), delete_entry)
     }
 
@@ -265,6 +272,28 @@ impl SecretStore for OsKeychain {
     fn delete_mfa_session(&self, source: &Name) -> Result<bool, KeychainError> {
         self.with_entry(source, mfa_account(source), delete_entry)
     }
+    fn load_sso(&self, source: &Name) -> Result<Option<SsoSecrets>, KeychainError> {
+        let (service, name) = (self.service.clone(), source.clone());
+        self.guard.run(source.as_str(), move || sso::load(&service, &name))
+    }
+
+    fn store_sso(&self, source: &Name, secrets: &SsoSecrets) -> Result<(), KeychainError> {
+        let (service, name, secrets_) = (self.service.clone(), source.clone(), secrets.clone());
+        let (registration, token) = self.guard.run(source.as_str(), move || sso::store(&service, &name, &secrets_))?;
+        tracing::info!(
+            source = %source,
+            registration_items = registration,
+            token_items = token,
+            "kept the IAM Identity Center secrets in the keychain"
+        );
+        Ok(())
+    }
+
+    fn delete_sso(&self, source: &Name) -> Result<bool, KeychainError> {
+        let (service, name) = (self.service.clone(), source.clone());
+        self.guard.run(source.as_str(), move || sso::delete(&service, &name))
+    }
+
     fn locked_without_prompt(&self) -> Option<bool> {
         default_collection_locked()
     }
