@@ -66,6 +66,7 @@ export type ErrorCode =
   | "sts.server_error"
   | "sts.clock_skew"
   | "sts.error"
+  | "aws_profile.unusable"
   | "sso.pending"
   | "sso.expired"
   | "sso.signed_out"

@@ -285,6 +285,10 @@ codes! {
     StsError = "sts.error",
         "an STS call failed for a reason not listed here (AWS's words are in the message)",
         "check what AWS said and try again";
+    /// A named AWS profile gives no credentials.
+    AwsProfileUnusable = "aws_profile.unusable",
+        "the named AWS profile a source uses gives no credentials: there is no such profile, its IAM Identity Center sign-in is missing or expired, its credential_process failed or printed something unreadable, or its source_profile chain loops (the message says which)",
+        "fix the profile in the AWS config file, or sign in to its IAM Identity Center again, then retry";
     /// The sign-in has not been confirmed yet.
     SsoPending = "sso.pending",
         "the IAM Identity Center sign-in has not been confirmed in the browser yet",
@@ -400,6 +404,7 @@ fn subject_heading(subject: &str) -> &'static str {
         "file" => "Files",
         "keychain" => "The keychain",
         "sts" => "STS",
+        "aws_profile" => "Named AWS profiles (`aws_profile` sources)",
         "sso" => "IAM Identity Center (the access portal)",
         "signin" => "The console sign-in (the AWS federation endpoint)",
         "console" => "The console",

@@ -156,13 +156,19 @@ pub enum StsErrorKind {
     /// The request's signature is too old or from the future: this computer's clock is off by
     /// more than STS allows (15 minutes).
     ClockSkew,
+    /// A named AWS profile (an `aws_profile` source's) gave no credentials: no such profile, an
+    /// IAM Identity Center sign-in missing or expired, a `credential_process` that failed or
+    /// printed something unreadable, a `source_profile` loop. `aws_message` names the profile and
+    /// says why (`the AWS profile corp gives no credentials: …`, the SDK's words, one line), since
+    /// callers replace the subject with their own.
+    ProfileUnusable,
     /// Anything else.
     Other,
 }
 
 /// An STS failure, with the subject it concerns (`assume arn:…`, `verify source work`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{subject}: {}{}", self.explain(), self.aws_message.as_deref().map(|m| format!(" (AWS said: {m})")).unwrap_or_default())]
+#[error("{subject}: {}{}", self.explain(), self.aws_said())]
 pub struct StsError {
     /// The kind.
     pub kind: StsErrorKind,
@@ -190,14 +196,29 @@ impl StsError {
             StsErrorKind::Malformed => Code::StsMalformedResponse,
             StsErrorKind::ServerError => Code::StsServerError,
             StsErrorKind::ClockSkew => Code::StsClockSkew,
+            StsErrorKind::ProfileUnusable => Code::AwsProfileUnusable,
             StsErrorKind::Other => Code::StsError,
         }
     }
 
     /// What happened and what to do, in plain words: the problem, then the catalogue's remedy
     /// ([`Code::remedy`]), which names no front end's flags.
+    /// An unusable profile's `aws_message` (which names the profile and says why, and is not
+    /// AWS's answer) takes the place of the problem.
     pub fn explain(&self) -> String {
-        format!("{}; {}", self.problem(), self.code().remedy())
+        match (self.kind, &self.aws_message) {
+            (StsErrorKind::ProfileUnusable, Some(why)) => format!("{why}; {}", self.code().remedy()),
+            _ => format!("{}; {}", self.problem(), self.code().remedy()),
+        }
+    }
+
+    /// ` (AWS said: …)` when the service gave a message (not for an unusable profile, whose
+    /// reason [`StsError::explain`] already carries).
+    fn aws_said(&self) -> String {
+        match (self.kind, &self.aws_message) {
+            (StsErrorKind::ProfileUnusable, _) | (_, None) => String::new(),
+            (_, Some(m)) => format!(" (AWS said: {m})"),
+        }
     }
 
     /// What happened, in plain words.
@@ -223,6 +244,7 @@ impl StsError {
             StsErrorKind::ClockSkew => {
                 "this computer's clock is off by more than 15 minutes, so AWS refuses the request"
             }
+            StsErrorKind::ProfileUnusable => "the AWS profile gives no credentials",
             StsErrorKind::Other => "STS call failed",
         }
     }
@@ -356,5 +378,27 @@ mod tests {
         );
         assert!(text.ends_with("role/Admin)"), "{text}");
         assert_eq!(e.code(), "sts.access_denied");
+    }
+
+    #[test]
+    fn an_unusable_profile_says_why_before_the_remedy_and_not_as_aws_words() {
+        let e = StsError {
+            kind: StsErrorKind::ProfileUnusable,
+            subject: "source corp: verify".into(),
+            aws_message: Some("the AWS profile corp-sso gives no credentials: the SSO token has expired".into()),
+        };
+        assert_eq!(e.code(), "aws_profile.unusable");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "source corp: verify: the AWS profile corp-sso gives no credentials: the SSO token has expired; {}",
+                Code::AwsProfileUnusable.remedy()
+            )
+        );
+        let bare = StsError { aws_message: None, ..e };
+        assert_eq!(
+            bare.to_string(),
+            format!("source corp: verify: the AWS profile gives no credentials; {}", bare.code().remedy())
+        );
     }
 }

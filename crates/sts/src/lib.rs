@@ -22,12 +22,15 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::{CredentialsError, TokenError};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_sts::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, Utc};
+use rolecall_core::Code;
 use rolecall_core::secret::{AccessKeyId, SessionCredentials, SourceKeys};
 use rolecall_core::sts::{
     AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, SessionTokenRequest, Sts, StsError,
@@ -120,24 +123,73 @@ fn explicit_config(
 /// The client config for an `aws_profile` source: the SDK's resolution of `profile` (the source's,
 /// whatever `AWS_PROFILE` says), signed with that profile's credentials only (never keys from the
 /// environment), with rolecall's region, retries and timeouts.
-async fn profile_config(profile: &str, region: &Region) -> aws_sdk_sts::config::Builder {
+///
+/// The profile's credentials are resolved first, within the operation timeout (static keys, a
+/// `source_profile` chain, IAM Identity Center through its token cache, `credential_process`):
+/// when they cannot be, the error is [`StsErrorKind::ProfileUnusable`] naming the profile and why,
+/// not an STS failure, and no STS call is made.
+async fn profile_config(profile: &str, region: &Region) -> Result<aws_sdk_sts::config::Builder, StsError> {
     let region = aws_config::Region::new(region.to_string());
     let provider_config = ProviderConfig::without_region()
         .with_region(Some(region.clone()))
         .with_behavior_version(Some(BehaviorVersion::latest()))
         .with_retry_config(retry_config())
         .with_timeout_config(timeout_config());
-    let credentials =
-        ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile).build();
+    let provider = ProfileFileCredentialsProvider::builder().configure(&provider_config).profile_name(profile).build();
+    let (operation, _) = timeouts();
+    let credentials = match tokio::time::timeout(operation, provider.provide_credentials()).await {
+        Ok(Ok(credentials)) => credentials,
+        Ok(Err(e)) => return Err(profile_unusable(profile, &credentials_reason(&e))),
+        Err(_) => return Err(profile_unusable(profile, &format!("none within {} s", operation.as_secs()))),
+    };
     let config: SdkConfig = aws_config::defaults(BehaviorVersion::latest())
         .profile_name(profile)
         .region(region)
         .retry_config(retry_config())
         .timeout_config(timeout_config())
-        .credentials_provider(credentials)
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .load()
         .await;
-    aws_sdk_sts::config::Builder::from(&config)
+    Ok(aws_sdk_sts::config::Builder::from(&config))
+}
+
+/// The longest reason kept from the SDK's words about an unusable profile.
+const REASON_MAX_CHARS: usize = 300;
+
+/// An `aws_profile` source's profile that gives no credentials, and why (named in the message,
+/// which outlives the subject callers replace).
+fn profile_unusable(profile: &str, why: &str) -> StsError {
+    tracing::debug!(code = %Code::AwsProfileUnusable, "the profile gave no credentials");
+    StsError {
+        kind: StsErrorKind::ProfileUnusable,
+        subject: format!("AWS profile {profile}"),
+        aws_message: Some(format!("the AWS profile {profile} gives no credentials: {why}")),
+    }
+}
+
+/// Why the SDK could not resolve a profile's credentials: its error's causes (the generic "an
+/// error occurred while loading credentials" or "… an access token" of a wrapper left out when
+/// it has a cause), cut at the first line break and at [`REASON_MAX_CHARS`]. A failing
+/// `credential_process`'s stderr comes last in the SDK's message and could hold anything, so at
+/// most its first line is kept.
+fn credentials_reason(e: &CredentialsError) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let wrapper = (s.is::<CredentialsError>() || s.is::<TokenError>()) && s.source().is_some();
+        let text = s.to_string();
+        // Some errors repeat their cause in their own text: keep each once.
+        if !wrapper && !parts.iter().any(|p: &String| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    let joined = if parts.is_empty() { e.to_string() } else { parts.join(": ") };
+    let line = joined.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").trim_end_matches('.');
+    match line.char_indices().nth(REASON_MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
 }
 
 /// STS through the AWS SDK.
@@ -204,14 +256,14 @@ impl SdkSts {
         *self.clock.lock().expect("clock lock")
     }
 
-    async fn client(&self, caller: &Caller, region: &Region) -> aws_sdk_sts::Client {
+    async fn client(&self, caller: &Caller, region: &Region) -> Result<aws_sdk_sts::Client, StsError> {
         let endpoint = || endpoint_override(|name| std::env::var(name).ok());
         let builder = match caller {
             Caller::Keys(k) => explicit_config(sdk_keys(k), region, endpoint()),
             Caller::Session(s) => explicit_config(sdk_session(s), region, endpoint()),
-            Caller::AwsProfile(p) => profile_config(p.as_str(), region).await,
+            Caller::AwsProfile(p) => profile_config(p.as_str(), region).await?,
         };
-        aws_sdk_sts::Client::from_conf(builder.interceptor(ClockWatch(self.clock.clone())).build())
+        Ok(aws_sdk_sts::Client::from_conf(builder.interceptor(ClockWatch(self.clock.clone())).build()))
     }
 }
 
@@ -280,7 +332,7 @@ fn session_credentials(c: &aws_sdk_sts::types::Credentials, subject: &str) -> Re
 impl Sts for SdkSts {
     async fn assume_role(&self, caller: &Caller, req: &AssumeRoleRequest) -> Result<AssumedRole, StsError> {
         let subject = format!("assume {}", req.role_arn);
-        let client = self.client(caller, &req.region).await;
+        let client = self.client(caller, &req.region).await?;
         let tags = req
             .tags
             .iter()
@@ -317,7 +369,7 @@ impl Sts for SdkSts {
 
     async fn federation_token(&self, caller: &Caller, req: &FederationTokenRequest) -> Result<FederatedUser, StsError> {
         let subject = "get a federation token".to_owned();
-        let client = self.client(caller, &req.region).await;
+        let client = self.client(caller, &req.region).await?;
         tracing::debug!(name = %req.name, duration = req.duration.as_secs(), region = %req.region, "GetFederationToken");
         let out = client
             .get_federation_token()
@@ -336,7 +388,7 @@ impl Sts for SdkSts {
 
     async fn session_token(&self, caller: &Caller, req: &SessionTokenRequest) -> Result<SessionCredentials, StsError> {
         let subject = "get an MFA session".to_owned();
-        let client = self.client(caller, &req.region).await;
+        let client = self.client(caller, &req.region).await?;
         tracing::debug!(device = %req.mfa.0, duration = req.duration_secs, region = %req.region, "GetSessionToken");
         let out = client
             .get_session_token()
@@ -354,7 +406,7 @@ impl Sts for SdkSts {
 
     async fn caller_identity(&self, caller: &Caller, region: &Region) -> Result<String, StsError> {
         let subject = "verify credentials".to_owned();
-        let client = self.client(caller, region).await;
+        let client = self.client(caller, region).await?;
         let out = client.get_caller_identity().send().await.map_err(|e| sdk_error(e, subject.clone()))?;
         out.arn().map(str::to_owned).ok_or_else(|| malformed(subject, "no ARN in the response"))
     }
@@ -379,7 +431,7 @@ mod tests {
     use rolecall_core::validate::Region;
     use secrecy::SecretString;
 
-    use super::{endpoint_override, explicit_config, sdk_keys, sdk_session};
+    use super::{REASON_MAX_CHARS, credentials_reason, endpoint_override, explicit_config, sdk_keys, sdk_session};
 
     /// What a request carried: its URL, `Authorization` and `X-Amz-Security-Token`.
     type Seen = (String, Option<String>, Option<String>);
@@ -476,5 +528,34 @@ mod tests {
         assert_eq!(url, "https://sts.eu-west-1.amazonaws.com/");
         assert!(authorization.expect("signed").contains("Credential=ASIASESSIONKEY000001/"));
         assert_eq!(token.as_deref(), Some("theSessionToken"));
+    }
+
+    #[test]
+    fn a_profiles_reason_keeps_the_cause_and_only_the_first_line_of_it() {
+        use aws_credential_types::provider::error::{CredentialsError, TokenError};
+        // What the SDK says when a credential_process exits 1: its stderr follows, and only its
+        // first line may be shown.
+        let failed = CredentialsError::provider_error(
+            "Error retrieving credentials: external process exited with code exit status: 1. Stderr: vault is sealed\nhunter2-second-line",
+        );
+        let why = credentials_reason(&failed);
+        assert_eq!(
+            why,
+            "Error retrieving credentials: external process exited with code exit status: 1. Stderr: vault is sealed"
+        );
+        assert!(!why.contains("hunter2"), "{why}");
+        // The SDK's wrappers (an SSO provider's token error inside a credentials error) add nothing.
+        let nested = CredentialsError::provider_error(TokenError::provider_error(
+            "the SSO token has expired and cannot be refreshed",
+        ));
+        assert_eq!(credentials_reason(&nested), "the SSO token has expired and cannot be refreshed");
+        // Without a cause, the SDK's own words; a long cause is cut.
+        assert_eq!(
+            credentials_reason(&CredentialsError::not_loaded_no_source()),
+            "the credential provider was not enabled"
+        );
+        let long = credentials_reason(&CredentialsError::provider_error("x".repeat(1000)));
+        assert_eq!(long.chars().count(), REASON_MAX_CHARS + 1, "{long}");
+        assert!(long.ends_with('…'));
     }
 }
