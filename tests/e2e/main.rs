@@ -1,6 +1,7 @@
 //! End-to-end tests: the real rolecall binary against moto, gnome-keyring and the AWS CLI.
 //! One module per area; the harness is the `rolecall_e2e` library.
 
+mod aws_profile;
 mod cli;
 mod clipboard;
 mod console;
