@@ -17,6 +17,7 @@ mod import;
 mod noting;
 mod sessions;
 mod sources;
+mod sso;
 #[cfg(test)]
 mod tests;
 
@@ -29,6 +30,7 @@ use rolecall_core::Error;
 use rolecall_core::FileError;
 use rolecall_core::console::{FederationEndpoint, LoginUrl, SigninClient};
 use rolecall_core::keychain::SecretStore;
+use rolecall_core::sso::{SsoPortal, SsoSignIn};
 use rolecall_core::sts::Sts;
 use rolecall_core::validate::{Name, Region};
 use rolecall_files::{AwsFiles, ConfigStore};
@@ -38,6 +40,7 @@ pub use rolecall_files::Paths;
 pub use rolecall_files::backups::{Backup, KEEP_NEWEST as BACKUPS_KEPT, MAX_AGE_DAYS as BACKUPS_MAX_AGE_DAYS};
 pub use sessions::{AssumeOutcome, Renewal, SessionInfo};
 pub use sources::{NewSource, keys_left_behind};
+pub use sso::{AccountRoles, PORTAL_CONCURRENCY, REFRESH_LEAD};
 
 /// How many renewals run at once, for the tray's scheduler and `rolecall renew` alike (more wait
 /// their turn; the file writes take turns anyway under the credentials file's lock).
@@ -63,6 +66,8 @@ pub trait Ports: 'static {
     type Signin: SigninClient + Send + Sync + 'static;
     /// The default browser.
     type Browser: Browser + Send + Sync + 'static;
+    /// IAM Identity Center: its sign-in service and the access portal.
+    type Sso: SsoSignIn + SsoPortal + Send + Sync + 'static;
 }
 
 /// The real adapters: aws-sdk-sts, the OS keychain, reqwest, the desktop's URL opener.
@@ -84,6 +89,7 @@ impl Ports for Real {
     type Secrets = rolecall_keychain::OsKeychain;
     type Signin = rolecall_signin::HttpSignin;
     type Browser = SystemBrowser;
+    type Sso = rolecall_sso::SdkSso;
 }
 
 /// The use cases over their ports (cheap to clone: one shared state).
@@ -117,6 +123,8 @@ struct Inner<P: Ports> {
     signin: P::Signin,
     /// The browser.
     browser: P::Browser,
+    /// IAM Identity Center.
+    sso: P::Sso,
     /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), when set.
     default_region: Option<Region>,
     /// `ROLECALL_FEDERATION_ENDPOINT`, when set: replaces the partition's federation endpoint.
@@ -143,6 +151,8 @@ pub struct Adapters<P: Ports> {
     pub signin: P::Signin,
     /// The browser.
     pub browser: P::Browser,
+    /// IAM Identity Center.
+    pub sso: P::Sso,
 }
 
 impl Services<Real> {
@@ -192,6 +202,7 @@ impl Services<Real> {
             keychain,
             signin: rolecall_signin::HttpSignin::new(),
             browser: SystemBrowser,
+            sso: rolecall_sso::SdkSso::new(),
         }
     }
 }
@@ -204,7 +215,7 @@ impl<P: Ports> Services<P> {
         default_region: Option<Region>,
         federation_endpoint: Option<FederationEndpoint>,
     ) -> Services<P> {
-        let Adapters { sts, keychain, signin, browser } = adapters;
+        let Adapters { sts, keychain, signin, browser, sso } = adapters;
         Services {
             inner: Arc::new(Inner {
                 config: ConfigStore::new(paths.clone()),
@@ -213,6 +224,7 @@ impl<P: Ports> Services<P> {
                 sts,
                 signin,
                 browser,
+                sso,
                 default_region,
                 federation_endpoint,
                 mfa_lock: tokio::sync::Mutex::new(()),

@@ -37,6 +37,8 @@ pub const CAPS: &[(&str, Level)] = &[
     ("aws_runtime", Level::DEBUG),
     ("aws_config", Level::DEBUG),
     ("aws_sdk_sts", Level::DEBUG),
+    ("aws_sdk_sso", Level::DEBUG),
+    ("aws_sdk_ssooidc", Level::DEBUG),
     ("hyper", Level::DEBUG),
     ("h2", Level::DEBUG),
     ("rustls", Level::DEBUG),

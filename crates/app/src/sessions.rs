@@ -62,9 +62,19 @@ impl<P: Ports> Services<P> {
         let config = inner.config.load()?;
         let _shared_mfa_session =
             if config.mfa_source(name)?.is_some() { Some(inner.mfa_lock.lock().await) } else { None };
-        let assumed =
-            assume::assume(&config, name, &inner.sts, &self.noting(), inner.default_region.as_ref(), mfa, Utc::now())
-                .await?;
+        let assumed = match assume::portal_role(&config, name)? {
+            // An IAM Identity Center chain: the portal hands out its first session.
+            Some(first) => {
+                let source = config.chain(name)?.0.name.clone();
+                let session = self.portal_session(&config, &source, first).await?;
+                assume::assume_from_portal(&config, name, &inner.sts, session, inner.default_region.as_ref(), mfa)
+                    .await?
+            }
+            None => {
+                let region = inner.default_region.as_ref();
+                assume::assume(&config, name, &inner.sts, &self.noting(), region, mfa, Utc::now()).await?
+            }
+        };
         let issued = self.issued_now();
         // Written under config.toml's lock, and only while the favourite is still there as it was
         // assumed: an assume in flight while its favourite is removed leaves no orphan section.

@@ -14,7 +14,7 @@ use rolecall_core::secret::SourceKeys;
 use rolecall_core::sts::{
     AssumeRoleRequest, AssumedRole, Caller, FederatedUser, FederationTokenRequest, SessionTokenRequest, Sts, StsError,
 };
-use rolecall_core::testing::{Codes, FakeSignin, FakeSts, MemoryKeychain, t0};
+use rolecall_core::testing::{Codes, FakeSignin, FakeSso, FakeSts, MemoryKeychain, t0};
 use rolecall_core::validate::{MfaSerial, Name, ProfileName, Region, RoleArn};
 use rolecall_core::{Code, Error};
 
@@ -69,6 +69,7 @@ impl Ports for Fakes {
     type Secrets = MemoryKeychain;
     type Signin = FakeSignin;
     type Browser = RecordingBrowser;
+    type Sso = FakeSso;
 }
 
 struct Slow;
@@ -77,6 +78,7 @@ impl Ports for Slow {
     type Secrets = MemoryKeychain;
     type Signin = FakeSignin;
     type Browser = RecordingBrowser;
+    type Sso = FakeSso;
 }
 
 fn paths(dir: &std::path::Path) -> Paths {
@@ -90,13 +92,14 @@ fn paths(dir: &std::path::Path) -> Paths {
 
 fn services<P>(dir: &tempfile::TempDir, sts: P::Sts) -> Services<P>
 where
-    P: Ports<Secrets = MemoryKeychain, Signin = FakeSignin, Browser = RecordingBrowser>,
+    P: Ports<Secrets = MemoryKeychain, Signin = FakeSignin, Browser = RecordingBrowser, Sso = FakeSso>,
 {
     let adapters = Adapters {
         sts,
         keychain: MemoryKeychain::default(),
         signin: FakeSignin::default(),
         browser: RecordingBrowser::default(),
+        sso: FakeSso::default(),
     };
     Services::with_adapters(paths(dir.path()), adapters, Some(Region::parse("eu-west-1").unwrap()), None)
 }
@@ -341,4 +344,106 @@ async fn sessions_never_read_the_keychain() {
     assert!(!sessions[0].needs_mfa, "the kept MFA session covers it, as this process saw");
     assert!(sessions[0].uses_keychain);
     assert_eq!(*s.inner.keychain.calls.lock().unwrap(), calls);
+}
+
+/// Source `corp` (IAM Identity Center) and favourite `prod` of its Production account's
+/// AdministratorAccess role, then `deep` chained from it.
+fn with_sso_favourites(s: &Services<Fakes>) {
+    let url = rolecall_core::sso::StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap();
+    s.add_sso_source(&n("corp"), url, Region::parse("eu-west-1").unwrap(), None).unwrap();
+    let prod = Favourite::new(
+        RoleArn::parse("arn:aws:iam::111111111111:role/AdministratorAccess").unwrap(),
+        n("corp"),
+        ProfileName::parse("prod").unwrap(),
+    );
+    s.save_favourite(&n("prod"), prod, None).unwrap();
+    let deep = Favourite::new(
+        RoleArn::parse("arn:aws:iam::222222222222:role/Deep").unwrap(),
+        n("prod"),
+        ProfileName::parse("deep").unwrap(),
+    );
+    s.save_favourite(&n("deep"), deep, None).unwrap();
+}
+
+#[tokio::test]
+async fn an_sso_source_signs_in_with_a_device_code_and_its_favourites_assume_through_the_portal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_sso_favourites(&s);
+    // Before any sign-in: a clear error, nothing asked of the portal.
+    let e = s.assume(&n("prod"), &mut Codes::default(), false).await.unwrap_err();
+    assert_eq!(e.code(), Code::SsoSignedOut, "{e}");
+    assert_eq!(s.inner.sso.count("GetRoleCredentials"), 0);
+
+    let mut shown = Vec::new();
+    s.sso_sign_in_device(&n("corp"), |auth| shown.push(auth.user_code.clone())).await.unwrap();
+    assert_eq!(shown, vec!["ABCD-EFGH".to_owned()]);
+    assert_eq!(s.inner.sso.count("CreateToken:urn:ietf:params:oauth:grant-type:device_code"), 2, "pending once");
+    let kept = s.inner.keychain.sso.lock().unwrap().get("corp").cloned().expect("the sign-in is kept");
+    assert!(kept.token.is_some());
+
+    let prod = s.assume(&n("prod"), &mut Codes::default(), false).await.unwrap();
+    assert_eq!(prod.assumed.credentials.access_key_id.as_str(), "ASIAPORTAL0000000001");
+    assert_eq!(s.inner.sts.assume_calls(), 0, "the portal's session is the first link");
+    let text = std::fs::read_to_string(dir.path().join(".aws/credentials")).unwrap();
+    assert!(text.contains("[prod]") && text.contains("ASIAPORTAL0000000001"), "{text}");
+
+    // A chain from an SSO role: AssumeRole signed with the portal's session.
+    s.assume(&n("deep"), &mut Codes::default(), false).await.unwrap();
+    let calls = s.inner.sts.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "ASIAPORTAL0000000002");
+    assert_eq!(calls[0].1.role_arn.as_str(), "arn:aws:iam::222222222222:role/Deep");
+}
+
+#[tokio::test]
+async fn the_sign_in_is_refreshed_silently_and_an_ended_portal_session_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_sso_favourites(&s);
+    s.sso_sign_in_device(&n("corp"), |_| {}).await.unwrap();
+    let now = chrono::Utc::now();
+    let first = s.sso_token(&n("corp"), now).await.unwrap();
+    assert_eq!(s.inner.sso.count("CreateToken:refresh_token"), 0, "a fresh token is used as it is");
+    // Five minutes before it ends: refreshed, with no browser and no device code.
+    let later = first.expires_at - REFRESH_LEAD;
+    let second = s.sso_token(&n("corp"), later).await.unwrap();
+    assert_eq!(s.inner.sso.count("CreateToken:refresh_token"), 1);
+    assert_eq!(s.inner.sso.count("StartDeviceAuthorization"), 1);
+    assert!(second.expires_at > first.expires_at);
+    // The refreshed token is kept: asking again at the same moment does not refresh again.
+    s.sso_token(&n("corp"), later).await.unwrap();
+    assert_eq!(s.inner.sso.count("CreateToken:refresh_token"), 1);
+
+    *s.inner.sso.signed_out.lock().unwrap() = true;
+    let e = s.sso_token(&n("corp"), second.expires_at).await.unwrap_err();
+    assert_eq!(e.code(), Code::SsoSignedOut, "{e}");
+    assert!(e.to_string().starts_with("source corp: refresh the sign-in: the access portal session has ended"), "{e}");
+    let before = std::fs::read(dir.path().join(".aws/credentials")).ok();
+    let e = s.assume(&n("prod"), &mut Codes::default(), false).await.unwrap_err();
+    assert_eq!(e.code(), Code::SsoSignedOut);
+    assert_eq!(std::fs::read(dir.path().join(".aws/credentials")).ok(), before, "nothing written");
+}
+
+#[tokio::test]
+async fn the_portal_roles_are_listed_page_by_page_and_an_unassigned_role_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    *s.inner.sso.accounts.lock().unwrap() = (0..5)
+        .map(|i| (format!("10000000000{i}"), format!("Account {i}"), vec!["B".into(), "A".into(), "C".into()]))
+        .collect();
+    with_sso_favourites(&s);
+    s.sso_sign_in_device(&n("corp"), |_| {}).await.unwrap();
+    let roles = s.sso_roles(&n("corp")).await.unwrap();
+    assert_eq!(roles.len(), 5);
+    assert!(roles.iter().all(|r| r.roles == ["A", "B", "C"]), "{roles:?}");
+    assert_eq!(s.inner.sso.count("ListAccounts"), 3, "pages of two");
+    assert_eq!(s.inner.sso.count("ListAccountRoles"), 10, "two pages per account");
+    // prod's account is not among them now.
+    let e = s.assume(&n("prod"), &mut Codes::default(), false).await.unwrap_err();
+    assert_eq!(e.code(), Code::SsoNoAccess, "{e}");
+    assert!(
+        e.to_string().starts_with("favourite prod: role arn:aws:iam::111111111111:role/AdministratorAccess"),
+        "{e}"
+    );
 }

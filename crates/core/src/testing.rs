@@ -280,3 +280,202 @@ impl MfaPrompt for Codes {
         Ok(MfaCode::parse(&self.codes.remove(0))?)
     }
 }
+
+/// IAM Identity Center in memory: the sign-in service and the portal. Device codes are approved
+/// after `polls_before_approval` token requests; tokens last `token_secs`; the portal session
+/// ends when `signed_out` is set (a refresh then answers InvalidGrant, the portal Unauthorized).
+#[derive(Debug)]
+pub struct FakeSso {
+    /// Accounts: (id, name, role names).
+    pub accounts: Mutex<Vec<(String, String, Vec<String>)>>,
+    /// Page size of the listings.
+    pub page_size: usize,
+    /// Token requests answered "pending" before a device code is approved.
+    pub polls_before_approval: Mutex<usize>,
+    /// How long a token lasts.
+    pub token_secs: i64,
+    /// The portal session has ended.
+    pub signed_out: Mutex<bool>,
+    /// Every call: its name, and the grant type for CreateToken.
+    pub calls: Mutex<Vec<String>>,
+    /// Tokens issued so far (the access tokens are `access-N`).
+    pub issued: Mutex<usize>,
+}
+
+impl Default for FakeSso {
+    fn default() -> Self {
+        FakeSso {
+            accounts: Mutex::new(vec![(
+                "111111111111".into(),
+                "Production".into(),
+                vec!["AdministratorAccess".into(), "ReadOnly".into()],
+            )]),
+            page_size: 2,
+            polls_before_approval: Mutex::new(1),
+            token_secs: 3600,
+            signed_out: Mutex::new(false),
+            calls: Mutex::new(Vec::new()),
+            issued: Mutex::new(0),
+        }
+    }
+}
+
+impl FakeSso {
+    fn call(&self, what: &str) {
+        self.calls.lock().expect("fake lock").push(what.to_owned());
+    }
+
+    fn fail(kind: crate::sso::SsoErrorKind, subject: &str) -> crate::sso::SsoError {
+        crate::sso::SsoError { kind, subject: subject.into(), detail: None }
+    }
+
+    fn check(&self, token: &crate::sso::Token) -> Result<(), crate::sso::SsoError> {
+        use secrecy::ExposeSecret;
+        let n: usize =
+            token.access_token.expose_secret().strip_prefix("access-").and_then(|n| n.parse().ok()).unwrap_or(0);
+        if *self.signed_out.lock().expect("fake lock") || n == 0 || n > *self.issued.lock().expect("fake lock") {
+            return Err(Self::fail(crate::sso::SsoErrorKind::SignedOut, "portal"));
+        }
+        Ok(())
+    }
+
+    /// The calls of one kind so far.
+    pub fn count(&self, what: &str) -> usize {
+        self.calls.lock().expect("fake lock").iter().filter(|c| *c == what).count()
+    }
+}
+
+fn page<T: Clone>(items: &[T], size: usize, next: Option<&str>) -> crate::sso::Page<T> {
+    let start: usize = next.and_then(|n| n.parse().ok()).unwrap_or(0);
+    let end = (start + size).min(items.len());
+    crate::sso::Page { items: items[start..end].to_vec(), next: (end < items.len()).then(|| end.to_string()) }
+}
+
+impl crate::sso::SsoSignIn for FakeSso {
+    async fn register_client(
+        &self,
+        _: &Region,
+        _: &crate::sso::StartUrl,
+        redirect_uri: Option<&str>,
+    ) -> Result<crate::sso::ClientRegistration, crate::sso::SsoError> {
+        self.call("RegisterClient");
+        Ok(crate::sso::ClientRegistration {
+            client_id: "client-1".into(),
+            client_secret: SecretString::from("client-secret-1"),
+            expires_at: t0() + chrono::Duration::days(90),
+            redirect_uri: redirect_uri.map(str::to_owned),
+        })
+    }
+
+    async fn start_device_authorization(
+        &self,
+        _: &Region,
+        _: &crate::sso::ClientRegistration,
+        _: &crate::sso::StartUrl,
+        now: DateTime<Utc>,
+    ) -> Result<crate::sso::DeviceAuthorization, crate::sso::SsoError> {
+        self.call("StartDeviceAuthorization");
+        Ok(crate::sso::DeviceAuthorization {
+            device_code: SecretString::from("device-code-1"),
+            user_code: "ABCD-EFGH".into(),
+            verification_uri: "https://device.sso.example/".into(),
+            verification_uri_complete: Some("https://device.sso.example/?user_code=ABCD-EFGH".into()),
+            expires_at: now + chrono::Duration::minutes(10),
+            interval: chrono::Duration::milliseconds(10),
+        })
+    }
+
+    async fn create_token(
+        &self,
+        _: &Region,
+        _: &crate::sso::ClientRegistration,
+        grant: &crate::sso::Grant,
+        now: DateTime<Utc>,
+    ) -> Result<crate::sso::Token, crate::sso::SsoError> {
+        use crate::sso::{Grant, SsoErrorKind};
+        self.call(&format!("CreateToken:{}", grant.grant_type()));
+        match grant {
+            Grant::DeviceCode(_) => {
+                let mut left = self.polls_before_approval.lock().expect("fake lock");
+                if *left > 0 {
+                    *left -= 1;
+                    return Err(Self::fail(SsoErrorKind::Pending, "sign in"));
+                }
+            }
+            Grant::RefreshToken(_) if *self.signed_out.lock().expect("fake lock") => {
+                return Err(Self::fail(SsoErrorKind::InvalidGrant, "refresh"));
+            }
+            _ => {}
+        }
+        let mut issued = self.issued.lock().expect("fake lock");
+        *issued += 1;
+        Ok(crate::sso::Token {
+            access_token: SecretString::from(format!("access-{issued}")),
+            expires_at: now + chrono::Duration::seconds(self.token_secs),
+            refresh_token: Some(SecretString::from(format!("refresh-{issued}"))),
+        })
+    }
+}
+
+impl crate::sso::SsoPortal for FakeSso {
+    async fn list_accounts(
+        &self,
+        _: &Region,
+        token: &crate::sso::Token,
+        next: Option<&str>,
+    ) -> Result<crate::sso::Page<crate::sso::PortalAccount>, crate::sso::SsoError> {
+        self.call("ListAccounts");
+        self.check(token)?;
+        let accounts: Vec<_> = self
+            .accounts
+            .lock()
+            .expect("fake lock")
+            .iter()
+            .map(|(id, name, _)| crate::sso::PortalAccount { id: id.clone(), name: name.clone(), email: None })
+            .collect();
+        Ok(page(&accounts, self.page_size, next))
+    }
+
+    async fn list_account_roles(
+        &self,
+        _: &Region,
+        token: &crate::sso::Token,
+        account_id: &str,
+        next: Option<&str>,
+    ) -> Result<crate::sso::Page<String>, crate::sso::SsoError> {
+        self.call("ListAccountRoles");
+        self.check(token)?;
+        let accounts = self.accounts.lock().expect("fake lock");
+        let Some((_, _, roles)) = accounts.iter().find(|(id, _, _)| id == account_id) else {
+            return Err(Self::fail(crate::sso::SsoErrorKind::NoAccess, "roles"));
+        };
+        Ok(page(roles, self.page_size, next))
+    }
+
+    async fn role_credentials(
+        &self,
+        _: &Region,
+        token: &crate::sso::Token,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<SessionCredentials, crate::sso::SsoError> {
+        self.call("GetRoleCredentials");
+        self.check(token)?;
+        let assigned = self
+            .accounts
+            .lock()
+            .expect("fake lock")
+            .iter()
+            .any(|(id, _, roles)| id == account_id && roles.iter().any(|r| r == role_name));
+        if !assigned {
+            return Err(Self::fail(crate::sso::SsoErrorKind::NoAccess, "role credentials"));
+        }
+        let n = self.count("GetRoleCredentials");
+        Ok(SessionCredentials {
+            access_key_id: AccessKeyId::parse(&format!("ASIAPORTAL000000{n:04}")).expect("a valid key id"),
+            secret_access_key: SecretString::from(format!("portal-secret{n}")),
+            session_token: SecretString::from(format!("portal-token{n}")),
+            expiration: t0() + chrono::Duration::hours(1),
+        })
+    }
+}
