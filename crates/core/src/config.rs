@@ -762,8 +762,28 @@ mod tests {
         }
         let e = Config::from_toml("version = 1\n[sources.p]\ntype = \"aws_profile\"\n").unwrap_err().to_string();
         assert!(e.contains("missing field `aws_profile`"), "{e}");
+        let e = Config::from_toml("version = 1\n[sources.p]\ntype = \"vault\"\n").unwrap_err().to_string();
+        assert!(e.contains("unknown source type \"vault\", expected keychain, aws_profile or sso"), "{e}");
+        // IAM Identity Center: its start URL and region, nothing that belongs to keys.
         let e = Config::from_toml("version = 1\n[sources.p]\ntype = \"sso\"\n").unwrap_err().to_string();
-        assert!(e.contains("unknown source type \"sso\""), "{e}");
+        assert!(e.contains("missing field `sso_start_url`"), "{e}");
+        let sso = "version = 1\n[sources.corp]\ntype = \"sso\"\nsso_start_url = \"https://d-1234567890.awsapps.com/start\"\nsso_region = \"eu-west-1\"\n";
+        let c = Config::from_toml(sso).unwrap();
+        assert!(
+            matches!(&c.sources[&name("corp")].kind, SourceKind::Sso { sso_region, .. } if sso_region.as_str() == "eu-west-1")
+        );
+        assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c, "round trip");
+        for (extra, says) in [
+            ("key_hint = \"****MPLE\"\n", "an sso source has no key_hint or mfa_serial"),
+            ("aws_profile = \"dev\"\n", "an sso source has no aws_profile"),
+        ] {
+            let e = Config::from_toml(&format!("{sso}{extra}")).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
+        let e = Config::from_toml(&format!("{base}sso_region = \"eu-west-1\"\n")).unwrap_err().to_string();
+        assert!(e.contains("a keychain source has no sso_start_url, sso_region or sso_session"), "{e}");
+        let e = Config::from_toml(&sso.replace("https://", "http://")).unwrap_err().to_string();
+        assert!(e.contains("start URL: must start with https://"), "{e}");
         let p = Config::from_toml("version = 1\n[sources.p]\ntype = \"aws_profile\"\naws_profile = \"dev\"\n").unwrap();
         assert!(
             matches!(&p.sources[&name("p")].kind, SourceKind::AwsProfile { aws_profile } if aws_profile.as_str() == "dev")
