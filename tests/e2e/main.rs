@@ -14,6 +14,7 @@ mod install;
 mod reliability;
 mod renewal;
 mod sources;
+mod sso;
 mod sso_fake;
 mod tray;
 mod windows;

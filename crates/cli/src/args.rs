@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use rolecall_core::console::ConsoleService;
+use rolecall_core::sso::StartUrl;
 use rolecall_core::validate::{
     ExternalId, Lead, MfaCode, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
     SourceIdentity, Tag, check_tag_key,
@@ -28,6 +29,9 @@ pub enum Command {
     /// Manage favourite roles.
     #[command(subcommand)]
     Role(RoleCommand),
+    /// IAM Identity Center: the roles a source's access portal offers.
+    #[command(subcommand)]
+    Sso(SsoCommand),
     /// Assume a favourite role and write its profile.
     Assume(AssumeArgs),
     /// Renew favourites' sessions now: a fresh AssumeRole with the same parameters, the profile
@@ -81,15 +85,25 @@ pub enum Command {
 /// `rolecall source …`
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
-    /// Add a source: keys read from a hidden prompt (or two lines on stdin), or an AWS profile.
+    /// Add a source: keys read from a hidden prompt (or two lines on stdin), an AWS profile, or
+    /// an IAM Identity Center access portal (then `rolecall source login NAME`).
     Add {
         /// The source's name.
         name: Name,
         /// Use this profile of the AWS config (keys, SSO, credential_process) instead of stored keys.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["sso_start_url", "sso_session"])]
         aws_profile: Option<ProfileName>,
-        /// The MFA device of the source's IAM user.
+        /// IAM Identity Center: the access portal's start URL (https://d-1234567890.awsapps.com/start).
+        #[arg(long, requires = "sso_region", conflicts_with = "sso_session", value_parser = parse_start_url)]
+        sso_start_url: Option<StartUrl>,
+        /// IAM Identity Center: the region of the organisation's Identity Center.
+        #[arg(long, requires = "sso_start_url")]
+        sso_region: Option<Region>,
+        /// IAM Identity Center: the start URL and region of this `[sso-session NAME]` of ~/.aws/config.
         #[arg(long)]
+        sso_session: Option<String>,
+        /// The MFA device of the source's IAM user.
+        #[arg(long, conflicts_with_all = ["sso_start_url", "sso_session"])]
         mfa_serial: Option<MfaSerial>,
         /// Store without checking the credentials with GetCallerIdentity.
         #[arg(long)]
@@ -113,6 +127,29 @@ pub enum SourceCommand {
     ForgetMfa {
         /// The source.
         name: Name,
+    },
+    /// Sign in to an IAM Identity Center source's access portal: a code to confirm in a browser
+    /// (anywhere: this machine needs no browser). The sign-in is kept in the OS keychain and
+    /// refreshed silently while the portal session lasts.
+    Login {
+        /// The source.
+        name: Name,
+        /// Use the device-code flow (the one this version offers).
+        #[arg(long)]
+        device_code: bool,
+    },
+}
+
+/// `rolecall sso …`
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// List the accounts and roles an IAM Identity Center source's portal offers you.
+    Roles {
+        /// The source.
+        name: Name,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -154,6 +191,16 @@ fn parse_tag_key(raw: &str) -> Result<String, String> {
 fn parse_lead(raw: &str) -> Result<Lead, String> {
     Lead::parse(raw).map_err(|e| e.reason)
 }
+fn parse_start_url(raw: &str) -> Result<StartUrl, String> {
+    StartUrl::parse(raw).map_err(|e| e.reason)
+}
+fn parse_account(raw: &str) -> Result<String, String> {
+    if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("an account id is 12 digits, got {raw:?}"))
+    }
+}
 fn parse_mfa(raw: &str) -> Result<MfaCode, String> {
     MfaCode::parse(raw).map_err(|e| e.reason)
 }
@@ -164,8 +211,14 @@ pub struct RoleAddArgs {
     /// The favourite's name.
     pub name: Name,
     /// The role to assume.
-    #[arg(long)]
-    pub arn: RoleArn,
+    #[arg(long, required_unless_present = "account", conflicts_with_all = ["account", "role_name"])]
+    pub arn: Option<RoleArn>,
+    /// IAM Identity Center: the account of the role (with --role-name), instead of --arn.
+    #[arg(long, requires = "role_name", value_parser = parse_account)]
+    pub account: Option<String>,
+    /// IAM Identity Center: the role's name (its permission set), with --account.
+    #[arg(long, requires = "account")]
+    pub role_name: Option<String>,
     /// A source, or another favourite to chain from.
     #[arg(long)]
     pub source: Name,

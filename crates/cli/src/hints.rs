@@ -18,6 +18,7 @@ pub fn hint(code: Code) -> Option<&'static str> {
         }
         Code::CredentialsFileConflict => "choose another --profile",
         Code::ConfigFileConflict => "remove that key or choose another --profile",
+        Code::SsoSignedOut => "sign in again with `rolecall source login SOURCE`",
         Code::ConsoleNoBrowser => {
             "set a default web browser, or print the sign-in link with `rolecall console --print` instead"
         }
@@ -98,6 +99,12 @@ mod tests {
             ProfileError::ConfigConflict { profile: "p".into(), key: "sso_session".into() }.into(),
             ConsoleError { kind: ConsoleErrorKind::NoBrowser, subject: "favourite p: console".into(), detail: None }
                 .into(),
+            rolecall_core::sso::SsoError {
+                kind: rolecall_core::sso::SsoErrorKind::SignedOut,
+                subject: "source corp: refresh".into(),
+                detail: None,
+            }
+            .into(),
         ];
         let hinted: Vec<Code> = Code::ALL.iter().copied().filter(|c| hint(*c).is_some()).collect();
         let mut sampled: Vec<Code> = errors.iter().map(Error::code).collect();

@@ -7,6 +7,7 @@ mod import;
 mod roles;
 mod sessions;
 mod sources;
+mod sso;
 
 use std::process::ExitCode;
 
@@ -15,7 +16,7 @@ use rolecall_core::notice::{Event, clock_skew_matters, notice};
 use rolecall_core::{Error, ErrorDto};
 use serde::Serialize;
 
-use crate::args::{AssumeArgs, Cli, Command, RenewArgs, RoleCommand, SourceCommand};
+use crate::args::{AssumeArgs, Cli, Command, RenewArgs, RoleCommand, SourceCommand, SsoCommand};
 use crate::output::print_json;
 
 /// `{"error": {"code": …, "message": …}}`: a failed command's JSON output.
@@ -84,9 +85,21 @@ fn init_logging(verbose: u8) {
 
 async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
     match command {
-        Command::Source(SourceCommand::Add { name, aws_profile, mfa_serial, no_verify, region }) => {
-            sources::add(ctx, name, aws_profile, mfa_serial, no_verify, region).await
-        }
+        Command::Source(SourceCommand::Add {
+            name,
+            aws_profile,
+            sso_start_url,
+            sso_region,
+            sso_session,
+            mfa_serial,
+            no_verify,
+            region,
+        }) => match (sso_start_url, sso_region, sso_session) {
+            (None, None, None) => sources::add(ctx, name, aws_profile, mfa_serial, no_verify, region).await,
+            (url, region, session) => sso::add(ctx, &name, url, region, session),
+        },
+        Command::Source(SourceCommand::Login { name, device_code: _ }) => sso::login(ctx, &name).await,
+        Command::Sso(SsoCommand::Roles { name, json }) => sso::roles(ctx, &name, json).await,
         Command::Source(SourceCommand::List { json }) => sources::list(ctx, json),
         Command::Source(SourceCommand::Remove { name }) => sources::remove(ctx, &name),
         Command::Source(SourceCommand::ForgetMfa { name }) => sources::forget_mfa(ctx, &name),

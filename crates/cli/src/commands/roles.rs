@@ -4,7 +4,7 @@ use rolecall_app::Services;
 use rolecall_core::Error;
 use rolecall_core::config::{Favourite, SessionTags};
 use rolecall_core::renew;
-use rolecall_core::validate::{Name, ProfileName, SessionDuration};
+use rolecall_core::validate::{Name, ProfileName, RoleArn, SessionDuration};
 use serde::Serialize;
 
 use crate::args::RoleAddArgs;
@@ -23,6 +23,8 @@ pub(super) fn add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
     let RoleAddArgs {
         name,
         arn,
+        account,
+        role_name,
         source,
         profile,
         duration,
@@ -40,6 +42,25 @@ pub(super) fn add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         renew_before,
         replace,
     } = a;
+    // --account and --role-name (IAM Identity Center) name the role as its ARN does.
+    let arn = match (arn, account, role_name) {
+        (Some(arn), _, _) => arn,
+        (None, Some(account), Some(role)) => {
+            let partition = ctx.config()?.sources.get(&source).map_or("aws", |s| match &s.kind {
+                rolecall_core::config::SourceKind::Sso { sso_region, .. } => {
+                    rolecall_core::validate::Partition::of_region(sso_region).as_str()
+                }
+                _ => "aws",
+            });
+            RoleArn::parse(&format!("arn:{partition}:iam::{account}:role/{role}"))?
+        }
+        _ => {
+            return Err(Error::NeedsInput {
+                subject: format!("favourite {name}"),
+                what: "needs --arn, or --account with --role-name".into(),
+            });
+        }
+    };
     let profile = match profile {
         Some(p) => p,
         None => ProfileName::parse(name.as_str())?,

@@ -1,0 +1,81 @@
+//! `rolecall source add --sso-*`, `rolecall source login`, `rolecall sso roles`: IAM Identity
+//! Center sources.
+
+use rolecall_app::{AccountRoles, Services};
+use rolecall_core::Error;
+use rolecall_core::sso::StartUrl;
+use rolecall_core::validate::{Name, Region};
+use serde::Serialize;
+
+use crate::output::{print_json, table};
+
+pub(super) fn add(
+    ctx: &Services,
+    name: &Name,
+    url: Option<StartUrl>,
+    region: Option<Region>,
+    session: Option<String>,
+) -> Result<(), Error> {
+    let (url, region) = match (url, region, &session) {
+        (Some(url), Some(region), _) => (url, region),
+        (None, None, Some(session)) => ctx.sso_session_settings(session)?,
+        _ => {
+            return Err(Error::NeedsInput {
+                subject: format!("source {name}"),
+                what: "needs --sso-start-url with --sso-region, or --sso-session".into(),
+            });
+        }
+    };
+    ctx.add_sso_source(name, url.clone(), region.clone(), session)?;
+    println!("Added source {name}: IAM Identity Center {url} ({region})");
+    println!("Sign in with `rolecall source login {name}`");
+    Ok(())
+}
+
+pub(super) async fn login(ctx: &Services, name: &Name) -> Result<(), Error> {
+    ctx.sso_sign_in_device(name, |auth| {
+        let url = auth.verification_uri_complete.as_deref().unwrap_or(&auth.verification_uri);
+        eprintln!("To sign in to source {name}, open {url}");
+        eprintln!("and confirm the code {}", auth.user_code);
+        eprintln!("Waiting for the sign-in to be confirmed…");
+    })
+    .await?;
+    println!("Signed in to source {name}");
+    Ok(())
+}
+
+/// One account in `rolecall sso roles --json`.
+#[derive(Serialize)]
+struct AccountJson<'a> {
+    account_id: &'a str,
+    account_name: &'a str,
+    email: Option<&'a str>,
+    roles: &'a [String],
+}
+
+pub(super) async fn roles(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
+    let accounts = ctx.sso_roles(name).await?;
+    if json {
+        let all: Vec<_> = accounts
+            .iter()
+            .map(|AccountRoles { account, roles }| AccountJson {
+                account_id: &account.id,
+                account_name: &account.name,
+                email: account.email.as_deref(),
+                roles,
+            })
+            .collect();
+        print_json(&all);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = accounts
+        .iter()
+        .flat_map(|a| a.roles.iter().map(|r| vec![a.account.name.clone(), a.account.id.clone(), r.clone()]))
+        .collect();
+    if rows.is_empty() {
+        println!("The portal of source {name} offers you no roles");
+    } else {
+        print!("{}", table(&["ACCOUNT", "ID", "ROLE"], &rows));
+    }
+    Ok(())
+}
