@@ -63,7 +63,7 @@ pub fn remove_source(state: State<'_, AppState>, name: String) -> Res<()> {
     state.touch();
     match left {
         None => Ok(()),
-        Some(e) => Err(ErrorDto { code: e.code(), message: rolecall_app::keys_left_behind(&name, &e) }),
+        Some(left) => Err(ErrorDto { code: left.error().code(), message: left.message(&name) }),
     }
 }
 

@@ -39,7 +39,7 @@ pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};
 pub use rolecall_files::Paths;
 pub use rolecall_files::backups::{Backup, KEEP_NEWEST as BACKUPS_KEPT, MAX_AGE_DAYS as BACKUPS_MAX_AGE_DAYS};
 pub use sessions::{AssumeOutcome, Renewal, SessionInfo};
-pub use sources::{NewSource, keys_left_behind};
+pub use sources::{LeftBehind, NewSource, keys_left_behind};
 pub use sso::{AccountRoles, PORTAL_CONCURRENCY, REFRESH_LEAD};
 
 /// How many renewals run at once, for the tray's scheduler and `rolecall renew` alike (more wait

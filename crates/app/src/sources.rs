@@ -28,6 +28,37 @@ pub fn keys_left_behind(source: &Name, e: &KeychainError) -> String {
     )
 }
 
+/// A removed source's keychain entries that could not be deleted, and why.
+#[derive(Debug, Clone)]
+pub enum LeftBehind {
+    /// A keys source's keys and MFA session.
+    Keys(KeychainError),
+    /// An IAM Identity Center source's sign-in.
+    SignIn(KeychainError),
+}
+
+impl LeftBehind {
+    /// Why they could not be deleted.
+    pub fn error(&self) -> &KeychainError {
+        match self {
+            LeftBehind::Keys(e) | LeftBehind::SignIn(e) => e,
+        }
+    }
+
+    /// What to tell the user.
+    pub fn message(&self, source: &Name) -> String {
+        match self {
+            LeftBehind::Keys(e) => keys_left_behind(source, e),
+            LeftBehind::SignIn(e) => format!(
+                "source {source}: removed, but its IAM Identity Center sign-in stays in the keychain (accounts \
+                 sso:{source} and sso-token:{source}): {}{}; delete them with your keychain app",
+                e.explain(),
+                e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+            ),
+        }
+    }
+}
+
 impl<P: Ports> Services<P> {
     /// Adds a source: refuses a taken name first, verifies the credentials with GetCallerIdentity
     /// (unless `verify` is false), stores keys in the keychain, then records the source.
@@ -94,23 +125,23 @@ impl<P: Ports> Services<P> {
 
     /// Removes a source nothing uses from `config.toml`, then its keychain entries (in that
     /// order: a failed update leaves the keys, which AWS shows only once, where they were). The
-    /// source is gone either way; `Some` says the keychain still holds its entries, and why.
-    pub fn remove_source(&self, name: &Name) -> Result<Option<KeychainError>, Error> {
+    /// source is gone either way; `Some` says the keychain still holds its entries, and why. An
+    /// IAM Identity Center source's sign-in goes with it.
+    pub fn remove_source(&self, name: &Name) -> Result<Option<LeftBehind>, Error> {
         let (_, kind) = self.inner.config.update(|c| {
             let kind = c.source(name)?.kind.clone();
             c.remove(name, false)?;
             Ok(kind)
         })?;
-        if !matches!(kind, SourceKind::Keychain { .. }) {
-            return Ok(None);
+        let left = match kind {
+            SourceKind::Keychain { .. } => self.noting().delete(name).err().map(LeftBehind::Keys),
+            SourceKind::Sso { .. } => self.noting().delete_sso(name).err().map(LeftBehind::SignIn),
+            SourceKind::AwsProfile { .. } => None,
+        };
+        if let Some(left) = &left {
+            tracing::warn!(source = %name, code = %left.error().code(), "source removed; its keychain entries stay");
         }
-        match self.noting().delete(name) {
-            Ok(_) => Ok(None),
-            Err(e) => {
-                tracing::warn!(source = %name, code = %e.code(), "source removed; its keychain entries stay");
-                Ok(Some(e))
-            }
-        }
+        Ok(left)
     }
 
     /// Reads from the keychain when the kept MFA sessions of the sources that use one end (for a

@@ -312,9 +312,32 @@ async fn removing_a_source_says_when_its_keys_stay_behind() {
     *s.inner.keychain.fail_with.lock().unwrap() = Some(KeychainErrorKind::Locked);
     assert_eq!(s.keychain_locked(), Some(true));
     let left = s.remove_source(&n("work")).unwrap().expect("the keychain refused");
-    assert_eq!(left.kind, KeychainErrorKind::Locked);
-    assert!(keys_left_behind(&n("work"), &left).contains("source:work"));
+    assert_eq!(left.error().kind, KeychainErrorKind::Locked);
+    assert!(matches!(left, LeftBehind::Keys(_)));
+    assert_eq!(left.message(&n("work")), keys_left_behind(&n("work"), left.error()));
+    assert!(left.message(&n("work")).contains("source:work"));
     assert!(s.config().unwrap().sources.is_empty(), "config.toml no longer has it");
+}
+
+#[tokio::test]
+async fn removing_an_sso_source_deletes_its_sign_in_or_says_it_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_sso_favourites(&s);
+    s.remove_favourite(&n("deep")).unwrap();
+    s.remove_favourite(&n("prod")).unwrap();
+    s.sso_sign_in_device(&n("corp"), |_| {}).await.unwrap();
+    assert!(s.inner.keychain.sso.lock().unwrap().contains_key("corp"));
+    assert!(s.remove_source(&n("corp")).unwrap().is_none());
+    assert!(!s.inner.keychain.sso.lock().unwrap().contains_key("corp"), "the sign-in went with it");
+
+    with_sso_favourites(&s);
+    *s.inner.keychain.fail_with.lock().unwrap() = Some(KeychainErrorKind::Locked);
+    s.remove_favourite(&n("deep")).unwrap();
+    s.remove_favourite(&n("prod")).unwrap();
+    let left = s.remove_source(&n("corp")).unwrap().expect("the keychain refused");
+    assert!(matches!(left, LeftBehind::SignIn(_)));
+    assert!(left.message(&n("corp")).contains("sso:corp and sso-token:corp"), "{}", left.message(&n("corp")));
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ pub(super) fn remove(ctx: &Services, name: &Name) -> Result<(), Error> {
     let left = ctx.remove_source(name)?;
     println!("Removed source {name}");
     if let Some(e) = left {
-        eprintln!("warning: {}", rolecall_app::keys_left_behind(name, &e));
+        eprintln!("warning: {}", e.message(name));
     }
     Ok(())
 }
