@@ -178,3 +178,68 @@ fn a_role_the_portal_does_not_give_is_refused_clearly() {
     let credentials = std::fs::read_to_string(w.sandbox.credentials_path()).unwrap_or_default();
     assert!(!credentials.contains("[nope]"), "{credentials}");
 }
+
+#[test]
+fn no_sign_in_secret_shows_in_any_output_at_trace_or_in_config_toml() {
+    let (w, sso) = sso_world();
+    let trace = [("ROLECALL_LOG", "trace"), ("AWS_SMITHY_LOG_SENSITIVE_BODIES", "1")];
+    let mut envs = envs(&w, &sso);
+    envs.extend(trace.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let runs: Vec<(String, std::process::Output)> = [
+        vec!["-vv", "source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"],
+        vec!["-vv", "role", "add", "prod", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"],
+    ]
+    .iter()
+    .map(|args| (args.join(" "), w.run_env(&envs, args, None)))
+    .collect();
+    // The sign-in itself at trace, the user confirming its code; its token so short that the
+    // next runs refresh it.
+    sso.set_access_token_lifetime(120);
+    let mut cmd = w.sandbox.command(rolecall_bin(), &envs);
+    cmd.args(["source", "login", "corp"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut login = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if let Some(code) = line.trim().strip_prefix("and confirm the code ") {
+            sso.approve_device(code);
+        }
+        login.push_str(&line);
+        login.push('\n');
+    }
+    assert!(child.wait().unwrap().success(), "{login}");
+    let later: Vec<(String, std::process::Output)> =
+        [vec!["-vv", "sso", "roles", "corp", "--json"], vec!["-vv", "assume", "prod", "--json"], vec!["-vv", "status"]]
+            .iter()
+            .map(|args| (args.join(" "), w.run_env(&envs, args, None)))
+            .collect();
+    // And once more, refreshing again.
+    let assumed = w.run_env(&envs, &["-vv", "assume", "prod"], None);
+    assert!(assumed.status.success(), "{}", output_text(&assumed));
+
+    let secrets = sso.issued_secrets();
+    assert!(secrets.len() >= 4, "client secret, device code, tokens, minted keys: {secrets:?}");
+    let refreshed = sso.requests_to("/token").iter().any(|r| r.grant_type.as_deref() == Some("refresh_token"));
+    assert!(refreshed, "a refresh ran at trace too");
+    let mut hygiene = rolecall_e2e::Hygiene::new();
+    hygiene.secrets("an IAM Identity Center secret", &secrets);
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for (name, out) in runs.iter().chain(later.iter()).chain([("assume (refresh)".to_owned(), assumed)].iter()) {
+        assert!(out.status.success(), "rolecall {name}:\n{}", output_text(out));
+        outputs.push((format!("{name}: stdout"), String::from_utf8_lossy(&out.stdout).into_owned()));
+        outputs.push((format!("{name}: stderr"), String::from_utf8_lossy(&out.stderr).into_owned()));
+    }
+    outputs.push(("source login: stderr".into(), login));
+    outputs.push(("config.toml".into(), w.config_toml()));
+    // At trace, the SDK's lines show up to debug (the log cap): they are there.
+    let logged = outputs.iter().filter(|(n, t)| n.ends_with("stderr") && t.contains("DEBUG")).count();
+    assert!(logged >= 4, "the runs logged what they did");
+    assert!(
+        outputs.iter().any(|(_, t)| t.contains("SSO OIDC.CreateToken")),
+        "the SDK's own lines of the sign-in service"
+    );
+    let view: Vec<(&str, &str)> = outputs.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let checked = hygiene.assert_clean(&view);
+    assert!(checked > 0);
+}
