@@ -1,14 +1,15 @@
 //! IAM Identity Center sources through the CLI, against the loopback fake of the sign-in service
 //! and the portal ([`rolecall_e2e::sso`]), whose role credentials moto (auth mode) minted: add
-//! the source, sign in with a device code, list the portal's roles, add favourites by account and
-//! role name, assume them (and a chain from one) into profiles the AWS CLI accepts, refresh the
-//! sign-in silently, and say so when the portal session ends, changing nothing.
+//! the source, sign in in the browser (the stub browser as `xdg-open`) or with a device code, list
+//! the portal's roles, add favourites by account and role name, assume them (and a chain from one)
+//! into profiles the AWS CLI accepts, refresh the sign-in silently, and say so when the portal
+//! session ends, changing nothing.
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use rolecall_e2e::sso::{FakeSso, SsoAccount};
+use rolecall_e2e::sso::{FakeSso, SsoAccount, StubBrowser};
 use rolecall_e2e::{World, assumed_role_arn, output_text, rolecall_bin};
 
 const START_URL: &str = "https://d-1234567890.awsapps.com/start";
@@ -54,11 +55,14 @@ fn ok(w: &World, sso: &FakeSso, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `rolecall source login NAME`, the user confirming the code it shows (as they would in a
-/// browser, anywhere) once it appears; its stderr.
+/// `rolecall source login NAME --device-code`, the user confirming the code it shows (as they
+/// would in a browser, anywhere) once it appears; its stderr.
 fn login(w: &World, sso: &FakeSso, name: &str) -> String {
     let mut cmd = w.sandbox.command(rolecall_bin(), &envs(w, sso));
-    cmd.args(["source", "login", name]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(["source", "login", name, "--device-code"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("rolecall starts");
     // A sign-in that never ends fails the test within a minute instead of hanging it.
     let pid = child.id().to_string();
@@ -196,7 +200,10 @@ fn no_sign_in_secret_shows_in_any_output_at_trace_or_in_config_toml() {
     // next runs refresh it.
     sso.set_access_token_lifetime(120);
     let mut cmd = w.sandbox.command(rolecall_bin(), &envs);
-    cmd.args(["source", "login", "corp"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(["source", "login", "corp", "--device-code"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut login = String::new();
@@ -242,4 +249,150 @@ fn no_sign_in_secret_shows_in_any_output_at_trace_or_in_config_toml() {
     let view: Vec<(&str, &str)> = outputs.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     let checked = hygiene.assert_clean(&view);
     assert!(checked > 0);
+}
+
+/// The variables for a rolecall whose `xdg-open` is the stub browser in `browser`'s directory.
+fn browser_envs(w: &World, sso: &FakeSso, browser: &StubBrowser) -> Vec<(String, String)> {
+    let mut envs = envs(w, sso);
+    envs.push(("PATH".to_owned(), browser.path_env()));
+    envs
+}
+
+fn add_corp(w: &World, sso: &FakeSso) {
+    ok(w, sso, &["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
+}
+
+#[test]
+fn the_default_sign_in_is_the_browser_with_pkce_and_its_favourites_assume() {
+    let (w, sso) = sso_world();
+    add_corp(&w, &sso);
+    let browser = StubBrowser::install(&w.sandbox.home().join("bin"));
+    let out = w.run_env(&browser_envs(&w, &sso, &browser), &["source", "login", "corp"], None);
+    let text = output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Opened the sign-in page in the browser; waiting…"),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Signed in to source corp"), "{text}");
+
+    // The browser was handed the authorize URL (through rolecall's private page), with S256.
+    let opened = browser.opened();
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert!(opened[0].starts_with(&format!("{}/authorize?", sso.endpoint())), "{opened:?}");
+    let params = rolecall_e2e::sso::url_params(&opened[0]);
+    assert_eq!(params.get("code_challenge_method").map(String::as_str), Some("S256"), "{params:?}");
+    let redirect = params.get("redirect_uri").cloned().unwrap_or_default();
+    assert!(redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/oauth/callback"), "{redirect}");
+    assert_eq!(params.get("state").map(String::len), Some(43), "{params:?}");
+
+    // One code grant, its verifier accepted (the fake checks it against the challenge); no device code.
+    let tokens = sso.requests_to("/token");
+    let grants: Vec<_> = tokens.iter().map(|r| (r.grant_type.clone().unwrap_or_default(), r.status)).collect();
+    assert_eq!(grants, vec![("authorization_code".to_owned(), 200)], "{tokens:?}");
+    assert!(sso.requests_to("/device_authorization").is_empty(), "{:?}", sso.requests());
+    let authorize = sso.requests_to("/authorize");
+    assert_eq!(authorize.len(), 1, "{authorize:?}");
+    assert_eq!(authorize[0].status, 302);
+    assert!(w.entry("sso-token:corp").is_some(), "{}", w.keychain_entries());
+
+    ok(&w, &sso, &["role", "add", "prod", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"]);
+    ok(&w, &sso, &["assume", "prod"]);
+    assert_eq!(w.aws_identity("prod").unwrap(), FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
+}
+
+#[test]
+fn a_sign_in_denied_in_the_browser_is_cancelled_and_keeps_nothing() {
+    let (w, sso) = sso_world();
+    add_corp(&w, &sso);
+    sso.set_authorize_denied(true);
+    let browser = StubBrowser::install(&w.sandbox.home().join("bin"));
+    let out = w.run_env(&browser_envs(&w, &sso, &browser), &["source", "login", "corp"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{}", output_text(&out));
+    assert!(
+        err.contains("rolecall: sso.cancelled: source corp: sign in: the sign-in was denied in the browser"),
+        "{err}"
+    );
+    assert_eq!(browser.opened().len(), 1);
+    assert!(sso.requests_to("/token").is_empty(), "no token asked for: {:?}", sso.requests());
+    assert!(w.entry("sso:corp").is_none() && w.entry("sso-token:corp").is_none(), "{}", w.keychain_entries());
+    let out = run(&w, &sso, &["sso", "roles", "corp"]);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("rolecall: sso.signed_out: source corp"));
+}
+
+#[test]
+fn the_device_code_still_signs_in_after_a_browser_sign_in_with_a_registration_of_its_own() {
+    let (w, sso) = sso_world();
+    add_corp(&w, &sso);
+    let browser = StubBrowser::install(&w.sandbox.home().join("bin"));
+    let out = w.run_env(&browser_envs(&w, &sso, &browser), &["source", "login", "corp"], None);
+    assert!(out.status.success(), "{}", output_text(&out));
+    sso.clear_requests();
+
+    // The browser's registration has no device grant: --device-code registers anew.
+    let shown = login(&w, &sso, "corp");
+    assert!(shown.contains("confirm the code"), "{shown}");
+    assert_eq!(sso.requests_to("/client/register").len(), 1, "{:?}", sso.requests());
+    assert_eq!(sso.requests_to("/device_authorization").len(), 1);
+    let tokens = sso.requests_to("/token");
+    assert!(tokens.iter().all(|r| r.grant_type.as_deref() == Some(rolecall_e2e::sso::DEVICE_GRANT)), "{tokens:?}");
+    assert_eq!(tokens.last().map(|r| r.status), Some(200), "{tokens:?}");
+    ok(&w, &sso, &["role", "add", "prod", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"]);
+    ok(&w, &sso, &["assume", "prod"]);
+
+    // And back: the browser flow does not reuse the device registration either.
+    sso.clear_requests();
+    let out = w.run_env(&browser_envs(&w, &sso, &browser), &["source", "login", "corp"], None);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(sso.requests_to("/client/register").len(), 1, "{:?}", sso.requests());
+    let grants: Vec<_> = sso.requests_to("/token").into_iter().filter_map(|r| r.grant_type).collect();
+    assert_eq!(grants, vec!["authorization_code".to_owned()]);
+}
+
+#[test]
+fn without_a_browser_the_sign_in_link_is_shown_and_opening_it_by_hand_signs_in() {
+    let (w, sso) = sso_world();
+    add_corp(&w, &sso);
+    // An xdg-open that fails, first in PATH.
+    let bin = w.sandbox.home().join("nobrowser");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opener = bin.join("xdg-open");
+    std::fs::write(&opener, "#!/bin/sh\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut envs = envs(&w, &sso);
+    envs.push(("PATH".to_owned(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())));
+
+    let mut cmd = w.sandbox.command(rolecall_bin(), &envs);
+    cmd.args(["source", "login", "corp"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("rolecall starts");
+    let pid = child.id().to_string();
+    let (done, watchdog) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if watchdog.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = std::process::Command::new("kill").arg(&pid).status();
+        }
+    });
+    let prefix = format!("{}/authorize?", sso.endpoint());
+    let mut seen = String::new();
+    let mut hops = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with(&prefix) {
+            hops = rolecall_e2e::sso::browse(line.trim()).unwrap();
+        }
+    }
+    let status = child.wait().unwrap();
+    let _ = done.send(());
+    assert!(status.success(), "{seen}");
+    assert!(seen.contains("rolecall: cannot open a browser"), "{seen}");
+    assert!(seen.contains("xdg-open failed"), "{seen}");
+    assert_eq!(hops.first().map(|h| h.status), Some(302), "{hops:?}");
+    assert_eq!(hops.last().map(|h| h.status), Some(200), "the loopback redirect answered: {hops:?}");
+    let grants: Vec<_> = sso.requests_to("/token").into_iter().filter_map(|r| r.grant_type).collect();
+    assert_eq!(grants, vec!["authorization_code".to_owned()]);
+    assert!(w.entry("sso-token:corp").is_some(), "{}", w.keychain_entries());
 }

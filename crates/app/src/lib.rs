@@ -40,7 +40,7 @@ pub use rolecall_files::Paths;
 pub use rolecall_files::backups::{Backup, KEEP_NEWEST as BACKUPS_KEPT, MAX_AGE_DAYS as BACKUPS_MAX_AGE_DAYS};
 pub use sessions::{AssumeOutcome, Renewal, SessionInfo};
 pub use sources::{LeftBehind, NewSource, keys_left_behind};
-pub use sso::{AccountRoles, PORTAL_CONCURRENCY, REFRESH_LEAD};
+pub use sso::{AccountRoles, BROWSER_SIGN_IN_TIMEOUT, BrowserStep, PORTAL_CONCURRENCY, REFRESH_LEAD};
 
 /// How many renewals run at once, for the tray's scheduler and `rolecall renew` alike (more wait
 /// their turn; the file writes take turns anyway under the credentials file's lock).
@@ -54,6 +54,9 @@ pub const REUSE_MIN_LEFT: chrono::Duration = chrono::Duration::minutes(5);
 pub trait Browser {
     /// Opens `url`; errors carry `subject`.
     fn open(&self, url: &LoginUrl, subject: &str) -> Result<(), Error>;
+    /// Opens `url` (kept out of command lines like a login URL: an IAM Identity Center authorize
+    /// URL); errors carry `subject`.
+    fn open_url(&self, url: &str, subject: &str) -> Result<(), Error>;
 }
 
 /// The outside world `Services` works through.
@@ -81,6 +84,10 @@ pub struct SystemBrowser;
 impl Browser for SystemBrowser {
     fn open(&self, url: &LoginUrl, subject: &str) -> Result<(), Error> {
         Ok(rolecall_signin::open_in_browser(url, subject)?)
+    }
+
+    fn open_url(&self, url: &str, subject: &str) -> Result<(), Error> {
+        Ok(rolecall_signin::open_url_in_browser(url, subject)?)
     }
 }
 

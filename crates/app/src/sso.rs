@@ -1,7 +1,7 @@
-//! IAM Identity Center sources: adding one, signing in (the device code here; the browser flow
-//! with its loopback redirect in the front ends' shared `sign_in_browser`), the token refreshed
-//! silently while the portal session lasts, the roles the portal offers, and the first session of
-//! an SSO favourite's chain (GetRoleCredentials).
+//! IAM Identity Center sources: adding one, signing in (in the browser with PKCE and a loopback
+//! redirect, or with a device code), the token refreshed silently while the portal session lasts,
+//! the roles the portal offers, and the first session of an SSO favourite's chain
+//! (GetRoleCredentials).
 
 use chrono::{DateTime, Utc};
 use rolecall_core::Error;
@@ -14,13 +14,32 @@ use rolecall_core::sso::{
 };
 use rolecall_core::validate::{Name, Region, RoleArn};
 
-use crate::{Ports, Services};
+use crate::{Browser, Ports, Services};
 
 /// How many portal listings run at once (the portal throttles at about 20 requests a second).
 pub const PORTAL_CONCURRENCY: usize = 4;
 
 /// A token is refreshed when less than this is left of it.
 pub const REFRESH_LEAD: chrono::Duration = chrono::Duration::minutes(5);
+
+/// How long the browser sign-in waits for the browser to come back to the loopback redirect:
+/// 5 minutes, then `sso.expired`.
+pub const BROWSER_SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// How the browser step of a sign-in began.
+#[derive(Debug)]
+pub enum BrowserStep<'a> {
+    /// The default browser was handed the sign-in page.
+    Opened,
+    /// No browser could be opened (`why`): the user opens `url` in a browser on this machine
+    /// (it holds no secret, but its `state` guards this sign-in: show it only to the user).
+    OpenByHand {
+        /// The authorize URL.
+        url: &'a str,
+        /// Why the browser could not be opened.
+        why: Error,
+    },
+}
 
 /// An account the portal offers, with the roles the user may use in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +74,8 @@ fn subject(name: &Name, what: &str) -> impl Fn(SsoError) -> Error {
 }
 
 impl<P: Ports> Services<P> {
-    /// Adds an IAM Identity Center source (its sign-in comes next: [`Services::sso_sign_in_device`]
-    /// or the browser flow).
+    /// Adds an IAM Identity Center source (its sign-in comes next: [`Services::sso_sign_in_browser`]
+    /// or [`Services::sso_sign_in_device`]).
     pub fn add_sso_source(
         &self,
         name: &Name,
@@ -76,20 +95,25 @@ impl<P: Ports> Services<P> {
         Ok(source)
     }
 
-    /// The source's client registration: the kept one while it lasts, else a new one.
+    /// The source's client registration for a flow: the kept one while it lasts and was made for
+    /// the same flow (with a loopback redirect URI for the browser, `redirect`; without one for
+    /// the device code), else a new one. A kept browser registration serves any port of the
+    /// loopback redirect (RFC 8252 section 7.3).
     async fn registration(
         &self,
         name: &Name,
         src: &SsoSource,
         kept: Option<&SsoSecrets>,
         now: DateTime<Utc>,
+        redirect: Option<&str>,
     ) -> Result<ClientRegistration, Error> {
-        if let Some(r) = kept.map(|k| &k.registration).filter(|r| r.usable_at(now)) {
+        let same_flow = |r: &&ClientRegistration| r.redirect_uri.is_some() == redirect.is_some();
+        if let Some(r) = kept.map(|k| &k.registration).filter(|r| r.usable_at(now)).filter(same_flow) {
             return Ok(r.clone());
         }
         self.inner
             .sso
-            .register_client(&src.region, &src.start_url, None)
+            .register_client(&src.region, &src.start_url, redirect)
             .await
             .map_err(subject(name, "register with IAM Identity Center"))
     }
@@ -103,7 +127,7 @@ impl<P: Ports> Services<P> {
         let src = sso_source(config.source(name)?, name)?;
         let kept = self.noting().load_sso(name)?;
         let now = Utc::now();
-        let registration = self.registration(name, &src, kept.as_ref(), now).await?;
+        let registration = self.registration(name, &src, kept.as_ref(), now, None).await?;
         let sso = &self.inner.sso;
         let auth = sso
             .start_device_authorization(&src.region, &registration, &src.start_url, now)
@@ -129,6 +153,59 @@ impl<P: Ports> Services<P> {
                 Err(e) => return Err(subject(name, "sign in")(e)),
             }
         };
+        self.keep_sign_in(name, registration, token, Some(Utc::now()))
+    }
+
+    /// Signs in to the source's access portal in the default browser, as the AWS CLI v2 does by
+    /// default: OAuth 2.0's authorization code with PKCE (S256) and a random `state`, the browser
+    /// sent back to a loopback redirect on 127.0.0.1 at a port the OS picks. `step` is told
+    /// whether the browser was handed the sign-in page (through a private page, never a command
+    /// line) or the user must open its URL by hand. The wait ends when the browser comes back
+    /// with this sign-in's `state` (`sso.cancelled` when the user denied) or after
+    /// [`BROWSER_SIGN_IN_TIMEOUT`] (`sso.expired`). The tokens go to the keychain; nothing is
+    /// kept before they are in.
+    pub async fn sso_sign_in_browser(&self, name: &Name, step: impl FnOnce(BrowserStep<'_>)) -> Result<(), Error> {
+        use rolecall_sso::pkce::{Pkce, authorize_url, new_state};
+        let config = self.inner.config.load()?;
+        let src = sso_source(config.source(name)?, name)?;
+        let kept = self.noting().load_sso(name)?;
+        let sign_in = subject(name, "sign in");
+        let redirect = rolecall_sso::LoopbackRedirect::bind().map_err(&sign_in)?;
+        let redirect_uri = redirect.redirect_uri();
+        let registration = self.registration(name, &src, kept.as_ref(), Utc::now(), Some(&redirect_uri)).await?;
+        let pkce = Pkce::new().map_err(&sign_in)?;
+        let state = new_state().map_err(&sign_in)?;
+        let endpoint = rolecall_sso::endpoint_from_env(rolecall_sso::Service::SignIn);
+        let url = authorize_url(
+            &src.region,
+            endpoint.as_deref(),
+            &registration.client_id,
+            &redirect_uri,
+            &state,
+            &pkce.challenge,
+        );
+        // Listening before the browser is handed the page: a quick browser finds the port bound.
+        let wait = tokio::task::spawn_blocking(move || redirect.wait(&state, BROWSER_SIGN_IN_TIMEOUT));
+        let (this, page, what) = (self.clone(), url.clone(), format!("source {name}: sign in in the browser"));
+        let opened = tokio::task::spawn_blocking(move || this.inner.browser.open_url(&page, &what)).await;
+        match opened {
+            Ok(Ok(())) => step(BrowserStep::Opened),
+            Ok(Err(why)) => step(BrowserStep::OpenByHand { url: &url, why }),
+            Err(e) => step(BrowserStep::OpenByHand { url: &url, why: Error::Cancelled(e.to_string()) }),
+        }
+        let code = match wait.await {
+            Ok(code) => code.map_err(&sign_in)?,
+            Err(e) => {
+                return Err(sign_in(SsoError {
+                    kind: SsoErrorKind::Other,
+                    subject: String::new(),
+                    detail: Some(format!("the wait for the browser stopped: {e}")),
+                }));
+            }
+        };
+        let grant = Grant::AuthorizationCode { code, redirect_uri, code_verifier: pkce.verifier };
+        let token =
+            self.inner.sso.create_token(&src.region, &registration, &grant, Utc::now()).await.map_err(&sign_in)?;
         self.keep_sign_in(name, registration, token, Some(Utc::now()))
     }
 

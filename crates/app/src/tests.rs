@@ -29,6 +29,11 @@ impl Browser for RecordingBrowser {
         self.0.lock().unwrap().push(subject.to_owned());
         Ok(())
     }
+
+    fn open_url(&self, _: &str, subject: &str) -> Result<(), Error> {
+        self.0.lock().unwrap().push(subject.to_owned());
+        Ok(())
+    }
 }
 
 /// An STS that takes a moment over each AssumeRole and counts how many are in flight at once.

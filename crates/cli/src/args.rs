@@ -128,13 +128,15 @@ pub enum SourceCommand {
         /// The source.
         name: Name,
     },
-    /// Sign in to an IAM Identity Center source's access portal: a code to confirm in a browser
-    /// (anywhere: this machine needs no browser). The sign-in is kept in the OS keychain and
-    /// refreshed silently while the portal session lasts.
+    /// Sign in to an IAM Identity Center source's access portal: in this machine's default
+    /// browser (authorization code with PKCE, back to a loopback redirect on 127.0.0.1; 5 minutes
+    /// at most), or with --device-code a code to confirm in a browser anywhere. The sign-in is
+    /// kept in the OS keychain and refreshed silently while the portal session lasts.
     Login {
         /// The source.
         name: Name,
-        /// Use the device-code flow (the one this version offers).
+        /// Sign in with a device code (confirmed in a browser anywhere) instead of the browser on
+        /// this machine and its loopback redirect.
         #[arg(long)]
         device_code: bool,
     },

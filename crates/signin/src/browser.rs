@@ -32,6 +32,13 @@ fn opener() -> (&'static str, &'static [&'static str]) {
 /// hand-over). Blocks for up to 5 s: an opener that fails at once is an error; one still running
 /// then (a browser in the foreground) is left to finish on its own.
 pub fn open_in_browser(url: &LoginUrl, subject: &str) -> Result<(), ConsoleError> {
+    open_url_in_browser(url.expose(), subject)
+}
+
+/// Opens any `url` that must stay out of command lines (an IAM Identity Center authorize URL,
+/// whose `state` guards the sign-in) the way [`open_in_browser`] opens a login URL: through a
+/// private page that redirects to it. Errors are [`ConsoleErrorKind::NoBrowser`] with `subject`.
+pub fn open_url_in_browser(url: &str, subject: &str) -> Result<(), ConsoleError> {
     let fail = |detail: String| ConsoleError {
         kind: ConsoleErrorKind::NoBrowser,
         subject: subject.to_owned(),
@@ -39,7 +46,7 @@ pub fn open_in_browser(url: &LoginUrl, subject: &str) -> Result<(), ConsoleError
     };
     let dir = page::page_dir_from(|k| std::env::var(k).ok())
         .ok_or_else(|| fail("no directory for the sign-in page: neither XDG_RUNTIME_DIR nor HOME is set".into()))?;
-    let page = page::write(&dir, url.expose(), PAGE_LIFETIME).map_err(fail)?;
+    let page = page::write(&dir, url, PAGE_LIFETIME).map_err(fail)?;
     match hand_over(&page.url()) {
         Ok(()) => {
             page::remove_later(page, PAGE_LIFETIME);
@@ -66,7 +73,7 @@ fn hand_over(target: &str) -> Result<(), String> {
             std::io::ErrorKind::NotFound => format!("{program} is not installed"),
             _ => format!("cannot run {program}: {e}"),
         })?;
-    tracing::debug!(program, "opening the console in the browser through a private page");
+    tracing::debug!(program, "opening the browser through a private page");
     let deadline = Instant::now() + OPENER_WAIT;
     loop {
         match child.try_wait() {

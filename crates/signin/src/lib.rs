@@ -22,7 +22,7 @@ use rolecall_core::console::{
 };
 use secrecy::ExposeSecret;
 
-pub use browser::open_in_browser;
+pub use browser::{open_in_browser, open_url_in_browser};
 
 /// The environment variable that overrides the federation endpoint (tests, private endpoints).
 pub const ENDPOINT_VAR: &str = "ROLECALL_FEDERATION_ENDPOINT";

@@ -98,7 +98,7 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
             (None, None, None) => sources::add(ctx, name, aws_profile, mfa_serial, no_verify, region).await,
             (url, region, session) => sso::add(ctx, &name, url, region, session),
         },
-        Command::Source(SourceCommand::Login { name, device_code: _ }) => sso::login(ctx, &name).await,
+        Command::Source(SourceCommand::Login { name, device_code }) => sso::login(ctx, &name, device_code).await,
         Command::Sso(SsoCommand::Roles { name, json }) => sso::roles(ctx, &name, json).await,
         Command::Source(SourceCommand::List { json }) => sources::list(ctx, json),
         Command::Source(SourceCommand::Remove { name }) => sources::remove(ctx, &name),

@@ -1,7 +1,7 @@
 //! `rolecall source add --sso-*`, `rolecall source login`, `rolecall sso roles`: IAM Identity
 //! Center sources.
 
-use rolecall_app::{AccountRoles, Services};
+use rolecall_app::{AccountRoles, BrowserStep, Services};
 use rolecall_core::Error;
 use rolecall_core::sso::StartUrl;
 use rolecall_core::validate::{Name, Region};
@@ -32,7 +32,22 @@ pub(super) fn add(
     Ok(())
 }
 
-pub(super) async fn login(ctx: &Services, name: &Name) -> Result<(), Error> {
+/// `rolecall source login NAME [--device-code]`: the browser flow unless `device_code`.
+pub(super) async fn login(ctx: &Services, name: &Name, device_code: bool) -> Result<(), Error> {
+    if !device_code {
+        ctx.sso_sign_in_browser(name, |step| match step {
+            BrowserStep::Opened => eprintln!("Opened the sign-in page in the browser; waiting…"),
+            BrowserStep::OpenByHand { url, why } => {
+                eprintln!("rolecall: cannot open a browser ({why})");
+                eprintln!("To sign in to source {name}, open this link in a browser on this machine:");
+                eprintln!("{url}");
+                eprintln!("Waiting for the browser (or sign in with `rolecall source login {name} --device-code`)…");
+            }
+        })
+        .await?;
+        println!("Signed in to source {name}");
+        return Ok(());
+    }
     ctx.sso_sign_in_device(name, |auth| {
         let url = auth.verification_uri_complete.as_deref().unwrap_or(&auth.verification_uri);
         eprintln!("To sign in to source {name}, open {url}");
