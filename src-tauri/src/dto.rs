@@ -644,6 +644,7 @@ mod tests {
             sso_start_url: rolecall_core::sso::StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap(),
             sso_region: rolecall_core::validate::Region::parse("eu-west-1").unwrap(),
             sso_session: None,
+            share_with_aws_cli: false,
         });
         let sso = serde_json::to_value(SourceView::new(&name, &sso)).unwrap();
         assert_eq!(

@@ -91,6 +91,7 @@ mod tests {
             data_dir: dir.path().join("data"),
             credentials_file: dir.path().join("credentials"),
             aws_config_file: dir.path().join("config"),
+            sso_cache_dir: dir.path().join("sso/cache"),
         };
         std::fs::write(&paths.credentials_file, "[a]\n").unwrap();
         let changed = Arc::new(Notify::new());
@@ -117,6 +118,7 @@ mod tests {
             data_dir: dir.path().join("data"),
             credentials_file: aws.join("credentials"),
             aws_config_file: aws.join("config"),
+            sso_cache_dir: aws.join("sso/cache"),
         };
         let changed = Arc::new(Notify::new());
         let watch = watch(files(&paths), vec![changed.clone()]).unwrap();

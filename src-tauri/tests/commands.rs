@@ -27,6 +27,7 @@ fn fixture() -> Fixture {
         data_dir: home.path().join("data"),
         credentials_file: home.path().join(".aws/credentials"),
         aws_config_file: home.path().join(".aws/config"),
+        sso_cache_dir: home.path().join(".aws/sso/cache"),
     };
     let services = Services::new(paths.clone(), "rolecall-test".into(), None);
     let app = rolecall_tray::build_app(mock_builder(), services, false).build(tauri::generate_context!()).unwrap();

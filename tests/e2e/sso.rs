@@ -396,3 +396,125 @@ fn without_a_browser_the_sign_in_link_is_shown_and_opening_it_by_hand_signs_in()
     assert_eq!(grants, vec!["authorization_code".to_owned()]);
     assert!(w.entry("sso-token:corp").is_some(), "{}", w.keychain_entries());
 }
+
+/// The AWS CLI's environment beside a world: the sandbox's files, the fake for its SSO clients
+/// (AWS_ENDPOINT_URL_SSO, _SSO_OIDC) and moto for STS alone (no global AWS_ENDPOINT_URL, or its
+/// SSO calls would go to moto).
+fn aws_cli_envs(w: &World, sso: &FakeSso) -> Vec<(String, String)> {
+    let mut envs = w.sandbox.envs_for(None, None);
+    envs.extend(sso.envs());
+    envs.push(("AWS_ENDPOINT_URL_STS".to_owned(), w.moto().endpoint()));
+    envs
+}
+
+/// The token cache file the AWS CLI reads for `key`: `~/.aws/sso/cache/<sha1 of key>.json`
+/// (the digest from the system's sha1sum, not rolecall's).
+fn token_cache_path(w: &World, key: &str) -> std::path::PathBuf {
+    let mut sha1 = std::process::Command::new("sha1sum");
+    let digest = rolecall_e2e::run_with_timeout(&mut sha1, Some(key.as_bytes()), Duration::from_secs(10));
+    let hex = String::from_utf8_lossy(&digest.stdout).split_whitespace().next().expect("a digest").to_owned();
+    w.sandbox.home().join(format!(".aws/sso/cache/{hex}.json"))
+}
+
+/// The sign-in requests (registration, device code, token grants but refreshes) in the log.
+fn sign_ins(sso: &FakeSso) -> Vec<String> {
+    sso.requests()
+        .into_iter()
+        .filter(|r| {
+            r.path == "/client/register"
+                || r.path == "/device_authorization"
+                || (r.path == "/token" && r.grant_type.as_deref() != Some("refresh_token"))
+        })
+        .map(|r| format!("{} {} {:?}", r.method, r.path, r.grant_type))
+        .collect()
+}
+
+#[test]
+fn a_shared_sign_in_serves_the_aws_clis_sso_session_profile_without_a_second_login() {
+    use std::os::unix::fs::PermissionsExt;
+    let (w, sso) = sso_world();
+    w.sandbox.write(
+        ".aws/config",
+        &format!(
+            "[profile corp-ro]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n\
+             region = us-east-1\n\n[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n\
+             sso_registration_scopes = sso:account:access\n"
+        ),
+    );
+    let added = ok(&w, &sso, &["source", "add", "corp", "--sso-session", "corp", "--share-with-aws-cli"]);
+    assert!(added.contains("shared with the AWS CLI"), "{added}");
+    assert!(w.config_toml().contains("share_with_aws_cli = true"), "{}", w.config_toml());
+    let cache = token_cache_path(&w, "corp");
+    assert!(!cache.exists(), "nothing before the sign-in");
+
+    // A short token, so that rolecall's refresh shows below.
+    sso.set_access_token_lifetime(120);
+    login(&w, &sso, "corp");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache), 0o600, "{}", cache.display());
+    assert_eq!(mode(cache.parent().unwrap()), 0o700);
+    let read = || -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap() };
+    let first = read();
+    assert_eq!(first["startUrl"], START_URL);
+    assert_eq!(first["region"], "eu-west-1");
+    for key in ["accessToken", "refreshToken", "clientId", "clientSecret"] {
+        assert!(first[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {first}");
+    }
+    for key in ["expiresAt", "registrationExpiresAt"] {
+        let at = first[key].as_str().unwrap_or_else(|| panic!("{key} in {first}"));
+        assert!(at.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{key}: {at}");
+    }
+
+    // rolecall refreshes the short token when it next needs it, and the cache follows.
+    sso.clear_requests();
+    ok(&w, &sso, &["sso", "roles", "corp"]);
+    assert!(sso.requests_to("/token").iter().any(|r| r.grant_type.as_deref() == Some("refresh_token")));
+    let fresh = read();
+    assert_ne!(fresh["accessToken"], first["accessToken"], "the cache holds the refreshed token");
+    assert!(fresh["expiresAt"].as_str().unwrap().ends_with('Z'), "{fresh}");
+
+    // The AWS CLI signs in with nothing of its own: a token for 1 h, outside botocore's 15 min.
+    sso.set_access_token_lifetime(3600);
+    login(&w, &sso, "corp");
+    sso.clear_requests();
+    let out = rolecall_e2e::aws_cli(
+        &aws_cli_envs(&w, &sso),
+        &["sts", "get-caller-identity", "--profile", "corp-ro", "--output", "json"],
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    let identity: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(identity["Arn"], FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
+    let calls = sso.requests();
+    assert!(calls.iter().any(|r| r.path == "/federation/credentials" && r.bearer && r.status == 200), "{calls:?}");
+    assert!(sign_ins(&sso).is_empty(), "no second sign-in: {:?}", sign_ins(&sso));
+    assert!(calls.iter().all(|r| r.path != "/token"), "not even a refresh: {calls:?}");
+
+    // Removing the source removes the file rolecall wrote.
+    ok(&w, &sso, &["source", "remove", "corp"]);
+    assert!(!cache.exists(), "{}", cache.display());
+}
+
+#[test]
+fn a_sign_in_not_shared_writes_nothing_for_the_aws_cli() {
+    let (w, sso) = sso_world();
+    ok(&w, &sso, &["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
+    assert!(!w.config_toml().contains("share_with_aws_cli"), "{}", w.config_toml());
+    login(&w, &sso, "corp");
+    sso.set_access_token_lifetime(120);
+    login(&w, &sso, "corp");
+    ok(&w, &sso, &["sso", "roles", "corp"]);
+    let sso_dir = w.sandbox.home().join(".aws/sso");
+    assert!(!sso_dir.exists(), "nothing under {}", sso_dir.display());
+    assert!(!token_cache_path(&w, START_URL).exists());
+
+    // Only an IAM Identity Center source shares a sign-in.
+    let out = run(&w, &sso, &["source", "add", "keys", "--aws-profile", "dev", "--share-with-aws-cli"]);
+    assert!(!out.status.success(), "{}", output_text(&out));
+    let out = w.run_env(&envs(&w, &sso), &["source", "add", "keys", "--no-verify", "--share-with-aws-cli"], Some(""));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--share-with-aws-cli is for an IAM Identity Center source"),
+        "{err}"
+    );
+    assert!(!w.config_toml().contains("[sources.keys]"), "{}", w.config_toml());
+}

@@ -135,7 +135,10 @@ impl<P: Ports> Services<P> {
         })?;
         let left = match kind {
             SourceKind::Keychain { .. } => self.noting().delete(name).err().map(LeftBehind::Keys),
-            SourceKind::Sso { .. } => self.noting().delete_sso(name).err().map(LeftBehind::SignIn),
+            SourceKind::Sso { .. } => {
+                self.forget_shared_sign_in(name, &kind);
+                self.noting().delete_sso(name).err().map(LeftBehind::SignIn)
+            }
             SourceKind::AwsProfile { .. } => None,
         };
         if let Some(left) = &left {

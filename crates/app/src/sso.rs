@@ -82,10 +82,11 @@ impl<P: Ports> Services<P> {
         start_url: StartUrl,
         region: Region,
         sso_session: Option<String>,
+        share_with_aws_cli: bool,
     ) -> Result<Source, Error> {
         self.check_source_name_free(name)?;
         let source = Source {
-            kind: SourceKind::Sso { sso_start_url: start_url, sso_region: region, sso_session },
+            kind: SourceKind::Sso { sso_start_url: start_url, sso_region: region, sso_session, share_with_aws_cli },
             mfa_serial: None,
             identity: None,
         };
@@ -209,7 +210,8 @@ impl<P: Ports> Services<P> {
         self.keep_sign_in(name, registration, token, Some(Utc::now()))
     }
 
-    /// Keeps a sign-in in the keychain.
+    /// Keeps a sign-in in the keychain, and, when the source shares it, in the AWS CLI's token
+    /// cache too (a cache that cannot be written is a warning: the sign-in stands).
     pub(crate) fn keep_sign_in(
         &self,
         name: &Name,
@@ -218,7 +220,38 @@ impl<P: Ports> Services<P> {
         signed_in_at: Option<DateTime<Utc>>,
     ) -> Result<(), Error> {
         let secrets = SsoSecrets { registration, token: Some(token), signed_in_at };
-        Ok(self.noting().store_sso(name, &secrets)?)
+        self.noting().store_sso(name, &secrets)?;
+        if let Err(e) = self.share_sign_in(name, &secrets) {
+            tracing::warn!(source = %name, code = %e.code(), error = %e, "the sign-in is not shared with the AWS CLI");
+        }
+        Ok(())
+    }
+
+    /// Writes the AWS CLI's and SDKs' token cache file of source `name` when it shares its
+    /// sign-in (`share_with_aws_cli`); nothing otherwise.
+    fn share_sign_in(&self, name: &Name, secrets: &SsoSecrets) -> Result<(), Error> {
+        let config = self.inner.config.load()?;
+        let SourceKind::Sso { sso_start_url, sso_region, sso_session, share_with_aws_cli: true } =
+            &config.source(name)?.kind
+        else {
+            return Ok(());
+        };
+        let Some(token) = &secrets.token else { return Ok(()) };
+        let json = rolecall_core::sso::token_cache_json(&secrets.registration, token, sso_region, sso_start_url);
+        let key = rolecall_core::sso::token_cache_key(sso_session.as_deref(), sso_start_url);
+        let path = self.inner.files.write_sso_cache(key, &json)?;
+        tracing::debug!(source = %name, path = %path.display(), "shared the sign-in with the AWS CLI");
+        Ok(())
+    }
+
+    /// Removes the token cache file a source of `kind` shared, if rolecall wrote it (a sign-in
+    /// to the same start URL); a file that cannot be removed is a warning.
+    pub(crate) fn forget_shared_sign_in(&self, name: &Name, kind: &SourceKind) {
+        let SourceKind::Sso { sso_start_url, sso_session, share_with_aws_cli: true, .. } = kind else { return };
+        let key = rolecall_core::sso::token_cache_key(sso_session.as_deref(), sso_start_url);
+        if let Err(e) = self.inner.files.remove_sso_cache(key, sso_start_url.as_str()) {
+            tracing::warn!(source = %name, code = %e.code(), error = %e, "the AWS CLI's token cache file stays");
+        }
     }
 
     /// The source's access token at `now`: the kept one until it is due for a refresh, then a

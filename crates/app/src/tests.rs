@@ -92,6 +92,7 @@ fn paths(dir: &std::path::Path) -> Paths {
         data_dir: dir.join("data"),
         credentials_file: dir.join(".aws/credentials"),
         aws_config_file: dir.join(".aws/config"),
+        sso_cache_dir: dir.join(".aws/sso/cache"),
     }
 }
 
@@ -378,7 +379,7 @@ async fn sessions_never_read_the_keychain() {
 /// AdministratorAccess role, then `deep` chained from it.
 fn with_sso_favourites(s: &Services<Fakes>) {
     let url = rolecall_core::sso::StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap();
-    s.add_sso_source(&n("corp"), url, Region::parse("eu-west-1").unwrap(), None).unwrap();
+    s.add_sso_source(&n("corp"), url, Region::parse("eu-west-1").unwrap(), None, false).unwrap();
     let prod = Favourite::new(
         RoleArn::parse("arn:aws:iam::111111111111:role/AdministratorAccess").unwrap(),
         n("corp"),

@@ -102,6 +102,11 @@ pub enum SourceCommand {
         /// IAM Identity Center: the start URL and region of this `[sso-session NAME]` of ~/.aws/config.
         #[arg(long)]
         sso_session: Option<String>,
+        /// IAM Identity Center: share the sign-in with the AWS CLI and SDKs (the standard token
+        /// cache in ~/.aws/sso/cache, private to you, kept fresh), so profiles using the same
+        /// sso-session need no second login. Off, the sign-in stays in the OS keychain alone.
+        #[arg(long, conflicts_with_all = ["aws_profile", "mfa_serial"])]
+        share_with_aws_cli: bool,
         /// The MFA device of the source's IAM user.
         #[arg(long, conflicts_with_all = ["sso_start_url", "sso_session"])]
         mfa_serial: Option<MfaSerial>,

@@ -109,6 +109,10 @@ pub enum SourceKind {
         /// The `[sso-session NAME]` block of `~/.aws/config` it was made from, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sso_session: Option<String>,
+        /// Whether its sign-in is shared with the AWS CLI and SDKs: the standard token cache
+        /// (`~/.aws/sso/cache/`) is written and kept fresh. Off, nothing leaves the keychain.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        share_with_aws_cli: bool,
     },
 }
 
@@ -157,6 +161,8 @@ struct RawSource {
     #[serde(default)]
     sso_session: Option<String>,
     #[serde(default)]
+    share_with_aws_cli: Option<bool>,
+    #[serde(default)]
     mfa_serial: Option<MfaSerial>,
     #[serde(default)]
     identity: Option<String>,
@@ -168,6 +174,12 @@ impl TryFrom<RawSource> for Source {
         let sso = r.sso_start_url.is_some() || r.sso_region.is_some() || r.sso_session.is_some();
         if sso && r.kind != "sso" {
             return Err(format!("a {} source has no sso_start_url, sso_region or sso_session", r.kind));
+        }
+        if r.share_with_aws_cli.is_some() && r.kind != "sso" {
+            return Err(format!(
+                "a {} source has no share_with_aws_cli (only an sso source shares its sign-in)",
+                r.kind
+            ));
         }
         let kind = match (r.kind.as_str(), r.aws_profile) {
             ("keychain", None) => SourceKind::Keychain { key_hint: r.key_hint },
@@ -183,6 +195,7 @@ impl TryFrom<RawSource> for Source {
                 sso_start_url: r.sso_start_url.ok_or("missing field `sso_start_url`")?,
                 sso_region: r.sso_region.ok_or("missing field `sso_region`")?,
                 sso_session: r.sso_session,
+                share_with_aws_cli: r.share_with_aws_cli.unwrap_or(false),
             },
             (other, _) => {
                 return Err(format!("unknown source type {other:?}, expected keychain, aws_profile or sso"));
@@ -788,6 +801,23 @@ mod tests {
         assert!(
             matches!(&p.sources[&name("p")].kind, SourceKind::AwsProfile { aws_profile } if aws_profile.as_str() == "dev")
         );
+    }
+
+    #[test]
+    fn sharing_the_sign_in_is_off_unless_asked_and_only_for_an_sso_source() {
+        let sso = "version = 1\n[sources.corp]\ntype = \"sso\"\nsso_start_url = \"https://d-1234567890.awsapps.com/start\"\nsso_region = \"eu-west-1\"\n";
+        let shares =
+            |c: &Config| matches!(&c.sources[&name("corp")].kind, SourceKind::Sso { share_with_aws_cli: true, .. });
+        let off = Config::from_toml(sso).unwrap();
+        assert!(!shares(&off));
+        assert!(!off.to_toml().contains("share_with_aws_cli"), "off is not written: {}", off.to_toml());
+        let on = Config::from_toml(&format!("{sso}share_with_aws_cli = true\n")).unwrap();
+        assert!(shares(&on));
+        assert!(on.to_toml().contains("share_with_aws_cli = true"), "{}", on.to_toml());
+        assert_eq!(Config::from_toml(&on.to_toml()).unwrap(), on, "round trip");
+        let keys = "version = 1\n[sources.work]\ntype = \"keychain\"\nshare_with_aws_cli = true\n";
+        let e = Config::from_toml(keys).unwrap_err().to_string();
+        assert!(e.contains("a keychain source has no share_with_aws_cli"), "{e}");
     }
 
     #[test]

@@ -177,6 +177,65 @@ impl fmt::Debug for SsoSecrets {
     }
 }
 
+/// The key the AWS CLI and SDKs name a source's token cache file by (the file is
+/// `~/.aws/sso/cache/<lowercase hex SHA-1 of the key>.json`): the `sso-session` name when there
+/// is one, else the start URL (a profile with its own `sso_start_url`).
+pub fn token_cache_key<'a>(sso_session: Option<&'a str>, start_url: &'a StartUrl) -> &'a str {
+    sso_session.unwrap_or(start_url.as_str())
+}
+
+/// A time as the token cache spells it: RFC 3339 in UTC ending in `Z` (the Rust SDK refuses
+/// offsets like `+00:00`).
+fn cache_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `s` as a JSON string, quotes included.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The AWS CLI's and SDKs' token cache file for a sign-in (botocore's and the Rust SDK's
+/// fields): `startUrl`, `region`, `accessToken`, `expiresAt`, `refreshToken` (when there is one),
+/// `clientId`, `clientSecret`, `registrationExpiresAt`; times end in `Z`. It holds the tokens and
+/// the client secret: whoever writes it keeps it private (0600).
+pub fn token_cache_json(
+    registration: &ClientRegistration,
+    token: &Token,
+    region: &Region,
+    start_url: &StartUrl,
+) -> String {
+    use secrecy::ExposeSecret;
+    let mut fields: Vec<(&str, String)> = vec![
+        ("startUrl", json_string(start_url.as_str())),
+        ("region", json_string(region.as_str())),
+        ("accessToken", json_string(token.access_token.expose_secret())),
+        ("expiresAt", json_string(&cache_time(token.expires_at))),
+    ];
+    if let Some(refresh) = &token.refresh_token {
+        fields.push(("refreshToken", json_string(refresh.expose_secret())));
+    }
+    fields.push(("clientId", json_string(&registration.client_id)));
+    fields.push(("clientSecret", json_string(registration.client_secret.expose_secret())));
+    fields.push(("registrationExpiresAt", json_string(&cache_time(registration.expires_at))));
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("  \"{k}\": {v}")).collect();
+    format!("{{\n{}\n}}\n", body.join(",\n"))
+}
+
 /// An AWS account the user may use, as the portal lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PortalAccount {
@@ -387,6 +446,44 @@ pub fn refresh_due(token: &Token, issued: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_cache_has_the_sdks_fields_with_times_ending_in_z() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let registration = ClientRegistration {
+            client_id: "client-1".into(),
+            client_secret: SecretString::from("sec\"ret\\x"),
+            expires_at: at("2026-03-01T10:00:00+02:00"),
+            redirect_uri: None,
+        };
+        let mut token = Token {
+            access_token: SecretString::from("access-1"),
+            expires_at: at("2026-01-02T03:04:05.678Z"),
+            refresh_token: Some(SecretString::from("refresh-1")),
+        };
+        let url = StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap();
+        let region = Region::parse("eu-west-1").unwrap();
+        let json = token_cache_json(&registration, &token, &region, &url);
+        for line in [
+            "\"startUrl\": \"https://d-1234567890.awsapps.com/start\"",
+            "\"region\": \"eu-west-1\"",
+            "\"accessToken\": \"access-1\"",
+            "\"expiresAt\": \"2026-01-02T03:04:05Z\"",
+            "\"refreshToken\": \"refresh-1\"",
+            "\"clientId\": \"client-1\"",
+            "\"clientSecret\": \"sec\\\"ret\\\\x\"",
+            "\"registrationExpiresAt\": \"2026-03-01T08:00:00Z\"",
+        ] {
+            assert!(json.contains(line), "{line} in {json}");
+        }
+        assert!(json.trim_start().starts_with('{') && json.trim_end().ends_with('}'), "{json}");
+        assert_eq!(json.matches(',').count(), 7, "{json}");
+        token.refresh_token = None;
+        let json = token_cache_json(&registration, &token, &region, &url);
+        assert!(!json.contains("refreshToken"), "{json}");
+        assert_eq!(token_cache_key(Some("corp"), &url), "corp");
+        assert_eq!(token_cache_key(None, &url), url.as_str());
+    }
 
     #[test]
     fn start_urls() {

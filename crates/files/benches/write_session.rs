@@ -47,6 +47,7 @@ fn write_session(c: &mut Criterion) {
             data_dir: home.join("data"),
             credentials_file: home.join(".aws/credentials"),
             aws_config_file: home.join(".aws/config"),
+            sso_cache_dir: home.join(".aws/sso/cache"),
         };
         std::fs::create_dir_all(home.join(".aws")).expect("create .aws");
         let text = credentials_file(n);

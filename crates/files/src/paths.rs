@@ -8,6 +8,8 @@
 //!   Support` on macOS, `%LOCALAPPDATA%` on Windows).
 //! - The AWS files: `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE` (a leading `~` is the home
 //!   directory, as the AWS CLI reads them), else `~/.aws/credentials` and `~/.aws/config`.
+//! - The AWS CLI's and SDKs' SSO token cache: `~/.aws/sso/cache`, always under the home directory
+//!   (botocore and the Rust SDK ignore `AWS_CONFIG_FILE` for it).
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,8 @@ pub struct Paths {
     pub credentials_file: PathBuf,
     /// The AWS shared config file.
     pub aws_config_file: PathBuf,
+    /// The AWS CLI's and SDKs' SSO token cache directory (`~/.aws/sso/cache`).
+    pub sso_cache_dir: PathBuf,
 }
 
 /// The environment variables [`Paths`] reads, as a lookup function (so tests need not set the real environment).
@@ -55,6 +59,7 @@ pub fn from_lookup_on(os: Os, var: impl Fn(&str) -> Option<String>) -> Option<Pa
             .map(expand)
             .unwrap_or_else(|| home.join(".aws").join("credentials")),
         aws_config_file: get("AWS_CONFIG_FILE").map(expand).unwrap_or_else(|| home.join(".aws").join("config")),
+        sso_cache_dir: home.join(".aws").join("sso").join("cache"),
     })
 }
 
@@ -159,6 +164,7 @@ mod tests {
         assert_eq!(p.data_dir, PathBuf::from("/h/rd"));
         assert_eq!(p.credentials_file, PathBuf::from("/h/creds"));
         assert_eq!(p.aws_config_file, PathBuf::from("/etc/awsconf"));
+        assert_eq!(p.sso_cache_dir, PathBuf::from("/h/.aws/sso/cache"), "not beside AWS_CONFIG_FILE");
         assert!(from_lookup(|_| None).is_none());
     }
 

@@ -258,6 +258,49 @@ impl AwsFiles {
         }))
     }
 
+    /// The AWS CLI's and SDKs' token cache file for `key` (an `sso-session` name, or a start URL):
+    /// `<sso cache dir>/<lowercase hex SHA-1 of key>.json`, as botocore and the Rust SDK name it.
+    pub fn sso_cache_file(&self, key: &str) -> std::path::PathBuf {
+        use sha1::Digest;
+        let digest = sha1::Sha1::digest(key.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.paths.sso_cache_dir.join(format!("{hex}.json"))
+    }
+
+    /// Writes the token cache file for `key` (see [`AwsFiles::sso_cache_file`]) like every other
+    /// write: locked, atomic, 0600, its directory created 0700 when missing.
+    pub fn write_sso_cache(&self, key: &str, json: &str) -> Result<std::path::PathBuf, Error> {
+        let path = self.sso_cache_file(key);
+        atomic::edit(FileKind::Other, &path, |old| {
+            Ok::<_, Error>(if old == Some(json.as_bytes()) {
+                Edit::Unchanged
+            } else {
+                Edit::Write(json.as_bytes().to_vec())
+            })
+        })?;
+        Ok(path)
+    }
+
+    /// Removes the token cache file for `key` if it is a sign-in to `start_url` (its `startUrl`),
+    /// so a file that another tool wrote for another portal under the same name stays. Whether a
+    /// file was removed.
+    pub fn remove_sso_cache(&self, key: &str, start_url: &str) -> Result<bool, Error> {
+        let path = self.sso_cache_file(key);
+        let Some(bytes) = guard::read_regular(FileKind::Other, &path)? else { return Ok(false) };
+        let ours = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("startUrl").and_then(|u| u.as_str()).map(|u| u == start_url))
+            .unwrap_or(false);
+        if !ours {
+            return Ok(false);
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(atomic::io_error(&path, "remove", &e).into()),
+        }
+    }
+
     /// Removes rolecall's own section for `profile`; others are never touched.
     pub fn remove_session(&self, profile_name: &ProfileName) -> Result<bool, Error> {
         let mut removed = false;

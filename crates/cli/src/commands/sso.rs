@@ -15,6 +15,7 @@ pub(super) fn add(
     url: Option<StartUrl>,
     region: Option<Region>,
     session: Option<String>,
+    share_with_aws_cli: bool,
 ) -> Result<(), Error> {
     let (url, region) = match (url, region, &session) {
         (Some(url), Some(region), _) => (url, region),
@@ -26,8 +27,11 @@ pub(super) fn add(
             });
         }
     };
-    ctx.add_sso_source(name, url.clone(), region.clone(), session)?;
+    ctx.add_sso_source(name, url.clone(), region.clone(), session, share_with_aws_cli)?;
     println!("Added source {name}: IAM Identity Center {url} ({region})");
+    if share_with_aws_cli {
+        println!("Its sign-in is shared with the AWS CLI and SDKs (~/.aws/sso/cache)");
+    }
     println!("Sign in with `rolecall source login {name}`");
     Ok(())
 }

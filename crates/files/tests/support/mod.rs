@@ -38,5 +38,6 @@ pub fn paths(credentials: &Path, config: &Path) -> Paths {
         data_dir: credentials.parent().expect("a parent").join("rolecall-data"),
         credentials_file: credentials.to_owned(),
         aws_config_file: config.to_owned(),
+        sso_cache_dir: credentials.parent().expect("a parent").join("sso").join("cache"),
     }
 }
