@@ -7,7 +7,7 @@
 //! comments become the TypeScript's.
 
 use rolecall_core::config::{Favourite, Preferences, SessionTags, Source, SourceKind};
-use rolecall_core::import::Candidate;
+use rolecall_core::import::{Candidate, SsoCandidate};
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{
     ExternalId, Lead, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
@@ -379,7 +379,26 @@ impl From<PreferencesDto> for Preferences {
     }
 }
 
-/// A role profile of `~/.aws/config` that could become a favourite; values are as read.
+/// The IAM Identity Center side of an SSO profile of `~/.aws/config`; values are as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSso {
+    /// `sso_session`: the `[sso-session NAME]` block it uses; null for the legacy form.
+    pub session: Option<String>,
+    /// `sso_start_url`.
+    pub start_url: Option<String>,
+    /// `sso_region`.
+    pub region: Option<String>,
+    /// `sso_account_id`.
+    pub account_id: Option<String>,
+    /// `sso_role_name`.
+    pub role_name: Option<String>,
+    /// The IAM Identity Center source it gets when none for its portal exists yet.
+    pub source: String,
+}
+
+/// A role or SSO profile of `~/.aws/config` that could become a favourite; values are as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -409,6 +428,11 @@ pub struct ImportCandidate {
     pub problem: Option<String>,
     /// Whether a favourite with its name, or writing its profile, already exists.
     pub already_imported: bool,
+    /// For an SSO profile, its IAM Identity Center settings (`roleArn` is then the role it stands
+    /// for); absent for a role profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub sso: Option<ImportSso>,
 }
 
 impl From<Candidate> for ImportCandidate {
@@ -427,6 +451,7 @@ impl From<Candidate> for ImportCandidate {
             region,
             problem,
             already_imported,
+            sso,
         } = c;
         ImportCandidate {
             profile,
@@ -441,6 +466,10 @@ impl From<Candidate> for ImportCandidate {
             region,
             problem,
             already_imported,
+            sso: sso.map(|s| {
+                let SsoCandidate { session, start_url, region, account_id, role_name, source } = s;
+                ImportSso { session, start_url, region, account_id, role_name, source }
+            }),
         }
     }
 }
@@ -668,8 +697,27 @@ mod tests {
             region: Some("eu-west-1".into()),
             problem: None,
             already_imported: true,
+            sso: None,
         };
         assert_eq!(serde_json::to_value(ImportCandidate::from(c.clone())).unwrap(), serde_json::to_value(&c).unwrap());
+        let sso = Candidate {
+            source_profile: None,
+            external_id: None,
+            duration_seconds: None,
+            sso: Some(SsoCandidate {
+                session: Some("corp".into()),
+                start_url: Some("https://corp.awsapps.com/start".into()),
+                region: Some("eu-west-1".into()),
+                account_id: Some("123456789012".into()),
+                role_name: Some("Admin".into()),
+                source: "corp".into(),
+            }),
+            ..c
+        };
+        let json = serde_json::to_value(ImportCandidate::from(sso.clone())).unwrap();
+        assert_eq!(json, serde_json::to_value(&sso).unwrap());
+        assert_eq!(json["sso"]["startUrl"], "https://corp.awsapps.com/start");
+        assert_eq!(json["sso"]["accountId"], "123456789012");
     }
 
     #[test]
@@ -814,6 +862,7 @@ mod ts_contract {
         out.add::<FavouriteInput>();
         out.add::<Field>();
         out.add::<PreferencesDto>();
+        out.add::<ImportSso>();
         out.add::<ImportCandidate>();
         // `mfa_pending`'s result and the `rolecall://mfa-request` event's payload
         // (`rolecall://changed` carries none).

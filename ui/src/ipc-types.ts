@@ -416,7 +416,37 @@ export type PreferencesDto = {
 };
 
 /**
- * A role profile of `~/.aws/config` that could become a favourite; values are as read.
+ * The IAM Identity Center side of an SSO profile of `~/.aws/config`; values are as read.
+ */
+export type ImportSso = {
+  /**
+   * `sso_session`: the `[sso-session NAME]` block it uses; null for the legacy form.
+   */
+  session: string | null,
+  /**
+   * `sso_start_url`.
+   */
+  startUrl: string | null,
+  /**
+   * `sso_region`.
+   */
+  region: string | null,
+  /**
+   * `sso_account_id`.
+   */
+  accountId: string | null,
+  /**
+   * `sso_role_name`.
+   */
+  roleName: string | null,
+  /**
+   * The IAM Identity Center source it gets when none for its portal exists yet.
+   */
+  source: string,
+};
+
+/**
+ * A role or SSO profile of `~/.aws/config` that could become a favourite; values are as read.
  */
 export type ImportCandidate = {
   /**
@@ -468,6 +498,11 @@ export type ImportCandidate = {
    * Whether a favourite with its name, or writing its profile, already exists.
    */
   alreadyImported: boolean,
+  /**
+   * For an SSO profile, its IAM Identity Center settings (`roleArn` is then the role it stands
+   * for); absent for a role profile.
+   */
+  sso?: ImportSso,
 };
 
 /**

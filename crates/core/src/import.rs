@@ -6,9 +6,11 @@
 //! # What is a candidate
 //!
 //! Every profile of the config file, as botocore reads it (`[default]` and `[profile NAME]`;
-//! `[sso-session …]`, `[services …]` and other sections are not profiles) that sets `role_arn`.
-//! SSO, `credential_process` and plain key profiles have no `role_arn` and are not candidates
-//! (they can still be the `source_profile` of one). A candidate that cannot be imported as it is
+//! `[sso-session …]`, `[services …]` and other sections are not profiles) that sets `role_arn`
+//! (a role profile), or, without `role_arn`, IAM Identity Center settings (`sso_session`, or the
+//! legacy `sso_start_url` / `sso_region` on the profile itself, with `sso_account_id` and
+//! `sso_role_name`: an SSO profile). `credential_process` and plain key profiles are not
+//! candidates (they can still be the `source_profile` of one). A candidate that cannot be imported as it is
 //! says why in [`Candidate::problem`]. A section that appears twice with the same header, or
 //! whose `role_arn` key appears twice, cannot be read (the AWS CLI refuses such a file too) and is
 //! not listed.
@@ -28,6 +30,13 @@
 //!   profile: an existing one for that profile is reused (preferring the one named after it), else
 //!   one is created, named after the profile like a favourite (`alice-keys`). The AWS SDK resolves
 //!   that profile (keys, SSO, `credential_process`, or a role of its own).
+//! - **SSO profile**: a favourite of role `arn:PARTITION:iam::ACCOUNT:role/ROLE` (the partition
+//!   of `sso_region`) whose source is an IAM Identity Center source for the start URL and region:
+//!   an existing one for the same start URL and region is reused (preferring the one of the
+//!   source's name), else one is created, named after the `[sso-session NAME]` (the legacy form:
+//!   after the profile), with [`SSO_SOURCE_SUFFIX`] when a profile of the file would be imported
+//!   under that name (always so for the legacy form: `dev` → `dev-sso`). A role profile whose `source_profile` is an SSO profile chains from its
+//!   favourite when that is imported too (or already is), as role chains do.
 //! - **MFA**: a profile's `mfa_serial` goes onto the source at the root of the favourite's chain
 //!   (filled in if that source has no device; a different device is refused) and the favourite gets
 //!   `mfa = true`.
@@ -42,14 +51,38 @@ use serde::Serialize;
 use crate::config::{Config, ConfigError, Favourite, SessionTags, Source, SourceKind};
 use crate::ini::IniDocument;
 use crate::profile::check_config;
+use crate::sso::StartUrl;
 use crate::validate::{
-    ExternalId, MfaSerial, Name, ProfileName, Region, RoleArn, SessionDuration, SessionName, ValidationError,
+    ExternalId, MfaSerial, Name, Partition, ProfileName, Region, RoleArn, SessionDuration, SessionName, ValidationError,
 };
 
 /// Appended to an imported profile's name to make the profile rolecall writes (`prod` → `prod-rolecall`).
 pub const PROFILE_SUFFIX: &str = "-rolecall";
 
-/// A role profile of the AWS config file that can become a favourite. Values are as read.
+/// Appended to an SSO profile's source name when a profile of the file would be imported under
+/// that name (`dev` → `dev-sso`): a source and a favourite never share a name.
+pub const SSO_SOURCE_SUFFIX: &str = "-sso";
+
+/// The IAM Identity Center side of an SSO profile candidate. Values are as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsoCandidate {
+    /// `sso_session`: the `[sso-session NAME]` block it uses; `None` for the legacy form.
+    pub session: Option<String>,
+    /// `sso_start_url` (of the sso-session block, else of the profile).
+    pub start_url: Option<String>,
+    /// `sso_region` (of the sso-session block, else of the profile).
+    pub region: Option<String>,
+    /// `sso_account_id`.
+    pub account_id: Option<String>,
+    /// `sso_role_name`.
+    pub role_name: Option<String>,
+    /// The rolecall source it gets, when none for its start URL and region exists yet (see the
+    /// naming convention).
+    pub source: String,
+}
+
+/// A role or SSO profile of the AWS config file that can become a favourite. Values are as read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
@@ -59,7 +92,8 @@ pub struct Candidate {
     pub favourite: String,
     /// The profile rolecall will write its sessions to: `profile` + [`PROFILE_SUFFIX`].
     pub rolecall_profile: String,
-    /// `role_arn`.
+    /// `role_arn`; for an SSO profile the role it stands for, `arn:PARTITION:iam::ACCOUNT:role/ROLE`
+    /// (empty when its account or role is missing).
     pub role_arn: String,
     /// `source_profile`.
     pub source_profile: Option<String>,
@@ -77,6 +111,9 @@ pub struct Candidate {
     pub problem: Option<String>,
     /// Whether a favourite with its name, or writing its profile, already exists.
     pub already_imported: bool,
+    /// For an SSO profile, its IAM Identity Center settings; `None` for a role profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso: Option<SsoCandidate>,
 }
 
 /// The favourite name an AWS profile is imported as: invalid characters become `-`, leading `-`
@@ -130,6 +167,54 @@ fn profile_of(section: &str) -> Option<String> {
     }
 }
 
+/// The name of an `[sso-session NAME]` section.
+fn sso_session_of(section: &str) -> Option<&str> {
+    let rest = section.strip_prefix("sso-session")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let name = rest.trim_matches([' ', '\t']);
+    (!name.is_empty() && !name.contains([' ', '\t'])).then_some(name)
+}
+
+/// The keys that make a profile without `role_arn` an SSO profile.
+const SSO_KEYS: [&str; 4] = ["sso_session", "sso_start_url", "sso_account_id", "sso_role_name"];
+
+fn is_sso_profile(doc: &IniDocument, section: &str) -> bool {
+    doc.get(section, "role_arn").is_none() && SSO_KEYS.iter().any(|k| doc.get(section, k).is_some())
+}
+
+/// An SSO profile's settings, the sso-session block's winning over the profile's.
+fn sso_candidate(doc: &IniDocument, p: &AwsProfile, profiles: &[AwsProfile]) -> SsoCandidate {
+    let get = |key: &str| doc.get(p.section(), key);
+    let session = get("sso_session");
+    let block =
+        session.as_deref().and_then(|name| doc.section_names().into_iter().rfind(|s| sso_session_of(s) == Some(name)));
+    let from_block = |key: &str| block.as_deref().and_then(|b| doc.get(b, key)).or_else(|| get(key));
+    let mut source = favourite_text(session.as_deref().unwrap_or(&p.name));
+    if profiles.iter().any(|q| favourite_text(&q.name) == source) {
+        source.push_str(SSO_SOURCE_SUFFIX);
+    }
+    SsoCandidate {
+        start_url: from_block("sso_start_url"),
+        region: from_block("sso_region"),
+        account_id: get("sso_account_id"),
+        role_name: get("sso_role_name"),
+        session,
+        source,
+    }
+}
+
+/// The role an SSO profile stands for, or `""` when its account or role is missing.
+fn sso_role_arn(sso: &SsoCandidate) -> String {
+    let partition =
+        sso.region.as_deref().and_then(|r| Region::parse(r).ok()).map_or(Partition::Aws, |r| Partition::of_region(&r));
+    match (&sso.account_id, &sso.role_name) {
+        (Some(account), Some(role)) => format!("arn:{}:iam::{account}:role/{role}", partition.as_str()),
+        _ => String::new(),
+    }
+}
+
 fn aws_profiles(doc: &IniDocument) -> Vec<AwsProfile> {
     let mut out: Vec<AwsProfile> = Vec::new();
     for section in doc.section_names() {
@@ -150,9 +235,11 @@ pub fn candidates(doc: &IniDocument, config: &Config) -> Vec<Candidate> {
     let role_arn = |p: &AwsProfile| doc.get(p.section(), "role_arn");
     let mut out = Vec::new();
     for p in &profiles {
-        let Some(arn) = role_arn(p) else { continue };
-        let get = |key: &str| doc.get(p.section(), key);
         let favourite = favourite_text(&p.name);
+        let sso = is_sso_profile(doc, p.section()).then(|| sso_candidate(doc, p, &profiles));
+        let Some(arn) = role_arn(p).or_else(|| sso.as_ref().map(sso_role_arn)) else { continue };
+        // An SSO profile's role settings are not the role's: only `region` is read.
+        let get = |key: &str| if sso.is_some() && key != "region" { None } else { doc.get(p.section(), key) };
         let written = rolecall_profile(&p.name);
         let already_imported = config.favourites.keys().any(|n| n.as_str() == favourite)
             || config.favourites.values().any(|f| f.profile.as_str() == written);
@@ -169,11 +256,17 @@ pub fn candidates(doc: &IniDocument, config: &Config) -> Vec<Candidate> {
             region: get("region"),
             problem: None,
             already_imported,
+            sso,
         };
         let is_role = |name: &str| profiles.iter().any(|q| q.name == name && role_arn(q).is_some());
+        let is_sso = |name: &str| profiles.iter().any(|q| q.name == name && is_sso_profile(doc, q.section()));
         let source_of =
             |name: &str| profiles.iter().find(|q| q.name == name).and_then(|q| doc.get(q.section(), "source_profile"));
-        c.problem = check(doc, config, p, &c, &is_role, &source_of).err();
+        c.problem = match &c.sso {
+            Some(sso) => check_sso(doc, config, p, &c, sso),
+            None => check(doc, config, p, &c, &is_role, &is_sso, &source_of),
+        }
+        .err();
         out.push(c);
     }
     out
@@ -183,15 +276,8 @@ fn says(e: ValidationError) -> String {
     e.to_string()
 }
 
-/// Why `c` cannot be imported as it is.
-fn check(
-    doc: &IniDocument,
-    config: &Config,
-    p: &AwsProfile,
-    c: &Candidate,
-    is_role: &dyn Fn(&str) -> bool,
-    source_of: &dyn Fn(&str) -> Option<String>,
-) -> Result<(), String> {
+/// What every candidate needs: one section, valid names, a profile rolecall may write.
+fn check_names(doc: &IniDocument, p: &AwsProfile, c: &Candidate) -> Result<Name, String> {
     if p.sections.len() > 1 {
         let headers: Vec<String> = p.sections.iter().map(|s| format!("[{s}]")).collect();
         return Err(format!(
@@ -205,6 +291,105 @@ fn check(
     let written = ProfileName::parse(&c.rolecall_profile)
         .map_err(|e| format!("cannot name the profile rolecall would write: {e}"))?;
     check_config(doc, &written).map_err(|e| e.to_string())?;
+    Ok(name)
+}
+
+fn name_free(config: &Config, name: &Name) -> Result<(), String> {
+    if config.sources.contains_key(name) {
+        return Err(format!("its rolecall name {name} is already a source; remove or rename that source first"));
+    }
+    Ok(())
+}
+
+/// Why the SSO profile `c` cannot be imported as it is.
+fn check_sso(
+    doc: &IniDocument,
+    config: &Config,
+    p: &AwsProfile,
+    c: &Candidate,
+    sso: &SsoCandidate,
+) -> Result<(), String> {
+    let name = check_names(doc, p, c)?;
+    for key in ["aws_access_key_id", "credential_process", "web_identity_token_file"] {
+        if doc.get(p.section(), key).is_some() {
+            return Err(format!("sets {key} beside its sso_* settings, and AWS tools use the {key}; keep one"));
+        }
+    }
+    let (start_url, region) = match &sso.session {
+        Some(session) => {
+            let blocks: Vec<String> =
+                doc.section_names().into_iter().filter(|s| sso_session_of(s) == Some(session.as_str())).collect();
+            let block = match blocks.as_slice() {
+                [] => return Err(format!("its sso_session {session} has no [sso-session {session}] section; add it")),
+                [one] => one,
+                _ => {
+                    return Err(format!("[sso-session {session}] appears more than once in the config file; keep one"));
+                }
+            };
+            doc.section(block).map_err(|e| e.to_string())?;
+            let key = |k: &str| {
+                let own = doc.get(p.section(), k);
+                match doc.get(block, k) {
+                    Some(v) if own.as_ref().is_some_and(|o| o != &v) => Err(format!(
+                        "its {k} differs from the one of [sso-session {session}], which AWS tools refuse; keep one"
+                    )),
+                    Some(v) => Ok(v),
+                    None => Err(format!("its [sso-session {session}] has no {k}; add it")),
+                }
+            };
+            (key("sso_start_url")?, key("sso_region")?)
+        }
+        None => {
+            let key =
+                |k: &str| doc.get(p.section(), k).ok_or_else(|| format!("has no {k} (and no sso_session); add it"));
+            (key("sso_start_url")?, key("sso_region")?)
+        }
+    };
+    StartUrl::parse(&start_url).map_err(|e| format!("sso_start_url: {}", e.reason))?;
+    let sso_region = Region::parse(&region).map_err(|e| format!("sso_region: {}", e.reason))?;
+    for (key, value) in [("sso_account_id", &sso.account_id), ("sso_role_name", &sso.role_name)] {
+        if value.is_none() {
+            return Err(format!(
+                "has no {key}, so it names no role (it only signs in); add sso_account_id and sso_role_name"
+            ));
+        }
+    }
+    let arn = RoleArn::parse(&c.role_arn).map_err(|e| format!("sso_account_id or sso_role_name: {}", e.reason))?;
+    if let Some(r) = &c.region {
+        let region = Region::parse(r).map_err(says)?;
+        if !arn.partition().contains(&region) {
+            return Err(format!(
+                "region {region} is not in the partition {} of its sso_region {sso_region}",
+                arn.partition().as_str()
+            ));
+        }
+    }
+    let source =
+        Name::parse(&sso.source).map_err(|e| format!("{} cannot be made a rolecall source name: {e}", sso.source))?;
+    let url = StartUrl::parse(&start_url).map_err(says)?;
+    let reusable = config.sources.values().any(|s| is_portal(s, &url, &sso_region));
+    if !reusable && (config.sources.contains_key(&source) || config.favourites.contains_key(&source)) {
+        return Err(format!("its source name {source} is taken by another source or favourite; rename that one first"));
+    }
+    name_free(config, &name)
+}
+
+/// Whether `s` is the IAM Identity Center source of that start URL and region.
+fn is_portal(s: &Source, url: &StartUrl, region: &Region) -> bool {
+    matches!(&s.kind, SourceKind::Sso { sso_start_url, sso_region, .. } if sso_start_url == url && sso_region == region)
+}
+
+/// Why the role profile `c` cannot be imported as it is.
+fn check(
+    doc: &IniDocument,
+    config: &Config,
+    p: &AwsProfile,
+    c: &Candidate,
+    is_role: &dyn Fn(&str) -> bool,
+    is_sso: &dyn Fn(&str) -> bool,
+    source_of: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    let name = check_names(doc, p, c)?;
     let arn = RoleArn::parse(&c.role_arn).map_err(says)?;
     if doc.get(p.section(), "web_identity_token_file").is_some() {
         return Err("uses web_identity_token_file (AssumeRoleWithWebIdentity), which rolecall does not do".into());
@@ -254,27 +439,26 @@ fn check(
             return Err(format!("region {region} is not in the role's partition {}", arn.partition().as_str()));
         }
     }
-    if is_role(source) {
-        if let Some(d) = duration.filter(|d| *d > SessionDuration::CHAINED_MAX) {
-            return Err(format!(
-                "its source_profile {source} is a role, and STS caps chained sessions at 1h; set duration_seconds to 3600 or less (asked {d})"
-            ));
-        }
-    } else {
+    // An SSO profile's credentials are a role's session too: STS caps what is chained from it.
+    if (is_role(source) || is_sso(source))
+        && let Some(d) = duration.filter(|d| *d > SessionDuration::CHAINED_MAX)
+    {
+        return Err(format!(
+            "its source_profile {source} is a role, and STS caps chained sessions at 1h; set duration_seconds to 3600 or less (asked {d})"
+        ));
+    }
+    if !is_role(source) {
         favourite_name(source)
             .map_err(|e| format!("source_profile {source} cannot be made a rolecall source name: {e}"))?;
     }
-    if config.sources.contains_key(&name) {
-        return Err(format!("its rolecall name {name} is already a source; remove or rename that source first"));
-    }
-    Ok(())
+    name_free(config, &name)
 }
 
 fn invalid(c: &Candidate, reason: String) -> ConfigError {
     ConfigError::Invalid { name: c.favourite.clone(), reason }
 }
 
-/// Imports the role profiles named in `profiles` as favourites (see the module's naming
+/// Imports the role and SSO profiles named in `profiles` as favourites (see the module's naming
 /// convention) and returns their names, in the order given. All or nothing: on any error `config`
 /// is unchanged. A profile that is not a candidate, has a problem, or whose favourite or written
 /// profile already exists is refused.
@@ -282,10 +466,10 @@ pub fn import(config: &mut Config, doc: &IniDocument, profiles: &[String]) -> Re
     let cands = candidates(doc, config);
     let mut chosen: Vec<&Candidate> = Vec::new();
     for p in profiles {
-        let c = cands
-            .iter()
-            .find(|c| &c.profile == p)
-            .ok_or_else(|| ConfigError::NotFound { kind: "AWS config profile with role_arn", name: p.clone() })?;
+        let c = cands.iter().find(|c| &c.profile == p).ok_or_else(|| ConfigError::NotFound {
+            kind: "AWS config profile with role_arn or sso_*",
+            name: p.clone(),
+        })?;
         if chosen.iter().any(|x| x.profile == c.profile) {
             continue;
         }
@@ -344,27 +528,14 @@ fn existing_favourite(config: &Config, c: &Candidate) -> Option<Name> {
 
 fn import_one(next: &mut Config, cands: &[Candidate], chosen: &[&Candidate], c: &Candidate) -> Result<(), ConfigError> {
     let name = Name::parse(&c.favourite)?;
-    let source_profile = ProfileName::parse(c.source_profile.as_deref().unwrap_or_default())?;
     let mfa = c.mfa_serial.as_deref().map(MfaSerial::parse).transpose()?;
-    let chain_from = cands.iter().find(|x| x.profile == source_profile.as_str()).and_then(|sc| {
-        if chosen.iter().any(|x| x.profile == sc.profile) {
-            Name::parse(&sc.favourite).ok()
-        } else {
-            existing_favourite(next, sc)
-        }
-    });
-    let source = match chain_from {
-        Some(from) => {
-            if let Some(serial) = &mfa {
-                let root = next.chain(&from)?.0.name.clone();
-                set_mfa(next, &root, serial, c)?;
-            }
-            from
-        }
-        None => aws_profile_source(next, &source_profile, mfa.as_ref(), c)?,
+    let source = match &c.sso {
+        Some(sso) => portal_source(next, sso)?,
+        None => role_source(next, cands, chosen, c, mfa.as_ref())?,
     };
     // Every field named: a new favourite field fails to compile here until the import says where
-    // it comes from in `~/.aws/config` (or that it does not).
+    // it comes from in `~/.aws/config` (or that it does not). An SSO profile has none of a role
+    // profile's own fields (they are `None` in its candidate): the portal hands out its session.
     let fav = Favourite {
         arn: RoleArn::parse(&c.role_arn)?,
         source,
@@ -390,6 +561,73 @@ fn import_one(next: &mut Config, cands: &[Candidate], chosen: &[&Candidate], c: 
         renew_before: None,
     };
     next.put_favourite(name, fav, false)
+}
+
+/// The source (or favourite) a role profile's favourite is assumed from.
+fn role_source(
+    next: &mut Config,
+    cands: &[Candidate],
+    chosen: &[&Candidate],
+    c: &Candidate,
+    mfa: Option<&MfaSerial>,
+) -> Result<Name, ConfigError> {
+    let source_profile = ProfileName::parse(c.source_profile.as_deref().unwrap_or_default())?;
+    let chain_from = cands.iter().find(|x| x.profile == source_profile.as_str()).and_then(|sc| {
+        if chosen.iter().any(|x| x.profile == sc.profile) {
+            Name::parse(&sc.favourite).ok()
+        } else {
+            existing_favourite(next, sc)
+        }
+    });
+    match chain_from {
+        Some(from) => {
+            if let Some(serial) = mfa {
+                let root = next.chain(&from)?.0;
+                if let SourceKind::Sso { .. } = root.source.kind {
+                    return Err(invalid(
+                        c,
+                        format!(
+                            "AWS profile {} asks for MFA, but its chain starts at IAM Identity Center source {}, whose portal does the sign-in; remove its mfa_serial",
+                            c.profile, root.name
+                        ),
+                    ));
+                }
+                let root = root.name.clone();
+                set_mfa(next, &root, serial, c)?;
+            }
+            Ok(from)
+        }
+        None => aws_profile_source(next, &source_profile, mfa, c),
+    }
+}
+
+/// The IAM Identity Center source of an SSO profile: an existing one for its start URL and
+/// region (the one of its name first), else a new one.
+fn portal_source(next: &mut Config, sso: &SsoCandidate) -> Result<Name, ConfigError> {
+    let url = StartUrl::parse(sso.start_url.as_deref().unwrap_or_default())?;
+    let region = Region::parse(sso.region.as_deref().unwrap_or_default())?;
+    let preferred = Name::parse(&sso.source)?;
+    let fits = |s: &Source| is_portal(s, &url, &region);
+    if next.sources.get(&preferred).is_some_and(fits) {
+        return Ok(preferred);
+    }
+    if let Some((name, _)) = next.sources.iter().find(|(_, s)| fits(s)) {
+        return Ok(name.clone());
+    }
+    next.add_source(
+        preferred.clone(),
+        Source {
+            kind: SourceKind::Sso {
+                sso_start_url: url,
+                sso_region: region,
+                sso_session: sso.session.clone(),
+                share_with_aws_cli: false,
+            },
+            mfa_serial: None,
+            identity: None,
+        },
+    )?;
+    Ok(preferred)
 }
 
 /// Records `serial` as the MFA device of source `name`: filled in if it has none, refused if it has another.
@@ -553,6 +791,7 @@ sts =
         assert_rows(
             &cands,
             &[
+                ("sso-dev", "sso-dev", "sso-dev-rolecall", None, None, false),
                 ("hub", "hub", "hub-rolecall", Some("default"), None, false),
                 ("prod/admin", "prod-admin", "prod/admin-rolecall", Some("hub"), None, false),
                 ("from-sso", "from-sso", "from-sso-rolecall", Some("sso-dev"), None, false),
@@ -585,13 +824,14 @@ sts =
                 ),
             ],
         );
-        let hub = &cands[0];
+        assert_eq!(cands[0].role_arn, "arn:aws:iam::111111111111:role/Developer");
+        let hub = &cands[1];
         assert_eq!(hub.role_arn, "arn:aws:iam::111111111111:role/Hub");
         assert_eq!(hub.mfa_serial.as_deref(), Some("arn:aws:iam::111111111111:mfa/alice"));
         assert_eq!(hub.duration_seconds.as_deref(), Some("7200"));
         assert_eq!(hub.role_session_name.as_deref(), Some("alice"));
         assert_eq!(hub.region, None);
-        let admin = &cands[1];
+        let admin = &cands[2];
         assert_eq!(admin.role_arn, "arn:aws:iam::222222222222:role/Admin", "`key: value` is read too");
         assert_eq!(admin.region.as_deref(), Some("eu-central-1"));
         assert_eq!(admin.external_id.as_deref(), Some("xid-prod-42"));
@@ -882,6 +1122,7 @@ source_profile = keys
         assert_eq!(
             imported,
             [
+                ("sso-dev".into(), false),
                 ("hub".into(), true),
                 ("prod/admin".into(), true),
                 ("from-sso".into(), true),
@@ -1005,8 +1246,14 @@ mfa_serial = GAHT12345678
         );
 
         let table: &[(&Config, &IniDocument, &[&str], &str, &str)] = &[
-            (&base, &d, &["nope"], "config.not_found", "AWS config profile with role_arn nope: not found"),
-            (&base, &d, &["sso-dev"], "config.not_found", "AWS config profile with role_arn sso-dev: not found"),
+            (&base, &d, &["nope"], "config.not_found", "AWS config profile with role_arn or sso_* nope: not found"),
+            (
+                &base,
+                &d,
+                &["default"],
+                "config.not_found",
+                "AWS config profile with role_arn or sso_* default: not found",
+            ),
             (
                 &base,
                 &d,
@@ -1048,6 +1295,311 @@ mfa_serial = GAHT12345678
         }
     }
 
+    /// SSO profiles as others write them (modelled on the SDKs' and tools' own test files: the
+    /// sso-session form, the legacy form, a login-only profile, mixed credentials, bad accounts).
+    const SSO_CONFIG: &str = "\
+[default]
+sso_session = sso
+
+[sso-session sso]
+sso_start_url = https://example.com
+sso_region = us-east-1
+
+[profile sso-test]
+region = us-east-1
+sso_session = sso-test-session
+sso_account_id = 123456789012
+sso_role_name = ViewOnlyAccess
+
+[sso-session sso-test-session]
+sso_region = us-east-1
+sso_start_url = https://test.awsapps.com/start
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://ssotest.awsapps.com/start/
+sso_region = us-east-2
+sso_account_id = 123456789012
+sso_role_name = MySsoRole
+region = us-east-2
+
+[profile short-account]
+sso_start_url = https://ssotest.awsapps.com/start
+sso_region = us-east-2
+sso_account_id = 123456789
+sso_role_name = MySsoRole
+
+[profile sso_and_static]
+aws_access_key_id = AKIAEXAMPLE
+sso_account_id = 012345678901
+sso_region = us-west-2
+sso_role_name = TestRole
+sso_start_url = https://127.0.0.1/start
+
+[profile no-region]
+sso_start_url = https://ssotest.awsapps.com/start
+sso_account_id = 123456789012
+sso_role_name = R
+
+[profile lost]
+sso_session = nowhere
+sso_account_id = 123456789012
+sso_role_name = R
+
+[profile half]
+sso_session = half
+sso_account_id = 123456789012
+sso_role_name = R
+[sso-session half]
+sso_start_url = https://half.awsapps.com/start
+
+[profile disagree]
+sso_session = sso-test-session
+sso_start_url = https://other.awsapps.com/start
+sso_account_id = 123456789012
+sso_role_name = R
+
+[profile plain-http]
+sso_start_url = http://portal.example.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = R
+
+[profile gov]
+sso_session = gov
+sso_account_id = 123456789012
+sso_role_name = GovRole
+region = us-gov-east-1
+[sso-session gov]
+sso_start_url = https://start.us-gov-home.awsapps.com/directory/d-1
+sso_region = us-gov-west-1
+
+[profile gov-elsewhere]
+sso_session = gov
+sso_account_id = 123456789012
+sso_role_name = GovRole
+region = eu-west-1
+
+[profile merged_profiles]
+duration_seconds = 3601
+role_arn = arn:aws:iam::123456789012:role/Merged
+source_profile = sso-test
+sso_start_url = https://my-sso-config-profile-role.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 1234567890
+sso_role_name = ConfigProfileRole
+
+[profile from-sso]
+role_arn = arn:aws:iam::123456789012:role/Next
+source_profile = sso-test
+";
+
+    #[test]
+    fn sso_profiles_are_candidates_with_their_problems() {
+        let cands = candidates(&doc(SSO_CONFIG), &Config::default());
+        assert_rows(
+            &cands,
+            &[
+                ("default", "default", "default-rolecall", None, Some("has no sso_account_id, so it names no role")),
+                ("sso-test", "sso-test", "sso-test-rolecall", None, None),
+                ("legacy", "legacy", "legacy-rolecall", None, None),
+                (
+                    "short-account",
+                    "short-account",
+                    "short-account-rolecall",
+                    None,
+                    Some("sso_account_id or sso_role_name: the account id must be 12 digits"),
+                ),
+                (
+                    "sso_and_static",
+                    "sso_and_static",
+                    "sso_and_static-rolecall",
+                    None,
+                    Some("sets aws_access_key_id beside its sso_* settings"),
+                ),
+                (
+                    "no-region",
+                    "no-region",
+                    "no-region-rolecall",
+                    None,
+                    Some("has no sso_region (and no sso_session); add it"),
+                ),
+                (
+                    "lost",
+                    "lost",
+                    "lost-rolecall",
+                    None,
+                    Some("its sso_session nowhere has no [sso-session nowhere] section; add it"),
+                ),
+                ("half", "half", "half-rolecall", None, Some("its [sso-session half] has no sso_region; add it")),
+                (
+                    "disagree",
+                    "disagree",
+                    "disagree-rolecall",
+                    None,
+                    Some("its sso_start_url differs from the one of [sso-session sso-test-session]"),
+                ),
+                (
+                    "plain-http",
+                    "plain-http",
+                    "plain-http-rolecall",
+                    None,
+                    Some("sso_start_url: must start with https://"),
+                ),
+                ("gov", "gov", "gov-rolecall", None, None),
+                (
+                    "gov-elsewhere",
+                    "gov-elsewhere",
+                    "gov-elsewhere-rolecall",
+                    None,
+                    Some("region eu-west-1 is not in the partition aws-us-gov of its sso_region us-gov-west-1"),
+                ),
+                // role_arn wins over sso_* (as in the AWS SDKs): a role profile, chained from an SSO profile.
+                (
+                    "merged_profiles",
+                    "merged_profiles",
+                    "merged_profiles-rolecall",
+                    Some("sso-test"),
+                    Some("its source_profile sso-test is a role, and STS caps chained sessions at 1h"),
+                ),
+                ("from-sso", "from-sso", "from-sso-rolecall", Some("sso-test"), None),
+            ]
+            .map(|(p, f, w, s, problem)| (p, f, w, s, problem, false)),
+        );
+        let by = |p: &str| cands.iter().find(|c| c.profile == p).unwrap();
+        let test = by("sso-test");
+        assert_eq!(test.role_arn, "arn:aws:iam::123456789012:role/ViewOnlyAccess");
+        assert_eq!(test.region.as_deref(), Some("us-east-1"));
+        assert_eq!(
+            test.sso,
+            Some(SsoCandidate {
+                session: Some("sso-test-session".into()),
+                start_url: Some("https://test.awsapps.com/start".into()),
+                region: Some("us-east-1".into()),
+                account_id: Some("123456789012".into()),
+                role_name: Some("ViewOnlyAccess".into()),
+                source: "sso-test-session".into(),
+            })
+        );
+        let legacy = by("legacy").sso.clone().unwrap();
+        assert_eq!((legacy.session, legacy.source.as_str()), (None, "legacy-sso"), "named after the profile, -sso");
+        assert_eq!(by("gov").role_arn, "arn:aws-us-gov:iam::123456789012:role/GovRole", "partition of the sso region");
+        assert_eq!(by("short-account").role_arn, "arn:aws:iam::123456789:role/MySsoRole");
+        assert_eq!(by("default").role_arn, "", "no account, no role");
+        assert_eq!(by("merged_profiles").sso, None);
+        assert_eq!(by("merged_profiles").role_arn, "arn:aws:iam::123456789012:role/Merged");
+    }
+
+    #[test]
+    fn sso_profiles_import_with_a_portal_source_and_role_chains_from_them() {
+        let d = doc(SSO_CONFIG);
+        let mut config = Config::default();
+        let names = import(&mut config, &d, &strings(&["from-sso", "sso-test", "legacy", "gov"])).unwrap();
+        assert_eq!(names, [n("from-sso"), n("sso-test"), n("legacy"), n("gov")]);
+        let portal = |url: &str, region: &str, session: Option<&str>| Source {
+            kind: SourceKind::Sso {
+                sso_start_url: StartUrl::parse(url).unwrap(),
+                sso_region: Region::parse(region).unwrap(),
+                sso_session: session.map(str::to_owned),
+                share_with_aws_cli: false,
+            },
+            mfa_serial: None,
+            identity: None,
+        };
+        assert_eq!(
+            config.sources[&n("sso-test-session")],
+            portal("https://test.awsapps.com/start", "us-east-1", Some("sso-test-session"))
+        );
+        assert_eq!(config.sources[&n("legacy-sso")], portal("https://ssotest.awsapps.com/start", "us-east-2", None));
+        assert_eq!(
+            config.sources[&n("gov-sso")],
+            portal("https://start.us-gov-home.awsapps.com/directory/d-1", "us-gov-west-1", Some("gov"))
+        );
+        assert_eq!(config.sources.len(), 3);
+        let test = &config.favourites[&n("sso-test")];
+        assert_eq!(test.arn.as_str(), "arn:aws:iam::123456789012:role/ViewOnlyAccess");
+        assert_eq!(test.source, n("sso-test-session"));
+        assert_eq!(test.profile.as_str(), "sso-test-rolecall");
+        assert_eq!(test.region.as_ref().map(Region::as_str), Some("us-east-1"));
+        assert!(!test.mfa);
+        assert_eq!(config.favourites[&n("legacy")].source, n("legacy-sso"));
+        assert_eq!(config.favourites[&n("gov")].arn.as_str(), "arn:aws-us-gov:iam::123456789012:role/GovRole");
+        assert_eq!(config.favourites[&n("from-sso")].source, n("sso-test"), "chained from the SSO favourite");
+        let (root, chain) = config.chain(&n("from-sso")).unwrap();
+        assert_eq!((root.name, chain.len()), (&n("sso-test-session"), 2));
+        assert_eq!(Config::from_toml(&config.to_toml()).unwrap(), config);
+        assert!(candidates(&d, &config).iter().find(|c| c.profile == "sso-test").unwrap().already_imported);
+    }
+
+    #[test]
+    fn an_sso_source_of_the_same_portal_is_reused_and_a_taken_name_is_a_problem() {
+        let text = "\
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start/
+sso_region = eu-west-1
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Developer
+[profile ops]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = Operator
+[profile corp]
+sso_session = corp
+sso_account_id = 333333333333
+sso_role_name = Admin
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+[profile hop]
+role_arn = arn:aws:iam::444444444444:role/Hop
+source_profile = dev
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+";
+        let d = doc(text);
+        let portal = Source {
+            kind: SourceKind::Sso {
+                sso_start_url: StartUrl::parse("https://corp.awsapps.com/start").unwrap(),
+                sso_region: Region::parse("eu-west-1").unwrap(),
+                sso_session: None,
+                share_with_aws_cli: false,
+            },
+            mfa_serial: None,
+            identity: None,
+        };
+        // The user added this portal by hand under another name: it is reused.
+        let mut config = Config::default();
+        config.add_source(n("work"), portal.clone()).unwrap();
+        import(&mut config, &d, &strings(&["dev", "ops", "corp"])).unwrap();
+        assert_eq!(config.sources.keys().collect::<Vec<_>>(), [&n("work")]);
+        for f in ["dev", "ops", "corp"] {
+            assert_eq!(config.favourites[&n(f)].source, n("work"), "{f}");
+        }
+        // Two profiles of one new sso-session share one new source; the session's name is the
+        // favourite's own, so the source gets -sso; an SSO profile's mfa_serial means nothing.
+        let mut fresh = Config::default();
+        import(&mut fresh, &d, &strings(&["dev", "corp"])).unwrap();
+        assert_eq!(fresh.sources.keys().collect::<Vec<_>>(), [&n("corp-sso")]);
+        assert_eq!(fresh.favourites[&n("dev")].source, n("corp-sso"));
+        assert!(!fresh.favourites[&n("corp")].mfa);
+        // MFA on a role chained from an SSO favourite has no device to go to.
+        let before = fresh.clone();
+        let e = import(&mut fresh, &d, &strings(&["hop"])).unwrap_err();
+        assert_eq!(e.code(), "config.invalid", "{e}");
+        assert!(
+            e.to_string().contains("asks for MFA, but its chain starts at IAM Identity Center source corp-sso"),
+            "{e}"
+        );
+        assert_eq!(fresh, before);
+        // Its source's name taken by something else: said before anything is imported.
+        let mut taken = Config::default();
+        taken.add_source(n("corp-sso"), keychain_source()).unwrap();
+        let dev = candidates(&d, &taken).into_iter().find(|c| c.profile == "dev").unwrap();
+        assert_eq!(
+            dev.problem.as_deref(),
+            Some("its source name corp-sso is taken by another source or favourite; rename that one first")
+        );
+    }
+
     #[test]
     fn candidates_serialize_with_camel_case_names() {
         let cands = candidates(&doc(USER_CONFIG), &Config::default());
@@ -1055,7 +1607,8 @@ mfa_serial = GAHT12345678
         struct Wrap<'a> {
             c: &'a Candidate,
         }
-        let text = toml::to_string(&Wrap { c: &cands[0] }).unwrap();
+        let hub = cands.iter().find(|c| c.profile == "hub").unwrap();
+        let text = toml::to_string(&Wrap { c: hub }).unwrap();
         for key in [
             "profile = \"hub\"",
             "favourite = \"hub\"",
