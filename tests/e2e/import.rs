@@ -6,7 +6,8 @@ use std::fs;
 use rolecall_e2e::{World, assumed_role_arn};
 use serde_json::Value;
 
-/// A user's config: comments of both kinds, `[default]`, SSO (not a role profile: ignored), a role
+/// A user's config: comments of both kinds, `[default]`, an SSO profile (imported with an IAM
+/// Identity Center source), a role
 /// from a keys profile of the credentials file, one chained from it, one with MFA, and one that
 /// cannot be imported (credential_source).
 const USER_CONFIG: &str = "\
@@ -66,21 +67,21 @@ fn imported_role_profiles_assume_and_the_aws_cli_uses_what_rolecall_writes() {
     w.sandbox.write(".aws/credentials", &credentials);
     w.sandbox.write(".aws/config", USER_CONFIG);
 
-    // The list: role profiles only (no SSO profile, no [default]), with why one cannot be imported.
+    // The list: role and SSO profiles (no [default]), with why one cannot be imported.
     let list = w.ok(&["import"]);
     let lines: Vec<&str> = list.lines().collect();
     assert!(lines[0].starts_with("AWS PROFILE  FAVOURITE  WRITES PROFILE"), "{list}");
-    assert_eq!(lines.len(), 6, "header, four role profiles, a hint:\n{list}");
-    for (i, profile) in ["base", "chained", "secure"].iter().enumerate() {
+    assert_eq!(lines.len(), 7, "header, an SSO and four role profiles, a hint:\n{list}");
+    for (i, profile) in ["sso-dev", "base", "chained", "secure"].iter().enumerate() {
         let line = lines[i + 1];
         assert!(line.starts_with(&format!("{profile} ")), "{list}");
         assert!(line.contains(&format!("{profile}-rolecall")) && line.ends_with("can be imported"), "{list}");
     }
     assert!(
-        lines[4].starts_with("on-ec2 ") && lines[4].contains("uses credential_source (Ec2InstanceMetadata)"),
+        lines[5].starts_with("on-ec2 ") && lines[5].contains("uses credential_source (Ec2InstanceMetadata)"),
         "{list}"
     );
-    assert!(!list.contains("sso-dev"), "{list}");
+    assert!(lines[1].contains("IAM Identity Center (corp)"), "{list}");
     assert_eq!(w.ok(&["import", "--list"]), list);
 
     let out = w.ok(&["import", "--all"]);
@@ -88,6 +89,8 @@ fn imported_role_profiles_assume_and_the_aws_cli_uses_what_rolecall_writes() {
         out,
         format!(
             "Added source alice-keys: AWS profile alice-keys, MFA device {serial} (not verified)\n\
+             Added source corp: IAM Identity Center https://corp.awsapps.com/start (sign in with `rolecall source login corp`)\n\
+             Added favourite sso-dev from AWS profile sso-dev: arn:aws:iam::123456789012:role/Developer as profile sso-dev-rolecall (source corp)\n\
              Added favourite base from AWS profile base: arn:aws:iam::123456789012:role/Base as profile base-rolecall (source alice-keys)\n\
              Added favourite chained from AWS profile chained: arn:aws:iam::123456789012:role/Chained as profile chained-rolecall (chained from base)\n\
              Added favourite secure from AWS profile secure: arn:aws:iam::123456789012:role/Secure as profile secure-rolecall (source alice-keys)\n\
@@ -130,9 +133,76 @@ fn imported_role_profiles_assume_and_the_aws_cli_uses_what_rolecall_writes() {
     let e = w.fails(&["import", "base"], "config.exists");
     assert!(e.contains("base: already exists as a favourite"), "{e}");
     w.fails(&["import", "on-ec2"], "config.invalid");
-    w.fails(&["import", "sso-dev"], "config.not_found");
+    w.fails(&["import", "sso-dev"], "config.exists");
+    w.fails(&["import", "default"], "config.not_found");
     let list = w.ok(&["import"]);
-    assert_eq!(list.lines().filter(|l| l.ends_with(" imported")).count(), 3, "{list}");
+    assert_eq!(list.lines().filter(|l| l.ends_with(" imported")).count(), 4, "{list}");
     assert!(!list.contains("rolecall import --all"), "no hint when nothing is left: {list}");
     assert_eq!(w.files(), files);
+}
+
+/// An sso-session profile, and a role profile chained from it, imported; signed in with a device
+/// code against the fake IAM Identity Center; both assumed into profiles the AWS CLI accepts.
+#[test]
+fn an_imported_sso_profile_signs_in_and_assumes_with_a_role_chained_from_it() {
+    use crate::sso::{accounts, login, ok, sso_world};
+    use rolecall_e2e::sso::{FakeSso, SESSION_NAME, SsoAccount};
+
+    let (w, sso) = sso_world();
+    // The chained role trusts the portal's Hub session, minted by the fake with the harness's admin.
+    let admin = format!("arn:aws:iam::{}:user/rolecall-harness-admin", rolecall_e2e::ACCOUNT_ID);
+    w.moto().create_role("Hub", &admin, None);
+    let chained = w.moto().create_role("Chained", &assumed_role_arn("Hub", SESSION_NAME), None);
+    let mut with_hub = accounts();
+    with_hub.push(SsoAccount {
+        account_id: rolecall_e2e::ACCOUNT_ID.into(),
+        account_name: "Tooling".into(),
+        email_address: "tooling@example.com".into(),
+        roles: vec!["Hub".into()],
+    });
+    sso.set_accounts(with_hub);
+    let config = format!(
+        "[sso-session corp]\n\
+         sso_start_url = https://d-1234567890.awsapps.com/start\n\
+         sso_region = eu-west-1\n\
+         sso_registration_scopes = sso:account:access\n\n\
+         [profile prod-ro]\n\
+         sso_session = corp\n\
+         sso_account_id = 111111111111\n\
+         sso_role_name = ReadOnly\n\
+         region = eu-west-1\n\n\
+         [profile tooling]\n\
+         sso_session = corp\n\
+         sso_account_id = {account}\n\
+         sso_role_name = Hub\n\n\
+         [profile deep]\n\
+         role_arn = {chained}\n\
+         source_profile = tooling\n\
+         role_session_name = deep-session\n",
+        account = rolecall_e2e::ACCOUNT_ID,
+    );
+    w.sandbox.write(".aws/config", &config);
+
+    let out = ok(&w, &sso, &["import", "--all"]);
+    assert_eq!(
+        out,
+        format!(
+            "Added source corp: IAM Identity Center https://d-1234567890.awsapps.com/start (sign in with `rolecall source login corp`)\n\
+             Added favourite prod-ro from AWS profile prod-ro: arn:aws:iam::111111111111:role/ReadOnly as profile prod-ro-rolecall (source corp)\n\
+             Added favourite tooling from AWS profile tooling: arn:aws:iam::{account}:role/Hub as profile tooling-rolecall (source corp)\n\
+             Added favourite deep from AWS profile deep: {chained} as profile deep-rolecall (chained from tooling)\n",
+            account = rolecall_e2e::ACCOUNT_ID,
+        )
+    );
+    assert_eq!(fs::read(w.sandbox.config_path()).unwrap(), config.as_bytes(), "the user's file is unchanged");
+    let toml = w.config_toml();
+    assert!(toml.contains("type = \"sso\"") && toml.contains("sso_session = \"corp\""), "{toml}");
+
+    login(&w, &sso, "corp");
+    ok(&w, &sso, &["assume", "prod-ro"]);
+    assert_eq!(w.aws_identity("prod-ro-rolecall").unwrap(), FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
+    ok(&w, &sso, &["assume", "deep"]);
+    assert_eq!(w.aws_identity("deep-rolecall").unwrap(), assumed_role_arn("Chained", "deep-session"));
+    // Only rolecall's own sections were added to the config file (the region of prod-ro).
+    assert!(w.sandbox.read_config().starts_with(&config), "{}", w.sandbox.read_config());
 }

@@ -14,7 +14,7 @@ use rolecall_e2e::{World, assumed_role_arn, output_text, rolecall_bin};
 
 const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 
-fn accounts() -> Vec<SsoAccount> {
+pub(crate) fn accounts() -> Vec<SsoAccount> {
     vec![
         SsoAccount {
             account_id: "111111111111".into(),
@@ -32,7 +32,7 @@ fn accounts() -> Vec<SsoAccount> {
 }
 
 /// A world with moto, the fake IAM Identity Center, and its variables for every rolecall run.
-fn sso_world() -> (World, FakeSso) {
+pub(crate) fn sso_world() -> (World, FakeSso) {
     let w = World::builder().build_with(|_, _| {});
     let sso = FakeSso::start(w.moto());
     sso.set_accounts(accounts());
@@ -49,7 +49,7 @@ fn run(w: &World, sso: &FakeSso, args: &[&str]) -> std::process::Output {
     w.run_env(&envs(w, sso), args, None)
 }
 
-fn ok(w: &World, sso: &FakeSso, args: &[&str]) -> String {
+pub(crate) fn ok(w: &World, sso: &FakeSso, args: &[&str]) -> String {
     let out = run(w, sso, args);
     assert!(out.status.success(), "rolecall {args:?}:\n{}", output_text(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -57,7 +57,7 @@ fn ok(w: &World, sso: &FakeSso, args: &[&str]) -> String {
 
 /// `rolecall source login NAME --device-code`, the user confirming the code it shows (as they
 /// would in a browser, anywhere) once it appears; its stderr.
-fn login(w: &World, sso: &FakeSso, name: &str) -> String {
+pub(crate) fn login(w: &World, sso: &FakeSso, name: &str) -> String {
     let mut cmd = w.sandbox.command(rolecall_bin(), &envs(w, sso));
     cmd.args(["source", "login", name, "--device-code"])
         .stdin(Stdio::null())

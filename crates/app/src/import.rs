@@ -1,9 +1,10 @@
-//! Importing the role profiles of `~/.aws/config` as favourites, and the report both front ends
+//! Importing the role and SSO profiles of `~/.aws/config` as favourites, and the report both front ends
 //! show of it.
 
 use rolecall_core::Error;
 use rolecall_core::config::SourceKind;
 use rolecall_core::import::{self, Candidate};
+use rolecall_core::sso::StartUrl;
 use rolecall_core::validate::{MfaSerial, Name, ProfileName, RoleArn};
 
 use crate::{Ports, Services};
@@ -46,6 +47,13 @@ pub enum ImportedSource {
         /// Its MFA device.
         mfa_serial: Option<MfaSerial>,
     },
+    /// A new IAM Identity Center source, from an SSO profile (not signed in yet).
+    AddedSso {
+        /// Its name.
+        name: Name,
+        /// Its access portal's start URL.
+        start_url: StartUrl,
+    },
     /// An existing source's MFA device, recorded from the profiles.
     MfaRecorded {
         /// Its name.
@@ -79,7 +87,7 @@ fn skipped(cands: &[Candidate]) -> Vec<(String, String)> {
 }
 
 impl<P: Ports> Services<P> {
-    /// The role profiles of the AWS config file that could become favourites.
+    /// The role and SSO profiles of the AWS config file that could become favourites.
     pub fn import_candidates(&self) -> Result<Vec<Candidate>, Error> {
         Ok(import::candidates(&self.inner.files.read_config()?, &self.inner.config.load()?))
     }
@@ -115,6 +123,9 @@ impl<P: Ports> Services<P> {
                     aws_profile: aws_profile.clone(),
                     mfa_serial,
                 }),
+                (None, SourceKind::Sso { sso_start_url, .. }) => {
+                    sources.push(ImportedSource::AddedSso { name: name.clone(), start_url: sso_start_url.clone() })
+                }
                 (Some(old), _) if old.mfa_serial != mfa_serial => {
                     sources.push(ImportedSource::MfaRecorded { name: name.clone(), mfa_serial })
                 }

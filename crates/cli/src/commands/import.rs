@@ -1,4 +1,4 @@
-//! `rolecall import`: role profiles of `~/.aws/config` as favourites.
+//! `rolecall import`: role and SSO profiles of `~/.aws/config` as favourites.
 
 use rolecall_app::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource, Services};
 use rolecall_core::Error;
@@ -22,6 +22,11 @@ pub(super) fn run(ctx: &Services, a: ImportArgs) -> Result<(), Error> {
                 let mfa = mfa_serial.map(|d| format!(", MFA device {d}")).unwrap_or_default();
                 println!("Added source {name}: AWS profile {aws_profile}{mfa} (not verified)");
             }
+            ImportedSource::AddedSso { name, start_url } => {
+                println!(
+                    "Added source {name}: IAM Identity Center {start_url} (sign in with `rolecall source login {name}`)"
+                );
+            }
             ImportedSource::MfaRecorded { name, mfa_serial } => {
                 println!(
                     "Source {name}: MFA device {} recorded",
@@ -43,7 +48,7 @@ pub(super) fn run(ctx: &Services, a: ImportArgs) -> Result<(), Error> {
 fn list(ctx: &Services, path: &str) -> Result<(), Error> {
     let cands = ctx.import_candidates()?;
     if cands.is_empty() {
-        println!("No role profiles (profiles with role_arn) in {path}");
+        println!("No role or SSO profiles (profiles with role_arn or sso_*) in {path}");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = cands
@@ -58,7 +63,11 @@ fn list(ctx: &Services, path: &str) -> Result<(), Error> {
                 c.profile.clone(),
                 c.favourite.clone(),
                 c.rolecall_profile.clone(),
-                c.source_profile.clone().unwrap_or_else(|| "-".into()),
+                match (&c.sso, &c.source_profile) {
+                    (Some(sso), _) => format!("IAM Identity Center ({})", sso.source),
+                    (None, Some(p)) => p.clone(),
+                    (None, None) => "-".into(),
+                },
                 c.role_arn.clone(),
                 status,
             ]
