@@ -518,3 +518,21 @@ fn a_sign_in_not_shared_writes_nothing_for_the_aws_cli() {
     );
     assert!(!w.config_toml().contains("[sources.keys]"), "{}", w.config_toml());
 }
+
+#[test]
+fn a_token_cache_that_cannot_be_written_is_a_warning_and_the_sign_in_stands() {
+    let (w, sso) = sso_world();
+    ok(
+        &w,
+        &sso,
+        &["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1", "--share-with-aws-cli"],
+    );
+    // A file where the cache directory belongs: no token cache can be written under it.
+    w.sandbox.write(".aws/sso/cache", "not a directory\n");
+    let shown = login(&w, &sso, "corp");
+    assert!(shown.contains("not shared with the AWS CLI"), "the warning says so: {shown}");
+    assert!(w.entry("sso-token:corp").is_some(), "{}", w.keychain_entries());
+    assert_eq!(std::fs::read_to_string(w.sandbox.home().join(".aws/sso/cache")).unwrap(), "not a directory\n");
+    let roles = ok(&w, &sso, &["sso", "roles", "corp"]);
+    assert!(roles.contains("Production"), "{roles}");
+}
