@@ -78,4 +78,27 @@ describe("import", () => {
     const error = await waitFor(() => document.querySelector<HTMLElement>("#import-error:not([hidden])"));
     expect(error.querySelector(".error-code")?.textContent).toBe("config_file.unparseable");
   });
+
+  it("shows an SSO profile's IAM Identity Center source and the role it stands for", async () => {
+    const sso = candidate("sso-dev", {
+      roleArn: "arn:aws:iam::123456789012:role/Developer",
+      sourceProfile: null,
+      sso: {
+        session: "corp",
+        startUrl: "https://corp.awsapps.com/start",
+        region: "eu-west-1",
+        accountId: "123456789012",
+        roleName: "Developer",
+        source: "corp",
+      },
+    });
+    mockBackend({ ...settingsBackend(), import_candidates: () => [sso, candidate("a")] });
+    app = await mountSettings(mountPoint(), { tab: "import" });
+    await waitFor(() => document.querySelector('[data-testid="import-check-sso-dev"]'));
+    const item = $('[data-testid="import-item-sso-dev"]');
+    expect(item.querySelector(".item-details")!.textContent).toBe("IAM Identity Center (corp)");
+    expect(item.querySelector(".item-sub")!.textContent).toBe("arn:aws:iam::123456789012:role/Developer");
+    expect(box("sso-dev").disabled).toBe(false);
+    expect($('[data-testid="import-item-a"] .item-details').textContent).toBe("from default");
+  });
 });

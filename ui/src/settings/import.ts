@@ -1,4 +1,4 @@
-// The Import tab: role profiles found in ~/.aws/config, to turn into favourites. Rows with a
+// The Import tab: role and SSO profiles found in ~/.aws/config, to turn into favourites. Rows with a
 // problem or already imported cannot be chosen; Import sends exactly the checked profiles.
 
 import { h, replaceChildren, showError, withBusy } from "../dom";
@@ -18,7 +18,7 @@ export function importPanel(): Panel {
     { id: "panel-import", class: "panel", role: "tabpanel" },
     h("div", { class: "panel-list" },
       h("header", { class: "panel-header" }, h("h1", { text: "Import" })),
-      h("p", { class: "panel-intro muted", text: "Role profiles found in ~/.aws/config. Importing makes each one a favourite; the file is not changed." }),
+      h("p", { class: "panel-intro muted", text: "Role and SSO profiles found in ~/.aws/config. Importing makes each one a favourite; the file is not changed." }),
       error,
       status,
       body,
@@ -62,7 +62,7 @@ export function importPanel(): Panel {
       on: { change: update },
     });
     const details = [
-      c.sourceProfile ? `from ${c.sourceProfile}` : null,
+      c.sso ? `IAM Identity Center (${c.sso.source})` : c.sourceProfile ? `from ${c.sourceProfile}` : null,
       c.mfaSerial ? "MFA" : null,
       c.region,
       c.durationSeconds ? `${c.durationSeconds}s` : null,
