@@ -57,11 +57,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import favourites from the role profiles of the AWS config file (which stays unchanged).
+    /// Import favourites from the role and SSO profiles of the AWS config file (which stays unchanged).
     ///
-    /// With no arguments (or --list), lists the profiles that set role_arn. Each imported profile
-    /// becomes a favourite named after it that writes the profile NAME-rolecall; its source_profile
-    /// becomes an aws-profile source, or the favourite it chains from when that is imported too.
+    /// With no arguments (or --list), lists the profiles that set role_arn, or sso_session /
+    /// sso_start_url with sso_account_id and sso_role_name. Each imported profile becomes a
+    /// favourite named after it that writes the profile NAME-rolecall; its source_profile becomes
+    /// an aws-profile source, or the favourite it chains from when that is imported too; an SSO
+    /// profile's source is an IAM Identity Center source (sign in with `rolecall source login`).
     Import(ImportArgs),
     /// Open the AWS console as a favourite (assuming it first if needed) in the default browser.
     ///
@@ -313,7 +315,7 @@ pub struct AssumeArgs {
 /// `rolecall import`
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// List the role profiles, whether each can be imported, and which already are (the default).
+    /// List the role and SSO profiles, whether each can be imported, and which already are (the default).
     #[arg(long, conflicts_with_all = ["all", "profiles"])]
     pub list: bool,
     /// Import every role profile that can be imported and is not yet.
