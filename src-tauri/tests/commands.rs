@@ -122,7 +122,7 @@ fn sources_and_preferences() {
     let v = call(&f.settings, "add_source", json!({"input": {"name": "corp", "accessKeyId": null, "secretAccessKey": null, "awsProfile": "corp-sso", "mfaSerial": "arn:aws:iam::123456789012:mfa/alice", "verify": false}})).unwrap();
     assert_eq!(
         v,
-        json!({"name": "corp", "kind": "aws_profile", "keyHint": null, "awsProfile": "corp-sso", "mfaSerial": "arn:aws:iam::123456789012:mfa/alice", "identity": null})
+        json!({"name": "corp", "kind": "aws_profile", "keyHint": null, "awsProfile": "corp-sso", "ssoStartUrl": null, "mfaSerial": "arn:aws:iam::123456789012:mfa/alice", "identity": null})
     );
     let prefs = call(&f.settings, "get_preferences", json!({})).unwrap();
     assert_eq!(
