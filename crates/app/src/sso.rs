@@ -9,7 +9,7 @@ use rolecall_core::config::{Source, SourceKind};
 use rolecall_core::keychain::SecretStore;
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sso::{
-    ClientRegistration, DeviceAuthorization, Grant, PortalAccount, SsoError, SsoErrorKind, SsoPortal, SsoSecrets,
+    ClientRegistration, DeviceAuthorization, Grant, Page, PortalAccount, SsoError, SsoErrorKind, SsoPortal, SsoSecrets,
     SsoSignIn, StartUrl, Token,
 };
 use rolecall_core::validate::{Name, Region, RoleArn};
@@ -136,7 +136,8 @@ impl<P: Ports> Services<P> {
             .map_err(subject(name, "sign in"))?;
         show(&auth);
         let grant = Grant::DeviceCode(auth.device_code.clone());
-        let mut interval = auth.interval.max(chrono::Duration::milliseconds(1));
+        // Never faster than once a second, whatever the service (or a fake of it) says.
+        let mut interval = auth.interval.max(chrono::Duration::seconds(1));
         let token = loop {
             tokio::time::sleep(interval.to_std().unwrap_or_default()).await;
             if Utc::now() > auth.expires_at {
@@ -289,21 +290,10 @@ impl<P: Ports> Services<P> {
         let config = self.inner.config.load()?;
         let src = sso_source(config.source(name)?, name)?;
         let token = self.sso_token(name, Utc::now()).await?;
-        let mut accounts = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = self
-                .inner
-                .sso
-                .list_accounts(&src.region, &token, next.as_deref())
-                .await
-                .map_err(subject(name, "list accounts"))?;
-            accounts.extend(page.items);
-            match page.next {
-                Some(n) => next = Some(n),
-                None => break,
-            }
-        }
+        let (sso, region, token) = (&self.inner.sso, &src.region, &token);
+        let accounts = all_pages(|next| async move { sso.list_accounts(region, token, next.as_deref()).await })
+            .await
+            .map_err(subject(name, "list accounts"))?;
         let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(PORTAL_CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
         for (i, account) in accounts.into_iter().enumerate() {
@@ -311,21 +301,12 @@ impl<P: Ports> Services<P> {
                 (self.clone(), slots.clone(), token.clone(), src.region.clone(), name.clone());
             tasks.spawn(async move {
                 let _slot = slots.acquire_owned().await.expect("the semaphore is never closed");
-                let mut roles = Vec::new();
-                let mut next: Option<String> = None;
-                loop {
-                    let page = this
-                        .inner
-                        .sso
-                        .list_account_roles(&region, &token, &account.id, next.as_deref())
-                        .await
-                        .map_err(subject(&name, &format!("list the roles of account {}", account.id)))?;
-                    roles.extend(page.items);
-                    match page.next {
-                        Some(n) => next = Some(n),
-                        None => break,
-                    }
-                }
+                let mut roles = all_pages(|next| {
+                    let (sso, region, token, id) = (&this.inner.sso, &region, &token, &account.id);
+                    async move { sso.list_account_roles(region, token, id, next.as_deref()).await }
+                })
+                .await
+                .map_err(subject(&name, &format!("list the roles of account {}", account.id)))?;
                 roles.sort();
                 Ok::<_, Error>((i, AccountRoles { account, roles }))
             });
@@ -357,6 +338,33 @@ impl<P: Ports> Services<P> {
     }
 }
 
+/// The most pages one listing may take (100 items a page: far more than any organisation has).
+const MAX_PAGES: usize = 1_000;
+
+/// Every item of a paged portal listing, `page(next)` asked once per page, one after the other. A
+/// page token the portal already gave (a listing that would never end), or more than
+/// [`MAX_PAGES`] pages, is refused instead of asked again and again.
+async fn all_pages<T, Fut>(mut page: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, SsoError>
+where
+    Fut: std::future::Future<Output = Result<Page<T>, SsoError>>,
+{
+    let mut items = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let p = page(seen.last().cloned()).await?;
+        items.extend(p.items);
+        let Some(token) = p.next else { return Ok(items) };
+        if seen.contains(&token) || seen.len() >= MAX_PAGES {
+            return Err(SsoError {
+                kind: SsoErrorKind::Malformed,
+                subject: String::new(),
+                detail: Some("the portal's page tokens repeat; the listing would never end".into()),
+            });
+        }
+        seen.push(token);
+    }
+}
+
 impl<P: Ports> Services<P> {
     /// The start URL and region of the `[sso-session NAME]` block of `~/.aws/config`.
     pub fn sso_session_settings(&self, session: &str) -> Result<(StartUrl, Region), Error> {
@@ -369,5 +377,33 @@ impl<P: Ports> Services<P> {
         let url = doc.get(&section, "sso_start_url").ok_or_else(|| missing("sso_start_url"))?;
         let region = doc.get(&section, "sso_region").ok_or_else(|| missing("sso_region"))?;
         Ok((StartUrl::parse(&url)?, Region::parse(&region)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listing_whose_page_tokens_repeat_is_refused_not_asked_forever() {
+        let mut asked = Vec::new();
+        let e = all_pages(|next| {
+            asked.push(next);
+            async { Ok::<_, SsoError>(Page { items: vec![1], next: Some("again".to_owned()) }) }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind, SsoErrorKind::Malformed);
+        assert_eq!(asked, vec![None, Some("again".to_owned())], "two pages asked, then refused");
+
+        let mut n = 0;
+        let items = all_pages(|_| {
+            n += 1;
+            let next = (n < 3).then(|| n.to_string());
+            async move { Ok::<_, SsoError>(Page { items: vec![n], next }) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(items, vec![1, 2, 3]);
     }
 }
