@@ -674,6 +674,7 @@ mod tests {
             sso_region: rolecall_core::validate::Region::parse("eu-west-1").unwrap(),
             sso_session: None,
             share_with_aws_cli: false,
+            sso_session_minutes: None,
         });
         let sso = serde_json::to_value(SourceView::new(&name, &sso)).unwrap();
         assert_eq!(

@@ -50,6 +50,36 @@ pub struct AccountRoles {
     pub roles: Vec<String>,
 }
 
+/// What a new IAM Identity Center source is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSourceSettings {
+    /// The access portal's start URL.
+    pub start_url: StartUrl,
+    /// The region of the organisation's IAM Identity Center.
+    pub region: Region,
+    /// The `[sso-session NAME]` of `~/.aws/config` it comes from, if any.
+    pub sso_session: Option<String>,
+    /// Whether the sign-in is shared with the AWS CLI and SDKs (the token cache).
+    pub share_with_aws_cli: bool,
+    /// How long a portal session lasts, in minutes (none: AWS's default of 8 hours).
+    pub session_minutes: Option<u32>,
+}
+
+/// Whether an IAM Identity Center source is signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SsoStatus {
+    /// No sign-in, or the portal session has ended: sign in again.
+    SignedOut,
+    /// Signed in; the portal session should last until `ends_at` (unknown for a sign-in kept
+    /// before sign-in times were recorded).
+    SignedIn {
+        /// When the user signed in.
+        since: Option<DateTime<Utc>>,
+        /// When the portal session should end.
+        ends_at: Option<DateTime<Utc>>,
+    },
+}
+
 /// What an SSO source is, from `config.toml`.
 struct SsoSource {
     start_url: StartUrl,
@@ -76,17 +106,20 @@ fn subject(name: &Name, what: &str) -> impl Fn(SsoError) -> Error {
 impl<P: Ports> Services<P> {
     /// Adds an IAM Identity Center source (its sign-in comes next: [`Services::sso_sign_in_browser`]
     /// or [`Services::sso_sign_in_device`]).
-    pub fn add_sso_source(
-        &self,
-        name: &Name,
-        start_url: StartUrl,
-        region: Region,
-        sso_session: Option<String>,
-        share_with_aws_cli: bool,
-    ) -> Result<Source, Error> {
+    pub fn add_sso_source(&self, name: &Name, settings: SsoSourceSettings) -> Result<Source, Error> {
         self.check_source_name_free(name)?;
+        let SsoSourceSettings { start_url, region, sso_session, share_with_aws_cli, session_minutes } = settings;
+        if let Some(m) = session_minutes {
+            rolecall_core::config::check_sso_session_minutes(m)?;
+        }
         let source = Source {
-            kind: SourceKind::Sso { sso_start_url: start_url, sso_region: region, sso_session, share_with_aws_cli },
+            kind: SourceKind::Sso {
+                sso_start_url: start_url,
+                sso_region: region,
+                sso_session,
+                share_with_aws_cli,
+                sso_session_minutes: session_minutes,
+            },
             mfa_serial: None,
             identity: None,
         };
@@ -94,6 +127,47 @@ impl<P: Ports> Services<P> {
         self.noting().delete_sso(name)?;
         self.inner.config.update(|c| Ok(c.add_source(name.clone(), source.clone())?))?;
         Ok(source)
+    }
+
+    /// Whether source `name` is signed in to its portal at `now`, and until when the portal
+    /// session should last (its sign-in time plus the source's session length). Reads the
+    /// keychain only: no network.
+    pub fn sso_status(&self, name: &Name, now: DateTime<Utc>) -> Result<SsoStatus, Error> {
+        let config = self.inner.config.load()?;
+        let source = config.source(name)?;
+        sso_source(source, name)?;
+        let length = source.kind.sso_session_length().expect("an sso source has a session length");
+        let Some(kept) = self.noting().load_sso(name)? else { return Ok(SsoStatus::SignedOut) };
+        let Some(token) = &kept.token else { return Ok(SsoStatus::SignedOut) };
+        let ends_at = kept.signed_in_at.map(|at| at + length);
+        // Without a refresh token the sign-in lasts as long as its access token.
+        let lasts = token.refresh_token.is_some() || token.expires_at > now;
+        if !lasts || ends_at.is_some_and(|end| end <= now) {
+            return Ok(SsoStatus::SignedOut);
+        }
+        Ok(SsoStatus::SignedIn { since: kept.signed_in_at, ends_at })
+    }
+
+    /// Forgets source `name`'s tokens after the portal said its session ended (the client
+    /// registration stays for the next sign-in), so its state shows signed out at once.
+    pub(crate) fn signed_out(&self, name: &Name, e: Error) -> Error {
+        let Error::Sso(sso) = &e else { return e };
+        if !sso.needs_sign_in() {
+            return e;
+        }
+        let forgot = match self.noting().load_sso(name) {
+            // A registration the sign-in service no longer knows is no use to the next sign-in.
+            Ok(Some(_)) if sso.kind == SsoErrorKind::InvalidClient => self.noting().delete_sso(name).map(|_| ()),
+            Ok(Some(kept)) if kept.token.is_some() => {
+                self.noting().store_sso(name, &SsoSecrets { token: None, signed_in_at: None, ..kept })
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(why) = forgot {
+            tracing::warn!(source = %name, code = %why.code(), error = %why, "the ended sign-in stays in the keychain");
+        }
+        e
     }
 
     /// The source's client registration for a flow: the kept one while it lasts and was made for
@@ -232,7 +306,7 @@ impl<P: Ports> Services<P> {
     /// sign-in (`share_with_aws_cli`); nothing otherwise.
     fn share_sign_in(&self, name: &Name, secrets: &SsoSecrets) -> Result<(), Error> {
         let config = self.inner.config.load()?;
-        let SourceKind::Sso { sso_start_url, sso_region, sso_session, share_with_aws_cli: true } =
+        let SourceKind::Sso { sso_start_url, sso_region, sso_session, share_with_aws_cli: true, .. } =
             &config.source(name)?.kind
         else {
             return Ok(());
@@ -277,7 +351,7 @@ impl<P: Ports> Services<P> {
             .sso
             .create_token(&src.region, &kept.registration, &Grant::RefreshToken(refresh.clone()), now)
             .await
-            .map_err(subject(name, "refresh the sign-in"))?;
+            .map_err(|e| self.signed_out(name, subject(name, "refresh the sign-in")(e)))?;
         // A service that does not rotate refresh tokens keeps the old one working.
         let fresh = Token { refresh_token: fresh.refresh_token.or(Some(refresh)), ..fresh };
         self.keep_sign_in(name, kept.registration, fresh.clone(), kept.signed_in_at)?;
@@ -330,11 +404,9 @@ impl<P: Ports> Services<P> {
         let src = sso_source(config.source(source)?, source)?;
         let token = self.sso_token(source, Utc::now()).await?;
         let (fav, arn) = first;
-        self.inner
-            .sso
-            .role_credentials(&src.region, &token, arn.account(), arn.role_name())
-            .await
-            .map_err(|e| Error::Sso(SsoError { subject: format!("favourite {fav}: role {arn}"), ..e }))
+        self.inner.sso.role_credentials(&src.region, &token, arn.account(), arn.role_name()).await.map_err(|e| {
+            self.signed_out(source, Error::Sso(SsoError { subject: format!("favourite {fav}: role {arn}"), ..e }))
+        })
     }
 }
 

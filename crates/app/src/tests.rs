@@ -379,7 +379,14 @@ async fn sessions_never_read_the_keychain() {
 /// AdministratorAccess role, then `deep` chained from it.
 fn with_sso_favourites(s: &Services<Fakes>) {
     let url = rolecall_core::sso::StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap();
-    s.add_sso_source(&n("corp"), url, Region::parse("eu-west-1").unwrap(), None, false).unwrap();
+    let settings = crate::SsoSourceSettings {
+        start_url: url,
+        region: Region::parse("eu-west-1").unwrap(),
+        sso_session: None,
+        share_with_aws_cli: false,
+        session_minutes: None,
+    };
+    s.add_sso_source(&n("corp"), settings).unwrap();
     let prod = Favourite::new(
         RoleArn::parse("arn:aws:iam::111111111111:role/AdministratorAccess").unwrap(),
         n("corp"),
@@ -430,8 +437,17 @@ async fn the_sign_in_is_refreshed_silently_and_an_ended_portal_session_says_so()
     let dir = tempfile::tempdir().unwrap();
     let s = services::<Fakes>(&dir, FakeSts::default());
     with_sso_favourites(&s);
+    assert_eq!(s.sso_status(&n("corp"), chrono::Utc::now()).unwrap(), crate::SsoStatus::SignedOut);
     s.sso_sign_in_device(&n("corp"), |_| {}).await.unwrap();
     let now = chrono::Utc::now();
+    let crate::SsoStatus::SignedIn { since: Some(since), ends_at: Some(ends_at) } =
+        s.sso_status(&n("corp"), now).unwrap()
+    else {
+        panic!("signed in, with its times")
+    };
+    assert!(since <= now);
+    assert_eq!(ends_at - since, chrono::Duration::hours(8), "AWS's default portal session");
+    assert_eq!(s.sso_status(&n("corp"), ends_at).unwrap(), crate::SsoStatus::SignedOut, "past its length");
     let first = s.sso_token(&n("corp"), now).await.unwrap();
     assert_eq!(s.inner.sso.count("CreateToken:refresh_token"), 0, "a fresh token is used as it is");
     // Five minutes before it ends: refreshed, with no browser and no device code.
@@ -448,6 +464,10 @@ async fn the_sign_in_is_refreshed_silently_and_an_ended_portal_session_says_so()
     let e = s.sso_token(&n("corp"), second.expires_at).await.unwrap_err();
     assert_eq!(e.code(), Code::SsoSignedOut, "{e}");
     assert!(e.to_string().starts_with("source corp: refresh the sign-in: the access portal session has ended"), "{e}");
+    // The portal said so: the tokens are forgotten (the state shows it at once), the registration kept.
+    assert_eq!(s.sso_status(&n("corp"), second.expires_at).unwrap(), crate::SsoStatus::SignedOut);
+    let kept = s.inner.keychain.sso.lock().unwrap().get("corp").cloned().expect("the registration stays");
+    assert!(kept.token.is_none() && kept.signed_in_at.is_none());
     let before = std::fs::read(dir.path().join(".aws/credentials")).ok();
     let e = s.assume(&n("prod"), &mut Codes::default(), false).await.unwrap_err();
     assert_eq!(e.code(), Code::SsoSignedOut);

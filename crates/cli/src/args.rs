@@ -109,6 +109,11 @@ pub enum SourceCommand {
         /// sso-session need no second login. Off, the sign-in stays in the OS keychain alone.
         #[arg(long, conflicts_with_all = ["aws_profile", "mfa_serial"])]
         share_with_aws_cli: bool,
+        /// IAM Identity Center: how long a sign-in to the portal lasts, in minutes, as your
+        /// organisation set it (15 to 129600; default 480, AWS's 8 hours). rolecall warns before
+        /// it ends.
+        #[arg(long, conflicts_with_all = ["aws_profile", "mfa_serial"])]
+        sso_session_minutes: Option<u32>,
         /// The MFA device of the source's IAM user.
         #[arg(long, conflicts_with_all = ["sso_start_url", "sso_session"])]
         mfa_serial: Option<MfaSerial>,

@@ -113,7 +113,33 @@ pub enum SourceKind {
         /// (`~/.aws/sso/cache/`) is written and kept fresh. Off, nothing leaves the keychain.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         share_with_aws_cli: bool,
+        /// How long a sign-in to the portal lasts, in minutes, as the organisation set it in IAM
+        /// Identity Center (none: AWS's default, [`DEFAULT_SSO_SESSION_MINUTES`]). rolecall warns
+        /// before it ends; the portal, not this number, decides when it does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sso_session_minutes: Option<u32>,
     },
+}
+
+/// AWS's default length of an access portal session: 8 hours.
+pub const DEFAULT_SSO_SESSION_MINUTES: u32 = 8 * 60;
+/// The shortest portal session IAM Identity Center allows: 15 minutes.
+pub const MIN_SSO_SESSION_MINUTES: u32 = 15;
+/// The longest portal session IAM Identity Center allows: 90 days.
+pub const MAX_SSO_SESSION_MINUTES: u32 = 90 * 24 * 60;
+
+/// Checks a portal session length in minutes against IAM Identity Center's range.
+pub fn check_sso_session_minutes(minutes: u32) -> Result<u32, ValidationError> {
+    if (MIN_SSO_SESSION_MINUTES..=MAX_SSO_SESSION_MINUTES).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(ValidationError::new(
+            "sso_session_minutes",
+            format!(
+                "{minutes} minutes is outside IAM Identity Center's range, {MIN_SSO_SESSION_MINUTES} minutes to 90 days"
+            ),
+        ))
+    }
 }
 
 impl SourceKind {
@@ -123,6 +149,16 @@ impl SourceKind {
             SourceKind::Keychain { .. } => "keychain",
             SourceKind::AwsProfile { .. } => "aws_profile",
             SourceKind::Sso { .. } => "sso",
+        }
+    }
+
+    /// How long a sign-in of this IAM Identity Center source lasts (`None` for other kinds).
+    pub fn sso_session_length(&self) -> Option<chrono::Duration> {
+        match self {
+            SourceKind::Sso { sso_session_minutes, .. } => {
+                Some(chrono::Duration::minutes(i64::from(sso_session_minutes.unwrap_or(DEFAULT_SSO_SESSION_MINUTES))))
+            }
+            _ => None,
         }
     }
 }
@@ -163,6 +199,8 @@ struct RawSource {
     #[serde(default)]
     share_with_aws_cli: Option<bool>,
     #[serde(default)]
+    sso_session_minutes: Option<u32>,
+    #[serde(default)]
     mfa_serial: Option<MfaSerial>,
     #[serde(default)]
     identity: Option<String>,
@@ -171,9 +209,15 @@ struct RawSource {
 impl TryFrom<RawSource> for Source {
     type Error = String;
     fn try_from(r: RawSource) -> Result<Source, String> {
-        let sso = r.sso_start_url.is_some() || r.sso_region.is_some() || r.sso_session.is_some();
+        let sso = r.sso_start_url.is_some()
+            || r.sso_region.is_some()
+            || r.sso_session.is_some()
+            || r.sso_session_minutes.is_some();
         if sso && r.kind != "sso" {
-            return Err(format!("a {} source has no sso_start_url, sso_region or sso_session", r.kind));
+            return Err(format!(
+                "a {} source has no sso_start_url, sso_region, sso_session or sso_session_minutes",
+                r.kind
+            ));
         }
         if r.share_with_aws_cli.is_some() && r.kind != "sso" {
             return Err(format!(
@@ -196,6 +240,11 @@ impl TryFrom<RawSource> for Source {
                 sso_region: r.sso_region.ok_or("missing field `sso_region`")?,
                 sso_session: r.sso_session,
                 share_with_aws_cli: r.share_with_aws_cli.unwrap_or(false),
+                sso_session_minutes: r
+                    .sso_session_minutes
+                    .map(check_sso_session_minutes)
+                    .transpose()
+                    .map_err(|e| e.to_string())?,
             },
             (other, _) => {
                 return Err(format!("unknown source type {other:?}, expected keychain, aws_profile or sso"));
@@ -794,7 +843,10 @@ mod tests {
             assert!(e.contains(says), "{e}");
         }
         let e = Config::from_toml(&format!("{base}sso_region = \"eu-west-1\"\n")).unwrap_err().to_string();
-        assert!(e.contains("a keychain source has no sso_start_url, sso_region or sso_session"), "{e}");
+        assert!(
+            e.contains("a keychain source has no sso_start_url, sso_region, sso_session or sso_session_minutes"),
+            "{e}"
+        );
         let e = Config::from_toml(&sso.replace("https://", "http://")).unwrap_err().to_string();
         assert!(e.contains("start URL: must start with https://"), "{e}");
         let p = Config::from_toml("version = 1\n[sources.p]\ntype = \"aws_profile\"\naws_profile = \"dev\"\n").unwrap();
@@ -818,6 +870,29 @@ mod tests {
         let keys = "version = 1\n[sources.work]\ntype = \"keychain\"\nshare_with_aws_cli = true\n";
         let e = Config::from_toml(keys).unwrap_err().to_string();
         assert!(e.contains("a keychain source has no share_with_aws_cli"), "{e}");
+    }
+
+    #[test]
+    fn a_portal_session_lasts_eight_hours_unless_the_source_says_within_aws_range() {
+        let sso = "version = 1\n[sources.corp]\ntype = \"sso\"\nsso_start_url = \"https://d-1234567890.awsapps.com/start\"\nsso_region = \"eu-west-1\"\n";
+        let length = |c: &Config| c.sources[&name("corp")].kind.sso_session_length();
+        let default = Config::from_toml(sso).unwrap();
+        assert_eq!(length(&default), Some(chrono::Duration::hours(8)));
+        assert!(!default.to_toml().contains("sso_session_minutes"), "the default is not written");
+        let set = Config::from_toml(&format!("{sso}sso_session_minutes = 720\n")).unwrap();
+        assert_eq!(length(&set), Some(chrono::Duration::hours(12)));
+        assert_eq!(Config::from_toml(&set.to_toml()).unwrap(), set, "round trip");
+        for bad in [14, 90 * 24 * 60 + 1] {
+            let e = Config::from_toml(&format!("{sso}sso_session_minutes = {bad}\n")).unwrap_err().to_string();
+            assert!(e.contains("outside IAM Identity Center's range"), "{e}");
+        }
+        let keys = "version = 1\n[sources.work]\ntype = \"keychain\"\nsso_session_minutes = 60\n";
+        let e = Config::from_toml(keys).unwrap_err().to_string();
+        assert!(
+            e.contains("a keychain source has no sso_start_url, sso_region, sso_session or sso_session_minutes"),
+            "{e}"
+        );
+        assert_eq!(keychain_source(false).kind.sso_session_length(), None);
     }
 
     #[test]

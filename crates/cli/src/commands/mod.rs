@@ -92,16 +92,19 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
             sso_region,
             sso_session,
             share_with_aws_cli,
+            sso_session_minutes,
             mfa_serial,
             no_verify,
             region,
         }) => match (sso_start_url, sso_region, sso_session) {
-            (None, None, None) if share_with_aws_cli => Err(Error::NeedsInput {
+            (None, None, None) if share_with_aws_cli || sso_session_minutes.is_some() => Err(Error::NeedsInput {
                 subject: format!("source {name}"),
-                what: "--share-with-aws-cli is for an IAM Identity Center source; give --sso-start-url with --sso-region, or --sso-session".into(),
+                what: "--share-with-aws-cli and --sso-session-minutes are for an IAM Identity Center source; give --sso-start-url with --sso-region, or --sso-session".into(),
             }),
             (None, None, None) => sources::add(ctx, name, aws_profile, mfa_serial, no_verify, region).await,
-            (url, region, session) => sso::add(ctx, &name, url, region, session, share_with_aws_cli),
+            (url, region, session) => {
+                sso::add(ctx, &name, (url, region, session), share_with_aws_cli, sso_session_minutes)
+            }
         },
         Command::Source(SourceCommand::Login { name, device_code }) => sso::login(ctx, &name, device_code).await,
         Command::Sso(SsoCommand::Roles { name, json }) => sso::roles(ctx, &name, json).await,

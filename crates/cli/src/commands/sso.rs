@@ -1,7 +1,7 @@
 //! `rolecall source add --sso-*`, `rolecall source login`, `rolecall sso roles`: IAM Identity
 //! Center sources.
 
-use rolecall_app::{AccountRoles, BrowserStep, Services};
+use rolecall_app::{AccountRoles, BrowserStep, Services, SsoSourceSettings};
 use rolecall_core::Error;
 use rolecall_core::sso::StartUrl;
 use rolecall_core::validate::{Name, Region};
@@ -12,10 +12,9 @@ use crate::output::{print_json, table};
 pub(super) fn add(
     ctx: &Services,
     name: &Name,
-    url: Option<StartUrl>,
-    region: Option<Region>,
-    session: Option<String>,
+    (url, region, session): (Option<StartUrl>, Option<Region>, Option<String>),
     share_with_aws_cli: bool,
+    session_minutes: Option<u32>,
 ) -> Result<(), Error> {
     let (url, region) = match (url, region, &session) {
         (Some(url), Some(region), _) => (url, region),
@@ -27,7 +26,14 @@ pub(super) fn add(
             });
         }
     };
-    ctx.add_sso_source(name, url.clone(), region.clone(), session, share_with_aws_cli)?;
+    let settings = SsoSourceSettings {
+        start_url: url.clone(),
+        region: region.clone(),
+        sso_session: session,
+        share_with_aws_cli,
+        session_minutes,
+    };
+    ctx.add_sso_source(name, settings)?;
     println!("Added source {name}: IAM Identity Center {url} ({region})");
     if share_with_aws_cli {
         println!("Its sign-in is shared with the AWS CLI and SDKs (~/.aws/sso/cache)");
