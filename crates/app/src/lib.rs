@@ -12,6 +12,7 @@
 pub mod logging;
 
 mod console;
+mod discovery;
 mod favourites;
 mod import;
 mod noting;
@@ -35,14 +36,13 @@ use rolecall_core::sts::Sts;
 use rolecall_core::validate::{Name, Region};
 use rolecall_files::{AwsFiles, ConfigStore};
 
+pub use discovery::{AccountRoles, DISCOVERY_MAX_AGE, Discovery, DiscoveryProgress, PORTAL_CONCURRENCY};
 pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};
 pub use rolecall_files::Paths;
 pub use rolecall_files::backups::{Backup, KEEP_NEWEST as BACKUPS_KEPT, MAX_AGE_DAYS as BACKUPS_MAX_AGE_DAYS};
 pub use sessions::{AssumeOutcome, Renewal, SessionInfo};
 pub use sources::{LeftBehind, NewSource, keys_left_behind};
-pub use sso::{
-    AccountRoles, BROWSER_SIGN_IN_TIMEOUT, BrowserStep, PORTAL_CONCURRENCY, REFRESH_LEAD, SsoSourceSettings, SsoStatus,
-};
+pub use sso::{BROWSER_SIGN_IN_TIMEOUT, BrowserStep, REFRESH_LEAD, SsoSourceSettings, SsoStatus};
 
 /// How many renewals run at once, for the tray's scheduler and `rolecall renew` alike (more wait
 /// their turn; the file writes take turns anyway under the credentials file's lock).

@@ -137,6 +137,7 @@ impl<P: Ports> Services<P> {
             SourceKind::Keychain { .. } => self.noting().delete(name).err().map(LeftBehind::Keys),
             SourceKind::Sso { .. } => {
                 self.forget_shared_sign_in(name, &kind);
+                self.forget_discovery(name);
                 self.noting().delete_sso(name).err().map(LeftBehind::SignIn)
             }
             SourceKind::AwsProfile { .. } => None,

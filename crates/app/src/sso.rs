@@ -1,6 +1,6 @@
 //! IAM Identity Center sources: adding one, signing in (in the browser with PKCE and a loopback
 //! redirect, or with a device code), the token refreshed silently while the portal session lasts,
-//! the roles the portal offers, and the first session of an SSO favourite's chain
+//! and the first session of an SSO favourite's chain
 //! (GetRoleCredentials).
 
 use chrono::{DateTime, Utc};
@@ -9,15 +9,12 @@ use rolecall_core::config::{Source, SourceKind};
 use rolecall_core::keychain::SecretStore;
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::sso::{
-    ClientRegistration, DeviceAuthorization, Grant, Page, PortalAccount, SsoError, SsoErrorKind, SsoPortal, SsoSecrets,
-    SsoSignIn, StartUrl, Token,
+    ClientRegistration, DeviceAuthorization, Grant, SsoError, SsoErrorKind, SsoPortal, SsoSecrets, SsoSignIn, StartUrl,
+    Token,
 };
 use rolecall_core::validate::{Name, Region, RoleArn};
 
 use crate::{Browser, Ports, Services};
-
-/// How many portal listings run at once (the portal throttles at about 20 requests a second).
-pub const PORTAL_CONCURRENCY: usize = 4;
 
 /// A token is refreshed when less than this is left of it.
 pub const REFRESH_LEAD: chrono::Duration = chrono::Duration::minutes(5);
@@ -39,15 +36,6 @@ pub enum BrowserStep<'a> {
         /// Why the browser could not be opened.
         why: Error,
     },
-}
-
-/// An account the portal offers, with the roles the user may use in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRoles {
-    /// The account.
-    pub account: PortalAccount,
-    /// The role names (permission sets), sorted.
-    pub roles: Vec<String>,
 }
 
 /// What a new IAM Identity Center source is made of.
@@ -81,12 +69,12 @@ pub enum SsoStatus {
 }
 
 /// What an SSO source is, from `config.toml`.
-struct SsoSource {
-    start_url: StartUrl,
-    region: Region,
+pub(crate) struct SsoSource {
+    pub(crate) start_url: StartUrl,
+    pub(crate) region: Region,
 }
 
-fn sso_source(source: &Source, name: &Name) -> Result<SsoSource, Error> {
+pub(crate) fn sso_source(source: &Source, name: &Name) -> Result<SsoSource, Error> {
     match &source.kind {
         SourceKind::Sso { sso_start_url, sso_region, .. } => {
             Ok(SsoSource { start_url: sso_start_url.clone(), region: sso_region.clone() })
@@ -98,7 +86,7 @@ fn sso_source(source: &Source, name: &Name) -> Result<SsoSource, Error> {
     }
 }
 
-fn subject(name: &Name, what: &str) -> impl Fn(SsoError) -> Error {
+pub(crate) fn subject(name: &Name, what: &str) -> impl Fn(SsoError) -> Error {
     let subject = format!("source {name}: {what}");
     move |e| Error::Sso(SsoError { subject: subject.clone(), ..e })
 }
@@ -358,41 +346,6 @@ impl<P: Ports> Services<P> {
         Ok(fresh)
     }
 
-    /// Every account the source's portal offers, with the roles the user may use in each, at most
-    /// [`PORTAL_CONCURRENCY`] listings at once (the SDK retries a throttled one with backoff).
-    pub async fn sso_roles(&self, name: &Name) -> Result<Vec<AccountRoles>, Error> {
-        let config = self.inner.config.load()?;
-        let src = sso_source(config.source(name)?, name)?;
-        let token = self.sso_token(name, Utc::now()).await?;
-        let (sso, region, token) = (&self.inner.sso, &src.region, &token);
-        let accounts = all_pages(|next| async move { sso.list_accounts(region, token, next.as_deref()).await })
-            .await
-            .map_err(subject(name, "list accounts"))?;
-        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(PORTAL_CONCURRENCY));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, account) in accounts.into_iter().enumerate() {
-            let (this, slots, token, region, name) =
-                (self.clone(), slots.clone(), token.clone(), src.region.clone(), name.clone());
-            tasks.spawn(async move {
-                let _slot = slots.acquire_owned().await.expect("the semaphore is never closed");
-                let mut roles = all_pages(|next| {
-                    let (sso, region, token, id) = (&this.inner.sso, &region, &token, &account.id);
-                    async move { sso.list_account_roles(region, token, id, next.as_deref()).await }
-                })
-                .await
-                .map_err(subject(&name, &format!("list the roles of account {}", account.id)))?;
-                roles.sort();
-                Ok::<_, Error>((i, AccountRoles { account, roles }))
-            });
-        }
-        let mut out = Vec::new();
-        for listing in tasks.join_all().await {
-            out.push(listing?.1);
-        }
-        out.sort_by(|a, b| (&a.account.name, &a.account.id).cmp(&(&b.account.name, &b.account.id)));
-        Ok(out)
-    }
-
     /// The first session of favourite `name`'s chain from its IAM Identity Center source: the
     /// role credentials the portal gives for the first link's account and role.
     pub(crate) async fn portal_session(
@@ -410,33 +363,6 @@ impl<P: Ports> Services<P> {
     }
 }
 
-/// The most pages one listing may take (100 items a page: far more than any organisation has).
-const MAX_PAGES: usize = 1_000;
-
-/// Every item of a paged portal listing, `page(next)` asked once per page, one after the other. A
-/// page token the portal already gave (a listing that would never end), or more than
-/// [`MAX_PAGES`] pages, is refused instead of asked again and again.
-async fn all_pages<T, Fut>(mut page: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, SsoError>
-where
-    Fut: std::future::Future<Output = Result<Page<T>, SsoError>>,
-{
-    let mut items = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    loop {
-        let p = page(seen.last().cloned()).await?;
-        items.extend(p.items);
-        let Some(token) = p.next else { return Ok(items) };
-        if seen.contains(&token) || seen.len() >= MAX_PAGES {
-            return Err(SsoError {
-                kind: SsoErrorKind::Malformed,
-                subject: String::new(),
-                detail: Some("the portal's page tokens repeat; the listing would never end".into()),
-            });
-        }
-        seen.push(token);
-    }
-}
-
 impl<P: Ports> Services<P> {
     /// The start URL and region of the `[sso-session NAME]` block of `~/.aws/config`.
     pub fn sso_session_settings(&self, session: &str) -> Result<(StartUrl, Region), Error> {
@@ -449,33 +375,5 @@ impl<P: Ports> Services<P> {
         let url = doc.get(&section, "sso_start_url").ok_or_else(|| missing("sso_start_url"))?;
         let region = doc.get(&section, "sso_region").ok_or_else(|| missing("sso_region"))?;
         Ok((StartUrl::parse(&url)?, Region::parse(&region)?))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_listing_whose_page_tokens_repeat_is_refused_not_asked_forever() {
-        let mut asked = Vec::new();
-        let e = all_pages(|next| {
-            asked.push(next);
-            async { Ok::<_, SsoError>(Page { items: vec![1], next: Some("again".to_owned()) }) }
-        })
-        .await
-        .unwrap_err();
-        assert_eq!(e.kind, SsoErrorKind::Malformed);
-        assert_eq!(asked, vec![None, Some("again".to_owned())], "two pages asked, then refused");
-
-        let mut n = 0;
-        let items = all_pages(|_| {
-            n += 1;
-            let next = (n < 3).then(|| n.to_string());
-            async move { Ok::<_, SsoError>(Page { items: vec![n], next }) }
-        })
-        .await
-        .unwrap();
-        assert_eq!(items, vec![1, 2, 3]);
     }
 }

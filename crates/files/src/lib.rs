@@ -5,17 +5,20 @@
 //!   of another user.
 //! - [`atomic`]: read–edit–write under an advisory lock; temp file, fsync, rename; mode 0600.
 //! - [`backups`]: the sections `--force` took over, kept privately in the data dir and pruned.
+//! - [`discovery`]: the last listing of each IAM Identity Center source's accounts and roles.
 //! - [`store`]: `config.toml` and the AWS credentials/config files, on top of the above and
 //!   the core's pure edits.
 #![deny(missing_docs)]
 
 pub mod atomic;
 pub mod backups;
+pub mod discovery;
 pub mod guard;
 pub mod paths;
 pub mod store;
 
 pub use backups::{Backup, Backups};
+pub use discovery::DiscoveryCache;
 pub use guard::FileKind;
 pub use paths::Paths;
 pub use store::{AwsFiles, ConfigStore};
