@@ -210,4 +210,18 @@ fn an_sso_profile_is_a_source_through_the_sdks_token_cache() {
     assert!(err.starts_with("rolecall: aws_profile.unusable: "), "{err}");
     assert!(err.contains("the AWS profile corp-sso gives no credentials: "), "{err}");
     assert!(!err.contains(access_token.as_str()), "no token in the message");
+
+    // A valid sign-in whose portal cannot be reached: the profile is named, not STS.
+    write_token_cache(&w, "corp", &cached);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut unreachable: Vec<(String, String)> =
+        envs.iter().filter(|(k, _)| k != "AWS_ENDPOINT_URL_SSO").cloned().collect();
+    unreachable.push(("AWS_ENDPOINT_URL_SSO".into(), nowhere));
+    let o = w.run_env(&unreachable, &["assume", "admin"], None);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(err.starts_with("rolecall: aws_profile.unusable: "), "{err}");
+    assert!(err.contains("the AWS profile corp-sso gives no credentials: "), "{err}");
 }

@@ -717,3 +717,37 @@ fn the_trays_open_console_hands_the_browser_the_same_private_page() {
     let log = app.log();
     assert!(!log.contains("SigninToken") && !log.contains(&fake.issued_tokens()[0]), "{log}");
 }
+
+#[test]
+fn an_sso_favourite_signs_in_to_the_console_with_its_portal_role_session() {
+    use crate::sso::{START_URL, login, ok, sso_world};
+    let (w, sso) = sso_world();
+    let fake = FakeFederation::start();
+    ok(&w, &sso, &["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
+    login(&w, &sso, "corp");
+    ok(&w, &sso, &["role", "add", "prod", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"]);
+    let mut envs = w.envs_at(Some(&fake.endpoint()), &[]);
+    envs.extend(sso.envs());
+    let o = w.run_env(&envs, &["console", "prod", "--print"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let url = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+
+    // The portal's role session, as written to the profile, is what the federation endpoint got.
+    assert_eq!(sso.requests_to("/federation/credentials").len(), 1, "GetRoleCredentials once");
+    let sent = fake.token_requests();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].session(), Some(w.session_of("prod")));
+    // GetRoleCredentials sets its own session length: AWS takes no SessionDuration for it.
+    assert_eq!(sent[0].session_duration(), None);
+    let login = login_params(&fake, &url);
+    assert_eq!(login["SigninToken"], fake.issued_tokens()[0]);
+    assert_eq!(fake.follow(&url), (302, Some(login["Destination"].clone())));
+
+    // Signed out: a clear error, and nothing is sent to the federation endpoint.
+    sso.end_sessions();
+    ok(&w, &sso, &["role", "add", "ro2", "--source", "corp", "--account", "111111111111", "--role-name", "AdministratorAccess"]);
+    let o = w.run_env(&envs, &["console", "ro2", "--print"], None);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("rolecall: sso.signed_out: "), "{}", text(&o));
+    assert_eq!(fake.token_requests().len(), 1);
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rolecall_e2e::sso::{FakeSso, SsoAccount, StubBrowser};
 use rolecall_e2e::{World, assumed_role_arn, output_text, rolecall_bin};
 
-const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+pub(crate) const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 
 pub(crate) fn accounts() -> Vec<SsoAccount> {
     vec![

@@ -435,14 +435,6 @@ pub fn classify(error_type: &str) -> SsoErrorKind {
     }
 }
 
-/// When a token should be refreshed: five minutes before it ends, or at half its life for a
-/// short one, so a refresh never races the expiry and never loops.
-pub fn refresh_due(token: &Token, issued: DateTime<Utc>) -> DateTime<Utc> {
-    let life = token.expires_at - issued;
-    let lead = chrono::Duration::minutes(5).min(life / 2);
-    token.expires_at - lead
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,8 +532,6 @@ mod tests {
             expires_at: t0 + chrono::Duration::seconds(secs),
             refresh_token: None,
         };
-        assert_eq!(refresh_due(&token(3600), t0), t0 + chrono::Duration::seconds(3300));
-        assert_eq!(refresh_due(&token(120), t0), t0 + chrono::Duration::seconds(60));
         let registration = ClientRegistration {
             client_id: "c".into(),
             client_secret: SecretString::from("s"),
