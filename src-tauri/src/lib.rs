@@ -12,6 +12,7 @@ pub mod dto;
 pub mod mfa;
 pub mod notifications;
 pub mod scheduler;
+pub mod signin;
 pub mod state;
 pub mod tray;
 pub mod watch;
@@ -39,6 +40,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
         skew_warned: Mutex::default(),
         services,
         mfa: Default::default(),
+        sign_ins: Default::default(),
         activity: Mutex::new(Activity::default()),
         changed: Arc::new(Notify::new()),
         actions: tx,

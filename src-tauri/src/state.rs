@@ -14,6 +14,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::mfa::MfaBroker;
 use crate::notifications::{Button, Notifications};
+use crate::signin::SignIns;
 use crate::tray::MenuId;
 
 /// Something the user asked for, from the tray menu or a window.
@@ -29,6 +30,12 @@ pub enum Action {
     MakeDefault(Name),
     /// Open the AWS console as the favourite in the default browser (assuming it first if needed).
     Console(Name),
+    /// Sign in to an IAM Identity Center source in the default browser (joins a sign-in of that
+    /// source already under way).
+    SignIn(Name),
+    /// Sign in to an IAM Identity Center source with a device code shown in the sign-in window
+    /// (replaces a browser sign-in of that source still waiting).
+    SignInWithCode(Name),
     /// Show the settings window.
     OpenSettings,
     /// Turn start-at-login on or off.
@@ -39,11 +46,12 @@ pub enum Action {
 
 impl From<Button> for Action {
     /// What a notification's button does: *Renew* renews its favourite (a failure is notified
-    /// too), *Open rolecall* shows the settings window.
+    /// too), *Open rolecall* shows the settings window, *Sign in* signs in to its source.
     fn from(button: Button) -> Action {
         match button {
             Button::Renew(name) => Action::Renew(name),
             Button::Open => Action::OpenSettings,
+            Button::SignIn(source) => Action::SignIn(source),
         }
     }
 }
@@ -57,6 +65,8 @@ impl Action {
             MenuId::CopyEnv(n) => Action::CopyEnv(n),
             MenuId::MakeDefault(n) => Action::MakeDefault(n),
             MenuId::Console(n) => Action::Console(n),
+            MenuId::SignIn(n) => Action::SignIn(n),
+            MenuId::SignInWithCode(n) => Action::SignInWithCode(n),
             MenuId::Settings => Action::OpenSettings,
             MenuId::Quit => Action::Quit,
             MenuId::Info => return None,
@@ -90,6 +100,8 @@ pub struct AppState {
     pub services: Services,
     /// MFA requests waiting for the MFA window.
     pub mfa: MfaBroker,
+    /// IAM Identity Center sign-ins under way and what is known of each source's sign-in.
+    pub sign_ins: SignIns,
     /// Work in flight and the last failure.
     pub activity: Mutex<Activity>,
     /// Wakes the refresher: something changed (config, files, activity).
@@ -239,6 +251,8 @@ mod tests {
         assert!(matches!(assume("copy-env:prod"), Some(Action::CopyEnv(f)) if f.as_str() == "prod"));
         assert!(matches!(assume("make-default:prod"), Some(Action::MakeDefault(f)) if f.as_str() == "prod"));
         assert!(matches!(assume("console:prod"), Some(Action::Console(f)) if f.as_str() == "prod"));
+        assert!(matches!(assume("sign-in:corp"), Some(Action::SignIn(s)) if s.as_str() == "corp"));
+        assert!(matches!(assume("sign-in-code:corp"), Some(Action::SignInWithCode(s)) if s.as_str() == "corp"));
         assert!(matches!(assume("settings"), Some(Action::OpenSettings)));
         assert!(matches!(assume("quit"), Some(Action::Quit)));
         assert!(assume("info").is_none());
@@ -248,5 +262,6 @@ mod tests {
     fn notification_buttons_become_actions() {
         assert!(matches!(Action::from(Button::Renew(name("prod"))), Action::Renew(f) if f.as_str() == "prod"));
         assert!(matches!(Action::from(Button::Open), Action::OpenSettings));
+        assert!(matches!(Action::from(Button::SignIn(name("corp"))), Action::SignIn(s) if s.as_str() == "corp"));
     }
 }

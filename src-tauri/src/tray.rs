@@ -11,7 +11,8 @@ use tauri::{AppHandle, Runtime};
 /// The tray icon's id.
 pub const TRAY_ID: &str = "rolecall";
 
-/// Every menu item rolecall creates. Ids are `kind:favourite`; favourite names never hold `:`.
+/// Every menu item rolecall creates. Ids are `kind:name` (a favourite's, or a source's for the
+/// sign-in items); names never hold `:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MenuId {
     /// Assume a favourite (its line in the menu).
@@ -24,6 +25,10 @@ pub enum MenuId {
     CopyEnv(Name),
     /// Also write the session as the `default` profile.
     MakeDefault(Name),
+    /// Sign in to an IAM Identity Center source in the browser ("Sign in to corp…").
+    SignIn(Name),
+    /// Sign in to a source with a device code instead ("Sign in with a code instead…").
+    SignInWithCode(Name),
     /// Open the settings window.
     Settings,
     /// Quit.
@@ -41,6 +46,8 @@ impl MenuId {
             MenuId::Console(n) => format!("console:{n}"),
             MenuId::CopyEnv(n) => format!("copy-env:{n}"),
             MenuId::MakeDefault(n) => format!("make-default:{n}"),
+            MenuId::SignIn(n) => format!("sign-in:{n}"),
+            MenuId::SignInWithCode(n) => format!("sign-in-code:{n}"),
             MenuId::Settings => "settings".into(),
             MenuId::Quit => "quit".into(),
             MenuId::Info => "info".into(),
@@ -56,6 +63,8 @@ impl MenuId {
             Some(("console", n)) => named(MenuId::Console, n),
             Some(("copy-env", n)) => named(MenuId::CopyEnv, n),
             Some(("make-default", n)) => named(MenuId::MakeDefault, n),
+            Some(("sign-in", n)) => named(MenuId::SignIn, n),
+            Some(("sign-in-code", n)) => named(MenuId::SignInWithCode, n),
             _ => match id {
                 "settings" => Some(MenuId::Settings),
                 "quit" => Some(MenuId::Quit),
@@ -282,7 +291,9 @@ mod tests {
             MenuId::Renew(n.clone()),
             MenuId::Console(n.clone()),
             MenuId::CopyEnv(n.clone()),
-            MenuId::MakeDefault(n),
+            MenuId::MakeDefault(n.clone()),
+            MenuId::SignIn(n.clone()),
+            MenuId::SignInWithCode(n),
             MenuId::Settings,
             MenuId::Quit,
             MenuId::Info,

@@ -53,6 +53,16 @@ pub fn spawn_runner<R: Runtime>(app: AppHandle<R>, mut rx: mpsc::UnboundedReceiv
                         report(&app, result);
                     });
                 }
+                Action::SignIn(source) => {
+                    tauri::async_runtime::spawn(async move {
+                        let _ = crate::signin::sign_in(&app, &source, crate::signin::Flow::Browser).await;
+                    });
+                }
+                Action::SignInWithCode(source) => {
+                    tauri::async_runtime::spawn(async move {
+                        let _ = crate::signin::sign_in(&app, &source, crate::signin::Flow::DeviceCode).await;
+                    });
+                }
                 Action::OpenSettings => {
                     if let Err(e) = windows::open_settings(&app) {
                         tracing::warn!(error = %e, "cannot open the settings window");

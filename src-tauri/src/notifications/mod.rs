@@ -34,6 +34,8 @@ pub enum Button {
     Renew(Name),
     /// *Open rolecall*, or the notification itself.
     Open,
+    /// *Sign in* on an IAM Identity Center source's notification (its sign-in ended or ends soon).
+    SignIn(Name),
 }
 
 /// Where notifications go: the desktop, or a recorder in tests.

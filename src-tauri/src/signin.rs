@@ -1,0 +1,275 @@
+//! IAM Identity Center sign-ins from the tray: at most one per source at a time (a second ask
+//! joins the one under way), in the default browser (PKCE and a loopback redirect) or with a
+//! device code shown in the sign-in window, which a browser sign-in falls back to when no browser
+//! could be opened or the loopback redirect could not be bound. [`SignIns`] also remembers what
+//! the menu and the scheduler need of each source without reading the keychain on every look: its
+//! sign-in state, whether its ended session was told, and which session end was warned about.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rolecall_app::{BrowserStep, SsoStatus};
+use rolecall_core::config::{Config, SourceKind};
+use rolecall_core::validate::Name;
+use rolecall_core::{Code, ErrorDto};
+use tauri::{AppHandle, Manager, Runtime};
+use tokio::sync::{oneshot, watch};
+
+use crate::state::AppState;
+
+/// How a sign-in asks the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// The default browser, back to a loopback redirect.
+    Browser,
+    /// A device code the user confirms in any browser.
+    DeviceCode,
+}
+
+/// What a sign-in under way waits for (the menu says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Registering with the sign-in service, handing the browser its page.
+    Starting,
+    /// The browser was handed the sign-in page.
+    Browser,
+    /// The sign-in window shows the device code.
+    Code,
+}
+
+/// The menu's view of a sign-in under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Underway {
+    /// The source.
+    pub source: Name,
+    /// What it waits for.
+    pub waiting: Waiting,
+}
+
+type Outcome = Option<Result<(), ErrorDto>>;
+
+struct InFlight {
+    id: u64,
+    flow: Flow,
+    waiting: Waiting,
+    done: watch::Sender<Outcome>,
+    task: Option<tauri::async_runtime::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    in_flight: HashMap<Name, InFlight>,
+    status: HashMap<Name, SsoStatus>,
+    ended_told: HashSet<Name>,
+    warned_for: HashMap<Name, DateTime<Utc>>,
+    next: u64,
+}
+
+/// The sign-ins under way and what is known of each IAM Identity Center source's sign-in.
+#[derive(Default)]
+pub struct SignIns {
+    inner: Mutex<Inner>,
+}
+
+impl SignIns {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().expect("sign-ins lock")
+    }
+
+    /// The sign-ins under way, by source name.
+    pub fn underway(&self) -> Vec<Underway> {
+        let inner = self.lock();
+        let mut v: Vec<Underway> =
+            inner.in_flight.iter().map(|(s, f)| Underway { source: s.clone(), waiting: f.waiting }).collect();
+        v.sort_by(|a, b| a.source.cmp(&b.source));
+        v
+    }
+
+    /// Whether a sign-in of `source` is under way.
+    pub fn is_underway(&self, source: &Name) -> bool {
+        self.lock().in_flight.contains_key(source)
+    }
+
+    /// The remembered sign-in state of `source` at `now` (`None`: not looked at yet). A sign-in
+    /// whose portal session should have ended by `now` reads as signed out.
+    pub fn known(&self, source: &Name, now: DateTime<Utc>) -> Option<SsoStatus> {
+        self.lock().status.get(source).map(|s| match *s {
+            SsoStatus::SignedIn { ends_at: Some(end), .. } if end <= now => SsoStatus::SignedOut,
+            s => s,
+        })
+    }
+
+    /// Remembers `source`'s sign-in state (read from the keychain by the caller).
+    pub fn remember(&self, source: &Name, status: SsoStatus) {
+        self.lock().status.insert(source.clone(), status);
+    }
+
+    /// Forgets `source`'s remembered state: the next look reads the keychain again.
+    pub fn invalidate(&self, source: &Name) {
+        self.lock().status.remove(source);
+    }
+
+    /// `source`'s portal session ended: remembered as signed out. Returns whether this is the
+    /// first time this session's end is noted (the one the user is told of).
+    pub fn ended(&self, source: &Name) -> bool {
+        let mut inner = self.lock();
+        inner.status.insert(source.clone(), SsoStatus::SignedOut);
+        inner.ended_told.insert(source.clone())
+    }
+
+    /// Whether automatic renewals of `source`'s favourites wait for a sign-in (its session
+    /// ended, or it is known to be signed out).
+    pub fn paused(&self, source: &Name, now: DateTime<Utc>) -> bool {
+        self.lock().ended_told.contains(source) || self.known(source, now) == Some(SsoStatus::SignedOut)
+    }
+
+    /// Which portal session end of `source` the user was warned about.
+    pub fn warned_for(&self, source: &Name) -> Option<DateTime<Utc>> {
+        self.lock().warned_for.get(source).copied()
+    }
+
+    /// The user was warned that `source`'s portal session ends at `ends_at`.
+    pub fn warned(&self, source: &Name, ends_at: DateTime<Utc>) {
+        self.lock().warned_for.insert(source.clone(), ends_at);
+    }
+
+    /// A sign-in of `source` succeeded: its state is read anew, its end may be told again.
+    fn signed_in(&self, source: &Name) {
+        let mut inner = self.lock();
+        inner.status.remove(source);
+        inner.ended_told.remove(source);
+    }
+
+    fn set_waiting(&self, source: &Name, id: u64, waiting: Waiting) {
+        if let Some(f) = self.lock().in_flight.get_mut(source).filter(|f| f.id == id) {
+            f.waiting = waiting;
+        }
+    }
+}
+
+/// The IAM Identity Center source at the root of favourite `favourite`'s chain, if it has one.
+pub fn sso_root(config: &Config, favourite: &Name) -> Option<Name> {
+    let (root, _) = config.chain(favourite).ok()?;
+    matches!(root.source.kind, SourceKind::Sso { .. }).then(|| root.name.clone())
+}
+
+/// Every IAM Identity Center source of `config`, in name order.
+pub fn sso_sources(config: &Config) -> Vec<Name> {
+    config.sources.iter().filter(|(_, s)| matches!(s.kind, SourceKind::Sso { .. })).map(|(n, _)| n.clone()).collect()
+}
+
+/// Signs in to `source` with `flow`, or joins the sign-in of `source` under way (a device-code
+/// ask replaces a browser sign-in still waiting: its loopback redirect is left to time out).
+/// Resolves when the sign-in ends.
+pub async fn sign_in<R: Runtime>(app: &AppHandle<R>, source: &Name, flow: Flow) -> Result<(), ErrorDto> {
+    let state = app.state::<AppState>();
+    let mut rx = {
+        let mut inner = state.sign_ins.lock();
+        inner.next += 1;
+        let id = inner.next;
+        match inner.in_flight.get_mut(source) {
+            Some(f) if flow == Flow::Browser || f.flow == Flow::DeviceCode => f.done.subscribe(),
+            Some(f) => {
+                tracing::info!(source = %source, "signing in with a code instead of the browser");
+                if let Some(task) = f.task.take() {
+                    task.abort();
+                }
+                f.id = id;
+                f.flow = flow;
+                f.waiting = Waiting::Starting;
+                f.task = Some(spawn(app, source, flow, id));
+                f.done.subscribe()
+            }
+            None => {
+                let (done, rx) = watch::channel(None);
+                let task = Some(spawn(app, source, flow, id));
+                inner.in_flight.insert(source.clone(), InFlight { id, flow, waiting: Waiting::Starting, done, task });
+                rx
+            }
+        }
+    };
+    state.touch();
+    let outcome = rx.wait_for(Option::is_some).await.map(|o| o.clone());
+    match outcome {
+        Ok(Some(outcome)) => outcome,
+        _ => Err(ErrorDto { code: Code::Cancelled, message: format!("source {source}: the sign-in stopped") }),
+    }
+}
+
+fn spawn<R: Runtime>(app: &AppHandle<R>, source: &Name, flow: Flow, id: u64) -> tauri::async_runtime::JoinHandle<()> {
+    let (app, source) = (app.clone(), source.clone());
+    tauri::async_runtime::spawn(async move {
+        let result = match flow {
+            Flow::Browser => browser(&app, &source, id).await,
+            Flow::DeviceCode => device(&app, &source, id).await,
+        };
+        finish(&app, &source, id, result);
+    })
+}
+
+/// The browser sign-in, falling back to the device code when no browser could be opened or the
+/// loopback redirect could not be bound (an `sso.error` before the browser was handed the page).
+async fn browser<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64) -> Result<(), ErrorDto> {
+    let state = app.state::<AppState>();
+    let (by_hand_tx, by_hand_rx) = oneshot::channel::<String>();
+    let stepped = std::sync::atomic::AtomicBool::new(false);
+    let signing = state.services.sso_sign_in_browser(source, |step| {
+        stepped.store(true, std::sync::atomic::Ordering::Relaxed);
+        match step {
+            BrowserStep::Opened => state.sign_ins.set_waiting(source, id, Waiting::Browser),
+            BrowserStep::OpenByHand { why, .. } => {
+                let _ = by_hand_tx.send(why.to_string());
+            }
+        }
+        state.touch();
+    });
+    tokio::select! {
+        result = signing => match result {
+            Err(e) if !stepped.load(std::sync::atomic::Ordering::Relaxed) && e.code() == Code::SsoError => {
+                tracing::info!(source = %source, error = %e, "no browser sign-in here: signing in with a code");
+                device(app, source, id).await
+            }
+            result => result.map_err(|e| e.to_dto()),
+        },
+        Ok(why) = by_hand_rx => {
+            tracing::info!(source = %source, why, "no browser could be opened: signing in with a code");
+            device(app, source, id).await
+        }
+    }
+}
+
+/// The device-code sign-in.
+async fn device<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64) -> Result<(), ErrorDto> {
+    let state = app.state::<AppState>();
+    let result = state
+        .services
+        .sso_sign_in_device(source, |_auth| {
+            state.sign_ins.set_waiting(source, id, Waiting::Code);
+            state.touch();
+        })
+        .await;
+    result.map_err(|e| e.to_dto())
+}
+
+/// Ends sign-in `id` of `source`: the joiners get `result`; on success the source's state is read
+/// anew, its notification closed and the scheduler woken (automatic renewals resume).
+fn finish<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64, result: Result<(), ErrorDto>) {
+    let state = app.state::<AppState>();
+    let flight = {
+        let mut inner = state.sign_ins.lock();
+        if inner.in_flight.get(source).is_some_and(|f| f.id == id) { inner.in_flight.remove(source) } else { None }
+    };
+    let Some(flight) = flight else { return };
+    match &result {
+        Ok(()) => {
+            tracing::info!(source = %source, flow = ?flight.flow, "signed in");
+            state.sign_ins.signed_in(source);
+        }
+        Err(e) => {
+            tracing::warn!(source = %source, flow = ?flight.flow, code = %e.code, "sign-in failed: {}", e.message)
+        }
+    }
+    let _ = flight.done.send(Some(result));
+    state.touch();
+}
