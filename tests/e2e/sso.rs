@@ -101,8 +101,17 @@ fn an_sso_source_signs_in_lists_its_roles_and_its_favourites_assume_into_profile
     assert!(!out.status.success() && err.starts_with("rolecall: sso.signed_out: source corp"), "{err}");
     assert!(err.contains("rolecall source login"), "{err}");
 
+    let listed = ok(&w, &sso, &["source", "list"]);
+    assert!(listed.lines().any(|l| l.starts_with("corp ") && l.ends_with("signed out")), "{listed}");
     let shown = login(&w, &sso, "corp");
     assert!(shown.contains("confirm the code"), "{shown}");
+    // Signed in for the portal session's length, AWS's 8 hours unless the source says otherwise.
+    let listed = ok(&w, &sso, &["source", "list"]);
+    let line = listed.lines().find(|l| l.starts_with("corp ")).unwrap_or_default();
+    let until = line.rsplit("signed in until ").next().unwrap_or_default();
+    let until = chrono::DateTime::parse_from_rfc3339(until.trim()).unwrap_or_else(|e| panic!("{e}: {listed}"));
+    let left = until.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(left > chrono::Duration::hours(7) && left <= chrono::Duration::hours(8), "{listed}");
     let grants: Vec<_> = sso.requests_to("/token").into_iter().filter_map(|r| r.grant_type).collect();
     assert!(grants.iter().all(|g| g.ends_with("device_code")), "{grants:?}");
     // The sign-in lives in the keychain only.
@@ -168,6 +177,13 @@ fn the_sign_in_refreshes_silently_and_an_ended_portal_session_is_said_with_nothi
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.starts_with("rolecall: sso.signed_out: source corp"), "{err}");
     assert_eq!(std::fs::read(&credentials).unwrap(), before, "the old credentials stay as they were");
+    // The ended sign-in is forgotten, so the state says so without asking the portal again.
+    let asked = sso.requests().len();
+    let listed = ok(&w, &sso, &["source", "list"]);
+    assert!(listed.lines().any(|l| l.starts_with("corp ") && l.ends_with("signed out")), "{listed}");
+    assert_eq!(sso.requests().len(), asked, "source list asks nothing of the portal");
+    assert!(w.entry("sso-token:corp").is_none(), "{}", w.keychain_entries());
+    assert!(w.entry("sso:corp").is_some(), "the registration stays for the next sign-in");
 }
 
 #[test]
@@ -331,8 +347,17 @@ fn the_device_code_still_signs_in_after_a_browser_sign_in_with_a_registration_of
     sso.clear_requests();
 
     // The browser's registration has no device grant: --device-code registers anew.
+    let listed = ok(&w, &sso, &["source", "list"]);
+    assert!(listed.lines().any(|l| l.starts_with("corp ") && l.ends_with("signed out")), "{listed}");
     let shown = login(&w, &sso, "corp");
     assert!(shown.contains("confirm the code"), "{shown}");
+    // Signed in for the portal session's length, AWS's 8 hours unless the source says otherwise.
+    let listed = ok(&w, &sso, &["source", "list"]);
+    let line = listed.lines().find(|l| l.starts_with("corp ")).unwrap_or_default();
+    let until = line.rsplit("signed in until ").next().unwrap_or_default();
+    let until = chrono::DateTime::parse_from_rfc3339(until.trim()).unwrap_or_else(|e| panic!("{e}: {listed}"));
+    let left = until.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(left > chrono::Duration::hours(7) && left <= chrono::Duration::hours(8), "{listed}");
     assert_eq!(sso.requests_to("/client/register").len(), 1, "{:?}", sso.requests());
     assert_eq!(sso.requests_to("/device_authorization").len(), 1);
     let tokens = sso.requests_to("/token");

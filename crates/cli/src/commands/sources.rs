@@ -1,6 +1,6 @@
 //! `rolecall source add | list | remove | forget-mfa`.
 
-use rolecall_app::{NewSource, Services};
+use rolecall_app::{NewSource, Services, SsoStatus};
 use rolecall_core::Error;
 use rolecall_core::config::SourceKind;
 use rolecall_core::validate::{MfaSerial, Name, ProfileName, Region};
@@ -36,6 +36,16 @@ pub(super) fn list(ctx: &Services, json: bool) -> Result<(), Error> {
         print_json(&config.sources);
         return Ok(());
     }
+    let now = chrono::Utc::now();
+    // An IAM Identity Center source has no identity of its own: its sign-in state stands there.
+    let sso_state = |n: &Name| match ctx.sso_status(n, now) {
+        Ok(SsoStatus::SignedOut) => "signed out".to_owned(),
+        Ok(SsoStatus::SignedIn { ends_at: Some(end), .. }) => {
+            format!("signed in until {}", end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }
+        Ok(SsoStatus::SignedIn { ends_at: None, .. }) => "signed in".to_owned(),
+        Err(e) => format!("({})", e.code()),
+    };
     let rows: Vec<Vec<String>> = config
         .sources
         .iter()
@@ -50,7 +60,10 @@ pub(super) fn list(ctx: &Services, json: bool) -> Result<(), Error> {
                 kind.into(),
                 key,
                 s.mfa_serial.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into()),
-                s.identity.clone().unwrap_or_else(|| "(not verified)".into()),
+                match &s.kind {
+                    SourceKind::Sso { .. } => sso_state(n),
+                    _ => s.identity.clone().unwrap_or_else(|| "(not verified)".into()),
+                },
             ]
         })
         .collect();
