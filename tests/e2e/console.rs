@@ -745,7 +745,11 @@ fn an_sso_favourite_signs_in_to_the_console_with_its_portal_role_session() {
 
     // Signed out: a clear error, and nothing is sent to the federation endpoint.
     sso.end_sessions();
-    ok(&w, &sso, &["role", "add", "ro2", "--source", "corp", "--account", "111111111111", "--role-name", "AdministratorAccess"]);
+    ok(
+        &w,
+        &sso,
+        &["role", "add", "ro2", "--source", "corp", "--account", "111111111111", "--role-name", "AdministratorAccess"],
+    );
     let o = w.run_env(&envs, &["console", "ro2", "--print"], None);
     assert!(!o.status.success(), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).starts_with("rolecall: sso.signed_out: "), "{}", text(&o));
