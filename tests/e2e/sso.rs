@@ -338,6 +338,27 @@ fn a_sign_in_denied_in_the_browser_is_cancelled_and_keeps_nothing() {
 }
 
 #[test]
+fn a_start_url_that_is_no_access_portal_is_refused_clearly_and_keeps_nothing() {
+    let (w, sso) = sso_world();
+    sso.set_start_url(Some(START_URL));
+    let other = "https://d-0000000000.awsapps.com/start";
+    ok(&w, &sso, &["source", "add", "other", "--sso-start-url", other, "--sso-region", "eu-west-1"]);
+    let browser = StubBrowser::install(&w.sandbox.home().join("bin"));
+    for flow in [&["source", "login", "other", "--device-code"][..], &["source", "login", "other"][..]] {
+        let out = w.run_env(&browser_envs(&w, &sso, &browser), flow, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}", output_text(&out));
+        assert!(
+            err.starts_with("rolecall: sso.not_a_portal: source other: ")
+                && err.contains("the start URL is not an AWS access portal"),
+            "{flow:?}: {err}"
+        );
+    }
+    assert!(browser.opened().is_empty(), "no browser for a portal that is not there");
+    assert!(w.entry("sso:other").is_none() && w.entry("sso-token:other").is_none(), "{}", w.keychain_entries());
+}
+
+#[test]
 fn the_device_code_still_signs_in_after_a_browser_sign_in_with_a_registration_of_its_own() {
     let (w, sso) = sso_world();
     add_corp(&w, &sso);

@@ -124,6 +124,7 @@ struct Settings {
     deny_authorize: bool,
     role_session_seconds: i64,
     device_interval: i64,
+    portal: Option<String>,
 }
 
 impl Default for Settings {
@@ -139,6 +140,7 @@ impl Default for Settings {
             deny_authorize: false,
             role_session_seconds: 3600,
             device_interval: 1,
+            portal: None,
         }
     }
 }
@@ -422,6 +424,13 @@ impl FakeSso {
         self.state().settings.device_interval = seconds;
     }
 
+    /// Makes `start_url` the organisation's only access portal: a device authorization for, or
+    /// a browser client registered with (`issuerUrl`), any other start URL is refused with 400
+    /// `InvalidRequestException`, as a URL that is no portal is. `None` (the default) takes any.
+    pub fn set_start_url(&self, start_url: Option<&str>) {
+        self.state().settings.portal = start_url.map(str::to_owned);
+    }
+
     /// Every request so far, in order.
     pub fn requests(&self) -> Vec<SsoRequest> {
         self.state().requests.clone()
@@ -608,6 +617,11 @@ fn register(body: &Value, s: &mut State) -> Response {
     {
         return oidc_error(400, "UnsupportedGrantTypeException", &format!("grant type {bad} is not supported"));
     }
+    if let Some(issuer) = text(body, "issuerUrl")
+        && let Some(r) = not_the_portal(issuer, s)
+    {
+        return r;
+    }
     if grants.iter().any(|g| g == "authorization_code") && redirect_uris.is_empty() {
         return oidc_error(400, "InvalidRequestException", "the authorization_code grant needs redirectUris");
     }
@@ -642,13 +656,23 @@ fn check_client(body: &Value, s: &State) -> Result<String, Response> {
     }
 }
 
+/// The refusal of a start URL that is not the organisation's portal, when one is set.
+fn not_the_portal(start_url: &str, s: &State) -> Option<Response> {
+    let portal = s.settings.portal.as_deref()?;
+    (start_url.trim_end_matches('/') != portal.trim_end_matches('/'))
+        .then(|| oidc_error(400, "InvalidRequestException", "Invalid start URL"))
+}
+
 fn device_authorization(body: &Value, s: &mut State) -> Response {
     let client_id = match check_client(body, s) {
         Ok(id) => id,
         Err(r) => return r,
     };
-    if text(body, "startUrl").is_none() {
+    let Some(start_url) = text(body, "startUrl") else {
         return oidc_error(400, "InvalidRequestException", "startUrl is required");
+    };
+    if let Some(r) = not_the_portal(start_url, s) {
+        return r;
     }
     let code = random_token("device-");
     let letters: String = random_token("").chars().filter(char::is_ascii_alphabetic).take(8).collect();
