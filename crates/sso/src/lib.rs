@@ -6,7 +6,9 @@
 //! for AWS credentials, and no shared config or credentials file is read. The region is the
 //! caller's; the endpoint is `AWS_ENDPOINT_URL_SSO_OIDC` (sign-in) or `AWS_ENDPOINT_URL_SSO`
 //! (portal), else `AWS_ENDPOINT_URL`, else AWS's own ([`endpoint_override`]). Every client retries
-//! throttling and transient errors (standard mode, 3 attempts); the sign-in service's
+//! throttling and transient errors (standard mode, 3 attempts), but for the portal's listings,
+//! which the caller paces, throttling is not retried here (it comes back as
+//! [`SsoErrorKind::Throttled`] after one attempt); the sign-in service's
 //! `SlowDownException` is not retried by the SDK and comes back as [`SsoErrorKind::SlowDown`].
 //! Errors keep the service's own message as their detail, never a token or a secret.
 #![deny(missing_docs)]
@@ -20,8 +22,10 @@ use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::config::timeout::TimeoutConfig;
 use aws_sdk_sso::config::{BehaviorVersion, Region as SdkRegion};
 use aws_sdk_sso::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use chrono::{DateTime, Utc};
 use rolecall_core::secret::{AccessKeyId, SessionCredentials};
 use rolecall_core::sso::{
@@ -154,6 +158,16 @@ impl SdkSso {
 
     /// A portal client: no credentials provider (the token goes in its own header), no profile.
     fn portal(&self, region: &Region) -> aws_sdk_sso::Client {
+        aws_sdk_sso::Client::from_conf(self.portal_config(region).build())
+    }
+
+    /// A portal client for the listings, which the caller paces: a throttled one is not retried
+    /// here ([`NoThrottlingRetry`]).
+    fn listing_portal(&self, region: &Region) -> aws_sdk_sso::Client {
+        aws_sdk_sso::Client::from_conf(self.portal_config(region).retry_classifier(NoThrottlingRetry).build())
+    }
+
+    fn portal_config(&self, region: &Region) -> aws_sdk_sso::config::Builder {
         let s = self.settings(Service::Portal, region);
         let mut builder = aws_sdk_sso::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -161,7 +175,26 @@ impl SdkSso {
             .retry_config(s.retry)
             .timeout_config(s.timeout);
         builder.set_endpoint_url(s.endpoint);
-        aws_sdk_sso::Client::from_conf(builder.build())
+        builder
+    }
+}
+
+/// Keeps the SDK from retrying a throttled portal listing (HTTP 429, `TooManyRequestsException`):
+/// rolecall paces the listings itself and asks a refused one again after its own pause, which the
+/// SDK's backoff would only lengthen and hide. Other failures keep the standard retries.
+#[derive(Debug)]
+struct NoThrottlingRetry;
+
+impl ClassifyRetry for NoThrottlingRetry {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx.response() {
+            Some(r) if r.status().as_u16() == 429 => RetryAction::RetryForbidden,
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "no retry of a throttled portal listing"
     }
 }
 
@@ -335,7 +368,7 @@ impl SsoPortal for SdkSso {
         let subject = "list the portal's accounts";
         tracing::debug!(region = %region, "ListAccounts");
         let out = self
-            .portal(region)
+            .listing_portal(region)
             .list_accounts()
             .access_token(token.access_token.expose_secret())
             .max_results(PAGE_SIZE)
@@ -367,7 +400,7 @@ impl SsoPortal for SdkSso {
         let subject = format!("list the roles of account {account_id}");
         tracing::debug!(region = %region, account = account_id, "ListAccountRoles");
         let out = self
-            .portal(region)
+            .listing_portal(region)
             .list_account_roles()
             .access_token(token.access_token.expose_secret())
             .account_id(account_id)

@@ -289,6 +289,27 @@ async fn service_errors_become_kinds_and_only_throttling_is_retried() {
 }
 
 #[tokio::test]
+async fn a_throttled_listing_is_asked_once_for_the_caller_to_pace_but_credentials_are_retried() {
+    let too_many = || error(429, "TooManyRequestsException", "Too many requests");
+    let server = Server::start(vec![too_many()]);
+    let e = server.sso().list_accounts(&region(), &token(), None).await.unwrap_err();
+    assert_eq!(e.kind, SsoErrorKind::Throttled, "{e}");
+    assert_eq!(server.seen().len(), 1, "ListAccounts: no retry of a 429");
+    let server = Server::start(vec![too_many()]);
+    let e = server.sso().list_account_roles(&region(), &token(), "111111111111", None).await.unwrap_err();
+    assert_eq!(e.kind, SsoErrorKind::Throttled, "{e}");
+    assert_eq!(server.seen().len(), 1, "ListAccountRoles: no retry of a 429");
+    let server = Server::start(vec![(503, "", String::new()), ok(r#"{"accountList":[]}"#)]);
+    let page = server.sso().list_accounts(&region(), &token(), None).await.unwrap();
+    assert!(page.items.is_empty() && page.next.is_none());
+    assert_eq!(server.seen().len(), 2, "a listing's 5xx is still retried");
+    let server = Server::start(vec![too_many()]);
+    let e = server.sso().role_credentials(&region(), &token(), "111111111111", "Admin").await.unwrap_err();
+    assert_eq!(e.kind, SsoErrorKind::Throttled, "{e}");
+    assert_eq!(server.seen().len(), 3, "GetRoleCredentials keeps the SDK's retries");
+}
+
+#[tokio::test]
 async fn portal_errors_keep_aws_words_but_never_the_token() {
     let server = Server::start(vec![error(401, "UnauthorizedException", "Session token not found or invalid")]);
     let e = server.sso().role_credentials(&region(), &token(), "111111111111", "Admin").await.unwrap_err();
