@@ -16,6 +16,7 @@ pub mod import;
 pub mod ini;
 pub mod keychain;
 pub mod notice;
+pub mod portal_names;
 pub mod pace;
 pub mod profile;
 pub mod renew;
