@@ -317,6 +317,52 @@ fn the_default_sign_in_is_the_browser_with_pkce_and_its_favourites_assume() {
     assert_eq!(w.aws_identity("prod").unwrap(), FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
 }
 
+/// `rolecall ARGS` on a terminal of its own (util-linux `script` gives it a pseudo-terminal, as
+/// a person's shell would), with `envs`; its exit status and everything it showed.
+fn on_a_terminal(w: &World, envs: &[(String, String)], args: &[&str]) -> (bool, String) {
+    let line = std::iter::once(rolecall_bin().display().to_string())
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = w
+        .sandbox
+        .command(std::path::Path::new("script"), envs)
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .output()
+        .expect("script runs");
+    (out.status.success(), output_text(&out).replace('\r', ""))
+}
+
+#[test]
+fn an_assume_that_needs_a_sign_in_signs_in_first_at_a_terminal_and_never_in_a_script() {
+    let (w, sso) = sso_world();
+    add_corp(&w, &sso);
+    ok(&w, &sso, &["role", "add", "prod", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"]);
+    let browser = StubBrowser::install(&w.sandbox.home().join("bin"));
+    let envs = browser_envs(&w, &sso, &browser);
+
+    // A script (no terminal): the clear error, no browser.
+    let out = w.run_env(&envs, &["assume", "prod"], None);
+    assert!(!out.status.success(), "{}", output_text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("rolecall: sso.signed_out: "), "{}", output_text(&out));
+    assert!(browser.opened().is_empty());
+
+    // A person at a terminal: the browser sign-in, then the assume, in one go.
+    let (ok_, shown) = on_a_terminal(&w, &envs, &["assume", "prod"]);
+    assert!(ok_, "{shown}");
+    assert!(shown.contains("Signing in to source corp first"), "{shown}");
+    assert!(shown.contains("Signed in to source corp"), "{shown}");
+    assert_eq!(browser.opened().len(), 1, "one browser visit");
+    assert_eq!(w.aws_identity("prod").unwrap(), FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
+
+    // Signed in: the next one asks nothing of the browser.
+    let (ok_, shown) = on_a_terminal(&w, &envs, &["env", "prod"]);
+    assert!(ok_ && shown.contains("AWS_SESSION_TOKEN"), "{shown}");
+    assert_eq!(browser.opened().len(), 1);
+}
+
 #[test]
 fn a_sign_in_denied_in_the_browser_is_cancelled_and_keeps_nothing() {
     let (w, sso) = sso_world();

@@ -15,7 +15,14 @@ pub(super) async fn run(ctx: &Services, a: ConsoleArgs) -> Result<(), Error> {
         }
         (Some(name), None) => {
             let mut mfa = TerminalMfa { given: a.token_code };
-            let url = ctx.console_url(&name, a.service, a.region, &mut mfa, Utc::now(), sign_out).await?;
+            let (service, region) = (a.service.clone(), a.region.clone());
+            let url = match ctx.console_url(&name, a.service, a.region, &mut mfa, Utc::now(), sign_out).await {
+                Err(e) => {
+                    super::sso::sign_in_if_needed(ctx, &name, e).await?;
+                    ctx.console_url(&name, service, region, &mut mfa, Utc::now(), sign_out).await?
+                }
+                Ok(url) => url,
+            };
             (url, format!("favourite {name}"))
         }
         (None, None) => {

@@ -60,8 +60,15 @@ struct StatusJson<'a> {
 }
 
 pub(super) async fn assume(ctx: &Services, a: AssumeArgs) -> Result<(), Error> {
-    let AssumeOutcome { assumed, kind, backup } =
-        ctx.assume(&a.name, &mut TerminalMfa { given: a.token_code }, a.force).await?;
+    let mut mfa = TerminalMfa { given: a.token_code };
+    let outcome = match ctx.assume(&a.name, &mut mfa, a.force).await {
+        Err(e) => {
+            super::sso::sign_in_if_needed(ctx, &a.name, e).await?;
+            ctx.assume(&a.name, &mut mfa, a.force).await
+        }
+        done => done,
+    };
+    let AssumeOutcome { assumed, kind, backup } = outcome?;
     let now = Utc::now();
     let expires = assumed.credentials.expiration;
     if a.json {
@@ -232,7 +239,14 @@ pub(super) async fn env(ctx: &Services, name: &Name, shell: &str, token_code: Op
     let shell =
         Shell::parse(shell).ok_or_else(|| ValidationError::new("shell", "must be bash, zsh, fish or powershell"))?;
     let region = ctx.config()?.favourite(name)?.region.clone();
-    let creds = ctx.usable_session(name, Utc::now(), &mut TerminalMfa { given: token_code }).await?;
+    let mut mfa = TerminalMfa { given: token_code };
+    let creds = match ctx.usable_session(name, Utc::now(), &mut mfa).await {
+        Err(e) => {
+            super::sso::sign_in_if_needed(ctx, name, e).await?;
+            ctx.usable_session(name, Utc::now(), &mut mfa).await?
+        }
+        Ok(creds) => creds,
+    };
     print!("{}", export_lines(shell, &creds, region.as_ref()));
     Ok(())
 }

@@ -42,6 +42,28 @@ pub(super) fn add(
     Ok(())
 }
 
+/// Whether an IAM Identity Center sign-in may start by itself: someone is at the terminal (a
+/// script, a cron job or a pipe gets `sso.signed_out` instead of a browser popping up).
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// When `error` says favourite `name`'s IAM Identity Center source must sign in again and a
+/// person is at the terminal, signs that source in (the browser flow) and says `Ok`: the
+/// caller asks once more. Otherwise gives `error` back.
+pub(super) async fn sign_in_if_needed(ctx: &Services, name: &Name, error: Error) -> Result<(), Error> {
+    let needs = matches!(&error, Error::Sso(e) if e.needs_sign_in());
+    if !needs || !interactive() {
+        return Err(error);
+    }
+    let config = ctx.config()?;
+    let Ok((root, _)) = config.chain(name) else { return Err(error) };
+    eprintln!("rolecall: {error}");
+    eprintln!("Signing in to source {} first…", root.name);
+    login(ctx, root.name, false).await
+}
+
 /// `rolecall source login NAME [--device-code]`: the browser flow unless `device_code`.
 pub(super) async fn login(ctx: &Services, name: &Name, device_code: bool) -> Result<(), Error> {
     if !device_code {
