@@ -525,13 +525,8 @@ mod tests {
     }
 
     #[test]
-    fn a_token_is_refreshed_before_it_ends_never_in_a_loop() {
+    fn a_registration_is_used_until_a_day_before_it_expires() {
         let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
-        let token = |secs| Token {
-            access_token: SecretString::from("t"),
-            expires_at: t0 + chrono::Duration::seconds(secs),
-            refresh_token: None,
-        };
         let registration = ClientRegistration {
             client_id: "c".into(),
             client_secret: SecretString::from("s"),
