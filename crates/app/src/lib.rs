@@ -16,6 +16,7 @@ mod discovery;
 mod favourites;
 mod import;
 mod noting;
+mod portal;
 mod sessions;
 mod sources;
 mod sso;
@@ -37,6 +38,7 @@ use rolecall_core::validate::{Name, Region};
 use rolecall_files::{AwsFiles, ConfigStore};
 
 pub use discovery::{AccountRoles, DISCOVERY_MAX_AGE, Discovery, DiscoveryProgress, PORTAL_CONCURRENCY};
+pub use portal::{PortalFavourites, SsoSessionBlock};
 pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};
 pub use rolecall_files::Paths;
 pub use rolecall_files::backups::{Backup, KEEP_NEWEST as BACKUPS_KEPT, MAX_AGE_DAYS as BACKUPS_MAX_AGE_DAYS};

@@ -496,3 +496,89 @@ async fn the_portal_roles_are_listed_page_by_page_and_an_unassigned_role_is_refu
         "{e}"
     );
 }
+
+fn portal_pick(id: &str, account: &str, role: &str) -> rolecall_core::portal_names::PortalPick {
+    rolecall_core::portal_names::PortalPick {
+        account_id: id.into(),
+        account_name: account.into(),
+        role_name: role.into(),
+    }
+}
+
+#[tokio::test]
+async fn portal_roles_become_favourites_all_at_once_named_by_the_pattern_or_none_do() {
+    use rolecall_core::portal_names::NamePattern;
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_sso_favourites(&s);
+    // A profile another tool wrote: no new favourite takes its name.
+    std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+    std::fs::write(dir.path().join(".aws/credentials"), "[Dev-ReadOnly]\naws_access_key_id = AKIAOTHER\n").unwrap();
+    std::fs::write(dir.path().join(".aws/config"), "[profile Dev-Admin]\nregion = eu-west-1\n").unwrap();
+    let picks = [
+        portal_pick("333333333333", "Dev", "ReadOnly"),
+        portal_pick("333333333333", "Dev", "Admin"),
+        portal_pick("444444444444", "Zürich Ops", "Admin"),
+        portal_pick("555555555555", "prod", "X"),
+    ];
+    let pattern = NamePattern::parse("ACCOUNTNAME-ROLENAME").unwrap();
+    let preview = s.portal_favourite_names(&n("corp"), &picks, &pattern).unwrap();
+    let before = std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap();
+    let added = s.add_portal_favourites(&n("corp"), &picks, &pattern).unwrap();
+    assert_eq!(added, names(&["Dev-ReadOnly-2", "Dev-Admin-2", "Zurich-Ops-Admin", "prod-X"]));
+    assert_eq!(preview, added, "the preview is what is added");
+    let config = s.config().unwrap();
+    let fav = &config.favourites[&n("Zurich-Ops-Admin")];
+    assert_eq!(fav.arn.as_str(), "arn:aws:iam::444444444444:role/Admin");
+    assert_eq!((fav.source.as_str(), fav.profile.as_str()), ("corp", "Zurich-Ops-Admin"));
+    assert_ne!(std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap(), before);
+    let known = s.portal_favourites(&n("corp")).unwrap();
+    assert_eq!(known[&("111111111111".into(), "AdministratorAccess".into())], n("prod"));
+    assert_eq!(known.len(), 5, "prod and the four new ones; deep is chained, not a portal role: {known:?}");
+
+    // All or nothing: one bad pick, named, and config.toml stays as it was.
+    let before = std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap();
+    let bad = [portal_pick("666666666666", "Sandbox", "Admin"), portal_pick("12345", "Broken", "Admin")];
+    let e = s.add_portal_favourites(&n("corp"), &bad, &pattern).unwrap_err();
+    assert_eq!(e.code(), Code::InputInvalid);
+    assert_eq!(e.to_string(), "portal role: Admin in account 12345: the account id must be 12 digits");
+    let again = [portal_pick("666666666666", "Sandbox", "Admin"), portal_pick("333333333333", "Dev", "Admin")];
+    let e = s.add_portal_favourites(&n("corp"), &again, &pattern).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "portal role: Admin in account 333333333333: already is favourite Dev-Admin-2; pick the roles that are not"
+    );
+    let twice = [portal_pick("666666666666", "Sandbox", "Admin"), portal_pick("666666666666", "Sandbox", "Admin")];
+    let e = s.add_portal_favourites(&n("corp"), &twice, &pattern).unwrap_err();
+    assert!(e.to_string().ends_with("is picked twice; pick each role once"), "{e}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap(), before, "nothing added");
+    // Only an IAM Identity Center source has portal roles.
+    with_favourites(&s, &[], false).await;
+    let e = s.add_portal_favourites(&n("work"), &bad[..1], &pattern).unwrap_err();
+    assert_eq!(e.to_string(), "source work: is not an IAM Identity Center source");
+}
+
+#[tokio::test]
+async fn the_sso_session_blocks_of_the_aws_config_are_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    assert!(s.sso_session_blocks().unwrap().is_empty(), "no AWS config file: none");
+    std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+    std::fs::write(
+        dir.path().join(".aws/config"),
+        "[profile a]\nregion = eu-west-1\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n[sso-session half]\nsso_region = us-east-1\n[sso-sessionx]\n",
+    )
+    .unwrap();
+    let blocks = s.sso_session_blocks().unwrap();
+    assert_eq!(
+        blocks,
+        [
+            crate::SsoSessionBlock {
+                name: "corp".into(),
+                start_url: Some("https://corp.awsapps.com/start".into()),
+                region: Some("eu-west-1".into())
+            },
+            crate::SsoSessionBlock { name: "half".into(), start_url: None, region: Some("us-east-1".into()) },
+        ]
+    );
+}

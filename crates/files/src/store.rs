@@ -232,6 +232,11 @@ impl AwsFiles {
         profiles.into_iter().map(|p| Ok((p.clone(), profile::holder(&doc, p)?))).collect()
     }
 
+    /// The sections of the credentials file: every profile name it holds.
+    pub fn credentials_profiles(&self) -> Result<Vec<String>, Error> {
+        Ok(self.read_doc(AwsFile::Credentials)?.section_names())
+    }
+
     /// Who holds `profile` in the credentials file.
     pub fn holder(&self, profile_name: &ProfileName) -> Result<Holder, Error> {
         Ok(profile::holder(&self.read_doc(AwsFile::Credentials)?, profile_name)?)
