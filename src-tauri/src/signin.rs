@@ -100,6 +100,16 @@ impl SignIns {
         })
     }
 
+    /// The sign-in state of `source` as remembered, whatever the time.
+    pub fn remembered(&self, source: &Name) -> Option<SsoStatus> {
+        self.lock().status.get(source).copied()
+    }
+
+    /// Whether the end of `source`'s portal session was told (until the next sign-in).
+    pub fn ended_told(&self, source: &Name) -> bool {
+        self.lock().ended_told.contains(source)
+    }
+
     /// Remembers `source`'s sign-in state (read from the keychain by the caller).
     pub fn remember(&self, source: &Name, status: SsoStatus) {
         self.lock().status.insert(source.clone(), status);
@@ -134,8 +144,9 @@ impl SignIns {
         self.lock().warned_for.insert(source.clone(), ends_at);
     }
 
-    /// A sign-in of `source` succeeded: its state is read anew, its end may be told again.
-    fn signed_in(&self, source: &Name) {
+    /// `source` is signed in (a sign-in succeeded, or an assume through it did): its state is
+    /// read anew, its next end told again.
+    pub fn signed_in(&self, source: &Name) {
         let mut inner = self.lock();
         inner.status.remove(source);
         inner.ended_told.remove(source);
@@ -265,6 +276,7 @@ fn finish<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64, result: Result
         Ok(()) => {
             tracing::info!(source = %source, flow = ?flight.flow, "signed in");
             state.sign_ins.signed_in(source);
+            state.notifications.dismiss_source(source);
         }
         Err(e) => {
             tracing::warn!(source = %source, flow = ?flight.flow, code = %e.code, "sign-in failed: {}", e.message)

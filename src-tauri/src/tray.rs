@@ -8,6 +8,8 @@ use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Runtime};
 
+use crate::signin::Waiting;
+
 /// The tray icon's id.
 pub const TRAY_ID: &str = "rolecall";
 
@@ -127,24 +129,63 @@ pub fn warning_label(message: &str) -> String {
     format!("⚠ {}…", short.trim_end())
 }
 
+/// An IAM Identity Center source's line at the top of the menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInLine {
+    /// Signed out: "Sign in to corp…".
+    SignedOut(Name),
+    /// A sign-in under way, and what it waits for.
+    Underway(Name, Waiting),
+}
+
+/// The menu items of a source's sign-in line: (id, label, enabled).
+pub fn sign_in_items(line: &SignInLine) -> Vec<(MenuId, String, bool)> {
+    match line {
+        SignInLine::SignedOut(s) => vec![(MenuId::SignIn(s.clone()), format!("Sign in to {s}…"), true)],
+        SignInLine::Underway(s, Waiting::Browser) => vec![
+            (MenuId::Info, format!("Signing in to {s}… (browser)"), false),
+            (MenuId::SignInWithCode(s.clone()), "Sign in with a code instead…".to_owned(), true),
+        ],
+        SignInLine::Underway(s, Waiting::Code) => {
+            vec![(MenuId::SignInWithCode(s.clone()), format!("Signing in to {s}… (code shown)"), true)]
+        }
+        SignInLine::Underway(s, Waiting::Starting) => vec![(MenuId::Info, format!("Signing in to {s}…"), false)],
+    }
+}
+
+/// The label of a favourite whose IAM Identity Center source is signed out: `prod · signed out`
+/// (after the time left, if its last session still runs).
+pub fn signed_out_label(label: &str) -> String {
+    format!("{label} · signed out")
+}
+
 /// The whole menu.
 pub fn menu<R: Runtime>(
     app: &AppHandle<R>,
     lines: &[FavouriteLine],
     error: Option<&ErrorDto>,
 ) -> tauri::Result<Menu<R>> {
-    Ok(menu_with_lines(app, lines, error)?.0)
+    Ok(menu_with_lines(app, lines, &[], error)?.0)
 }
 
 /// The whole menu, and the items of the favourites' lines (to relabel them in place).
 fn menu_with_lines<R: Runtime>(
     app: &AppHandle<R>,
     lines: &[FavouriteLine],
+    sign_ins: &[SignInLine],
     error: Option<&ErrorDto>,
 ) -> tauri::Result<(Menu<R>, Vec<MenuItem<R>>)> {
     let mut items: Vec<Box<dyn IsMenuItem<R>>> = Vec::new();
     if let Some(e) = error {
         items.push(Box::new(item(app, MenuId::Info, &warning_label(&e.message), false)?));
+        items.push(Box::new(PredefinedMenuItem::separator(app)?));
+    }
+    for line in sign_ins {
+        for (id, label, enabled) in sign_in_items(line) {
+            items.push(Box::new(item(app, id, &label, enabled)?));
+        }
+    }
+    if !sign_ins.is_empty() {
         items.push(Box::new(PredefinedMenuItem::separator(app)?));
     }
     if lines.is_empty() {
@@ -187,18 +228,20 @@ fn menu_with_lines<R: Runtime>(
 }
 
 /// What the menu's structure depends on: the favourites, whether each has an active session
-/// (its submenu says Renew or Assume) and the failure shown. While it stays the same, a new
+/// (its submenu says Renew or Assume), the sign-in lines and the failure shown. While it stays the same, a new
 /// label is set on the existing item instead of rebuilding the menu (cheaper for the tray host,
 /// and a click in an open menu never lands on a replaced item).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Shape {
     favourites: Vec<(Name, bool)>,
+    sign_ins: Vec<SignInLine>,
     error: Option<ErrorDto>,
 }
 
 impl Shape {
-    fn of(lines: &[FavouriteLine], error: Option<&ErrorDto>) -> Shape {
+    fn of(lines: &[FavouriteLine], sign_ins: &[SignInLine], error: Option<&ErrorDto>) -> Shape {
         Shape {
+            sign_ins: sign_ins.to_vec(),
             favourites: lines
                 .iter()
                 .map(|l| (l.name.clone(), matches!(l.state, rolecall_core::time::SessionState::Active { .. })))
@@ -228,17 +271,18 @@ pub enum Update {
     Rebuilt,
 }
 
-/// Brings the tray icon, tooltip and menu to `state`, `lines` and `error`, changing only what
-/// differs from `shown`.
+/// Brings the tray icon, tooltip and menu to `state`, `lines`, `sign_ins` and `error`, changing
+/// only what differs from `shown`.
 pub fn apply<R: Runtime>(
     tray: &TrayIcon<R>,
     app: &AppHandle<R>,
     shown: &mut Option<Shown<R>>,
     state: TrayState,
     lines: &[FavouriteLine],
+    sign_ins: &[SignInLine],
     error: Option<&ErrorDto>,
 ) -> tauri::Result<Update> {
-    let shape = Shape::of(lines, error);
+    let shape = Shape::of(lines, sign_ins, error);
     let labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
     let tooltip = tooltip(state, lines, error);
     let mut update = Update::Unchanged;
@@ -253,7 +297,7 @@ pub fn apply<R: Runtime>(
             }
         }
         None => {
-            let (menu, line_items) = menu_with_lines(app, lines, error)?;
+            let (menu, line_items) = menu_with_lines(app, lines, sign_ins, error)?;
             tray.set_menu(Some(menu))?;
             *shown = Some(Shown { shape, labels, line_items, state, tooltip: String::new() });
             update = Update::Rebuilt;
@@ -315,6 +359,30 @@ mod tests {
         // A cut after a space does not leave it before the ellipsis.
         let spaced = format!("{} tail that is cut", "y".repeat(88));
         assert_eq!(warning_label(&spaced), format!("⚠ {}…", "y".repeat(88)));
+    }
+
+    #[test]
+    fn sign_in_lines_say_what_a_sign_in_waits_for() {
+        let corp = Name::parse("corp").unwrap();
+        let labels = |line: SignInLine| -> Vec<(String, String, bool)> {
+            sign_in_items(&line).into_iter().map(|(id, label, on)| (id.to_id(), label, on)).collect()
+        };
+        let own = |a: &str, b: &str, on: bool| (a.to_owned(), b.to_owned(), on);
+        assert_eq!(labels(SignInLine::SignedOut(corp.clone())), [own("sign-in:corp", "Sign in to corp…", true)]);
+        assert_eq!(
+            labels(SignInLine::Underway(corp.clone(), Waiting::Browser)),
+            [
+                own("info", "Signing in to corp… (browser)", false),
+                own("sign-in-code:corp", "Sign in with a code instead…", true)
+            ]
+        );
+        assert_eq!(
+            labels(SignInLine::Underway(corp.clone(), Waiting::Code)),
+            [own("sign-in-code:corp", "Signing in to corp… (code shown)", true)]
+        );
+        assert_eq!(labels(SignInLine::Underway(corp, Waiting::Starting)), [own("info", "Signing in to corp…", false)]);
+        assert_eq!(signed_out_label("prod"), "prod · signed out");
+        assert_eq!(signed_out_label("prod · 42m left"), "prod · 42m left · signed out");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::validate::{Name, ProfileName};
 pub const ACTION_RENEW: &str = "renew";
 /// The action key that opens rolecall's settings window.
 pub const ACTION_OPEN: &str = "open";
+/// The action key that signs in to the notice's IAM Identity Center source.
+pub const ACTION_SIGN_IN: &str = "sign-in";
 /// The key a notification server sends for a click on the notification itself.
 pub const ACTION_DEFAULT: &str = "default";
 
@@ -58,6 +60,19 @@ pub enum Event {
     },
     /// The keychain is locked: automatic renewals wait until it is unlocked.
     KeychainLocked,
+    /// An IAM Identity Center source's portal session ends soon.
+    SignInEnding {
+        /// The source.
+        source: Name,
+        /// Seconds left.
+        seconds_left: i64,
+    },
+    /// An IAM Identity Center source's portal session has ended: its favourites wait for a
+    /// sign-in (their profiles keep the last credentials until they expire).
+    SignInEnded {
+        /// The source.
+        source: Name,
+    },
 }
 
 /// The tray's line while the keychain is locked.
@@ -74,6 +89,8 @@ pub struct Notice {
     pub actions: Vec<(&'static str, &'static str)>,
     /// The favourite a click concerns, if any.
     pub favourite: Option<Name>,
+    /// The IAM Identity Center source a click concerns (its sign-in), if any.
+    pub source: Option<Name>,
 }
 
 /// Whether a clock offset (local minus STS's) deserves a warning.
@@ -94,6 +111,7 @@ pub fn notice(event: &Event) -> Notice {
             ),
             actions: renew_open("Renew"),
             favourite: Some(favourite.clone()),
+            source: None,
         },
         Event::RenewFailed { favourite, account, reason, seconds_left } => Notice {
             summary: format!("Could not renew {favourite}"),
@@ -110,6 +128,7 @@ pub fn notice(event: &Event) -> Notice {
             ),
             actions: renew_open("Try again"),
             favourite: Some(favourite.clone()),
+            source: None,
         },
         Event::Expired { favourite, account, profile } => Notice {
             summary: format!("{favourite} has expired"),
@@ -118,6 +137,7 @@ pub fn notice(event: &Event) -> Notice {
             ),
             actions: renew_open("Renew"),
             favourite: Some(favourite.clone()),
+            source: None,
         },
         Event::ClockSkew { offset_secs } => Notice {
             summary: format!(
@@ -131,6 +151,7 @@ pub fn notice(event: &Event) -> Notice {
                 .to_owned(),
             actions: vec![(ACTION_OPEN, "Open rolecall")],
             favourite: None,
+            source: None,
         },
         Event::KeychainLocked => Notice {
             summary: KEYCHAIN_LOCKED.to_owned(),
@@ -140,6 +161,28 @@ pub fn notice(event: &Event) -> Notice {
                 .to_owned(),
             actions: vec![(ACTION_OPEN, "Open rolecall")],
             favourite: None,
+            source: None,
+        },
+        Event::SignInEnding { source, seconds_left } => Notice {
+            summary: format!("{source}'s sign-in ends in {}", human_duration(*seconds_left)),
+            body: format!(
+                "The IAM Identity Center session of {source} ends in {}; then its favourites stop renewing. \
+                 Sign in again now to keep working.",
+                human_duration(*seconds_left)
+            ),
+            actions: vec![(ACTION_SIGN_IN, "Sign in"), (ACTION_OPEN, "Open rolecall")],
+            favourite: None,
+            source: Some(source.clone()),
+        },
+        Event::SignInEnded { source } => Notice {
+            summary: format!("Sign in to {source} again"),
+            body: format!(
+                "The IAM Identity Center session of {source} has ended, so its favourites do not renew. Their \
+                 profiles keep the last credentials until they expire. Sign in to go on."
+            ),
+            actions: vec![(ACTION_SIGN_IN, "Sign in"), (ACTION_OPEN, "Open rolecall")],
+            favourite: None,
+            source: Some(source.clone()),
         },
     }
 }
@@ -213,6 +256,24 @@ mod tests {
         let locked = notice(&Event::KeychainLocked);
         assert_eq!((locked.summary.as_str(), locked.favourite.clone()), ("Keychain locked: unlock to renew", None));
         assert!(locked.body.contains("renewals resume by themselves"), "{}", locked.body);
+    }
+
+    #[test]
+    fn sign_in_notices_name_the_source_and_offer_a_sign_in() {
+        let ending = notice(&Event::SignInEnding { source: n("corp"), seconds_left: 600 });
+        assert_eq!(ending.summary, "corp's sign-in ends in 10m");
+        assert_eq!(
+            ending.body,
+            "The IAM Identity Center session of corp ends in 10m; then its favourites stop renewing. Sign in \
+             again now to keep working."
+        );
+        let ended = notice(&Event::SignInEnded { source: n("corp") });
+        assert_eq!(ended.summary, "Sign in to corp again");
+        assert!(ended.body.contains("has ended") && ended.body.contains("keep the last credentials"), "{}", ended.body);
+        for n in [ending, ended] {
+            assert_eq!(n.actions, vec![(ACTION_SIGN_IN, "Sign in"), (ACTION_OPEN, "Open rolecall")]);
+            assert_eq!((n.favourite, n.source.as_ref().map(Name::as_str)), (None, Some("corp")));
+        }
     }
 
     #[test]

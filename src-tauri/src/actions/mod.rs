@@ -18,6 +18,7 @@ use rolecall_core::{Code, Error, ErrorDto};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::mfa::MfaRequest;
+use crate::signin;
 use crate::state::AppState;
 use crate::windows;
 
@@ -97,6 +98,7 @@ pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Orig
     state.touch();
     let mut prompt = WindowMfa { app: app.clone(), request_id: state.mfa.new_id(), asked: false };
     let mut refused = 0;
+    let mut signed_in = false;
     let result = loop {
         let result = match origin {
             Origin::Auto => state.services.renew(name, &mut NoPrompt).await,
@@ -106,6 +108,19 @@ pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Orig
             Err(Error::Sts(e)) if e.kind == StsErrorKind::MfaInvalid && prompt.asked && refused < 5 => {
                 refused += 1;
                 state.mfa.verdict(&prompt.request_id, Err(Error::Sts(e.clone()).to_dto()));
+            }
+            // A click on a favourite of a signed-out IAM Identity Center source signs in first (in
+            // the browser, joining a sign-in of that source under way), then assumes once more.
+            Err(e) if origin != Origin::Auto && !signed_in && needs_sign_in(e) => {
+                let Some(source) = state.services.config().ok().and_then(|c| signin::sso_root(&c, name)) else {
+                    break result;
+                };
+                signed_in = true;
+                tracing::info!(favourite = %name, source = %source, "signed out: signing in first");
+                if let Err(e) = signin::sign_in(app, &source, signin::Flow::Browser).await {
+                    tracing::info!(favourite = %name, code = %e.code, "no sign-in: the favourite stays as it is");
+                    break result;
+                }
             }
             _ => break result,
         }
@@ -120,7 +135,9 @@ pub async fn run_begun<R: Runtime>(app: &AppHandle<R>, name: &Name, origin: Orig
     {
         let mut activity = state.activity.lock().expect("activity lock");
         activity.in_flight.remove(name);
-        activity.last_error = outcome.clone().err().filter(|e| e.code != "cancelled");
+        // Signed out is not a failure to show: the menu shows the source signed out instead.
+        activity.last_error =
+            outcome.clone().err().filter(|e| e.code != Code::Cancelled && e.code != Code::SsoSignedOut);
     }
     state.touch();
     match &outcome {
@@ -149,10 +166,28 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
     if result.is_ok() && was_locked {
         tracing::info!("the keychain answered again: automatic renewals resume");
     }
+    let sso_root = state.services.config().ok().and_then(|c| signin::sso_root(&c, name));
     match result {
         Ok(_) => {
             state.schedule.renewed(name, now);
             state.notifications.dismiss(name);
+            if let Some(source) = &sso_root {
+                // Signed in after all (also when signed in elsewhere, with the CLI).
+                if state.sign_ins.paused(source, now) {
+                    state.sign_ins.signed_in(source);
+                    state.notifications.dismiss_source(source);
+                }
+            }
+        }
+        // The portal session ended: told once per ended session (a *Sign in* button), and the
+        // source's favourites wait for a sign-in instead of retrying against the portal.
+        Err(e) if needs_sign_in(e) && sso_root.is_some() => {
+            let source = sso_root.as_ref().expect("checked");
+            if state.sign_ins.ended(source) {
+                tracing::info!(source = %source, "the IAM Identity Center session ended: renewals wait for a sign-in");
+                state.notifications.show(&notice(&Event::SignInEnded { source: source.clone() }));
+            }
+            state.touch();
         }
         Err(Error::Cancelled(_)) => {}
         // A locked keychain: one notice for the app, not one per favourite and retry; the
@@ -192,6 +227,11 @@ fn after(state: &AppState, name: &Name, origin: Origin, result: &Result<rolecall
             }
         }
     }
+}
+
+/// Whether `e` says the IAM Identity Center portal session ended (or there is no sign-in).
+fn needs_sign_in(e: &Error) -> bool {
+    matches!(e, Error::Sso(e) if e.needs_sign_in())
 }
 
 /// Warns once when this computer's clock differs from STS's by more than a minute (and again if

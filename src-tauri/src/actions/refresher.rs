@@ -3,15 +3,18 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use rolecall_app::SsoStatus;
+use rolecall_core::config::Config;
 use rolecall_core::view::{next_change, tray_state};
 use rolecall_core::{Code, ErrorDto};
 use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use super::CHANGED_EVENT;
+use crate::signin;
 use crate::state::AppState;
-use crate::tray;
+use crate::tray::{self, SignInLine};
 
 /// Keeps the tray in step with the files and the work in flight.
 pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
@@ -25,9 +28,26 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
             if let Some(watch) = app.try_state::<crate::watch::FileWatch>() {
                 watch.rewatch();
             }
-            let (lines, lead, load_error) = match state.services.lines(Utc::now()) {
-                Ok((config, lines)) => (lines, i64::from(config.preferences.notify_before_minutes) * 60, None),
-                Err(e) => (Vec::new(), 600, Some(e.to_dto())),
+            let now = Utc::now();
+            let (mut lines, lead, load_error, sign_ins) = match state.services.lines(now) {
+                Ok((config, lines)) => {
+                    let sign_ins = sign_in_lines(&state, &config, now).await;
+                    (lines, i64::from(config.preferences.notify_before_minutes) * 60, None, Some((config, sign_ins)))
+                }
+                Err(e) => (Vec::new(), 600, Some(e.to_dto()), None),
+            };
+            let sign_in_lines = match &sign_ins {
+                Some((config, sign_ins)) => {
+                    for line in &mut lines {
+                        if signin::sso_root(config, &line.name)
+                            .is_some_and(|s| state.sign_ins.known(&s, now) == Some(SsoStatus::SignedOut))
+                        {
+                            line.label = tray::signed_out_label(&line.label);
+                        }
+                    }
+                    sign_ins.clone()
+                }
+                None => Vec::new(),
             };
             let (busy, last_error) = {
                 let a = state.activity.lock().expect("activity lock");
@@ -39,7 +59,7 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
             };
             let error = last_error.or(load_error);
             let tray_state = tray_state(&lines, lead, busy, error.is_some());
-            match tray::apply(&tray_icon, &app, &mut shown, tray_state, &lines, error.as_ref()) {
+            match tray::apply(&tray_icon, &app, &mut shown, tray_state, &lines, &sign_in_lines, error.as_ref()) {
                 Ok(tray::Update::Unchanged) => {}
                 Ok(update) => {
                     tracing::trace!(?update, "tray updated");
@@ -62,4 +82,51 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
             };
         }
     });
+}
+
+/// The sign-in lines of the menu: each IAM Identity Center source with a sign-in under way, or
+/// signed out. A source's state is read from the keychain once (off the async runtime) and then
+/// remembered until a sign-in, an assume through it or its end changes it; while the keychain is
+/// locked nothing is read.
+async fn sign_in_lines(state: &AppState, config: &Config, now: DateTime<Utc>) -> Vec<SignInLine> {
+    let locked = state.activity.lock().expect("activity lock").keychain_locked.is_some();
+    let mut read = false;
+    let mut out = Vec::new();
+    let underway = state.sign_ins.underway();
+    for source in signin::sso_sources(config) {
+        if let Some(u) = underway.iter().find(|u| u.source == source) {
+            out.push(SignInLine::Underway(source, u.waiting));
+            continue;
+        }
+        let known = match state.sign_ins.known(&source, now) {
+            Some(known) => Some(known),
+            None if locked => None,
+            None => {
+                let (services, name) = (state.services.clone(), source.clone());
+                let started = std::time::Instant::now();
+                let status = tauri::async_runtime::spawn_blocking(move || services.sso_status(&name, now)).await;
+                match status {
+                    Ok(Ok(status)) => {
+                        tracing::debug!(source = %source, ?status, took_ms = started.elapsed().as_millis() as u64, "sign-in state read");
+                        state.sign_ins.remember(&source, status);
+                        read = true;
+                        Some(status)
+                    }
+                    Ok(Err(e)) => {
+                        tracing::info!(source = %source, code = %e.code(), "cannot read the sign-in state: {e}");
+                        None
+                    }
+                    Err(_) => None,
+                }
+            }
+        };
+        if known == Some(SsoStatus::SignedOut) {
+            out.push(SignInLine::SignedOut(source));
+        }
+    }
+    if read {
+        // The scheduler plans the portal sessions' warnings from these.
+        state.schedule_changed.notify_one();
+    }
+    out
 }

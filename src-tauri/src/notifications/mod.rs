@@ -1,5 +1,6 @@
-//! Desktop notifications: shows the core's [`Notice`]s, keeps at most one per favourite (a new one
-//! replaces the last), closes a favourite's notification once its session is renewed, and tells
+//! Desktop notifications: shows the core's [`Notice`]s, keeps at most one per favourite and one per
+//! IAM Identity Center source's sign-in (a new one replaces the last), closes a favourite's
+//! notification once its session is renewed (a source's once it is signed in again), and tells
 //! which [`Button`] the user clicked (the app turns it into an action). The desktop backends are
 //! in `desktop.rs` ([`Desktop`]), the Linux D-Bus listeners in [`linux`].
 //!
@@ -18,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use rolecall_core::notice::{ACTION_DEFAULT, ACTION_OPEN, ACTION_RENEW, Notice};
+use rolecall_core::notice::{ACTION_DEFAULT, ACTION_OPEN, ACTION_RENEW, ACTION_SIGN_IN, Notice};
 use rolecall_core::validate::Name;
 
 mod desktop;
@@ -46,11 +47,29 @@ pub trait Backend: Send + Sync {
     fn close(&self, id: u32);
 }
 
-/// The notifications shown, by id and by favourite.
+/// What a notification is about: a favourite, or an IAM Identity Center source's sign-in (a
+/// source and a favourite may share a name, so each has its own notification).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Subject {
+    Favourite(Name),
+    Source(Name),
+}
+
+impl Subject {
+    fn of(notice: &Notice) -> Option<Subject> {
+        match (&notice.favourite, &notice.source) {
+            (Some(f), _) => Some(Subject::Favourite(f.clone())),
+            (None, Some(s)) => Some(Subject::Source(s.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The notifications shown, by id and by subject.
 #[derive(Default)]
 struct Shown {
-    by_id: HashMap<u32, Option<Name>>,
-    by_favourite: HashMap<Name, u32>,
+    by_id: HashMap<u32, Option<Subject>>,
+    by_subject: HashMap<Subject, u32>,
 }
 
 /// Shows notifications and tells which of their buttons was clicked.
@@ -65,18 +84,20 @@ impl Notifications {
         Notifications { backend, shown: Mutex::default() }
     }
 
-    /// Shows `notice`, replacing the favourite's previous notification if it is still open.
+    /// Shows `notice`, replacing the previous notification of its favourite (or source) if it is
+    /// still open.
     pub fn show(&self, notice: &Notice) {
         let mut shown = self.shown.lock().expect("notifications lock");
-        let replaces = notice.favourite.as_ref().and_then(|f| shown.by_favourite.get(f).copied());
+        let subject = Subject::of(notice);
+        let replaces = subject.as_ref().and_then(|s| shown.by_subject.get(s).copied());
         match self.backend.show(notice, replaces) {
             Ok(id) => {
                 if let Some(old) = replaces.filter(|old| *old != id) {
                     shown.by_id.remove(&old);
                 }
-                shown.by_id.insert(id, notice.favourite.clone());
-                if let Some(f) = &notice.favourite {
-                    shown.by_favourite.insert(f.clone(), id);
+                shown.by_id.insert(id, subject.clone());
+                if let Some(s) = subject {
+                    shown.by_subject.insert(s, id);
                 }
                 tracing::info!(id, summary = %notice.summary, "notified");
             }
@@ -86,9 +107,18 @@ impl Notifications {
 
     /// Closes the favourite's notification, if one is open (its session was renewed).
     pub fn dismiss(&self, favourite: &Name) {
+        self.close(Subject::Favourite(favourite.clone()));
+    }
+
+    /// Closes the source's sign-in notification, if one is open (it was signed in).
+    pub fn dismiss_source(&self, source: &Name) {
+        self.close(Subject::Source(source.clone()));
+    }
+
+    fn close(&self, subject: Subject) {
         let id = {
             let mut shown = self.shown.lock().expect("notifications lock");
-            let id = shown.by_favourite.remove(favourite);
+            let id = shown.by_subject.remove(&subject);
             if let Some(id) = id {
                 shown.by_id.remove(&id);
             }
@@ -101,9 +131,10 @@ impl Notifications {
 
     /// The server says the user clicked `key` on notification `id`: which button it was.
     pub fn on_action(&self, id: u32, key: &str) -> Option<Button> {
-        let favourite = self.forget(id)?;
-        match (key, favourite) {
-            (ACTION_RENEW, Some(f)) => Some(Button::Renew(f)),
+        let subject = self.forget(id)?;
+        match (key, subject) {
+            (ACTION_RENEW, Some(Subject::Favourite(f))) => Some(Button::Renew(f)),
+            (ACTION_SIGN_IN, Some(Subject::Source(s))) => Some(Button::SignIn(s)),
             (ACTION_OPEN | ACTION_DEFAULT, _) => Some(Button::Open),
             _ => None,
         }
@@ -115,15 +146,15 @@ impl Notifications {
     }
 
     /// Removes notification `id`; `None` if it is not one of ours.
-    fn forget(&self, id: u32) -> Option<Option<Name>> {
+    fn forget(&self, id: u32) -> Option<Option<Subject>> {
         let mut shown = self.shown.lock().expect("notifications lock");
-        let favourite = shown.by_id.remove(&id)?;
-        if let Some(f) = &favourite
-            && shown.by_favourite.get(f) == Some(&id)
+        let subject = shown.by_id.remove(&id)?;
+        if let Some(s) = &subject
+            && shown.by_subject.get(s) == Some(&id)
         {
-            shown.by_favourite.remove(f);
+            shown.by_subject.remove(s);
         }
-        Some(favourite)
+        Some(subject)
     }
 }
 
@@ -211,6 +242,29 @@ mod tests {
         n.on_closed(5);
         n.dismiss(&Name::parse("qa").unwrap());
         assert_eq!(rec.0.lock().unwrap().closes, vec![4], "closed by the server: nothing left to close");
+    }
+
+    #[test]
+    fn a_source_has_its_own_notification_and_its_button_signs_in() {
+        let rec = Recorder::default();
+        let n = Notifications::new(Box::new(rec.clone()));
+        let corp = Name::parse("corp").unwrap();
+        n.show(&expiring("corp"));
+        n.show(&notice(&Event::SignInEnding { source: corp.clone(), seconds_left: 600 }));
+        n.show(&notice(&Event::SignInEnded { source: corp.clone() }));
+        let shows = rec.0.lock().unwrap().shows.clone();
+        assert_eq!(shows[1], ("corp's sign-in ends in 10m".into(), None), "a favourite of the same name is another");
+        assert_eq!(shows[2], ("Sign in to corp again".into(), Some(2)), "the ended notice replaces the warning");
+        assert!(n.on_action(2, "renew").is_none(), "a source's notification has no Renew");
+        n.show(&notice(&Event::SignInEnded { source: corp.clone() }));
+        // The recorder gives each new notification the next number: this one is the fourth.
+        assert!(matches!(n.on_action(4, "sign-in"), Some(Button::SignIn(s)) if s == corp));
+        assert!(n.on_action(1, "sign-in").is_none(), "a favourite's notification has no Sign in");
+        n.show(&notice(&Event::SignInEnded { source: corp.clone() }));
+        n.dismiss(&corp);
+        assert!(rec.0.lock().unwrap().closes.is_empty(), "the favourite corp has no notification open");
+        n.dismiss_source(&corp);
+        assert_eq!(rec.0.lock().unwrap().closes, vec![5], "signed in: the source's notification closes");
     }
 
     #[test]
