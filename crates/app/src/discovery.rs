@@ -1,12 +1,18 @@
 //! IAM Identity Center role discovery: every account the source's access portal offers, with
 //! its name and the roles the user may use in it (ListAccounts, then ListAccountRoles for each
-//! account, paged), at most [`PORTAL_CONCURRENCY`] requests in flight; and the last listing kept
+//! account, paged), at most [`PORTAL_CONCURRENCY`] requests in flight, paced close to the
+//! portal's throttle ([`rolecall_core::pace`]: a refused request is asked again after a pause,
+//! and fails the listing with `sso.throttled` after [`MAX_REFUSALS`]); and the last listing kept
 //! on disk per source (the data dir's `sso-roles/NAME.json`: account ids, names, e-mail
 //! addresses and role names, never a token), so a front end shows the roles at once and lists
 //! afresh on demand or once the listing is older than [`DISCOVERY_MAX_AGE`].
 
+use std::sync::Mutex;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use rolecall_core::Error;
+use rolecall_core::pace::{MAX_REFUSALS, PaceSettings, Pacer};
 use rolecall_core::sso::{Page, PortalAccount, SsoError, SsoErrorKind, SsoPortal, StartUrl, Token};
 use rolecall_core::validate::{Name, Region};
 use rolecall_files::DiscoveryCache;
@@ -175,8 +181,9 @@ impl<P: Ports> Services<P> {
         let config = self.inner.config.load()?;
         let src = sso_source(config.source(name)?, name)?;
         let token = self.sso_token(name, Utc::now()).await?;
-        let roles =
-            self.list_roles(name, &src.region, &token, &progress).await.map_err(|e| self.signed_out(name, e))?;
+        let roles = list_all(&self.inner.sso, name, &src.region, &token, &progress)
+            .await
+            .map_err(|e| self.signed_out(name, e))?;
         let discovery = Discovery { roles, fetched_at: Utc::now() };
         let json = serde_json::to_vec_pretty(&CacheFile::new(&discovery, &src.start_url, &src.region))
             .expect("a listing renders as JSON");
@@ -198,74 +205,153 @@ impl<P: Ports> Services<P> {
             tracing::warn!(source = %name, code = %e.code(), error = %e, "the source's last role listing stays");
         }
     }
+}
 
-    /// The listing itself: the accounts page by page, then each account's roles, at most
-    /// [`PORTAL_CONCURRENCY`] requests in flight.
-    async fn list_roles(
-        &self,
-        name: &Name,
-        region: &Region,
-        token: &Token,
-        progress: &(impl Fn(&DiscoveryProgress) + Send + Sync),
-    ) -> Result<Vec<AccountRoles>, Error> {
-        let mut seen = DiscoveryProgress::default();
-        let sso = &self.inner.sso;
-        let accounts = all_pages(|next| async move { sso.list_accounts(region, token, next.as_deref()).await })
-            .await
-            .map_err(subject(name, "list accounts"))?;
-        seen.requests += accounts.pages;
-        seen.accounts_listed = accounts.items.len();
-        seen.all_accounts_listed = true;
-        progress(&seen);
+/// The pace of one listing, shared by its requests.
+struct Pace<'a, F> {
+    pacer: Mutex<Pacer>,
+    began: tokio::time::Instant,
+    seen: Mutex<DiscoveryProgress>,
+    progress: &'a F,
+}
 
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(PORTAL_CONCURRENCY));
-        let mut tasks = tokio::task::JoinSet::new();
-        for account in accounts.items {
-            let (this, slots, token, region, name, tx) =
-                (self.clone(), slots.clone(), token.clone(), region.clone(), name.clone(), tx.clone());
-            tasks.spawn(async move {
-                let _slot = slots.acquire_owned().await.expect("the semaphore is never closed");
-                let listed = all_pages(|next| {
-                    let (sso, region, token, id) = (&this.inner.sso, &region, &token, &account.id);
-                    async move { sso.list_account_roles(region, token, id, next.as_deref()).await }
-                })
-                .await
-                .map_err(subject(&name, &format!("list the roles of account {}", account.id)))?;
-                let _ = tx.send(listed.pages);
-                let mut roles = listed.items;
-                roles.sort();
-                Ok::<_, Error>(AccountRoles { account, roles })
-            });
-        }
-        drop(tx);
-        while let Some(pages) = rx.recv().await {
-            seen.requests += pages;
-            seen.accounts_done += 1;
-            progress(&seen);
-        }
-        let mut out = Vec::new();
-        for listing in tasks.join_all().await {
-            out.push(listing?);
-        }
-        out.sort_by(|a, b| (&a.account.name, &a.account.id).cmp(&(&b.account.name, &b.account.id)));
-        Ok(out)
+impl<F: Fn(&DiscoveryProgress) + Sync> Pace<'_, F> {
+    fn now(&self) -> Duration {
+        self.began.elapsed()
     }
+
+    /// Updates the progress and tells the caller.
+    fn report(&self, change: impl FnOnce(&mut DiscoveryProgress)) {
+        let seen = {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            change(&mut seen);
+            seen.clone()
+        };
+        (self.progress)(&seen);
+    }
+
+    /// `call` once the pacer lets it start; a refused one is asked again when the pacer says,
+    /// and fails (`sso.throttled`) after [`MAX_REFUSALS`] refusals in a row.
+    async fn run<T, Fut>(&self, mut call: impl FnMut() -> Fut) -> Result<T, SsoError>
+    where
+        Fut: std::future::Future<Output = Result<T, SsoError>>,
+    {
+        let mut refusals = 0;
+        loop {
+            loop {
+                let now = self.now();
+                let start = self.pacer.lock().unwrap_or_else(|e| e.into_inner()).try_start(now, refusals > 0);
+                match start {
+                    Ok(()) => break,
+                    Err(at) => tokio::time::sleep_until(self.began + at).await,
+                }
+            }
+            let started = self.now();
+            let answer = call().await;
+            let now = self.now();
+            let throttled = matches!(&answer, Err(e) if e.kind == SsoErrorKind::Throttled);
+            {
+                let mut pacer = self.pacer.lock().unwrap_or_else(|e| e.into_inner());
+                match &answer {
+                    Ok(_) => pacer.accepted(started, now),
+                    Err(_) if throttled => pacer.refused(started, now),
+                    Err(_) => pacer.failed(),
+                }
+                if throttled && refusals + 1 >= MAX_REFUSALS {
+                    pacer.gave_up();
+                }
+            }
+            self.report(|p| {
+                p.requests += 1;
+                p.throttled += usize::from(throttled);
+            });
+            if !throttled {
+                return answer;
+            }
+            refusals += 1;
+            tracing::debug!(refusals, "the portal refused a listing as too many; asking again");
+            if refusals >= MAX_REFUSALS {
+                return answer.map_err(|e| SsoError {
+                    detail: Some(format!("one request was refused {MAX_REFUSALS} times in a row")),
+                    ..e
+                });
+            }
+        }
+    }
+}
+
+/// Every account `sso`'s portal offers, with the roles the user may use in each: the accounts
+/// page by page, then each account's roles, [`PORTAL_CONCURRENCY`] at a time, every request
+/// paced ([`Pacer`] with [`PaceSettings::portal`]); `progress` is told after each answer.
+async fn list_all<S: SsoPortal>(
+    sso: &S,
+    name: &Name,
+    region: &Region,
+    token: &Token,
+    progress: &(impl Fn(&DiscoveryProgress) + Sync),
+) -> Result<Vec<AccountRoles>, Error> {
+    let pace = Pace {
+        pacer: Mutex::new(Pacer::new(PaceSettings::portal())),
+        began: tokio::time::Instant::now(),
+        seen: Mutex::new(DiscoveryProgress::default()),
+        progress,
+    };
+    let pace = &pace;
+    let accounts = all_pages(|next| async move {
+        let page = pace.run(|| sso.list_accounts(region, token, next.as_deref())).await?;
+        pace.report(|p| p.accounts_listed += page.items.len());
+        Ok(page)
+    })
+    .await
+    .map_err(subject(name, "list accounts"))?;
+    pace.report(|p| p.all_accounts_listed = true);
+
+    let queue = Mutex::new(accounts.into_iter().collect::<std::collections::VecDeque<_>>());
+    let done = Mutex::new(Vec::new());
+    let failed: Mutex<Option<Error>> = Mutex::new(None);
+    let worker = || async {
+        loop {
+            if failed.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+                return;
+            }
+            let Some(account) = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front() else { return };
+            let id = &account.id;
+            let listed = all_pages(|next| async move {
+                pace.run(|| sso.list_account_roles(region, token, id, next.as_deref())).await
+            })
+            .await;
+            match listed {
+                Ok(mut roles) => {
+                    roles.sort();
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push(AccountRoles { account, roles });
+                    pace.report(|p| p.accounts_done += 1);
+                }
+                Err(e) => {
+                    let e = subject(name, &format!("list the roles of account {}", account.id))(e);
+                    failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                    return;
+                }
+            }
+        }
+    };
+    // PORTAL_CONCURRENCY workers, each one request in flight at most.
+    const _: () = assert!(PORTAL_CONCURRENCY == 4, "one worker per slot below");
+    tokio::join!(worker(), worker(), worker(), worker());
+    if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    let mut out = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.sort_by(|a, b| (&a.account.name, &a.account.id).cmp(&(&b.account.name, &b.account.id)));
+    Ok(out)
 }
 
 /// The most pages one listing may take (100 items a page: far more than any organisation has).
 const MAX_PAGES: usize = 1_000;
 
-/// A listing's items and how many pages it took.
-struct Listed<T> {
-    items: Vec<T>,
-    pages: usize,
-}
-
 /// Every item of a paged portal listing, `page(next)` asked once per page, one after the other. A
 /// page token the portal already gave (a listing that would never end), or more than
 /// [`MAX_PAGES`] pages, is refused instead of asked again and again.
-async fn all_pages<T, Fut>(mut page: impl FnMut(Option<String>) -> Fut) -> Result<Listed<T>, SsoError>
+async fn all_pages<T, Fut>(mut page: impl FnMut(Option<String>) -> Fut) -> Result<Vec<T>, SsoError>
 where
     Fut: std::future::Future<Output = Result<Page<T>, SsoError>>,
 {
@@ -274,7 +360,7 @@ where
     loop {
         let p = page(seen.last().cloned()).await?;
         items.extend(p.items);
-        let Some(token) = p.next else { return Ok(Listed { items, pages: seen.len() + 1 }) };
+        let Some(token) = p.next else { return Ok(items) };
         if seen.contains(&token) || seen.len() >= MAX_PAGES {
             return Err(SsoError {
                 kind: SsoErrorKind::Malformed,
@@ -298,21 +384,19 @@ mod tests {
             async { Ok::<_, SsoError>(Page { items: vec![1], next: Some("again".to_owned()) }) }
         })
         .await
-        .err()
-        .unwrap();
+        .unwrap_err();
         assert_eq!(e.kind, SsoErrorKind::Malformed);
         assert_eq!(asked, vec![None, Some("again".to_owned())], "two pages asked, then refused");
 
         let mut n = 0;
-        let listed = all_pages(|_| {
+        let items = all_pages(|_| {
             n += 1;
             let next = (n < 3).then(|| n.to_string());
             async move { Ok::<_, SsoError>(Page { items: vec![n], next }) }
         })
         .await
-        .ok()
         .unwrap();
-        assert_eq!((listed.items, listed.pages), (vec![1, 2, 3], 3));
+        assert_eq!(items, vec![1, 2, 3]);
     }
 
     fn discovery(at: DateTime<Utc>) -> Discovery {
@@ -326,5 +410,155 @@ mod tests {
         assert!(!discovery(now - chrono::Duration::hours(23)).is_stale(now));
         assert!(discovery(now - DISCOVERY_MAX_AGE).is_stale(now));
         assert!(discovery(now + chrono::Duration::hours(1)).is_stale(now));
+    }
+
+    /// A portal of `accounts` accounts with three roles each, answering after `latency`,
+    /// refusing (`TooManyRequestsException`) above `limit` requests in any second, counted when
+    /// they arrive as the e2e fake does; each request's key and whether it was refused, in order.
+    struct ThrottledPortal {
+        accounts: usize,
+        page_size: usize,
+        limit: Option<usize>,
+        latency: Duration,
+        arrivals: Mutex<std::collections::VecDeque<std::time::Instant>>,
+        log: Mutex<Vec<(String, bool)>>,
+    }
+
+    impl ThrottledPortal {
+        fn new(accounts: usize, limit: Option<usize>) -> ThrottledPortal {
+            ThrottledPortal {
+                accounts,
+                page_size: 7,
+                limit,
+                latency: Duration::from_millis(3),
+                arrivals: Mutex::default(),
+                log: Mutex::default(),
+            }
+        }
+
+        async fn answer<T>(&self, key: String, page: impl FnOnce() -> Page<T>) -> Result<Page<T>, SsoError> {
+            tokio::time::sleep(self.latency).await;
+            let refused = self.limit.is_some_and(|limit| {
+                let now = std::time::Instant::now();
+                let mut arrivals = self.arrivals.lock().unwrap();
+                while arrivals.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+                    arrivals.pop_front();
+                }
+                let refused = arrivals.len() >= limit;
+                if !refused {
+                    arrivals.push_back(now);
+                }
+                refused
+            });
+            self.log.lock().unwrap().push((key, refused));
+            if refused {
+                return Err(SsoError { kind: SsoErrorKind::Throttled, subject: "list".into(), detail: None });
+            }
+            Ok(page())
+        }
+
+        fn paged<T: Clone>(&self, all: &[T], next: Option<&str>) -> Page<T> {
+            let from: usize = next.map_or(0, |n| n.parse().unwrap());
+            let to = (from + self.page_size).min(all.len());
+            Page { items: all[from..to].to_vec(), next: (to < all.len()).then(|| to.to_string()) }
+        }
+
+        /// The most times one request was refused in a row.
+        fn worst_refusals_in_a_row(&self) -> usize {
+            let mut in_a_row = std::collections::HashMap::<&str, usize>::new();
+            let log = self.log.lock().unwrap();
+            let mut worst = 0;
+            for (key, refused) in log.iter() {
+                let n = in_a_row.entry(key).or_default();
+                *n = if *refused { *n + 1 } else { 0 };
+                worst = worst.max(*n);
+            }
+            worst
+        }
+    }
+
+    fn account(i: usize) -> PortalAccount {
+        PortalAccount { id: format!("{:012}", 100_000_000_000 + i), name: format!("Account {i:03}"), email: None }
+    }
+
+    impl SsoPortal for ThrottledPortal {
+        async fn list_accounts(
+            &self,
+            _: &Region,
+            _: &Token,
+            next: Option<&str>,
+        ) -> Result<Page<PortalAccount>, SsoError> {
+            let all: Vec<_> = (0..self.accounts).map(account).collect();
+            self.answer(format!("accounts {next:?}"), || self.paged(&all, next)).await
+        }
+
+        async fn list_account_roles(
+            &self,
+            _: &Region,
+            _: &Token,
+            id: &str,
+            next: Option<&str>,
+        ) -> Result<Page<String>, SsoError> {
+            let roles = ["Read".to_owned(), "Admin".to_owned(), "Billing".to_owned()];
+            self.answer(format!("roles {id} {next:?}"), || Page { items: roles.to_vec(), next: None }).await
+        }
+
+        async fn role_credentials(
+            &self,
+            _: &Region,
+            _: &Token,
+            _: &str,
+            _: &str,
+        ) -> Result<rolecall_core::secret::SessionCredentials, SsoError> {
+            unreachable!("discovery lists only")
+        }
+    }
+
+    fn token() -> Token {
+        Token {
+            access_token: "t".to_owned().into(),
+            expires_at: DateTime::parse_from_rfc3339("2099-01-01T00:00:00Z").unwrap().to_utc(),
+            refresh_token: None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_throttled_portal_is_listed_whole_and_no_request_is_refused_twice_in_a_row() {
+        let portal = ThrottledPortal::new(40, Some(20));
+        let name = Name::parse("corp").unwrap();
+        let region = Region::parse("eu-west-1").unwrap();
+        let seen = Mutex::new(Vec::new());
+        let roles =
+            list_all(&portal, &name, &region, &token(), &|p: &DiscoveryProgress| seen.lock().unwrap().push(p.clone()))
+                .await
+                .unwrap();
+        assert_eq!(roles.len(), 40);
+        assert_eq!(roles[0].account, account(0), "by name");
+        assert!(roles.iter().all(|a| a.roles == ["Admin", "Billing", "Read"]), "sorted: {roles:?}");
+        let log = portal.log.lock().unwrap().clone();
+        let refused = log.iter().filter(|(_, r)| *r).count();
+        assert!(refused >= 1, "the limit was reached: {log:?}");
+        assert!(refused <= 10, "{refused} refusals");
+        assert_eq!(portal.worst_refusals_in_a_row(), 1, "{log:?}");
+        // 6 pages of accounts, one page of roles each; every refused one asked again.
+        assert_eq!(log.len() - refused, 6 + 40);
+        let seen = seen.into_inner().unwrap();
+        let last = seen.last().unwrap();
+        assert_eq!((last.accounts_listed, last.accounts_done, last.all_accounts_listed), (40, 40, true));
+        assert_eq!((last.requests, last.throttled), (log.len(), refused));
+        assert!(seen.windows(2).all(|w| w[0].accounts_done <= w[1].accounts_done && w[0].requests <= w[1].requests));
+        assert!(seen.iter().any(|p| p.accounts_listed == 7 && !p.all_accounts_listed), "accounts counted per page");
+    }
+
+    #[tokio::test]
+    async fn a_portal_that_refuses_everything_fails_the_listing_as_throttled_after_five_tries() {
+        let portal = ThrottledPortal::new(3, Some(0));
+        let name = Name::parse("corp").unwrap();
+        let region = Region::parse("eu-west-1").unwrap();
+        let e = list_all(&portal, &name, &region, &token(), &|_: &DiscoveryProgress| {}).await.unwrap_err();
+        assert_eq!(e.code(), rolecall_core::Code::SsoThrottled, "{e}");
+        assert!(e.to_string().starts_with("source corp: list accounts: "), "{e}");
+        assert!(e.to_string().contains("refused 5 times in a row"), "{e}");
+        assert_eq!(portal.log.lock().unwrap().len(), MAX_REFUSALS as usize, "asked 5 times, then given up");
     }
 }

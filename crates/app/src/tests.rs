@@ -582,3 +582,50 @@ async fn the_sso_session_blocks_of_the_aws_config_are_offered() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_discovery_is_kept_private_shown_from_disk_and_removed_with_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    *s.inner.sso.accounts.lock().unwrap() =
+        (0..3).map(|i| (format!("10000000000{i}"), format!("Account {i}"), vec!["B".into(), "A".into()])).collect();
+    with_sso_favourites(&s);
+    assert_eq!(s.sso_roles_cached(&n("corp")).unwrap(), None, "nothing listed yet");
+    s.sso_sign_in_device(&n("corp"), |_| {}).await.unwrap();
+    let progress = std::sync::Mutex::new(Vec::new());
+    let listed = s.sso_discover(&n("corp"), |p| progress.lock().unwrap().push(p.clone())).await.unwrap();
+    assert_eq!(listed.roles.len(), 3);
+    let last = progress.into_inner().unwrap().pop().unwrap();
+    assert_eq!((last.accounts_listed, last.accounts_done, last.all_accounts_listed), (3, 3, true));
+    let calls = s.inner.sso.count("ListAccountRoles");
+
+    let cached = s.sso_roles_cached(&n("corp")).unwrap().expect("kept");
+    assert_eq!(cached, listed, "the same listing, fetched_at too");
+    assert_eq!(s.inner.sso.count("ListAccountRoles"), calls, "from disk: no portal call");
+    let file = dir.path().join("data/sso-roles/corp.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("Account 1") && !text.contains("access-"), "names, no token: {text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // Not a listing to show: corrupt, from a newer rolecall, of another portal.
+    for (bad, why) in [
+        ("{not json".to_owned(), "corrupt"),
+        (text.replace("\"version\": 1", "\"version\": 2"), "newer"),
+        (text.replace("d-1234567890", "d-0000000000"), "another portal"),
+    ] {
+        assert_ne!(bad, text, "{why}");
+        std::fs::write(&file, &bad).unwrap();
+        assert_eq!(s.sso_roles_cached(&n("corp")).unwrap(), None, "{why}");
+    }
+    std::fs::write(&file, &text).unwrap();
+    assert!(s.sso_roles_cached(&n("corp")).unwrap().is_some());
+
+    s.remove_favourite(&n("deep")).unwrap();
+    s.remove_favourite(&n("prod")).unwrap();
+    s.remove_source(&n("corp")).unwrap();
+    assert!(!file.exists(), "removed with the source");
+}
