@@ -15,6 +15,7 @@ mod reliability;
 mod renewal;
 mod sources;
 mod sso;
+mod sso_discovery;
 mod sso_fake;
 mod tray;
 mod windows;

@@ -39,7 +39,7 @@ pub(crate) fn sso_world() -> (World, FakeSso) {
     (w, sso)
 }
 
-fn envs(w: &World, sso: &FakeSso) -> Vec<(String, String)> {
+pub(crate) fn envs(w: &World, sso: &FakeSso) -> Vec<(String, String)> {
     let mut envs = w.envs();
     envs.extend(sso.envs());
     envs
@@ -120,6 +120,8 @@ fn an_sso_source_signs_in_lists_its_roles_and_its_favourites_assume_into_profile
 
     let listed = ok(&w, &sso, &["sso", "roles", "corp", "--json"]);
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!((&listed["source"], &listed["cached"]), (&serde_json::json!("corp"), &serde_json::json!(false)));
+    let listed = &listed["accounts"];
     assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
     assert_eq!(listed[0]["account_name"], "Production");
     assert_eq!(listed[0]["roles"], serde_json::json!(["AdministratorAccess", "ReadOnly"]));

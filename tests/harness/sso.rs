@@ -25,7 +25,8 @@
 //! device codes approved or denied ([`FakeSso::approve_device`], [`FakeSso::deny_device`]) or
 //! approved by a visit to their verification page, the portal session's length and its end now,
 //! the access tokens' lifetime, refresh-token rotation, a clock offset, a throttle, a per-call
-//! latency, and the request log ([`SsoRequest`]: no secret in it). One portal session starts
+//! latency (fixed or drawn from a range), a cap on the items of a portal page, and the request
+//! log ([`SsoRequest`]: no secret in it). One portal session starts
 //! with each device or authorization-code sign-in; its tokens stop working when it ends.
 //!
 //! GetRoleCredentials assumes `arn:aws:iam::ACCOUNT:role/ROLE` with session name
@@ -120,6 +121,8 @@ struct Settings {
     clock_offset: chrono::Duration,
     throttle: Option<usize>,
     latency: Duration,
+    latency_max: Duration,
+    page_cap: Option<usize>,
     browser_approves: bool,
     deny_authorize: bool,
     role_session_seconds: i64,
@@ -136,6 +139,8 @@ impl Default for Settings {
             clock_offset: chrono::Duration::zero(),
             throttle: None,
             latency: Duration::ZERO,
+            latency_max: Duration::ZERO,
+            page_cap: None,
             browser_approves: true,
             deny_authorize: false,
             role_session_seconds: 3600,
@@ -410,7 +415,20 @@ impl FakeSso {
 
     /// A delay before every answer.
     pub fn set_latency(&self, latency: Duration) {
-        self.state().settings.latency = latency;
+        self.set_latency_range(latency, latency);
+    }
+
+    /// A delay before every answer, drawn anew for each between `min` and `max`.
+    pub fn set_latency_range(&self, min: Duration, max: Duration) {
+        let mut s = self.state();
+        s.settings.latency = min;
+        s.settings.latency_max = max.max(min);
+    }
+
+    /// The most items a portal page holds, whatever `max_result` asks (`None`, the start: as
+    /// asked), as the portal may send fewer than asked.
+    pub fn set_page_cap(&self, items: Option<usize>) {
+        self.state().settings.page_cap = items;
     }
 
     /// The `DurationSeconds` of the role sessions it mints (3600 at the start).
@@ -473,8 +491,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>, minter: &Minter) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(request) = Request::read(&mut BufReader::new(&stream), MAX_BODY) else { return };
-    let latency = state.lock().unwrap_or_else(|e| e.into_inner()).settings.latency;
-    std::thread::sleep(latency);
+    let (latency, latency_max) = {
+        let s = state.lock().unwrap_or_else(|e| e.into_inner());
+        (s.settings.latency, s.settings.latency_max)
+    };
+    std::thread::sleep(latency + jitter(latency_max.saturating_sub(latency)));
     let query = form_params(request.query());
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let outcome = {
@@ -568,6 +589,19 @@ fn text<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
 }
 
 /// A random token: `prefix` and 48 URL-safe characters from the system's random source.
+/// A random delay from zero to `up_to`.
+fn jitter(up_to: Duration) -> Duration {
+    if up_to.is_zero() {
+        return Duration::ZERO;
+    }
+    let mut bytes = [0u8; 8];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut f, &mut bytes);
+    }
+    let micros = up_to.as_micros() as u64 + 1;
+    Duration::from_micros(u64::from_le_bytes(bytes) % micros)
+}
+
 fn random_token(prefix: &str) -> String {
     let mut bytes = [0u8; 36];
     if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
@@ -875,7 +909,7 @@ fn portal(method: &str, path: &str, request: &Request, query: &BTreeMap<String, 
                 .iter()
                 .map(|a| json!({ "accountId": a.account_id, "accountName": a.account_name, "emailAddress": a.email_address }))
                 .collect();
-            answer(page(items, "accountList", get("next_token"), get("max_result")))
+            answer(page(items, "accountList", get("next_token"), get("max_result"), s.settings.page_cap))
         }
         ("GET", "/assignment/roles") => {
             let Some(id) = get("account_id") else {
@@ -884,7 +918,7 @@ fn portal(method: &str, path: &str, request: &Request, query: &BTreeMap<String, 
             let Some(account) = s.account(id) else { return answer(no_access()) };
             let items: Vec<Value> =
                 account.roles.iter().map(|r| json!({ "roleName": r, "accountId": account.account_id })).collect();
-            answer(page(items, "roleList", get("next_token"), get("max_result")))
+            answer(page(items, "roleList", get("next_token"), get("max_result"), s.settings.page_cap))
         }
         ("GET", "/federation/credentials") => {
             let (Some(role), Some(id)) = (get("role_name"), get("account_id")) else {
@@ -903,14 +937,21 @@ fn portal(method: &str, path: &str, request: &Request, query: &BTreeMap<String, 
     }
 }
 
-/// One page of `items` under `key`, from the offset in `next_token` (`page-N`), with
-/// `nextToken` when more follow.
-fn page(items: Vec<Value>, key: &str, next_token: Option<&str>, max_result: Option<&str>) -> Response {
+/// One page of `items` under `key`, from the offset in `next_token` (`page-N`), at most `cap`
+/// items, with `nextToken` when more follow.
+fn page(
+    items: Vec<Value>,
+    key: &str,
+    next_token: Option<&str>,
+    max_result: Option<&str>,
+    cap: Option<usize>,
+) -> Response {
     let size = match max_result.map(str::parse::<usize>) {
         None => DEFAULT_PAGE_SIZE,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => return portal_error(400, "InvalidRequestException", "max_result must be 1 to 100"),
     };
+    let size = cap.map_or(size, |cap| size.min(cap.max(1)));
     let start = match next_token.map(|t| t.strip_prefix("page-").and_then(|n| n.parse::<usize>().ok())) {
         None => 0,
         Some(Some(n)) if n <= items.len() => n,

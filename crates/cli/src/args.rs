@@ -157,13 +157,17 @@ pub enum SourceCommand {
 /// `rolecall sso …`
 #[derive(Debug, Subcommand)]
 pub enum SsoCommand {
-    /// List the accounts and roles an IAM Identity Center source's portal offers you.
+    /// List the accounts and roles an IAM Identity Center source's portal offers you: the last
+    /// listing while it is under a day old (no portal request), else a new one.
     Roles {
         /// The source.
         name: Name,
-        /// Print JSON.
+        /// Print JSON (with `fetched_at`, and `cached` when it is the last listing).
         #[arg(long)]
         json: bool,
+        /// Ask the portal again, however fresh the last listing is.
+        #[arg(long)]
+        refresh: bool,
     },
 }
 

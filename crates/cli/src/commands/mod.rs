@@ -107,7 +107,7 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
             }
         },
         Command::Source(SourceCommand::Login { name, device_code }) => sso::login(ctx, &name, device_code).await,
-        Command::Sso(SsoCommand::Roles { name, json }) => sso::roles(ctx, &name, json).await,
+        Command::Sso(SsoCommand::Roles { name, json, refresh }) => sso::roles(ctx, &name, json, refresh).await,
         Command::Source(SourceCommand::List { json }) => sources::list(ctx, json),
         Command::Source(SourceCommand::Remove { name }) => sources::remove(ctx, &name),
         Command::Source(SourceCommand::ForgetMfa { name }) => sources::forget_mfa(ctx, &name),

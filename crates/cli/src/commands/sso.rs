@@ -1,7 +1,7 @@
 //! `rolecall source add --sso-*`, `rolecall source login`, `rolecall sso roles`: IAM Identity
 //! Center sources.
 
-use rolecall_app::{AccountRoles, BrowserStep, Services, SsoSourceSettings};
+use rolecall_app::{AccountRoles, BrowserStep, Discovery, DiscoveryProgress, Services, SsoSourceSettings};
 use rolecall_core::Error;
 use rolecall_core::sso::StartUrl;
 use rolecall_core::validate::{Name, Region};
@@ -91,6 +91,17 @@ pub(super) async fn login(ctx: &Services, name: &Name, device_code: bool) -> Res
     Ok(())
 }
 
+/// `rolecall sso roles NAME --json`.
+#[derive(Serialize)]
+struct RolesJson<'a> {
+    source: &'a str,
+    /// When the portal was asked.
+    fetched_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the listing is the one kept from an earlier run (no portal request).
+    cached: bool,
+    accounts: Vec<AccountJson<'a>>,
+}
+
 /// One account in `rolecall sso roles --json`.
 #[derive(Serialize)]
 struct AccountJson<'a> {
@@ -100,10 +111,25 @@ struct AccountJson<'a> {
     roles: &'a [String],
 }
 
-pub(super) async fn roles(ctx: &Services, name: &Name, json: bool) -> Result<(), Error> {
-    let accounts = ctx.sso_roles(name).await?;
+/// `rolecall sso roles NAME [--json] [--refresh]`: the kept listing while it is fresh (under a
+/// day old, no portal request), else (or with `refresh`) a new one, its progress on stderr when
+/// that is a terminal.
+pub(super) async fn roles(ctx: &Services, name: &Name, json: bool, refresh: bool) -> Result<(), Error> {
+    let now = chrono::Utc::now();
+    let kept = if refresh { None } else { ctx.sso_roles_cached(name)?.filter(|d| !d.is_stale(now)) };
+    let cached = kept.is_some();
+    let discovery = match kept {
+        Some(d) => d,
+        None => {
+            let shown = Progress::new();
+            let listed = ctx.sso_discover(name, |p| shown.show(p)).await;
+            shown.clear();
+            listed?
+        }
+    };
+    let Discovery { roles: accounts, fetched_at } = &discovery;
     if json {
-        let all: Vec<_> = accounts
+        let accounts = accounts
             .iter()
             .map(|AccountRoles { account, roles }| AccountJson {
                 account_id: &account.id,
@@ -112,7 +138,7 @@ pub(super) async fn roles(ctx: &Services, name: &Name, json: bool) -> Result<(),
                 roles,
             })
             .collect();
-        print_json(&all);
+        print_json(&RolesJson { source: name.as_str(), fetched_at: *fetched_at, cached, accounts });
         return Ok(());
     }
     let rows: Vec<Vec<String>> = accounts
@@ -124,5 +150,47 @@ pub(super) async fn roles(ctx: &Services, name: &Name, json: bool) -> Result<(),
     } else {
         print!("{}", table(&["ACCOUNT", "ID", "ROLE"], &rows));
     }
+    if cached {
+        let minutes = (now - *fetched_at).num_minutes().max(0);
+        let ago = match minutes {
+            0 => "just now".to_owned(),
+            1..=119 => format!("{minutes} min ago"),
+            _ => format!("{} h ago", minutes / 60),
+        };
+        eprintln!("Listed {ago}; `rolecall sso roles {name} --refresh` asks the portal again");
+    }
     Ok(())
+}
+
+/// A listing's progress on one line of stderr, when stderr is a terminal (nothing otherwise).
+struct Progress {
+    on: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress { on: std::io::stderr().is_terminal(), shown: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    fn show(&self, p: &DiscoveryProgress) {
+        if !self.on {
+            return;
+        }
+        let line = if p.all_accounts_listed {
+            format!("listing roles: {} of {} accounts", p.accounts_done, p.accounts_listed)
+        } else {
+            format!("listing accounts: {}", p.accounts_listed)
+        };
+        // Carriage return, the line, then clear to its end.
+        eprint!("\r{line}\x1b[K");
+        self.shown.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn clear(&self) {
+        if self.shown.load(std::sync::atomic::Ordering::Relaxed) {
+            eprint!("\r\x1b[K");
+        }
+    }
 }
