@@ -18,6 +18,13 @@ const COMMANDS: &[&str] = &[
     "cancel_mfa",
     "import_candidates",
     "import_profiles",
+    "add_sso_source",
+    "sso_sessions",
+    "sso_sign_in",
+    "portal_roles",
+    "discover_portal_roles",
+    "preview_portal_names",
+    "add_portal_favourites",
 ];
 
 fn main() {

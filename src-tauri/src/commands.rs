@@ -2,18 +2,21 @@
 //! `{code, message}` out. None returns secret material.
 
 use chrono::Utc;
-use rolecall_app::{ImportChoice, NewSource};
+use rolecall_app::{ImportChoice, NewSource, SsoSourceSettings, SsoStatus};
 use rolecall_core::config::Config;
+use rolecall_core::portal_names::{NamePattern, PortalPick};
 use rolecall_core::secret::SourceKeys;
+use rolecall_core::sso::StartUrl;
 use rolecall_core::time::SessionState;
-use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, ValidationError};
+use rolecall_core::validate::{MfaCode, MfaSerial, Name, ProfileName, Region, ValidationError};
 use rolecall_core::{Code, Error, ErrorDto};
 use tauri::State;
+use tauri::ipc::Channel;
 use tokio::sync::oneshot;
 
 use crate::dto::{
-    self, AppInfo, FavouriteInput, FavouriteView, Field, ImportCandidate, NewSourceInput, PreferencesDto, SourceView,
-    err,
+    self, AppInfo, DiscoveryProgressView, FavouriteInput, FavouriteView, Field, ImportCandidate, NewSourceInput,
+    NewSsoSourceInput, PortalListing, PortalPickInput, PreferencesDto, SourceView, SsoSessionView, err,
 };
 use crate::mfa::MfaRequest;
 use crate::state::{Action, AppState};
@@ -26,11 +29,27 @@ pub fn app_info() -> AppInfo {
     AppInfo { version: env!("CARGO_PKG_VERSION") }
 }
 
-/// Sources, key ids masked.
+/// Sources, key ids masked; an IAM Identity Center source with whether it is signed in (read
+/// from the keychain: a keychain that cannot say shows it signed out).
 #[tauri::command]
 pub fn list_sources(state: State<'_, AppState>) -> Res<Vec<SourceView>> {
     let config = state.services.config().map_err(err)?;
-    Ok(config.sources.iter().map(|(n, s)| SourceView::new(n, s)).collect())
+    let now = Utc::now();
+    Ok(config
+        .sources
+        .iter()
+        .map(|(n, s)| {
+            let view = SourceView::new(n, s);
+            if view.sso.is_none() {
+                return view;
+            }
+            let status = state.services.sso_status(n, now).unwrap_or_else(|e| {
+                tracing::warn!(source = %n, code = %e.code(), error = %e, "the sign-in state is not known; shown signed out");
+                SsoStatus::SignedOut
+            });
+            view.with_sso_status(&status)
+        })
+        .collect())
 }
 
 /// Adds a source; keys go to the keychain, never back to the UI.
@@ -53,6 +72,108 @@ pub async fn add_source(state: State<'_, AppState>, input: NewSourceInput) -> Re
     let source = state.services.add_source(&name, new, mfa_serial, input.verify, None).await.map_err(err)?;
     state.touch();
     Ok(SourceView::new(&name, &source))
+}
+
+/// Adds an IAM Identity Center source (signed out: its sign-in comes next).
+#[tauri::command]
+pub fn add_sso_source(state: State<'_, AppState>, input: NewSsoSourceInput) -> Res<SourceView> {
+    let name = Name::parse(input.name.trim()).map_err(err)?;
+    let session = input.sso_session.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let (start_url, region) = match &session {
+        Some(session) => state.services.sso_session_settings(session).map_err(err)?,
+        None => {
+            (StartUrl::parse(input.start_url.trim()).map_err(err)?, Region::parse(input.region.trim()).map_err(err)?)
+        }
+    };
+    let settings = SsoSourceSettings {
+        start_url,
+        region,
+        sso_session: session,
+        share_with_aws_cli: input.share_with_aws_cli,
+        session_minutes: dto::parse_session_hours(&input.session_hours).map_err(err)?,
+    };
+    let source = state.services.add_sso_source(&name, settings).map_err(err)?;
+    state.touch();
+    Ok(SourceView::new(&name, &source).with_sso_status(&SsoStatus::SignedOut))
+}
+
+/// The `[sso-session]` blocks of `~/.aws/config` a new IAM Identity Center source may come from.
+#[tauri::command]
+pub fn sso_sessions(state: State<'_, AppState>) -> Res<Vec<SsoSessionView>> {
+    Ok(state.services.sso_session_blocks().map_err(err)?.into_iter().map(SsoSessionView::from).collect())
+}
+
+/// Starts signing source `name` in to its access portal in the browser (the tray's sign-in; the
+/// window hears of the outcome through `rolecall://changed`).
+#[tauri::command]
+pub fn sso_sign_in(state: State<'_, AppState>, name: String) -> Res<()> {
+    let name = Name::parse(&name).map_err(err)?;
+    state.act(Action::SignIn(name));
+    Ok(())
+}
+
+/// Source `source`'s last listing of its portal's accounts and roles, from disk (no network);
+/// null when there is none.
+#[tauri::command]
+pub fn portal_roles(state: State<'_, AppState>, source: String) -> Res<Option<PortalListing>> {
+    let source = Name::parse(&source).map_err(err)?;
+    let Some(cached) = state.services.sso_roles_cached(&source).map_err(err)? else { return Ok(None) };
+    let favourites = state.services.portal_favourites(&source).map_err(err)?;
+    Ok(Some(PortalListing::new(&cached, &favourites, Utc::now())))
+}
+
+/// Lists source `source`'s portal afresh (and keeps the listing for the next start), telling
+/// `progress` how far it has come after each answer. The progress goes over a channel of this
+/// call, not an app-wide event: only the window that asked hears it, in order.
+#[tauri::command]
+pub async fn discover_portal_roles(
+    state: State<'_, AppState>,
+    source: String,
+    progress: Channel<DiscoveryProgressView>,
+) -> Res<PortalListing> {
+    let source = Name::parse(&source).map_err(err)?;
+    let discovery = state
+        .services
+        .sso_discover(&source, |p| {
+            // A window closed meanwhile: the listing goes on and is kept.
+            let _ = progress.send(DiscoveryProgressView::from(p));
+        })
+        .await
+        .map_err(err)?;
+    let favourites = state.services.portal_favourites(&source).map_err(err)?;
+    Ok(PortalListing::new(&discovery, &favourites, Utc::now()))
+}
+
+/// The favourite names `picks` would get with `pattern` ("" = ACCOUNTNAME-ROLENAME) now.
+#[tauri::command]
+pub fn preview_portal_names(
+    state: State<'_, AppState>,
+    source: String,
+    picks: Vec<PortalPickInput>,
+    pattern: String,
+) -> Res<Vec<String>> {
+    let source = Name::parse(&source).map_err(err)?;
+    let pattern = NamePattern::parse(&pattern).map_err(err)?;
+    let picks: Vec<PortalPick> = picks.into_iter().map(PortalPick::from).collect();
+    let names = state.services.portal_favourite_names(&source, &picks, &pattern).map_err(err)?;
+    Ok(names.iter().map(ToString::to_string).collect())
+}
+
+/// Makes each of `picks` a favourite of source `source`, named by `pattern`, all or none;
+/// returns their names.
+#[tauri::command]
+pub fn add_portal_favourites(
+    state: State<'_, AppState>,
+    source: String,
+    picks: Vec<PortalPickInput>,
+    pattern: String,
+) -> Res<Vec<String>> {
+    let source = Name::parse(&source).map_err(err)?;
+    let pattern = NamePattern::parse(&pattern).map_err(err)?;
+    let picks: Vec<PortalPick> = picks.into_iter().map(PortalPick::from).collect();
+    let names = state.services.add_portal_favourites(&source, &picks, &pattern).map_err(err)?;
+    state.touch();
+    Ok(names.iter().map(ToString::to_string).collect())
 }
 
 /// Removes a source and its keychain entry.

@@ -6,8 +6,13 @@
 //! `ROLECALL_BLESS=1` rewrites it), and `ui/src/ipc.ts` imports its types from there. Their doc
 //! comments become the TypeScript's.
 
-use rolecall_core::config::{Favourite, Preferences, SessionTags, Source, SourceKind};
+use rolecall_app::{Discovery, DiscoveryProgress, PortalFavourites, SsoSessionBlock, SsoStatus};
+use rolecall_core::config::{
+    Favourite, MAX_SSO_SESSION_MINUTES, Preferences, SessionTags, Source, SourceKind, check_sso_session_minutes,
+};
 use rolecall_core::import::{Candidate, SsoCandidate};
+use rolecall_core::portal_names::{NamePattern, PortalPick};
+use rolecall_core::sso::StartUrl;
 use rolecall_core::time::SessionState;
 use rolecall_core::validate::{
     ExternalId, Lead, MfaSerial, Name, PolicyArn, ProfileName, Region, RoleArn, SessionDuration, SessionName,
@@ -52,6 +57,10 @@ pub struct SourceView {
     pub aws_profile: Option<String>,
     /// The access portal's start URL, for `sso` sources.
     pub sso_start_url: Option<String>,
+    /// The rest of an `sso` source: its region, `[sso-session]` and sign-in; absent for others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub sso: Option<SsoSourceState>,
     /// The MFA device.
     pub mfa_serial: Option<String>,
     /// The ARN GetCallerIdentity answered with when the source was verified.
@@ -68,15 +77,231 @@ impl SourceView {
             }
             SourceKind::Sso { sso_start_url, .. } => (SourceKindView::Sso, None, None, Some(sso_start_url.to_string())),
         };
+        let sso = match &s.kind {
+            SourceKind::Sso { sso_region, sso_session, share_with_aws_cli, .. } => Some(SsoSourceState {
+                region: sso_region.to_string(),
+                session: sso_session.clone(),
+                share_with_aws_cli: *share_with_aws_cli,
+                session_minutes: s.kind.sso_session_length().map_or(0, |l| u32::try_from(l.num_minutes()).unwrap_or(0)),
+                signed_in: false,
+                signed_in_until: None,
+            }),
+            _ => None,
+        };
         SourceView {
             name: name.to_string(),
             kind,
             key_hint,
             aws_profile,
             sso_start_url,
+            sso,
             mfa_serial: s.mfa_serial.as_ref().map(ToString::to_string),
             identity: s.identity.clone(),
         }
+    }
+}
+
+impl SourceView {
+    /// The view with an `sso` source's sign-in state at the time `status` was read.
+    pub fn with_sso_status(mut self, status: &SsoStatus) -> SourceView {
+        if let Some(sso) = &mut self.sso {
+            (sso.signed_in, sso.signed_in_until) = match status {
+                SsoStatus::SignedOut => (false, None),
+                SsoStatus::SignedIn { ends_at, .. } => (true, ends_at.map(|t| t.to_rfc3339())),
+            };
+        }
+        self
+    }
+}
+
+/// An IAM Identity Center source's settings and sign-in, as the Sources tab shows them (no token,
+/// no client secret: only whether it is signed in and until when).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SsoSourceState {
+    /// The region of the organisation's IAM Identity Center.
+    pub region: String,
+    /// The `[sso-session NAME]` of `~/.aws/config` it came from.
+    pub session: Option<String>,
+    /// Whether its sign-in is shared with the AWS CLI and SDKs.
+    pub share_with_aws_cli: bool,
+    /// How long a portal session lasts, in minutes.
+    pub session_minutes: u32,
+    /// Whether it is signed in now.
+    pub signed_in: bool,
+    /// When the portal session should end (RFC 3339), when signed in and known.
+    pub signed_in_until: Option<String>,
+}
+
+/// A new IAM Identity Center source from the settings window: a start URL and region, or an
+/// `[sso-session]` of `~/.aws/config` (then its start URL and region are read from there).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct NewSsoSourceInput {
+    /// The source's name.
+    pub name: String,
+    /// The access portal's start URL ("" with `ssoSession`).
+    pub start_url: String,
+    /// The region of IAM Identity Center ("" with `ssoSession`).
+    pub region: String,
+    /// The `[sso-session NAME]` to take them from; null or "" for none.
+    pub sso_session: Option<String>,
+    /// How long a portal session lasts, in whole hours ("" = 8, AWS's default).
+    pub session_hours: String,
+    /// Whether to share the sign-in with the AWS CLI and SDKs (the token cache).
+    pub share_with_aws_cli: bool,
+}
+
+/// Hours of a portal session as typed ("" = none given) into minutes, checked against IAM
+/// Identity Center's range.
+pub fn parse_session_hours(raw: &str) -> Result<Option<u32>, ValidationError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        ValidationError::new(
+            "session length",
+            format!("must be whole hours from 1 to {}, got {raw:?}", MAX_SSO_SESSION_MINUTES / 60),
+        )
+    };
+    let hours: u32 = raw.parse().map_err(|_| bad())?;
+    let minutes = hours.checked_mul(60).ok_or_else(bad)?;
+    if minutes < 60 {
+        return Err(bad());
+    }
+    check_sso_session_minutes(minutes).map_err(|_| bad()).map(Some)
+}
+
+/// An `[sso-session NAME]` block of `~/.aws/config`, offered by the IAM Identity Center form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SsoSessionView {
+    /// `NAME`.
+    pub name: String,
+    /// Its `sso_start_url`, as read.
+    pub start_url: Option<String>,
+    /// Its `sso_region`, as read.
+    pub region: Option<String>,
+}
+
+impl From<SsoSessionBlock> for SsoSessionView {
+    fn from(b: SsoSessionBlock) -> Self {
+        let SsoSessionBlock { name, start_url, region } = b;
+        SsoSessionView { name, start_url, region }
+    }
+}
+
+/// A role the user may use in an account of the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PortalRoleView {
+    /// The role (permission set) name.
+    pub name: String,
+    /// The favourite of this source that already is this role, if any.
+    pub favourite: Option<String>,
+}
+
+/// An account of the portal, with its roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PortalAccountView {
+    /// The 12-digit id.
+    pub id: String,
+    /// Its name in the portal.
+    pub name: String,
+    /// Its e-mail address, if the portal gave one.
+    pub email: Option<String>,
+    /// Its roles, sorted.
+    pub roles: Vec<PortalRoleView>,
+}
+
+/// A listing of an IAM Identity Center source's accounts and roles (names and ids only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PortalListing {
+    /// When it was listed, RFC 3339.
+    pub fetched_at: String,
+    /// Whether it is older than a day: time to list afresh.
+    pub stale: bool,
+    /// The accounts, by name.
+    pub accounts: Vec<PortalAccountView>,
+}
+
+impl PortalListing {
+    /// The view of `discovery` at `now`, each role marked with the favourite it already is.
+    pub fn new(discovery: &Discovery, favourites: &PortalFavourites, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let accounts = discovery
+            .roles
+            .iter()
+            .map(|a| PortalAccountView {
+                id: a.account.id.clone(),
+                name: a.account.name.clone(),
+                email: a.account.email.clone(),
+                roles: a
+                    .roles
+                    .iter()
+                    .map(|r| PortalRoleView {
+                        name: r.clone(),
+                        favourite: favourites.get(&(a.account.id.clone(), r.clone())).map(ToString::to_string),
+                    })
+                    .collect(),
+            })
+            .collect();
+        PortalListing { fetched_at: discovery.fetched_at.to_rfc3339(), stale: discovery.is_stale(now), accounts }
+    }
+}
+
+/// How far a fresh listing has come (the picker's progress bar).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveryProgressView {
+    /// Accounts listed so far.
+    pub accounts_listed: u32,
+    /// Whether every account is listed (then `accountsListed` is the total).
+    pub all_accounts_listed: bool,
+    /// Accounts whose roles are all listed.
+    pub accounts_done: u32,
+    /// Requests the portal refused as too many so far (each asked again after a pause).
+    pub throttled: u32,
+}
+
+impl From<&DiscoveryProgress> for DiscoveryProgressView {
+    fn from(p: &DiscoveryProgress) -> Self {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        DiscoveryProgressView {
+            accounts_listed: n(p.accounts_listed),
+            all_accounts_listed: p.all_accounts_listed,
+            accounts_done: n(p.accounts_done),
+            throttled: n(p.throttled),
+        }
+    }
+}
+
+/// A role of the portal the user picked to become a favourite.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PortalPickInput {
+    /// The account's id.
+    pub account_id: String,
+    /// The account's name.
+    pub account_name: String,
+    /// The role name.
+    pub role_name: String,
+}
+
+impl From<PortalPickInput> for PortalPick {
+    fn from(p: PortalPickInput) -> Self {
+        let PortalPickInput { account_id, account_name, role_name } = p;
+        PortalPick { account_id, account_name, role_name }
     }
 }
 
@@ -511,6 +736,12 @@ pub enum Field {
     MfaSerial,
     /// An access key id.
     AccessKeyId,
+    /// An IAM Identity Center start URL.
+    StartUrl,
+    /// A portal session length in hours.
+    SessionHours,
+    /// A favourite name pattern (`ACCOUNTNAME-ROLENAME`).
+    NamePattern,
     /// Any other name (the UI sends none): its message says the field is unknown. Not part of
     /// the TypeScript type.
     #[serde(untagged)]
@@ -537,6 +768,9 @@ pub fn validate_field(field: &Field, value: &str) -> Option<String> {
         Field::RenewBefore => Lead::parse_as("renew before", v).map(drop),
         Field::MfaSerial => MfaSerial::parse(v).map(drop),
         Field::AccessKeyId => rolecall_core::secret::AccessKeyId::parse(v).map(drop),
+        Field::StartUrl => StartUrl::parse(v).map(drop),
+        Field::SessionHours => parse_session_hours(v).map(drop),
+        Field::NamePattern => NamePattern::parse(v).map(drop),
         Field::Unknown(field) => Err(ValidationError::new("field", format!("unknown field {field:?}"))),
     };
     result.err().map(|e| e.to_string())
@@ -638,6 +872,9 @@ mod tests {
             ("renewBefore", Field::RenewBefore),
             ("mfaSerial", Field::MfaSerial),
             ("accessKeyId", Field::AccessKeyId),
+            ("startUrl", Field::StartUrl),
+            ("sessionHours", Field::SessionHours),
+            ("namePattern", Field::NamePattern),
         ];
         for (name, expected) in &names {
             assert_eq!(&field(name), expected, "{name}");
@@ -676,11 +913,64 @@ mod tests {
             share_with_aws_cli: false,
             sso_session_minutes: None,
         });
-        let sso = serde_json::to_value(SourceView::new(&name, &sso)).unwrap();
+        let until = chrono::DateTime::parse_from_rfc3339("2030-01-01T08:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let signed_in = SsoStatus::SignedIn { since: None, ends_at: Some(until) };
+        let view = SourceView::new(&name, &sso);
+        let json = serde_json::to_value(view.clone().with_sso_status(&signed_in)).unwrap();
         assert_eq!(
-            (&sso["kind"], &sso["ssoStartUrl"]),
+            (&json["kind"], &json["ssoStartUrl"]),
             (&"sso".into(), &"https://d-1234567890.awsapps.com/start".into())
         );
+        assert_eq!(
+            json["sso"],
+            serde_json::json!({"region": "eu-west-1", "session": null, "shareWithAwsCli": false, "sessionMinutes": 480, "signedIn": true, "signedInUntil": "2030-01-01T08:00:00+00:00"})
+        );
+        let out = serde_json::to_value(view.with_sso_status(&SsoStatus::SignedOut)).unwrap();
+        assert_eq!((&out["sso"]["signedIn"], &out["sso"]["signedInUntil"]), (&false.into(), &serde_json::Value::Null));
+        // Other kinds have no sso part, and no status changes that.
+        let keys = SourceView::new(&name, &keys).with_sso_status(&signed_in);
+        assert!(keys.sso.is_none());
+    }
+
+    #[test]
+    fn a_portal_session_is_whole_hours_within_identity_centers_range() {
+        assert_eq!(parse_session_hours(""), Ok(None));
+        assert_eq!(parse_session_hours(" 8 "), Ok(Some(480)));
+        assert_eq!(parse_session_hours("2160"), Ok(Some(2160 * 60)));
+        for bad in ["0", "2161", "1.5", "-1", "eight", "99999999999"] {
+            let e = parse_session_hours(bad).unwrap_err();
+            assert!(e.to_string().starts_with("session length: must be whole hours from 1 to 2160"), "{bad}: {e}");
+        }
+        assert!(validate_field(&field("sessionHours"), "0").is_some());
+        assert_eq!(validate_field(&field("startUrl"), "https://d-1234567890.awsapps.com/start"), None);
+        assert!(validate_field(&field("startUrl"), "http://example.com/start").is_some());
+        assert_eq!(validate_field(&field("namePattern"), "ACCOUNTNAME-ROLENAME"), None);
+        assert!(validate_field(&field("namePattern"), "plain").is_some());
+    }
+
+    #[test]
+    fn a_portal_listing_marks_the_roles_that_already_are_favourites() {
+        use rolecall_app::AccountRoles;
+        use rolecall_core::sso::PortalAccount;
+        let at = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let discovery = Discovery {
+            roles: vec![AccountRoles {
+                account: PortalAccount { id: "111122223333".into(), name: "Prod".into(), email: None },
+                roles: vec!["Admin".into(), "ReadOnly".into()],
+            }],
+            fetched_at: at,
+        };
+        let mut favourites = PortalFavourites::new();
+        favourites.insert(("111122223333".into(), "Admin".into()), Name::parse("prod").unwrap());
+        let json = serde_json::to_value(PortalListing::new(&discovery, &favourites, at)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"fetchedAt": "2030-01-01T00:00:00+00:00", "stale": false, "accounts": [
+                {"id": "111122223333", "name": "Prod", "email": null,
+                 "roles": [{"name": "Admin", "favourite": "prod"}, {"name": "ReadOnly", "favourite": null}]}]})
+        );
+        let later = PortalListing::new(&discovery, &favourites, at + chrono::Duration::hours(25));
+        assert!(later.stale, "a day old");
     }
 
     #[test]
@@ -865,6 +1155,14 @@ mod ts_contract {
         out.add::<PreferencesDto>();
         out.add::<ImportSso>();
         out.add::<ImportCandidate>();
+        out.add::<SsoSourceState>();
+        out.add::<NewSsoSourceInput>();
+        out.add::<SsoSessionView>();
+        out.add::<PortalRoleView>();
+        out.add::<PortalAccountView>();
+        out.add::<PortalListing>();
+        out.add::<DiscoveryProgressView>();
+        out.add::<PortalPickInput>();
         // `mfa_pending`'s result and the `rolecall://mfa-request` event's payload
         // (`rolecall://changed` carries none).
         out.add::<MfaRequest>();
@@ -966,7 +1264,7 @@ mod ts_contract {
     fn the_field_type_is_the_names_the_ui_may_send() {
         let ts = Field::inline(&Config::new());
         let names: Vec<&str> = ts.split(" | ").map(|n| n.trim_matches('"')).collect();
-        assert_eq!(names.len(), 16, "{ts}");
+        assert_eq!(names.len(), 19, "{ts}");
         for name in names {
             let field: Field = serde_json::from_value(serde_json::json!(name)).unwrap();
             assert!(!matches!(field, Field::Unknown(_)), "{name} is a known field");

@@ -64,6 +64,13 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
             commands::cancel_mfa,
             commands::import_candidates,
             commands::import_profiles,
+            commands::add_sso_source,
+            commands::sso_sessions,
+            commands::sso_sign_in,
+            commands::portal_roles,
+            commands::discover_portal_roles,
+            commands::preview_portal_names,
+            commands::add_portal_favourites,
         ])
         .on_window_event(|window, event| {
             // Closing the MFA window cancels the click waiting for a code.

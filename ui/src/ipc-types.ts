@@ -138,6 +138,10 @@ export type SourceView = {
    */
   ssoStartUrl: string | null,
   /**
+   * The rest of an `sso` source: its region, `[sso-session]` and sign-in; absent for others.
+   */
+  sso?: SsoSourceState,
+  /**
    * The MFA device.
    */
   mfaSerial: string | null,
@@ -383,7 +387,10 @@ export type Field =
   | "notifyBefore"
   | "renewBefore"
   | "mfaSerial"
-  | "accessKeyId";
+  | "accessKeyId"
+  | "startUrl"
+  | "sessionHours"
+  | "namePattern";
 
 /**
  * Preferences, as the settings window edits them.
@@ -503,6 +510,180 @@ export type ImportCandidate = {
    * for); absent for a role profile.
    */
   sso?: ImportSso,
+};
+
+/**
+ * An IAM Identity Center source's settings and sign-in, as the Sources tab shows them (no token,
+ * no client secret: only whether it is signed in and until when).
+ */
+export type SsoSourceState = {
+  /**
+   * The region of the organisation's IAM Identity Center.
+   */
+  region: string,
+  /**
+   * The `[sso-session NAME]` of `~/.aws/config` it came from.
+   */
+  session: string | null,
+  /**
+   * Whether its sign-in is shared with the AWS CLI and SDKs.
+   */
+  shareWithAwsCli: boolean,
+  /**
+   * How long a portal session lasts, in minutes.
+   */
+  sessionMinutes: number,
+  /**
+   * Whether it is signed in now.
+   */
+  signedIn: boolean,
+  /**
+   * When the portal session should end (RFC 3339), when signed in and known.
+   */
+  signedInUntil: string | null,
+};
+
+/**
+ * A new IAM Identity Center source from the settings window: a start URL and region, or an
+ * `[sso-session]` of `~/.aws/config` (then its start URL and region are read from there).
+ */
+export type NewSsoSourceInput = {
+  /**
+   * The source's name.
+   */
+  name: string,
+  /**
+   * The access portal's start URL ("" with `ssoSession`).
+   */
+  startUrl: string,
+  /**
+   * The region of IAM Identity Center ("" with `ssoSession`).
+   */
+  region: string,
+  /**
+   * The `[sso-session NAME]` to take them from; null or "" for none.
+   */
+  ssoSession: string | null,
+  /**
+   * How long a portal session lasts, in whole hours ("" = 8, AWS's default).
+   */
+  sessionHours: string,
+  /**
+   * Whether to share the sign-in with the AWS CLI and SDKs (the token cache).
+   */
+  shareWithAwsCli: boolean,
+};
+
+/**
+ * An `[sso-session NAME]` block of `~/.aws/config`, offered by the IAM Identity Center form.
+ */
+export type SsoSessionView = {
+  /**
+   * `NAME`.
+   */
+  name: string,
+  /**
+   * Its `sso_start_url`, as read.
+   */
+  startUrl: string | null,
+  /**
+   * Its `sso_region`, as read.
+   */
+  region: string | null,
+};
+
+/**
+ * A role the user may use in an account of the portal.
+ */
+export type PortalRoleView = {
+  /**
+   * The role (permission set) name.
+   */
+  name: string,
+  /**
+   * The favourite of this source that already is this role, if any.
+   */
+  favourite: string | null,
+};
+
+/**
+ * An account of the portal, with its roles.
+ */
+export type PortalAccountView = {
+  /**
+   * The 12-digit id.
+   */
+  id: string,
+  /**
+   * Its name in the portal.
+   */
+  name: string,
+  /**
+   * Its e-mail address, if the portal gave one.
+   */
+  email: string | null,
+  /**
+   * Its roles, sorted.
+   */
+  roles: Array<PortalRoleView>,
+};
+
+/**
+ * A listing of an IAM Identity Center source's accounts and roles (names and ids only).
+ */
+export type PortalListing = {
+  /**
+   * When it was listed, RFC 3339.
+   */
+  fetchedAt: string,
+  /**
+   * Whether it is older than a day: time to list afresh.
+   */
+  stale: boolean,
+  /**
+   * The accounts, by name.
+   */
+  accounts: Array<PortalAccountView>,
+};
+
+/**
+ * How far a fresh listing has come (the picker's progress bar).
+ */
+export type DiscoveryProgressView = {
+  /**
+   * Accounts listed so far.
+   */
+  accountsListed: number,
+  /**
+   * Whether every account is listed (then `accountsListed` is the total).
+   */
+  allAccountsListed: boolean,
+  /**
+   * Accounts whose roles are all listed.
+   */
+  accountsDone: number,
+  /**
+   * Requests the portal refused as too many so far (each asked again after a pause).
+   */
+  throttled: number,
+};
+
+/**
+ * A role of the portal the user picked to become a favourite.
+ */
+export type PortalPickInput = {
+  /**
+   * The account's id.
+   */
+  accountId: string,
+  /**
+   * The account's name.
+   */
+  accountName: string,
+  /**
+   * The role name.
+   */
+  roleName: string,
 };
 
 /**

@@ -2,7 +2,7 @@
 // src-tauri, typed, and every failure normalised into `{ code, message }`.
 // Nothing else in ui/src may import `@tauri-apps/api`.
 
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 // ---------------------------------------------------------------------------------------------
@@ -59,6 +59,13 @@ function firstLine(text: string): string {
   return text.split(/\r?\n/, 1)[0]?.trim() ?? "";
 }
 
+/** A channel of one call: src-tauri sends on it, in order, only to the caller. */
+function channel<T>(handler: (message: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = handler;
+  return c;
+}
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return (await invoke<T>(cmd, args)) as T;
@@ -79,8 +86,13 @@ import type {
   ImportCandidate,
   MfaRequest,
   NewSourceInput,
+  NewSsoSourceInput,
+  PortalListing,
+  PortalPickInput,
+  DiscoveryProgressView,
   PreferencesDto,
   SourceView,
+  SsoSessionView,
 } from "./ipc-types";
 
 export type {
@@ -96,6 +108,14 @@ export type {
   SourceKindView as SourceKind,
   SourceView,
   TagView,
+  NewSsoSourceInput,
+  SsoSourceState,
+  SsoSessionView,
+  PortalListing,
+  PortalAccountView,
+  PortalRoleView,
+  PortalPickInput as PortalPick,
+  DiscoveryProgressView as DiscoveryProgress,
 } from "./ipc-types";
 
 /** A new source as the form sends it; the secret goes UI → Rust once. */
@@ -133,6 +153,23 @@ export const setPreferences = (prefs: Preferences) => call<null>("set_preference
 export const importCandidates = () => call<ImportCandidate[]>("import_candidates");
 /** Imports these `~/.aws/config` profiles; resolves with the names of the favourites created. */
 export const importProfiles = (profiles: string[]) => call<string[]>("import_profiles", { profiles });
+
+export const addSsoSource = (input: NewSsoSourceInput) => call<SourceView>("add_sso_source", { input });
+/** The `[sso-session]` blocks of ~/.aws/config. */
+export const ssoSessions = () => call<SsoSessionView[]>("sso_sessions");
+/** Starts the source's sign-in in the browser; the lists change (`onChanged`) when it is done. */
+export const ssoSignIn = (name: string) => call<null>("sso_sign_in", { name });
+/** The source's last listing of portal roles, from disk; null when it has none. */
+export const portalRoles = (source: string) => call<PortalListing | null>("portal_roles", { source });
+/** Lists the source's portal afresh; `onProgress` hears how far it has come. */
+export const discoverPortalRoles = (source: string, onProgress: (p: DiscoveryProgressView) => void) =>
+  call<PortalListing>("discover_portal_roles", { source, progress: channel(onProgress) });
+/** The favourite names `picks` would get with `pattern` ("" = ACCOUNTNAME-ROLENAME). */
+export const previewPortalNames = (source: string, picks: PortalPickInput[], pattern: string) =>
+  call<string[]>("preview_portal_names", { source, picks, pattern });
+/** Makes each pick a favourite, all or none; resolves with their names. */
+export const addPortalFavourites = (source: string, picks: PortalPickInput[], pattern: string) =>
+  call<string[]>("add_portal_favourites", { source, picks, pattern });
 
 export const mfaPending = () => call<MfaRequest | null>("mfa_pending");
 export const submitMfa = (requestId: string, code: string) => call<null>("submit_mfa", { requestId, code });

@@ -4,22 +4,35 @@
 import { confirmDialog } from "../confirm";
 import { h, icon, showError } from "../dom";
 import { shortArn } from "../format";
-import { removeSource, toIpcError, type SourceView } from "../ipc";
+import { removeSource, ssoSessions, ssoSignIn, toIpcError, type SourceView } from "../ipc";
 import { sameJson } from "../keyed-list";
 import { ListBody } from "./list";
 import type { Panel } from "./panel";
+import { portalPicker } from "./portal-picker";
 import { sourceForm } from "./source-form";
+import { ssoSourceForm } from "./sso-source-form";
 import type { Store } from "./store";
+
+/** An IAM Identity Center source's sign-in, in words: "Signed in until 17:30" or "Signed out". */
+export function signInText(s: SourceView): string {
+  if (!s.sso?.signedIn) return "Signed out";
+  if (!s.sso.signedInUntil) return "Signed in";
+  const until = new Date(s.sso.signedInUntil);
+  const time = until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  const sameDay = until.toDateString() === new Date().toDateString();
+  return sameDay ? `Signed in until ${time}` : `Signed in until ${until.toLocaleDateString()} ${time}`;
+}
 
 export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
   const add = h("button", { id: "src-add", type: "button", text: "Add…" });
+  const addSso = h("button", { id: "src-add-sso", type: "button", text: "Add IAM Identity Center…" });
   const error = h("div", { id: "src-error", class: "panel-error", testid: "src-error", hidden: true });
   const status = h("div", { id: "src-status", class: "panel-status", role: "status", hidden: true });
   const body = h("div", { class: "panel-body" });
   const list = h(
     "div",
     { class: "panel-list" },
-    h("header", { class: "panel-header" }, h("h1", { text: "Sources" }), add),
+    h("header", { class: "panel-header" }, h("h1", { text: "Sources" }), h("div", { class: "header-actions" }, addSso, add)),
     error,
     status,
     body,
@@ -49,6 +62,64 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
     list.hidden = true;
     element.append(form);
   });
+
+  /** Shows `view` in place of the list until it calls `back`. */
+  const open = (view: HTMLElement) => {
+    list.hidden = true;
+    element.append(view);
+  };
+  const back = (view: HTMLElement, focus: HTMLElement) => {
+    view.remove();
+    list.hidden = false;
+    focus.focus();
+  };
+
+  addSso.addEventListener("click", () => {
+    showError(error, null);
+    say(null);
+    void withSessions().then((sessions) => {
+      const form = ssoSourceForm({
+        sessions,
+        validateDelayMs,
+        onDone: (added) => {
+          back(form, addSso);
+          if (added) {
+            say(`Added ${added.name}. Sign in to its portal to use its roles.`);
+            void store.load();
+          }
+        },
+      });
+      open(form);
+    });
+  });
+  // The form offers the [sso-session] blocks of ~/.aws/config; a file that cannot be read offers none.
+  const withSessions = () => ssoSessions().catch(() => []);
+
+  const onPick = (source: SourceView, from: HTMLElement) => {
+    showError(error, null);
+    say(null);
+    const picker = portalPicker({
+      source: source.name,
+      onDone: (added) => {
+        back(picker, from);
+        if (added?.length) {
+          say(`Added ${added.length === 1 ? "1 favourite" : `${added.length} favourites`}: ${added.join(", ")}.`);
+          void store.load();
+        }
+      },
+    });
+    open(picker);
+  };
+
+  const onSignIn = async (source: SourceView) => {
+    showError(error, null);
+    try {
+      await ssoSignIn(source.name);
+      say(`Signing in to ${source.name} in your browser…`);
+    } catch (e) {
+      showError(error, toIpcError(e));
+    }
+  };
 
   const onRemove = async (source: SourceView) => {
     const users = store.favourites.filter((f) => f.source === source.name).map((f) => f.name);
@@ -89,8 +160,31 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
       s.kind === "keychain"
         ? `Keys ${s.keyHint ?? ""}`.trim()
         : s.kind === "sso"
-          ? `IAM Identity Center ${s.ssoStartUrl ?? ""}`.trim()
+          ? [`IAM Identity Center ${s.ssoStartUrl ?? ""}`.trim(), s.sso?.region].filter(Boolean).join(" · ")
           : `AWS profile ${s.awsProfile ?? ""}`.trim();
+    const actions: HTMLElement[] = [];
+    if (s.kind === "sso") {
+      if (s.sso?.signedIn) {
+        const pick: HTMLButtonElement = h("button", {
+          type: "button",
+          class: "small",
+          testid: `src-pick-${s.name}`,
+          text: `Add from ${s.name}…`,
+          on: { click: () => onPick(s, pick) },
+        });
+        actions.push(pick);
+      } else {
+        actions.push(
+          h("button", {
+            type: "button",
+            class: "small",
+            testid: `src-sign-in-${s.name}`,
+            text: "Sign in",
+            on: { click: () => void onSignIn(s) },
+          }),
+        );
+      }
+    }
     return [
       h("td", { class: "cell-name", text: s.name, title: s.name }),
       h("td", { class: "cell-credentials", testid: `src-credentials-${s.name}`, text: credentials }),
@@ -99,14 +193,20 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
         text: s.mfaSerial ? "Yes" : "—",
         title: s.mfaSerial ?? "No MFA device",
       }),
-      h("td", {
-        class: s.identity ? "cell-identity mono" : "cell-identity muted",
-        testid: `src-identity-${s.name}`,
-        text: s.identity ? shortArn(s.identity) : "not verified",
-        title: s.identity ?? "",
-        attrs: s.identity ? { "data-arn": s.identity } : {},
-      }),
-      h("td", { class: "cell-actions" }, remove),
+      s.kind === "sso"
+        ? h("td", {
+            class: s.sso?.signedIn ? "cell-identity" : "cell-identity muted",
+            testid: `src-signin-${s.name}`,
+            text: signInText(s),
+          })
+        : h("td", {
+            class: s.identity ? "cell-identity mono" : "cell-identity muted",
+            testid: `src-identity-${s.name}`,
+            text: s.identity ? shortArn(s.identity) : "not verified",
+            title: s.identity ?? "",
+            attrs: s.identity ? { "data-arn": s.identity } : {},
+          }),
+      h("td", { class: "cell-actions" }, ...actions, remove),
     ];
   };
 
@@ -114,7 +214,7 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
     empty: {
       testid: "src-empty",
       title: "No sources yet.",
-      hint: "A source is an IAM user's keys or an AWS profile that favourites start from.",
+      hint: "A source is an IAM user's keys, an AWS profile or an IAM Identity Center portal that favourites start from.",
     },
     table: {
       id: "src-table",
@@ -122,8 +222,8 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
         { col: "col-source-name", header: "Name" },
         { col: "col-credentials", header: "Credentials" },
         { col: "col-mfa", header: "MFA" },
-        { col: "col-identity", header: "Verified identity" },
-        { col: "col-actions-narrow", ariaLabel: "Actions" },
+        { col: "col-identity", header: "Verified identity / sign-in" },
+        { col: "col-actions", ariaLabel: "Actions" },
       ],
     },
     rows: {
