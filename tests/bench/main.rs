@@ -16,6 +16,15 @@
 //!   `ROLECALL_BENCH_IDLE_SECS` (default 60); memory after `ROLECALL_BENCH_CLICKS` (default 1,000)
 //!   assumes clicked in the tray menu over dbusmenu.
 //!
+//! - `sso`: IAM Identity Center against the fake portal ([`rolecall_e2e::sso`], minting through
+//!   the same moto, one session per role answered again): `rolecall assume` of an SSO favourite and of the IAM-key favourite, the
+//!   AWS CLI (botocore) resolving the same SSO profile itself from the shared token cache beside
+//!   it reading rolecall's profile (`aws sts get-caller-identity`), `ROLECALL_BENCH_RUNS` times
+//!   each; discovery of 600 accounts × 3 roles with the portal answering in 20–50 ms and
+//!   throttling above 20 requests a second (`ROLECALL_BENCH_SSO_DISCOVERIES` runs, default 1:
+//!   seconds, requests per second achieved as a share of the limit, the most refusals of one
+//!   request in a row); the kept listing shown again.
+//!
 //! Run without `--bench` (as `cargo test --all-targets` would) it only says how to run it.
 
 use std::collections::BTreeMap;
@@ -23,11 +32,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use rolecall_e2e::sso::{FakeSso, SsoAccount, SsoRequest, StubBrowser};
 use rolecall_e2e::{Desktop, Sandbox, TrayApp, World, WorldBuilder, apply_envs, rolecall_bin, tray_bin, venv_tool};
 use serde_json::{Value, json};
 
 /// The role every favourite assumes.
 const ROLE: &str = "bench";
+/// The access portal's start URL in the `sso` section.
+const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+/// Accounts and roles per account the `sso` section discovers.
+const DISCOVERY_GRID: (usize, usize) = (600, 3);
+/// The fake portal's throttle in the `sso` section: requests per second.
+const PORTAL_LIMIT: usize = 20;
+/// The fake portal's latency range in the `sso` section, milliseconds.
+const PORTAL_LATENCY_MS: (u64, u64) = (20, 50);
 /// Favourite counts renewed at once.
 const RENEW_COUNTS: [usize; 3] = [1, 10, 100];
 /// Active favourites while the tray app idles.
@@ -54,6 +72,9 @@ fn main() {
     }
     if wanted("renew") {
         bench_renew(runs.clamp(3, 10));
+    }
+    if wanted("sso") {
+        bench_sso(runs, env_number("ROLECALL_BENCH_SSO_DISCOVERIES", 1));
     }
     if wanted("tray") {
         bench_tray(env_number("ROLECALL_BENCH_IDLE_SECS", 60), env_number("ROLECALL_BENCH_CLICKS", 1_000));
@@ -165,6 +186,121 @@ fn bench_renew(runs: usize) {
         record["favourites"] = json!(n);
         emit(record);
     }
+}
+
+/// IAM Identity Center: an SSO favourite's assume beside the IAM-key one's and botocore's own
+/// resolution of the same profile; discovery near the portal's throttle; the kept listing.
+fn bench_sso(runs: usize, discoveries: usize) {
+    eprintln!("bench: sso ({runs} runs each)");
+    let (world, _) = bench_world(World::builder(), ["admin".to_owned()]);
+    let sso = FakeSso::start(world.moto());
+    // One minted session per role, answered again: the fake mints through a Python process
+    // (about 250 ms) that would swamp what is measured, the clients.
+    sso.set_reuse_minted(true);
+    sso.set_accounts(vec![SsoAccount {
+        account_id: "111111111111".into(),
+        account_name: "Production".into(),
+        email_address: "prod@example.com".into(),
+        roles: vec!["ReadOnly".into()],
+    }]);
+    let sandbox = &world.sandbox;
+    // The AWS CLI's own SSO profile of the same role, on the sso-session rolecall shares its
+    // sign-in with (the standard token cache).
+    sandbox.write(
+        ".aws/config",
+        &format!(
+            "[profile corp-ro]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n\
+             region = us-east-1\n\n[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n\
+             sso_registration_scopes = sso:account:access\n"
+        ),
+    );
+    let mut envs = world.envs();
+    envs.extend(sso.envs());
+    let browser = StubBrowser::install(&sandbox.home().join("bin"));
+    let mut login_envs = envs.clone();
+    login_envs.push(("PATH".to_owned(), browser.path_env()));
+    let run = |envs: &[(String, String)], args: &[&str]| {
+        let mut cmd = sandbox.command(rolecall_bin(), envs);
+        cmd.args(args);
+        timed(&mut cmd, None)
+    };
+    run(&envs, &["source", "add", "corp", "--sso-session", "corp", "--share-with-aws-cli"]);
+    run(&login_envs, &["source", "login", "corp"]);
+    run(&envs, &["role", "add", "sso-ro", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"]);
+
+    let iam = measure(runs, || run(&envs, &["assume", "admin"]).0);
+    let sso_assume = measure(runs, || run(&envs, &["assume", "sso-ro"]).0);
+    emit_times("sso", "assume_iam_keys", &iam);
+    emit_times("sso", "assume_sso", &sso_assume);
+
+    // botocore: the AWS CLI resolving the SSO profile itself (token cache, GetRoleCredentials at
+    // the fake), and the same command reading the profile rolecall wrote; both then call STS.
+    let mut cli_envs = sandbox.envs_for(None, None);
+    cli_envs.extend(sso.envs());
+    cli_envs.push(("AWS_ENDPOINT_URL_STS".to_owned(), world.moto().endpoint()));
+    let identity = |profile: &str| {
+        let mut cmd = sandbox.command(venv_tool("aws"), &cli_envs);
+        cmd.args(["sts", "get-caller-identity", "--profile", profile, "--output", "json"]);
+        timed(&mut cmd, None)
+    };
+    for profile in ["corp-ro", "sso-ro"] {
+        let out = identity(profile).1;
+        let arn = FakeSso::assumed_role_arn("111111111111", "ReadOnly");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&arn), "{profile}: the SSO role's identity");
+    }
+    let botocore = measure(runs, || identity("corp-ro").0);
+    let rolecalls = measure(runs, || identity("sso-ro").0);
+    emit_times("sso", "botocore_sso_profile", &botocore);
+    emit_times("sso", "aws_cli_rolecall_profile", &rolecalls);
+
+    // Discovery of a large organisation near the throttle.
+    let (accounts, roles) = DISCOVERY_GRID;
+    sso.assign_grid(accounts, roles);
+    let (lo, hi) = PORTAL_LATENCY_MS;
+    sso.set_latency_range(Duration::from_millis(lo), Duration::from_millis(hi));
+    sso.set_throttle(Some(PORTAL_LIMIT));
+    for i in 0..discoveries.max(1) {
+        eprintln!("bench: sso discovery {} of {} ({accounts} accounts x {roles} roles)", i + 1, discoveries.max(1));
+        sso.clear_requests();
+        let (took, out) = run(&envs, &["sso", "roles", "corp", "--json", "--refresh"]);
+        let listed: Value = serde_json::from_slice(&out.stdout).expect("sso roles prints JSON");
+        let shown: usize = listed["accounts"]
+            .as_array()
+            .map_or(0, |a| a.iter().map(|x| x["roles"].as_array().map_or(0, Vec::len)).sum());
+        assert_eq!(shown, accounts * roles, "every role listed");
+        let requests: Vec<SsoRequest> =
+            sso.requests().into_iter().filter(|r| r.path.starts_with("/assignment/")).collect();
+        let refused = requests.iter().filter(|r| r.status == 429).count();
+        let accepted = requests.len() - refused;
+        let seconds = took.as_secs_f64();
+        let per_second = accepted as f64 / seconds;
+        emit(json!({"bench": "sso", "tool": "discovery", "run": i + 1, "accounts": accounts,
+            "roles_per_account": roles, "roles": shown, "limit_per_second": PORTAL_LIMIT,
+            "latency_ms": [lo, hi], "seconds": seconds, "requests": requests.len(), "accepted": accepted,
+            "refused": refused, "max_refusals_in_a_row": most_refusals_in_a_row(&requests),
+            "per_second": per_second, "share_of_limit": per_second / PORTAL_LIMIT as f64,
+            "ideal_seconds": accepted as f64 / PORTAL_LIMIT as f64}));
+    }
+    // The kept listing, shown again: no portal request.
+    sso.clear_requests();
+    let cached = measure(runs, || run(&envs, &["sso", "roles", "corp"]).0);
+    assert!(sso.requests().is_empty(), "the kept listing asks nothing of the portal");
+    let mut record = times_json("sso", "cached_listing", &cached);
+    record["roles"] = json!(accounts * roles);
+    emit(record);
+}
+
+/// The most times one listing request (path, account, page) was refused in a row.
+fn most_refusals_in_a_row(requests: &[SsoRequest]) -> usize {
+    let mut in_a_row: BTreeMap<(String, Option<String>, Option<String>), usize> = BTreeMap::new();
+    let mut most = 0;
+    for r in requests {
+        let key = (r.path.clone(), r.params.get("account_id").cloned(), r.params.get("next_token").cloned());
+        let n = in_a_row.entry(key).or_default();
+        *n = if r.status == 429 { *n + 1 } else { 0 };
+        most = most.max(*n);
+    }
+    most
 }
 
 /// The tray app: launch, idle, and many clicks.

@@ -123,6 +123,7 @@ struct Settings {
     latency: Duration,
     latency_max: Duration,
     page_cap: Option<usize>,
+    reuse_minted: bool,
     browser_approves: bool,
     deny_authorize: bool,
     role_session_seconds: i64,
@@ -141,6 +142,7 @@ impl Default for Settings {
             latency: Duration::ZERO,
             latency_max: Duration::ZERO,
             page_cap: None,
+            reuse_minted: false,
             browser_approves: true,
             deny_authorize: false,
             role_session_seconds: 3600,
@@ -214,6 +216,8 @@ struct State {
     requests: Vec<SsoRequest>,
     recent: VecDeque<Instant>,
     issued: Vec<String>,
+    /// Role credentials minted per (account, role), kept when `reuse_minted`.
+    minted: Vec<(String, String, Value)>,
 }
 
 impl State {
@@ -431,6 +435,13 @@ impl FakeSso {
         self.state().settings.page_cap = items;
     }
 
+    /// Whether GetRoleCredentials answers a role's first minted session again instead of minting
+    /// one per call (off at the start). Each mint runs a Python process (boto3, about 250 ms):
+    /// benchmarks reuse one so that they time the client, not the fake.
+    pub fn set_reuse_minted(&self, reuse: bool) {
+        self.state().settings.reuse_minted = reuse;
+    }
+
     /// The `DurationSeconds` of the role sessions it mints (3600 at the start).
     pub fn set_role_session_seconds(&self, seconds: i64) {
         self.state().settings.role_session_seconds = seconds;
@@ -504,14 +515,8 @@ fn serve(stream: TcpStream, state: &Mutex<State>, minter: &Minter) {
     };
     let response = match outcome {
         Outcome::Answer(r) => r,
-        Outcome::Mint { account, role, seconds } => match mint(minter, &account, &role, seconds) {
-            Ok(creds) => {
-                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-                for k in ["secretAccessKey", "sessionToken"] {
-                    s.issued.push(creds[k].as_str().unwrap_or_default().to_owned());
-                }
-                json_response(200, &json!({ "roleCredentials": creds }))
-            }
+        Outcome::Mint { account, role, seconds } => match minted(state, minter, &account, &role, seconds) {
+            Ok(creds) => json_response(200, &json!({ "roleCredentials": creds })),
             Err(e) => portal_error(500, "InternalServerException", &format!("minting through moto failed: {e}")),
         },
     };
@@ -979,6 +984,28 @@ json.dump({"accessKeyId": c["AccessKeyId"], "secretAccessKey": c["SecretAccessKe
 "#;
 
 /// Mints credentials for `role` in `account` through moto's AssumeRole.
+/// A role session for GetRoleCredentials: minted (and recorded as issued), or the one kept for
+/// the role when the fake reuses them.
+fn minted(state: &Mutex<State>, minter: &Minter, account: &str, role: &str, seconds: i64) -> Result<Value, String> {
+    let kept = {
+        let s = state.lock().unwrap_or_else(|e| e.into_inner());
+        let found = s.minted.iter().find(|(a, r, _)| a == account && r == role).map(|(_, _, v)| v.clone());
+        found.filter(|_| s.settings.reuse_minted)
+    };
+    if let Some(creds) = kept {
+        return Ok(creds);
+    }
+    let creds = mint(minter, account, role, seconds)?;
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    for k in ["secretAccessKey", "sessionToken"] {
+        s.issued.push(creds[k].as_str().unwrap_or_default().to_owned());
+    }
+    if s.settings.reuse_minted {
+        s.minted.push((account.to_owned(), role.to_owned(), creds.clone()));
+    }
+    Ok(creds)
+}
+
 fn mint(minter: &Minter, account: &str, role: &str, seconds: i64) -> Result<Value, String> {
     let mut cmd = Command::new(venv_tool("python"));
     cmd.arg("-c")
