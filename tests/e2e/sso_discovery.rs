@@ -104,3 +104,43 @@ fn a_few_hundred_roles_are_listed_through_the_throttle_then_shown_from_disk_unti
     ok(&w, &sso, &["source", "remove", "corp"]);
     assert!(!file.exists(), "removed with the source");
 }
+
+#[test]
+fn a_day_old_listing_is_asked_again_a_fresh_one_shows_while_signed_out_and_a_terminal_sees_progress() {
+    let (w, sso) = sso_world();
+    sso.assign_grid(30, 2);
+    ok(&w, &sso, &["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
+    login(&w, &sso, "corp");
+
+    // At a terminal (a pty from script(1)), the listing says how far it has come on stderr.
+    let command = format!("'{}' sso roles corp", rolecall_e2e::rolecall_bin().display());
+    let mut script = w.sandbox.command("script", &crate::sso::envs(&w, &sso));
+    script.args(["-qec", &command, "/dev/null"]);
+    let out = rolecall_e2e::run_with_timeout(&mut script, None, Duration::from_secs(60));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("listing roles: 30 of 30 accounts"), "progress at a terminal: {text:?}");
+    assert!(text.contains("account-30"), "{text}");
+
+    // Kept a day ago: asked again.
+    let file = w.sandbox.home().join(".local/share/rolecall/sso-roles/corp.json");
+    let mut kept: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let day_ago = chrono::Utc::now() - chrono::Duration::hours(25);
+    kept["fetched_at"] = json!(day_ago.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    std::fs::write(&file, serde_json::to_string(&kept).unwrap()).unwrap();
+    sso.clear_requests();
+    let listed: Value = serde_json::from_str(&ok(&w, &sso, &["sso", "roles", "corp", "--json"])).unwrap();
+    assert_eq!(listed["cached"], json!(false), "stale: listed afresh");
+    assert!(!listings(&sso).is_empty());
+
+    // The portal session ends: the fresh listing still shows, from disk; --refresh needs a sign-in.
+    sso.end_sessions();
+    sso.clear_requests();
+    let shown: Value = serde_json::from_str(&ok(&w, &sso, &["sso", "roles", "corp", "--json"])).unwrap();
+    assert_eq!((&shown["cached"], shown["accounts"].as_array().map(Vec::len)), (&json!(true), Some(30)));
+    assert!(sso.requests().is_empty(), "{:?}", sso.requests());
+    let out = w.run_env(&crate::sso::envs(&w, &sso), &["sso", "roles", "corp", "--refresh"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.starts_with("rolecall: sso.signed_out: source corp"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).map(|t| t.contains("account-30")).ok(), Some(true), "the listing stays");
+}
