@@ -15,8 +15,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     rollupOptions: {
-      // Only the two windows: the preview tooling in dev/ never reaches dist.
-      input: { settings: page("settings.html"), mfa: page("mfa.html") },
+      // Only the windows: the preview tooling in dev/ never reaches dist.
+      input: { settings: page("settings.html"), mfa: page("mfa.html"), signin: page("signin.html") },
     },
   },
   test: {

@@ -1030,6 +1030,7 @@ mod ts_contract {
 
     use super::*;
     use crate::mfa::MfaRequest;
+    use crate::signin::{DeviceSignIn, DeviceSignInState};
 
     /// The checked-in file.
     const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc-types.ts");
@@ -1166,6 +1167,9 @@ mod ts_contract {
         // `mfa_pending`'s result and the `rolecall://mfa-request` event's payload
         // (`rolecall://changed` carries none).
         out.add::<MfaRequest>();
+        // `signin_pending`'s result and the `rolecall://signin` event's payload.
+        out.add::<DeviceSignInState>();
+        out.add::<DeviceSignIn>();
         for (id, name) in &out.needed {
             assert!(out.declared.contains(id), "{name} is used by the contract but not declared in it");
         }

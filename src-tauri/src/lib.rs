@@ -62,6 +62,10 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
             commands::mfa_pending,
             commands::submit_mfa,
             commands::cancel_mfa,
+            signin::signin_pending,
+            signin::signin_open_browser,
+            signin::signin_copy_code,
+            signin::signin_cancel,
             commands::import_candidates,
             commands::import_profiles,
             commands::add_sso_source,
@@ -76,6 +80,10 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
             // Closing the MFA window cancels the click waiting for a code.
             if window.label() == windows::MFA && matches!(event, tauri::WindowEvent::Destroyed) {
                 window.state::<AppState>().mfa.cancel(None);
+            }
+            // Closing the sign-in window cancels the device-code sign-in it shows.
+            if window.label() == windows::SIGNIN && matches!(event, tauri::WindowEvent::Destroyed) {
+                signin::cancel(window.app_handle(), None);
             }
         })
         .setup(move |app| {

@@ -8,15 +8,67 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rolecall_app::{BrowserStep, SsoStatus};
 use rolecall_core::config::{Config, SourceKind};
 use rolecall_core::validate::Name;
 use rolecall_core::{Code, ErrorDto};
-use tauri::{AppHandle, Manager, Runtime};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tokio::sync::{oneshot, watch};
 
 use crate::state::AppState;
+use crate::windows;
+
+/// Event: what the sign-in window shows changed (payload: [`DeviceSignIn`]).
+pub const SIGNIN_EVENT: &str = "rolecall://signin";
+
+/// Where a device-code sign-in shown in the sign-in window is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceSignInState {
+    /// Waiting for the user to confirm the code in a browser.
+    Waiting,
+    /// Signed in (the window closes).
+    Done,
+    /// The code was denied in the browser.
+    Denied,
+    /// The code expired before it was confirmed.
+    Expired,
+    /// Cancelled from the window.
+    Cancelled,
+    /// Anything else went wrong (see the message).
+    Failed,
+}
+
+/// What the sign-in window shows (`signin_pending`, the `rolecall://signin` event): the code the
+/// user confirms and where. The device code, the tokens and the client secret never leave Rust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSignIn {
+    /// Identifies this sign-in for the window's buttons.
+    pub request_id: String,
+    /// The IAM Identity Center source.
+    pub source: String,
+    /// The code to confirm (meant to be shown).
+    pub user_code: String,
+    /// The page where it is confirmed.
+    pub verification_uri: String,
+    /// When the code stops working (RFC 3339).
+    pub expires_at: String,
+    /// Where the sign-in is.
+    pub state: DeviceSignInState,
+    /// What went wrong, for a sign-in that ended without signing in.
+    pub message: Option<String>,
+}
+
+/// A device-code sign-in as shown, and the page that confirms its code at once.
+struct Shown {
+    view: DeviceSignIn,
+    open_url: String,
+}
 
 /// How a sign-in asks the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +115,7 @@ struct Inner {
     status: HashMap<Name, SsoStatus>,
     ended_told: HashSet<Name>,
     warned_for: HashMap<Name, DateTime<Utc>>,
+    device: Option<Shown>,
     next: u64,
 }
 
@@ -180,7 +233,13 @@ pub async fn sign_in<R: Runtime>(app: &AppHandle<R>, source: &Name, flow: Flow) 
         inner.next += 1;
         let id = inner.next;
         match inner.in_flight.get_mut(source) {
-            Some(f) if flow == Flow::Browser || f.flow == Flow::DeviceCode => f.done.subscribe(),
+            Some(f) if flow == Flow::Browser || f.flow == Flow::DeviceCode => {
+                if flow == Flow::DeviceCode && f.waiting == Waiting::Code {
+                    // "Signing in to corp… (code shown)": its window again.
+                    let _ = windows::open_signin(app);
+                }
+                f.done.subscribe()
+            }
             Some(f) => {
                 tracing::info!(source = %source, "signing in with a code instead of the browser");
                 if let Some(task) = f.task.take() {
@@ -255,12 +314,136 @@ async fn device<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64) -> Resul
     let state = app.state::<AppState>();
     let result = state
         .services
-        .sso_sign_in_device(source, |_auth| {
+        .sso_sign_in_device(source, |auth| {
             state.sign_ins.set_waiting(source, id, Waiting::Code);
+            let view = DeviceSignIn {
+                request_id: request_id(id),
+                source: source.to_string(),
+                user_code: auth.user_code.clone(),
+                verification_uri: auth.verification_uri.clone(),
+                expires_at: auth.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                state: DeviceSignInState::Waiting,
+                message: None,
+            };
+            let open_url = auth.verification_uri_complete.clone().unwrap_or_else(|| auth.verification_uri.clone());
+            state.sign_ins.lock().device = Some(Shown { view: view.clone(), open_url });
+            if let Err(e) = windows::open_signin(app) {
+                tracing::warn!(error = %e, "cannot open the sign-in window");
+            }
+            let _ = app.emit(SIGNIN_EVENT, view);
             state.touch();
         })
         .await;
     result.map_err(|e| e.to_dto())
+}
+
+fn request_id(id: u64) -> String {
+    format!("signin-{id}")
+}
+
+/// The device sign-in the window shows ended: the window says how (and closes on success).
+fn end_shown<R: Runtime>(app: &AppHandle<R>, id: u64, result: &Result<(), ErrorDto>) {
+    let state = app.state::<AppState>();
+    let view = {
+        let mut inner = state.sign_ins.lock();
+        let Some(shown) = inner.device.as_mut().filter(|d| d.view.request_id == request_id(id)) else { return };
+        shown.view.state = match result {
+            Ok(()) => DeviceSignInState::Done,
+            Err(e) if e.code == Code::SsoCancelled && e.message.contains("denied") => DeviceSignInState::Denied,
+            Err(e) if e.code == Code::SsoCancelled || e.code == Code::Cancelled => DeviceSignInState::Cancelled,
+            Err(e) if e.code == Code::SsoExpired => DeviceSignInState::Expired,
+            Err(_) => DeviceSignInState::Failed,
+        };
+        shown.view.message = result.as_ref().err().map(|e| e.message.clone());
+        shown.view.clone()
+    };
+    let _ = app.emit(SIGNIN_EVENT, view);
+    if result.is_ok() {
+        windows::close_signin(app);
+    }
+}
+
+fn stale() -> ErrorDto {
+    ErrorDto {
+        code: Code::Cancelled,
+        message: "sign-in: this code no longer waits; sign in again from the tray".into(),
+    }
+}
+
+/// The device-code sign-in the window shows, if any (`signin_pending`).
+#[tauri::command]
+pub fn signin_pending(state: State<'_, AppState>) -> Option<DeviceSignIn> {
+    state.sign_ins.lock().device.as_ref().map(|d| d.view.clone())
+}
+
+/// Opens the page that confirms the code shown in the default browser (`signin_open_browser`).
+#[tauri::command]
+pub async fn signin_open_browser(state: State<'_, AppState>, request_id: String) -> Result<(), ErrorDto> {
+    let (url, source) = {
+        let inner = state.sign_ins.lock();
+        let shown = inner.device.as_ref().filter(|d| d.view.request_id == request_id).ok_or_else(stale)?;
+        (shown.open_url.clone(), shown.view.source.clone())
+    };
+    let services = state.services.clone();
+    let subject = format!("source {source}: sign in in the browser");
+    match tauri::async_runtime::spawn_blocking(move || services.open_url(&url, &subject)).await {
+        Ok(opened) => opened.map_err(|e| e.to_dto()),
+        Err(e) => Err(ErrorDto { code: Code::ConsoleNoBrowser, message: format!("source {source}: {e}") }),
+    }
+}
+
+/// Copies the code shown to the clipboard (`signin_copy_code`): it is no secret.
+#[tauri::command]
+pub fn signin_copy_code<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request_id: String,
+) -> Result<(), ErrorDto> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let code = {
+        let inner = state.sign_ins.lock();
+        inner.device.as_ref().filter(|d| d.view.request_id == request_id).ok_or_else(stale)?.view.user_code.clone()
+    };
+    // Absent under the test runtime, which registers no plugins.
+    if app.try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>().is_none() {
+        return Err(ErrorDto { code: Code::ClipboardError, message: "sign-in: no clipboard; type the code".into() });
+    }
+    app.clipboard().write_text(code).map_err(|e| ErrorDto {
+        code: Code::ClipboardError,
+        message: format!("sign-in: cannot copy the code: {e}; type it instead"),
+    })
+}
+
+/// Cancels the device-code sign-in shown (`signin_cancel`; also when its window closes).
+#[tauri::command]
+pub fn signin_cancel<R: Runtime>(app: AppHandle<R>, request_id: String) -> Result<(), ErrorDto> {
+    cancel(&app, Some(&request_id));
+    Ok(())
+}
+
+/// Cancels the device-code sign-in shown (`request_id`, or whichever it is), if it still waits.
+pub fn cancel<R: Runtime>(app: &AppHandle<R>, request_id: Option<&str>) {
+    let state = app.state::<AppState>();
+    let found = {
+        let mut inner = state.sign_ins.lock();
+        let Some(view) = inner.device.as_ref().map(|d| d.view.clone()) else { return };
+        if request_id.is_some_and(|r| r != view.request_id) || view.state != DeviceSignInState::Waiting {
+            return;
+        }
+        let source = Name::parse(&view.source).ok();
+        source.and_then(|s| {
+            let f = inner.in_flight.get_mut(&s).filter(|f| self::request_id(f.id) == view.request_id)?;
+            if let Some(task) = f.task.take() {
+                task.abort();
+            }
+            Some((s, f.id))
+        })
+    };
+    if let Some((source, id)) = found {
+        tracing::info!(source = %source, "sign-in cancelled from its window");
+        let message = format!("source {source}: sign in: the sign-in was cancelled");
+        finish(app, &source, id, Err(ErrorDto { code: Code::Cancelled, message }));
+    }
 }
 
 /// Ends sign-in `id` of `source`: the joiners get `result`; on success the source's state is read
@@ -282,6 +465,7 @@ fn finish<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64, result: Result
             tracing::warn!(source = %source, flow = ?flight.flow, code = %e.code, "sign-in failed: {}", e.message)
         }
     }
+    end_shown(app, id, &result);
     let _ = flight.done.send(Some(result));
     state.touch();
 }

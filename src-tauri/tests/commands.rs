@@ -17,6 +17,7 @@ struct Fixture {
     _app: App<MockRuntime>,
     settings: WebviewWindow<MockRuntime>,
     mfa: WebviewWindow<MockRuntime>,
+    signin: WebviewWindow<MockRuntime>,
     other: WebviewWindow<MockRuntime>,
 }
 
@@ -33,8 +34,9 @@ fn fixture() -> Fixture {
     let app = rolecall_tray::build_app(mock_builder(), services, false).build(tauri::generate_context!()).unwrap();
     let settings = WebviewWindowBuilder::new(&app, "settings", Default::default()).build().unwrap();
     let mfa = WebviewWindowBuilder::new(&app, "mfa", Default::default()).build().unwrap();
+    let signin = WebviewWindowBuilder::new(&app, "signin", Default::default()).build().unwrap();
     let other = WebviewWindowBuilder::new(&app, "intruder", Default::default()).build().unwrap();
-    Fixture { _home: home, paths, _app: app, settings, mfa, other }
+    Fixture { _home: home, paths, _app: app, settings, mfa, signin, other }
 }
 
 fn call(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -162,7 +164,7 @@ fn the_shipped_config_is_locked_down() {
             || csp.contains("http://ipc.localhost"),
         "{csp}"
     );
-    assert_eq!(conf["app"]["security"]["capabilities"], json!(["settings", "mfa"]));
+    assert_eq!(conf["app"]["security"]["capabilities"], json!(["settings", "mfa", "signin"]));
     for (window, caps) in capabilities() {
         assert_eq!(caps["identifier"], window);
         assert_eq!(caps["windows"], json!([window]), "each capability is one window's");
@@ -173,10 +175,11 @@ fn the_shipped_config_is_locked_down() {
 }
 
 /// The shipped capability files: (window, capability).
-fn capabilities() -> [(&'static str, Value); 2] {
+fn capabilities() -> [(&'static str, Value); 3] {
     [
         ("settings", serde_json::from_str(include_str!("../capabilities/settings.json")).unwrap()),
         ("mfa", serde_json::from_str(include_str!("../capabilities/mfa.json")).unwrap()),
+        ("signin", serde_json::from_str(include_str!("../capabilities/signin.json")).unwrap()),
     ]
 }
 
@@ -196,6 +199,8 @@ fn commands() -> Vec<String> {
 
 /// The MFA commands: the only ones the MFA window may call, and the settings window may not.
 const MFA_COMMANDS: &[&str] = &["mfa_pending", "submit_mfa", "cancel_mfa"];
+/// The sign-in window's commands: the only ones it may call, and no other window may.
+const SIGNIN_COMMANDS: &[&str] = &["signin_pending", "signin_open_browser", "signin_copy_code", "signin_cancel"];
 
 /// Arguments that let each command run (its answer may still be an error of its own).
 fn args_for(cmd: &str) -> Value {
@@ -211,6 +216,7 @@ fn args_for(cmd: &str) -> Value {
         "import_profiles" => json!({"profiles": []}),
         "submit_mfa" => json!({"requestId": "mfa-1", "code": "123456"}),
         "cancel_mfa" => json!({"requestId": "mfa-1"}),
+        "signin_open_browser" | "signin_copy_code" | "signin_cancel" => json!({"requestId": "signin-1"}),
         _ => json!({}),
     }
 }
@@ -222,17 +228,28 @@ fn refused(r: &Result<Value, Value>) -> bool {
 }
 
 #[test]
-fn the_mfa_window_may_call_only_the_mfa_commands_and_the_settings_window_none_of_them() {
+fn the_mfa_and_sign_in_windows_may_call_only_their_commands_and_the_settings_window_none_of_them() {
     let f = fixture();
     write_config(&f);
     let all = commands();
     for cmd in &all {
         let mfa_only = MFA_COMMANDS.contains(&cmd.as_str());
+        let signin_only = SIGNIN_COMMANDS.contains(&cmd.as_str());
         let from_mfa = call(&f.mfa, cmd, args_for(cmd));
         let from_settings = call(&f.settings, cmd, args_for(cmd));
+        let from_signin = call(&f.signin, cmd, args_for(cmd));
         assert_eq!(refused(&from_mfa), !mfa_only, "{cmd} from the MFA window: {from_mfa:?}");
-        assert_eq!(refused(&from_settings), mfa_only, "{cmd} from the settings window: {from_settings:?}");
+        assert_eq!(
+            refused(&from_settings),
+            mfa_only || signin_only,
+            "{cmd} from the settings window: {from_settings:?}"
+        );
+        assert_eq!(refused(&from_signin), !signin_only, "{cmd} from the sign-in window: {from_signin:?}");
     }
+    // Nothing is waiting for a code: the sign-in window's asks are stale, none reaches the portal.
+    assert_eq!(call(&f.signin, "signin_pending", json!({})).unwrap(), Value::Null);
+    let e = call(&f.signin, "signin_open_browser", args_for("signin_open_browser")).unwrap_err();
+    assert_eq!(e["code"], "cancelled", "{e}");
     // What the MFA window asked for before went through: an unknown request is stale.
     let e = call(&f.mfa, "submit_mfa", args_for("submit_mfa")).unwrap_err();
     assert_eq!(e["code"], "mfa.stale");

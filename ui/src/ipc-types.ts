@@ -704,3 +704,43 @@ export type MfaRequest = {
    */
   device: string,
 };
+
+/**
+ * Where a device-code sign-in shown in the sign-in window is.
+ */
+export type DeviceSignInState = "waiting" | "done" | "denied" | "expired" | "cancelled" | "failed";
+
+/**
+ * What the sign-in window shows (`signin_pending`, the `rolecall://signin` event): the code the
+ * user confirms and where. The device code, the tokens and the client secret never leave Rust.
+ */
+export type DeviceSignIn = {
+  /**
+   * Identifies this sign-in for the window's buttons.
+   */
+  requestId: string,
+  /**
+   * The IAM Identity Center source.
+   */
+  source: string,
+  /**
+   * The code to confirm (meant to be shown).
+   */
+  userCode: string,
+  /**
+   * The page where it is confirmed.
+   */
+  verificationUri: string,
+  /**
+   * When the code stops working (RFC 3339).
+   */
+  expiresAt: string,
+  /**
+   * Where the sign-in is.
+   */
+  state: DeviceSignInState,
+  /**
+   * What went wrong, for a sign-in that ended without signing in.
+   */
+  message: string | null,
+};

@@ -80,6 +80,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 import type {
   AppInfo,
+  DeviceSignIn,
   FavouriteInput,
   FavouriteView,
   Field,
@@ -97,6 +98,8 @@ import type {
 
 export type {
   AppInfo,
+  DeviceSignIn,
+  DeviceSignInState,
   ErrorCode,
   ErrorDto,
   FavouriteInput,
@@ -175,6 +178,13 @@ export const mfaPending = () => call<MfaRequest | null>("mfa_pending");
 export const submitMfa = (requestId: string, code: string) => call<null>("submit_mfa", { requestId, code });
 export const cancelMfa = (requestId: string) => call<null>("cancel_mfa", { requestId });
 
+/** The device-code sign-in the sign-in window shows, if any. */
+export const signinPending = () => call<DeviceSignIn | null>("signin_pending");
+/** Opens the page that confirms the code shown, in the default browser. */
+export const signinOpenBrowser = (requestId: string) => call<null>("signin_open_browser", { requestId });
+export const signinCopyCode = (requestId: string) => call<null>("signin_copy_code", { requestId });
+export const signinCancel = (requestId: string) => call<null>("signin_cancel", { requestId });
+
 // ---------------------------------------------------------------------------------------------
 // Events
 
@@ -184,6 +194,7 @@ export type Unlisten = () => void;
 export const EVENTS = {
   changed: "rolecall://changed",
   mfaRequest: "rolecall://mfa-request",
+  signin: "rolecall://signin",
 } as const;
 
 async function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
@@ -205,3 +216,6 @@ export const onChanged = (handler: () => void) => on<unknown>(EVENTS.changed, ()
 
 /** A new MFA request; it replaces any request shown. */
 export const onMfaRequest = (handler: (request: MfaRequest) => void) => on<MfaRequest>(EVENTS.mfaRequest, handler);
+
+/** The device-code sign-in shown changed (a new one, or how it ended). */
+export const onSignIn = (handler: (signIn: DeviceSignIn) => void) => on<DeviceSignIn>(EVENTS.signin, handler);

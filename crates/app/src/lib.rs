@@ -288,4 +288,11 @@ impl<P: Ports> Services<P> {
     pub fn open_in_browser(&self, url: &LoginUrl, subject: &str) -> Result<(), Error> {
         self.inner.browser.open(url, subject)
     }
+
+    /// Hands any other URL (an IAM Identity Center verification page) to the default browser,
+    /// kept out of command lines like a login URL. Blocks while the opener starts: call it off
+    /// the async runtime.
+    pub fn open_url(&self, url: &str, subject: &str) -> Result<(), Error> {
+        self.inner.browser.open_url(url, subject)
+    }
 }
