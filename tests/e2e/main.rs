@@ -17,5 +17,6 @@ mod sources;
 mod sso;
 mod sso_discovery;
 mod sso_fake;
+mod sso_settings;
 mod tray;
 mod windows;

@@ -296,11 +296,15 @@ export function portalPicker(options: PortalPickerOptions): HTMLElement {
     }
   };
 
-  search.addEventListener("input", () => {
+  const onSearch = () => {
+    if (search.value.trim() === query) return;
     query = search.value.trim();
     list.filter(query ? (i) => matches(i, query) : null);
     update();
-  });
+  };
+  // `change` too: emptying a field by script or WebDriver fires no `input`.
+  search.addEventListener("input", onSearch);
+  search.addEventListener("change", onSearch);
   selectAll.addEventListener("change", () => {
     for (const [i, row] of list.rows()) {
       if (row.node.hidden || i.favourite !== null) continue;
@@ -312,10 +316,12 @@ export function portalPicker(options: PortalPickerOptions): HTMLElement {
     showPreview();
   });
   listBox.addEventListener("change", () => showPreview());
-  pattern.addEventListener("input", () => {
-    pattern.removeAttribute("aria-invalid");
-    showPreview();
-  });
+  for (const event of ["input", "change"]) {
+    pattern.addEventListener(event, () => {
+      pattern.removeAttribute("aria-invalid");
+      showPreview();
+    });
+  }
   refresh.addEventListener("click", () => void discover());
   cancel.addEventListener("click", () => options.onDone(null));
   element.addEventListener("keydown", (e) => {

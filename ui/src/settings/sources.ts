@@ -160,7 +160,7 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
       s.kind === "keychain"
         ? `Keys ${s.keyHint ?? ""}`.trim()
         : s.kind === "sso"
-          ? [`IAM Identity Center ${s.ssoStartUrl ?? ""}`.trim(), s.sso?.region].filter(Boolean).join(" · ")
+          ? ["IAM Identity Center", s.sso?.region].filter(Boolean).join(" · ")
           : `AWS profile ${s.awsProfile ?? ""}`.trim();
     const actions: HTMLElement[] = [];
     if (s.kind === "sso") {
@@ -187,18 +187,37 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
     }
     return [
       h("td", { class: "cell-name", text: s.name, title: s.name }),
-      h("td", { class: "cell-credentials", testid: `src-credentials-${s.name}`, text: credentials }),
+      s.kind === "sso"
+        ? h(
+            "td",
+            { class: "cell-credentials cell-two", testid: `src-credentials-${s.name}` },
+            h("div", { text: credentials }),
+            h("div", {
+              class: "item-sub mono",
+              testid: `src-sso-url-${s.name}`,
+              text: s.ssoStartUrl ?? "",
+              title: s.ssoStartUrl ?? "",
+            }),
+          )
+        : h("td", { class: "cell-credentials", testid: `src-credentials-${s.name}`, text: credentials }),
       h("td", {
         class: s.mfaSerial ? "cell-mfa" : "cell-mfa muted",
         text: s.mfaSerial ? "Yes" : "—",
         title: s.mfaSerial ?? "No MFA device",
       }),
       s.kind === "sso"
-        ? h("td", {
-            class: s.sso?.signedIn ? "cell-identity" : "cell-identity muted",
-            testid: `src-signin-${s.name}`,
-            text: signInText(s),
-          })
+        ? h(
+            "td",
+            {
+              class: s.sso?.signedIn ? "cell-identity cell-two signed-in" : "cell-identity cell-two muted",
+              testid: `src-signin-${s.name}`,
+              title: signInText(s),
+              attrs: { "data-state": s.sso?.signedIn ? "signed-in" : "signed-out" },
+            },
+            ...signInText(s)
+              .split(/ (?=until )/)
+              .map((line, i) => h("div", { class: i ? "item-sub" : "", text: line })),
+          )
         : h("td", {
             class: s.identity ? "cell-identity mono" : "cell-identity muted",
             testid: `src-identity-${s.name}`,
@@ -222,8 +241,8 @@ export function sourcesPanel(store: Store, validateDelayMs?: number): Panel {
         { col: "col-source-name", header: "Name" },
         { col: "col-credentials", header: "Credentials" },
         { col: "col-mfa", header: "MFA" },
-        { col: "col-identity", header: "Verified identity / sign-in" },
-        { col: "col-actions", ariaLabel: "Actions" },
+        { col: "col-identity", header: "Status" },
+        { col: "col-actions-source", ariaLabel: "Actions" },
       ],
     },
     rows: {
