@@ -10,7 +10,20 @@
 //   ?steps=click:#fav-add;type:#fav-arn|arn:x;blur:#fav-arn;wait:400
 //                           actions run after the page loaded, for screenshots of states
 //   ?reject=submit_mfa      that command rejects with a sample error
-import { candidates, ciBot, corp, favourite, favourites, mfaRequest, preferences, session as sessionAt, work } from "/fixtures/index.js";
+import {
+  candidates,
+  ciBot,
+  corp,
+  favourite,
+  favourites,
+  mfaRequest,
+  org,
+  portalListing,
+  preferences,
+  session as sessionAt,
+  ssoSessions,
+  work,
+} from "/fixtures/index.js";
 
 {
   const params = new URLSearchParams(location.search);
@@ -24,7 +37,8 @@ import { candidates, ciBot, corp, favourite, favourites, mfaRequest, preferences
 
   // Copies of the shared fixtures (ui/fixtures), which the commands below change.
   const state = {
-    sources: empty ? [] : copy([work, corp, ciBot]),
+    sources: empty ? [] : copy([work, corp, ciBot, org(now)]),
+    listing: portalListing(now),
     favourites: empty ? [] : favourites(now),
     candidates: empty ? [] : copy(candidates),
     prefs: copy(preferences),
@@ -48,6 +62,25 @@ import { candidates, ciBot, corp, favourite, favourites, mfaRequest, preferences
     awsProfile: [/^[\w.@+-]+$/, "is not a profile name"],
     notifyBefore: [/^(\d+|(\d+h)?(\d+m)?(\d+s)?)$/, "is not a time like 10m, 14m55s, 90s or 1h"],
     renewBefore: [/^(\d+|(\d+h)?(\d+m)?(\d+s)?)$/, "is not a time like 10m, 14m55s, 90s or 1h"],
+    startUrl: [/^https:\/\/\S+$/, "must start with https:// (http:// only to a loopback address)"],
+    sessionHours: [/^([1-9]\d{0,3})?$/, "must be whole hours from 1 to 2160"],
+    namePattern: [/ACCOUNTNAME|ACCOUNTID|ROLENAME/, "has none of ACCOUNTNAME, ACCOUNTID and ROLENAME; put at least one in it"],
+  };
+
+  /** The names of portal picks, roughly as rolecall-core makes them (the preview only). */
+  const portalNames = (picks, pattern) => {
+    const used = new Set();
+    return picks.map((p) => {
+      const raw = (pattern || "ACCOUNTNAME-ROLENAME")
+        .replaceAll("ACCOUNTNAME", p.accountName)
+        .replaceAll("ACCOUNTID", p.accountId)
+        .replaceAll("ROLENAME", p.roleName);
+      const base = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/-+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 64);
+      let candidate = base;
+      for (let n = 2; used.has(candidate.toLowerCase()); n++) candidate = `${base}-${n}`;
+      used.add(candidate.toLowerCase());
+      return candidate;
+    });
   };
 
   const sample = {
@@ -112,6 +145,18 @@ import { candidates, ciBot, corp, favourite, favourites, mfaRequest, preferences
     },
     import_candidates: () => state.candidates,
     import_profiles: ({ profiles }) => profiles,
+    sso_sessions: () => (empty ? [] : ssoSessions),
+    add_sso_source: ({ input }) => {
+      const view = { ...org(now), name: input.name, ssoStartUrl: input.startUrl || org(now).ssoStartUrl };
+      view.sso = { ...view.sso, signedIn: false, signedInUntil: null };
+      state.sources = state.sources.concat(view);
+      return view;
+    },
+    sso_sign_in: () => null,
+    portal_roles: () => state.listing,
+    discover_portal_roles: () => state.listing,
+    preview_portal_names: ({ picks, pattern }) => portalNames(picks, pattern),
+    add_portal_favourites: ({ picks, pattern }) => portalNames(picks, pattern),
     mfa_pending: () => state.mfa,
     submit_mfa: () => null,
     cancel_mfa: () => null,

@@ -56,6 +56,24 @@ const shots = [
     size: settings,
   },
   { name: "source-form-dark", url: `/settings.html?steps=${encodeURIComponent("click:#src-add;click:#src-kind-profile;wait:200")}#sources`, size: settings, dark: true },
+  {
+    name: "sso-source-form",
+    url: `/settings.html?steps=${encodeURIComponent("click:#src-add-sso;type:#sso-name|corp;click:#sso-origin-session;wait:300")}#sources`,
+    size: settings,
+  },
+  {
+    name: "portal-picker",
+    url: `/settings.html?steps=${encodeURIComponent(
+      'click:[data-testid="src-pick-org"];wait:300;type:#picker-search|prod;click:#picker-select-all;type:#picker-pattern|ROLENAME@ACCOUNTNAME;wait:400',
+    )}#sources`,
+    size: settings,
+  },
+  {
+    name: "portal-picker-dark",
+    url: `/settings.html?steps=${encodeURIComponent('click:[data-testid="src-pick-org"];wait:400')}#sources`,
+    size: settings,
+    dark: true,
+  },
   { name: "import", url: `/settings.html?steps=${encodeURIComponent('check:[data-testid="import-check-dev-admin"];check:[data-testid="import-check-audit"]')}#import`, size: settings },
   { name: "import-dark", url: "/settings.html#import", size: settings, dark: true },
   { name: "preferences", url: "/settings.html#preferences", size: settings },
