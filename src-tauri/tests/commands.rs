@@ -492,3 +492,78 @@ fn malformed_settings_are_refused_with_a_code_and_change_nothing() {
     }
     println!("reliability: tray_bad_inputs tried={tried} changed=0");
 }
+
+#[test]
+fn an_identity_center_sources_input_is_checked_and_its_portal_roles_become_favourites_through_the_commands() {
+    let f = fixture();
+    std::fs::create_dir_all(f.paths.aws_config_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &f.paths.aws_config_file,
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-central-1\n",
+    )
+    .unwrap();
+    assert_eq!(
+        call(&f.settings, "sso_sessions", json!({})).unwrap(),
+        json!([{"name": "corp", "startUrl": "https://corp.awsapps.com/start", "region": "eu-central-1"}])
+    );
+    let input = |name: &str, url: &str, region: &str, session: Value, hours: &str| json!({"input": {"name": name, "startUrl": url, "region": region, "ssoSession": session, "sessionHours": hours, "shareWithAwsCli": false}});
+    for (bad, message) in [
+        (input("x", "http://example.com/start", "eu-west-1", Value::Null, ""), "start URL: must start with https://"),
+        (input("x", "https://corp.awsapps.com/start", "mars", Value::Null, ""), "region: "),
+        (
+            input("x", "https://corp.awsapps.com/start", "eu-west-1", Value::Null, "0"),
+            "session length: must be whole hours",
+        ),
+        (input("x", "", "", json!("nope"), ""), "sso-session nope: has no sso_start_url"),
+    ] {
+        let e = call(&f.settings, "add_sso_source", bad.clone()).expect_err(&format!("{bad} was accepted"));
+        assert!(e["message"].as_str().unwrap().starts_with(message), "{e}");
+        assert!(e["code"].is_string(), "{e}");
+    }
+    // Adding one clears a sign-in left behind under its name in the keychain (the e2e suite adds
+    // one through the window with gnome-keyring); here it is written into config.toml.
+    std::fs::create_dir_all(&f.paths.config_dir).unwrap();
+    std::fs::write(
+        f.paths.config_file(),
+        "version = 1\n[sources.corp]\ntype = \"sso\"\nsso_start_url = \"https://corp.awsapps.com/start\"\nsso_region = \"eu-central-1\"\nsso_session = \"corp\"\n",
+    )
+    .unwrap();
+    // Whatever the keychain says (or if there is none), the list shows the source, signed out.
+    let list = call(&f.settings, "list_sources", json!({})).unwrap();
+    assert_eq!(
+        list[0]["sso"],
+        json!({"region": "eu-central-1", "session": "corp", "shareWithAwsCli": false, "sessionMinutes": 480, "signedIn": false, "signedInUntil": null})
+    );
+    assert_eq!(
+        call(&f.settings, "portal_roles", json!({"source": "corp"})).unwrap(),
+        Value::Null,
+        "nothing listed yet"
+    );
+
+    let picks = json!([
+        {"accountId": "111122223333", "accountName": "Prod Ops", "roleName": "Admin"},
+        {"accountId": "444455556666", "accountName": "Prod Ops", "roleName": "Admin"},
+    ]);
+    let args = json!({"source": "corp", "picks": picks, "pattern": ""});
+    let names = json!(["Prod-Ops-Admin", "Prod-Ops-Admin-2"]);
+    assert_eq!(call(&f.settings, "preview_portal_names", args.clone()).unwrap(), names);
+    assert!(!std::fs::read_to_string(f.paths.config_file()).unwrap().contains("Prod-Ops"), "a preview adds nothing");
+    assert_eq!(call(&f.settings, "add_portal_favourites", args.clone()).unwrap(), names);
+    let config = std::fs::read_to_string(f.paths.config_file()).unwrap();
+    assert!(
+        config.contains("[roles.Prod-Ops-Admin-2]\narn = \"arn:aws:iam::444455556666:role/Admin\"\nsource = \"corp\"\nprofile = \"Prod-Ops-Admin-2\""),
+        "{config}"
+    );
+    let again = call(&f.settings, "add_portal_favourites", args).unwrap_err();
+    assert_eq!(again["code"], "input.invalid");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("already is favourite Prod-Ops-Admin; pick the roles that are not"),
+        "{again}"
+    );
+    let bad = call(&f.settings, "preview_portal_names", json!({"source": "corp", "picks": [], "pattern": "plain"}))
+        .unwrap_err();
+    assert!(bad["message"].as_str().unwrap().starts_with("name pattern: has none of"), "{bad}");
+}

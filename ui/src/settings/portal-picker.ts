@@ -245,7 +245,8 @@ export function portalPicker(options: PortalPickerOptions): HTMLElement {
   const show = (fresh: PortalListing) => {
     listing = fresh;
     const items = pickerItems(fresh);
-    for (const key of [...chosen]) if (!items.some((i) => i.key === key && i.favourite === null)) chosen.delete(key);
+    const open = new Set(items.filter((i) => i.favourite === null).map((i) => i.key));
+    for (const key of [...chosen]) if (!open.has(key)) chosen.delete(key);
     list.set(items);
     list.filter(query ? (i) => matches(i, query) : null);
     if (items.length === 0) {
