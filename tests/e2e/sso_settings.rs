@@ -210,13 +210,22 @@ fn favourites_are_picked_from_the_portal_in_the_settings_window_and_the_listing_
     let signed_in = s.wd.attribute_of(&tid("src-signin-corp"), "title").unwrap_or_default();
     assert!(signed_in.starts_with("Signed in until "), "{signed_in}");
     assert_eq!(s.wd.attribute_of(&tid("src-signin-corp"), "data-state").as_deref(), Some("signed-in"));
+    // A portal that takes its time, so the progress can be seen.
+    sso.set_latency(Duration::from_millis(60));
     s.wd.click_css(&tid("src-pick-corp"));
 
     // No listing kept yet: the portal is listed, with progress, then every role shows.
     s.wd.wait_for("#picker", UI);
+    let progress = s.text_when("#picker-progress-text", LISTING, |t| t.starts_with("Listing roles… "));
+    let done: usize = progress["Listing roles… ".len()..].split(' ').next().unwrap().parse().expect(&progress);
+    assert!(done < 60 && progress.ends_with(" of 60 accounts"), "{progress}");
+    let bar = s.wd.find("#picker-progress").expect("the progress bar");
+    assert_eq!(s.wd.attribute(&bar, "max").as_deref(), Some("60"), "{progress}");
     s.wd.wait_until("300 rows", LISTING, |_| (s.rows() == (300, 300)).then_some(()));
     let listed = s.text_when("#picker-listed", UI, |t| !t.is_empty());
     assert_eq!(listed, "Listed just now");
+    sso.set_latency(Duration::ZERO);
+    assert!(s.wd.find("#picker-progress[hidden]").is_ok(), "the progress bar goes once listed");
     assert!(!sso.requests_to("/assignment/accounts").is_empty(), "listed from the portal");
     let mine = s.wd.find(&tid(&format!("picker-check-{first}-ReadOnly"))).expect("the favourite's row");
     assert!(!s.wd.is_enabled(&mine), "a role that already is a favourite cannot be picked");
