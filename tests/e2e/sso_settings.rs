@@ -1,7 +1,8 @@
 //! IAM Identity Center in the settings window, driven over WebDriver (tauri-driver launching
 //! `rolecall-tray --settings` under Xvfb) against the loopback fake of the sign-in service and the
 //! portal ([`rolecall_e2e::sso`]): an IAM Identity Center source added through its form (by start
-//! URL and region, and from an `[sso-session]` of `~/.aws/config`), and favourites picked from a
+//! URL and region, and from an `[sso-session]` of `~/.aws/config`) and signed in from its row (the
+//! tray's browser sign-in, a stub browser as `xdg-open`), and favourites picked from a
 //! signed-in source's portal of 300 roles (search, select all shown, one more by hand, a pattern
 //! of our own) into `config.toml` with the names the preview showed; a second open shows the kept
 //! listing without asking the portal; no secret of the fake on the page.
@@ -9,13 +10,15 @@
 use std::time::Duration;
 
 use rolecall_core::config::Config;
-use rolecall_e2e::sso::{FakeSso, SsoAccount};
+use rolecall_e2e::sso::{FakeSso, SsoAccount, StubBrowser};
 use rolecall_e2e::{TauriDriver, WebDriver, World, screenshots_dir, tray_bin, tray_envs};
 
 use crate::sso::{START_URL, login, ok};
 
 /// How long the page may take to react.
 const UI: Duration = Duration::from_secs(10);
+/// How long a sign-in in the (stub) browser may take.
+const SIGN_IN: Duration = Duration::from_secs(40);
 /// How long a listing of the whole portal may take.
 const LISTING: Duration = Duration::from_secs(60);
 
@@ -61,8 +64,14 @@ impl Drop for Window {
 
 impl Window {
     fn open(w: &World, sso: &FakeSso) -> Window {
+        Window::open_with(w, sso, &[])
+    }
+
+    /// As `open`, with `extra` variables for the app (the stub browser's `PATH`).
+    fn open_with(w: &World, sso: &FakeSso, extra: &[(String, String)]) -> Window {
         let mut envs = tray_envs(&w.sandbox, w.moto(), &w.keychain, w.desktop());
         envs.extend(sso.envs());
+        envs.extend(extra.iter().cloned());
         let driver = TauriDriver::start_with_envs(&w.sandbox, &envs);
         let wd = driver.session(&tray_bin(), &["--settings"]);
         wd.wait_for("#tab-sources", UI);
@@ -118,7 +127,7 @@ impl Window {
 }
 
 #[test]
-fn an_identity_center_source_is_added_in_the_settings_form_by_url_or_from_an_sso_session() {
+fn an_identity_center_source_is_added_in_the_settings_form_by_url_or_from_an_sso_session_and_signs_in() {
     let w = World::builder().desktop().build_with(|_, _| {});
     let sso = FakeSso::start(w.moto());
     std::fs::create_dir_all(w.sandbox.home().join(".aws")).unwrap();
@@ -127,7 +136,9 @@ fn an_identity_center_source_is_added_in_the_settings_form_by_url_or_from_an_sso
         format!("[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-central-1\n"),
     )
     .unwrap();
-    let s = Window::open(&w, &sso);
+    // The stub browser plays the user who signs in.
+    let browser = StubBrowser::install(&w.sandbox.home().join("bin"));
+    let s = Window::open_with(&w, &sso, &[("PATH".to_owned(), browser.path_env())]);
 
     // By start URL and region, a session of 12 hours, shared with the AWS CLI.
     s.wd.click_css("#src-add-sso");
@@ -150,6 +161,17 @@ fn an_identity_center_source_is_added_in_the_settings_form_by_url_or_from_an_sso
     assert_eq!(s.text_when(&tid("src-sso-url-work"), UI, |t| !t.is_empty()), START_URL);
     assert!(s.wd.find(&tid("src-sign-in-work")).is_ok(), "a signed-out source offers its sign-in");
     assert!(s.wd.find(&tid("src-pick-work")).is_err(), "and no picker before it is signed in");
+    assert!(sso.requests().is_empty(), "adding a source asks the portal nothing: {:?}", sso.requests());
+
+    // Sign in: the tray's browser sign-in; the row follows once it is done.
+    s.wd.click_css(&tid("src-sign-in-work"));
+    s.wd.wait_until("work signed in", SIGN_IN, |wd| {
+        (wd.attribute_of(&tid("src-signin-work"), "data-state").as_deref() == Some("signed-in")).then_some(())
+    });
+    let until = s.wd.attribute_of(&tid("src-signin-work"), "title").unwrap_or_default();
+    assert!(until.starts_with("Signed in until "), "{until}");
+    assert_eq!(browser.opened().len(), 1, "one sign-in page: {:?}", browser.opened());
+    s.wd.wait_for(&tid("src-pick-work"), UI);
 
     // From the [sso-session] of ~/.aws/config: its start URL and region come from there.
     s.wd.click_css("#src-add-sso");
@@ -190,7 +212,6 @@ fn an_identity_center_source_is_added_in_the_settings_form_by_url_or_from_an_sso
         ("eu-central-1", Some("corp"), &false, &None),
         "{kinds:?}"
     );
-    assert!(sso.requests().is_empty(), "adding a source asks the portal nothing: {:?}", sso.requests());
 }
 
 #[test]
