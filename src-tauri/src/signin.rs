@@ -459,6 +459,15 @@ fn finish<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64, result: Result
         Ok(()) => {
             tracing::info!(source = %source, flow = ?flight.flow, "signed in");
             state.sign_ins.signed_in(source);
+            // Signed in just now, for the source's session length: known without asking the
+            // keychain again (while the assume that may have asked for this sign-in reads it).
+            let length = state
+                .services
+                .config()
+                .ok()
+                .and_then(|c| c.source(source).ok().and_then(|s| s.kind.sso_session_length()));
+            let now = Utc::now();
+            state.sign_ins.remember(source, SsoStatus::SignedIn { since: Some(now), ends_at: length.map(|l| now + l) });
             state.notifications.dismiss_source(source);
         }
         Err(e) => {

@@ -18,5 +18,6 @@ mod sso;
 mod sso_discovery;
 mod sso_fake;
 mod sso_settings;
+mod sso_tray;
 mod tray;
 mod windows;
