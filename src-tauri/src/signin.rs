@@ -70,6 +70,10 @@ struct Shown {
     open_url: String,
 }
 
+/// How often the tray looks at the keychain again for a source remembered as signed out (on the
+/// refresher's wake-ups, at least once a minute; nothing else reads it).
+pub const RECHECK_SIGNED_OUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How a sign-in asks the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -113,6 +117,7 @@ struct InFlight {
 struct Inner {
     in_flight: HashMap<Name, InFlight>,
     status: HashMap<Name, SsoStatus>,
+    checked: HashMap<Name, std::time::Instant>,
     ended_told: HashSet<Name>,
     warned_for: HashMap<Name, DateTime<Utc>>,
     device: Option<Shown>,
@@ -165,7 +170,17 @@ impl SignIns {
 
     /// Remembers `source`'s sign-in state (read from the keychain by the caller).
     pub fn remember(&self, source: &Name, status: SsoStatus) {
-        self.lock().status.insert(source.clone(), status);
+        let mut inner = self.lock();
+        inner.status.insert(source.clone(), status);
+        inner.checked.insert(source.clone(), std::time::Instant::now());
+    }
+
+    /// Whether `source`, remembered as signed out, is due for another look at the keychain (once
+    /// per [`RECHECK_SIGNED_OUT`]: a sign-in made elsewhere, with the CLI, shows in the tray).
+    pub fn recheck_due(&self, source: &Name) -> bool {
+        let inner = self.lock();
+        inner.status.get(source) == Some(&SsoStatus::SignedOut)
+            && inner.checked.get(source).is_none_or(|at| at.elapsed() >= RECHECK_SIGNED_OUT)
     }
 
     /// Forgets `source`'s remembered state: the next look reads the keychain again.
@@ -178,6 +193,7 @@ impl SignIns {
     pub fn ended(&self, source: &Name) -> bool {
         let mut inner = self.lock();
         inner.status.insert(source.clone(), SsoStatus::SignedOut);
+        inner.checked.insert(source.clone(), std::time::Instant::now());
         inner.ended_told.insert(source.clone())
     }
 

@@ -326,3 +326,21 @@ fn tray_signs_in_with_a_device_code_in_its_window_when_no_browser_opens() {
     let log = driver.log();
     assert!(hygiene.assert_clean(&[("the sign-in window's page", page.as_str()), ("the app's log", log.as_str())]) > 0);
 }
+
+#[test]
+fn tray_notices_a_sign_in_made_with_the_cli_within_a_minute() {
+    let (w, sso, browser) = world(&[]);
+    let app = start(&w, &sso, &browser);
+    app.wait_for_label("prod signed out", FOLLOW, |i| i.label == "prod · signed out");
+
+    let signed_in = Instant::now();
+    crate::sso::login(&w, &sso, "corp");
+    let menu = app.wait_for_menu("the CLI's sign-in in the tray", Duration::from_secs(75), |m| {
+        !has(m, "Sign in to corp…") && has(m, "prod")
+    });
+    eprintln!("a CLI sign-in showed in the tray after {:?}", signed_in.elapsed());
+    assert!(!menu.child_labels().iter().any(|l| l.contains("signed out")), "{menu}");
+    app.click("prod");
+    app.wait_for_label("prod assumed", CLICK, |i| assumed(&i.label));
+    assert_eq!(browser.opened().len(), 0, "no sign-in of the tray's own");
+}

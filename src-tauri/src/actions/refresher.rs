@@ -98,25 +98,32 @@ async fn sign_in_lines(state: &AppState, config: &Config, now: DateTime<Utc>) ->
             out.push(SignInLine::Underway(source, u.waiting));
             continue;
         }
+        let recheck = !locked && state.sign_ins.recheck_due(&source);
         let known = match state.sign_ins.known(&source, now) {
-            Some(known) => Some(known),
+            Some(known) if !recheck => Some(known),
             None if locked => None,
-            None => {
+            before => {
                 let (services, name) = (state.services.clone(), source.clone());
                 let started = std::time::Instant::now();
                 let status = tauri::async_runtime::spawn_blocking(move || services.sso_status(&name, now)).await;
                 match status {
                     Ok(Ok(status)) => {
                         tracing::debug!(source = %source, ?status, took_ms = started.elapsed().as_millis() as u64, "sign-in state read");
+                        if before == Some(SsoStatus::SignedOut) && status != SsoStatus::SignedOut {
+                            // Signed in elsewhere (the CLI): renewals resume, the notice goes.
+                            tracing::info!(source = %source, "signed in elsewhere");
+                            state.sign_ins.signed_in(&source);
+                            state.notifications.dismiss_source(&source);
+                        }
                         state.sign_ins.remember(&source, status);
                         read = true;
                         Some(status)
                     }
                     Ok(Err(e)) => {
                         tracing::info!(source = %source, code = %e.code(), "cannot read the sign-in state: {e}");
-                        None
+                        before
                     }
-                    Err(_) => None,
+                    Err(_) => before,
                 }
             }
         };
