@@ -494,3 +494,57 @@ fn finish<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64, result: Result
     let _ = flight.done.send(Some(result));
     state.touch();
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn corp() -> Name {
+        Name::parse("corp").unwrap()
+    }
+
+    fn at(mins: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000, 0).unwrap() + chrono::Duration::minutes(mins)
+    }
+
+    #[test]
+    fn a_remembered_sign_in_reads_as_signed_out_once_its_portal_session_should_have_ended() {
+        let s = SignIns::default();
+        assert_eq!(s.known(&corp(), at(0)), None, "not looked at yet");
+        assert!(!s.paused(&corp(), at(0)), "unknown is not paused: the first renewal finds out");
+        s.remember(&corp(), SsoStatus::SignedIn { since: Some(at(0)), ends_at: Some(at(480)) });
+        assert!(matches!(s.known(&corp(), at(479)), Some(SsoStatus::SignedIn { .. })));
+        assert_eq!(s.known(&corp(), at(480)), Some(SsoStatus::SignedOut));
+        assert!(s.paused(&corp(), at(480)), "past its end: renewals wait");
+        assert!(matches!(s.remembered(&corp()), Some(SsoStatus::SignedIn { .. })), "the plan sees the end itself");
+        assert!(!s.recheck_due(&corp()), "only a remembered sign-out is looked at again");
+    }
+
+    #[test]
+    fn an_ended_session_is_told_once_and_a_sign_in_resumes() {
+        let s = SignIns::default();
+        s.remember(&corp(), SsoStatus::SignedIn { since: None, ends_at: None });
+        assert!(s.ended(&corp()), "the first end is told");
+        assert!(!s.ended(&corp()), "the same end is not told again");
+        assert!(s.paused(&corp(), at(0)) && s.ended_told(&corp()));
+        assert_eq!(s.known(&corp(), at(0)), Some(SsoStatus::SignedOut));
+        assert!(!s.recheck_due(&corp()), "just looked at");
+        s.signed_in(&corp());
+        assert!(!s.paused(&corp(), at(0)), "signed in: renewals resume");
+        assert_eq!(s.known(&corp(), at(0)), None, "read anew");
+        assert!(s.ended(&corp()), "the next end is told again");
+        let other = Name::parse("other").unwrap();
+        assert!(!s.paused(&other, at(0)), "one source's end pauses only its own favourites");
+    }
+
+    #[test]
+    fn warnings_are_remembered_per_end() {
+        let s = SignIns::default();
+        assert_eq!(s.warned_for(&corp()), None);
+        s.warned(&corp(), at(480));
+        assert_eq!(s.warned_for(&corp()), Some(at(480)));
+        assert!(s.underway().is_empty() && !s.is_underway(&corp()));
+    }
+}
