@@ -187,8 +187,22 @@ impl<P: Ports> Services<P> {
         let discovery = Discovery { roles, fetched_at: Utc::now() };
         let json = serde_json::to_vec_pretty(&CacheFile::new(&discovery, &src.start_url, &src.region))
             .expect("a listing renders as JSON");
-        if let Err(e) = self.discovery_cache().write(name, &json) {
-            tracing::warn!(source = %name, code = %e.code(), error = %e, "the role listing is not kept for the next start");
+        // Under config.toml's lock, and only while the source is still this portal's: a source
+        // removed (or replaced) meanwhile leaves no listing behind.
+        let kept = self.inner.config.read_locked(|c| {
+            let same = c
+                .source(name)
+                .ok()
+                .and_then(|s| sso_source(s, name).ok())
+                .is_some_and(|now| now.start_url == src.start_url && now.region == src.region);
+            if same { self.discovery_cache().write(name, &json).map(|()| true) } else { Ok(false) }
+        });
+        match kept {
+            Ok(true) => {}
+            Ok(false) => tracing::debug!(source = %name, "the source changed during the listing; not kept"),
+            Err(e) => {
+                tracing::warn!(source = %name, code = %e.code(), error = %e, "the role listing is not kept for the next start")
+            }
         }
         Ok(discovery)
     }
