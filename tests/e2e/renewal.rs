@@ -542,14 +542,14 @@ fn a_renew_before_preference_longer_than_the_session_does_not_renew_back_to_back
 }
 
 /// Counts the keychain requests (Secret Service method calls other than property reads) on
-/// `address` from now until dropped.
-struct SecretServiceCalls {
+/// `address` from now until dropped (also used by `sso_tray.rs`).
+pub(crate) struct SecretServiceCalls {
     child: std::process::Child,
     out: std::path::PathBuf,
 }
 
 impl SecretServiceCalls {
-    fn watch(address: &str, dir: &std::path::Path) -> SecretServiceCalls {
+    pub(crate) fn watch(address: &str, dir: &std::path::Path) -> SecretServiceCalls {
         let out = dir.join("secret-service-calls.log");
         let file = std::fs::File::create(&out).unwrap();
         let child = std::process::Command::new("dbus-monitor")
@@ -564,7 +564,7 @@ impl SecretServiceCalls {
     }
 
     /// The calls seen so far, as `interface.member`, property reads left out.
-    fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         self.all().into_iter().filter(|c| c != "org.freedesktop.DBus.Properties.Get").collect()
     }
 

@@ -344,3 +344,22 @@ fn tray_notices_a_sign_in_made_with_the_cli_within_a_minute() {
     app.wait_for_label("prod assumed", CLICK, |i| assumed(&i.label));
     assert_eq!(browser.opened().len(), 0, "no sign-in of the tray's own");
 }
+
+#[test]
+fn tray_reads_no_sign_in_state_from_a_locked_keychain_and_does_once_it_is_unlocked() {
+    let (mut w, sso, browser) = world(&[]);
+    w.keychain.lock();
+    let calls = crate::renewal::SecretServiceCalls::watch(w.keychain.address(), w.sandbox.home());
+    let app = start(&w, &sso, &browser);
+    app.wait_for_label("prod", FOLLOW, |i| i.label == "prod");
+    std::thread::sleep(Duration::from_secs(3));
+    // No keychain request (and so no unlock prompt) that nobody asked for; not a failure either.
+    assert_eq!(calls.calls(), Vec::<String>::new(), "keychain requests while locked");
+    assert!(app.log().contains("the keychain is locked: its sign-in state is not read"), "{}", app.log());
+    let menu = app.menu();
+    assert!(!has(&menu, "Sign in to corp…") && !menu.child_labels().iter().any(|l| l.starts_with('⚠')), "{menu}");
+    drop(calls);
+
+    w.keychain.unlock();
+    app.wait_for_menu("the sign-in state once readable", Duration::from_secs(75), |m| has(m, "Sign in to corp…"));
+}

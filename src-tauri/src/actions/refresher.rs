@@ -86,8 +86,9 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>, tray_icon: TrayIcon<R>) {
 
 /// The sign-in lines of the menu: each IAM Identity Center source with a sign-in under way, or
 /// signed out. A source's state is read from the keychain once (off the async runtime) and then
-/// remembered until a sign-in, an assume through it or its end changes it; while the keychain is
-/// locked nothing is read.
+/// remembered until a sign-in, an assume through it or its end changes it (a signed-out one is
+/// looked at again once a minute); while the keychain is locked (the app's state, or asked
+/// without a prompt) nothing is read.
 async fn sign_in_lines(state: &AppState, config: &Config, now: DateTime<Utc>) -> Vec<SignInLine> {
     let locked = state.activity.lock().expect("activity lock").keychain_locked.is_some();
     let mut read = false;
@@ -105,9 +106,19 @@ async fn sign_in_lines(state: &AppState, config: &Config, now: DateTime<Utc>) ->
             before => {
                 let (services, name) = (state.services.clone(), source.clone());
                 let started = std::time::Instant::now();
-                let status = tauri::async_runtime::spawn_blocking(move || services.sso_status(&name, now)).await;
+                // Never a keychain prompt for a look nobody asked for: a locked keychain is not
+                // read (asked first, without a prompt).
+                let status = tauri::async_runtime::spawn_blocking(move || match services.keychain_locked() {
+                    Some(true) => Ok(None),
+                    _ => services.sso_status(&name, now).map(Some),
+                })
+                .await;
                 match status {
-                    Ok(Ok(status)) => {
+                    Ok(Ok(None)) => {
+                        tracing::debug!(source = %source, "the keychain is locked: its sign-in state is not read");
+                        before
+                    }
+                    Ok(Ok(Some(status))) => {
                         tracing::debug!(source = %source, ?status, took_ms = started.elapsed().as_millis() as u64, "sign-in state read");
                         if before == Some(SsoStatus::SignedOut) && status != SsoStatus::SignedOut {
                             // Signed in elsewhere (the CLI): renewals resume, the notice goes.
