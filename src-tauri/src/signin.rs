@@ -244,16 +244,15 @@ pub fn sso_sources(config: &Config) -> Vec<Name> {
 /// Resolves when the sign-in ends.
 pub async fn sign_in<R: Runtime>(app: &AppHandle<R>, source: &Name, flow: Flow) -> Result<(), ErrorDto> {
     let state = app.state::<AppState>();
+    let mut reopen = false;
     let mut rx = {
         let mut inner = state.sign_ins.lock();
         inner.next += 1;
         let id = inner.next;
         match inner.in_flight.get_mut(source) {
             Some(f) if flow == Flow::Browser || f.flow == Flow::DeviceCode => {
-                if flow == Flow::DeviceCode && f.waiting == Waiting::Code {
-                    // "Signing in to corp… (code shown)": its window again.
-                    let _ = windows::open_signin(app);
-                }
+                // "Signing in to corp… (code shown)": its window again.
+                reopen = flow == Flow::DeviceCode && f.waiting == Waiting::Code;
                 f.done.subscribe()
             }
             Some(f) => {
@@ -275,6 +274,10 @@ pub async fn sign_in<R: Runtime>(app: &AppHandle<R>, source: &Name, flow: Flow) 
             }
         }
     };
+    // Not under the lock: the window's events take it on the main thread.
+    if reopen && let Err(e) = windows::open_signin(app) {
+        tracing::warn!(error = %e, "cannot open the sign-in window");
+    }
     state.touch();
     let outcome = rx.wait_for(Option::is_some).await.map(|o| o.clone());
     match outcome {
