@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod scheduler;
 pub mod signin;
+pub mod signin_state;
 pub mod state;
 pub mod tray;
 pub mod watch;

@@ -1,232 +1,24 @@
 //! IAM Identity Center sign-ins from the tray: at most one per source at a time (a second ask
 //! joins the one under way), in the default browser (PKCE and a loopback redirect) or with a
 //! device code shown in the sign-in window, which a browser sign-in falls back to when no browser
-//! could be opened or the loopback redirect could not be bound. [`SignIns`] also remembers what
-//! the menu and the scheduler need of each source without reading the keychain on every look: its
-//! sign-in state, whether its ended session was told, and which session end was warned about.
+//! could be opened or the loopback redirect could not be bound; the sign-in window's commands.
+//! What is known of the sign-ins (`SignIns`, in the app state) is in `signin_state.rs`.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
-
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use rolecall_app::{BrowserStep, SsoStatus};
 use rolecall_core::config::{Config, SourceKind};
 use rolecall_core::validate::Name;
 use rolecall_core::{Code, ErrorDto};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tokio::sync::{oneshot, watch};
 
+pub use crate::signin_state::{DeviceSignIn, DeviceSignInState, Flow, Waiting};
+use crate::signin_state::{InFlight, Shown};
 use crate::state::AppState;
 use crate::windows;
 
 /// Event: what the sign-in window shows changed (payload: [`DeviceSignIn`]).
 pub const SIGNIN_EVENT: &str = "rolecall://signin";
-
-/// Where a device-code sign-in shown in the sign-in window is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceSignInState {
-    /// Waiting for the user to confirm the code in a browser.
-    Waiting,
-    /// Signed in (the window closes).
-    Done,
-    /// The code was denied in the browser.
-    Denied,
-    /// The code expired before it was confirmed.
-    Expired,
-    /// Cancelled from the window.
-    Cancelled,
-    /// Anything else went wrong (see the message).
-    Failed,
-}
-
-/// What the sign-in window shows (`signin_pending`, the `rolecall://signin` event): the code the
-/// user confirms and where. The device code, the tokens and the client secret never leave Rust.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceSignIn {
-    /// Identifies this sign-in for the window's buttons.
-    pub request_id: String,
-    /// The IAM Identity Center source.
-    pub source: String,
-    /// The code to confirm (meant to be shown).
-    pub user_code: String,
-    /// The page where it is confirmed.
-    pub verification_uri: String,
-    /// When the code stops working (RFC 3339).
-    pub expires_at: String,
-    /// Where the sign-in is.
-    pub state: DeviceSignInState,
-    /// What went wrong, for a sign-in that ended without signing in.
-    pub message: Option<String>,
-}
-
-/// A device-code sign-in as shown, and the page that confirms its code at once.
-struct Shown {
-    view: DeviceSignIn,
-    open_url: String,
-}
-
-/// How often the tray looks at the keychain again for a source remembered as signed out (on the
-/// refresher's wake-ups, at least once a minute; nothing else reads it).
-pub const RECHECK_SIGNED_OUT: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// How a sign-in asks the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    /// The default browser, back to a loopback redirect.
-    Browser,
-    /// A device code the user confirms in any browser.
-    DeviceCode,
-}
-
-/// What a sign-in under way waits for (the menu says so).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Waiting {
-    /// Registering with the sign-in service, handing the browser its page.
-    Starting,
-    /// The browser was handed the sign-in page.
-    Browser,
-    /// The sign-in window shows the device code.
-    Code,
-}
-
-/// The menu's view of a sign-in under way.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Underway {
-    /// The source.
-    pub source: Name,
-    /// What it waits for.
-    pub waiting: Waiting,
-}
-
-type Outcome = Option<Result<(), ErrorDto>>;
-
-struct InFlight {
-    id: u64,
-    flow: Flow,
-    waiting: Waiting,
-    done: watch::Sender<Outcome>,
-    task: Option<tauri::async_runtime::JoinHandle<()>>,
-}
-
-#[derive(Default)]
-struct Inner {
-    in_flight: HashMap<Name, InFlight>,
-    status: HashMap<Name, SsoStatus>,
-    checked: HashMap<Name, std::time::Instant>,
-    ended_told: HashSet<Name>,
-    warned_for: HashMap<Name, DateTime<Utc>>,
-    device: Option<Shown>,
-    next: u64,
-}
-
-/// The sign-ins under way and what is known of each IAM Identity Center source's sign-in.
-#[derive(Default)]
-pub struct SignIns {
-    inner: Mutex<Inner>,
-}
-
-impl SignIns {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().expect("sign-ins lock")
-    }
-
-    /// The sign-ins under way, by source name.
-    pub fn underway(&self) -> Vec<Underway> {
-        let inner = self.lock();
-        let mut v: Vec<Underway> =
-            inner.in_flight.iter().map(|(s, f)| Underway { source: s.clone(), waiting: f.waiting }).collect();
-        v.sort_by(|a, b| a.source.cmp(&b.source));
-        v
-    }
-
-    /// Whether a sign-in of `source` is under way.
-    pub fn is_underway(&self, source: &Name) -> bool {
-        self.lock().in_flight.contains_key(source)
-    }
-
-    /// The remembered sign-in state of `source` at `now` (`None`: not looked at yet). A sign-in
-    /// whose portal session should have ended by `now` reads as signed out.
-    pub fn known(&self, source: &Name, now: DateTime<Utc>) -> Option<SsoStatus> {
-        self.lock().status.get(source).map(|s| match *s {
-            SsoStatus::SignedIn { ends_at: Some(end), .. } if end <= now => SsoStatus::SignedOut,
-            s => s,
-        })
-    }
-
-    /// The sign-in state of `source` as remembered, whatever the time.
-    pub fn remembered(&self, source: &Name) -> Option<SsoStatus> {
-        self.lock().status.get(source).copied()
-    }
-
-    /// Whether the end of `source`'s portal session was told (until the next sign-in).
-    pub fn ended_told(&self, source: &Name) -> bool {
-        self.lock().ended_told.contains(source)
-    }
-
-    /// Remembers `source`'s sign-in state (read from the keychain by the caller).
-    pub fn remember(&self, source: &Name, status: SsoStatus) {
-        let mut inner = self.lock();
-        inner.status.insert(source.clone(), status);
-        inner.checked.insert(source.clone(), std::time::Instant::now());
-    }
-
-    /// Whether `source`, remembered as signed out, is due for another look at the keychain (once
-    /// per [`RECHECK_SIGNED_OUT`]: a sign-in made elsewhere, with the CLI, shows in the tray).
-    pub fn recheck_due(&self, source: &Name) -> bool {
-        let inner = self.lock();
-        inner.status.get(source) == Some(&SsoStatus::SignedOut)
-            && inner.checked.get(source).is_none_or(|at| at.elapsed() >= RECHECK_SIGNED_OUT)
-    }
-
-    /// Forgets `source`'s remembered state: the next look reads the keychain again.
-    pub fn invalidate(&self, source: &Name) {
-        self.lock().status.remove(source);
-    }
-
-    /// `source`'s portal session ended: remembered as signed out. Returns whether this is the
-    /// first time this session's end is noted (the one the user is told of).
-    pub fn ended(&self, source: &Name) -> bool {
-        let mut inner = self.lock();
-        inner.status.insert(source.clone(), SsoStatus::SignedOut);
-        inner.checked.insert(source.clone(), std::time::Instant::now());
-        inner.ended_told.insert(source.clone())
-    }
-
-    /// Whether automatic renewals of `source`'s favourites wait for a sign-in (its session
-    /// ended, or it is known to be signed out).
-    pub fn paused(&self, source: &Name, now: DateTime<Utc>) -> bool {
-        self.lock().ended_told.contains(source) || self.known(source, now) == Some(SsoStatus::SignedOut)
-    }
-
-    /// Which portal session end of `source` the user was warned about.
-    pub fn warned_for(&self, source: &Name) -> Option<DateTime<Utc>> {
-        self.lock().warned_for.get(source).copied()
-    }
-
-    /// The user was warned that `source`'s portal session ends at `ends_at`.
-    pub fn warned(&self, source: &Name, ends_at: DateTime<Utc>) {
-        self.lock().warned_for.insert(source.clone(), ends_at);
-    }
-
-    /// `source` is signed in (a sign-in succeeded, or an assume through it did): its state is
-    /// read anew, its next end told again.
-    pub fn signed_in(&self, source: &Name) {
-        let mut inner = self.lock();
-        inner.status.remove(source);
-        inner.ended_told.remove(source);
-    }
-
-    fn set_waiting(&self, source: &Name, id: u64, waiting: Waiting) {
-        if let Some(f) = self.lock().in_flight.get_mut(source).filter(|f| f.id == id) {
-            f.waiting = waiting;
-        }
-    }
-}
 
 /// The IAM Identity Center source at the root of favourite `favourite`'s chain, if it has one.
 pub fn sso_root(config: &Config, favourite: &Name) -> Option<Name> {
@@ -496,58 +288,4 @@ fn finish<R: Runtime>(app: &AppHandle<R>, source: &Name, id: u64, result: Result
     end_shown(app, id, &result);
     let _ = flight.done.send(Some(result));
     state.touch();
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    fn corp() -> Name {
-        Name::parse("corp").unwrap()
-    }
-
-    fn at(mins: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000, 0).unwrap() + chrono::Duration::minutes(mins)
-    }
-
-    #[test]
-    fn a_remembered_sign_in_reads_as_signed_out_once_its_portal_session_should_have_ended() {
-        let s = SignIns::default();
-        assert_eq!(s.known(&corp(), at(0)), None, "not looked at yet");
-        assert!(!s.paused(&corp(), at(0)), "unknown is not paused: the first renewal finds out");
-        s.remember(&corp(), SsoStatus::SignedIn { since: Some(at(0)), ends_at: Some(at(480)) });
-        assert!(matches!(s.known(&corp(), at(479)), Some(SsoStatus::SignedIn { .. })));
-        assert_eq!(s.known(&corp(), at(480)), Some(SsoStatus::SignedOut));
-        assert!(s.paused(&corp(), at(480)), "past its end: renewals wait");
-        assert!(matches!(s.remembered(&corp()), Some(SsoStatus::SignedIn { .. })), "the plan sees the end itself");
-        assert!(!s.recheck_due(&corp()), "only a remembered sign-out is looked at again");
-    }
-
-    #[test]
-    fn an_ended_session_is_told_once_and_a_sign_in_resumes() {
-        let s = SignIns::default();
-        s.remember(&corp(), SsoStatus::SignedIn { since: None, ends_at: None });
-        assert!(s.ended(&corp()), "the first end is told");
-        assert!(!s.ended(&corp()), "the same end is not told again");
-        assert!(s.paused(&corp(), at(0)) && s.ended_told(&corp()));
-        assert_eq!(s.known(&corp(), at(0)), Some(SsoStatus::SignedOut));
-        assert!(!s.recheck_due(&corp()), "just looked at");
-        s.signed_in(&corp());
-        assert!(!s.paused(&corp(), at(0)), "signed in: renewals resume");
-        assert_eq!(s.known(&corp(), at(0)), None, "read anew");
-        assert!(s.ended(&corp()), "the next end is told again");
-        let other = Name::parse("other").unwrap();
-        assert!(!s.paused(&other, at(0)), "one source's end pauses only its own favourites");
-    }
-
-    #[test]
-    fn warnings_are_remembered_per_end() {
-        let s = SignIns::default();
-        assert_eq!(s.warned_for(&corp()), None);
-        s.warned(&corp(), at(480));
-        assert_eq!(s.warned_for(&corp()), Some(at(480)));
-        assert!(s.underway().is_empty() && !s.is_underway(&corp()));
-    }
 }

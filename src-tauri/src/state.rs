@@ -14,7 +14,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::mfa::MfaBroker;
 use crate::notifications::{Button, Notifications};
-use crate::signin::SignIns;
+use crate::signin_state::SignIns;
 use crate::tray::MenuId;
 
 /// Something the user asked for, from the tray menu or a window.

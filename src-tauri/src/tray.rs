@@ -8,7 +8,7 @@ use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIcon;
 use tauri::{AppHandle, Runtime};
 
-use crate::signin::Waiting;
+use crate::signin_state::Waiting;
 
 /// The tray icon's id.
 pub const TRAY_ID: &str = "rolecall";
