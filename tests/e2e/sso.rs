@@ -416,17 +416,8 @@ fn the_device_code_still_signs_in_after_a_browser_sign_in_with_a_registration_of
     sso.clear_requests();
 
     // The browser's registration has no device grant: --device-code registers anew.
-    let listed = ok(&w, &sso, &["source", "list"]);
-    assert!(listed.lines().any(|l| l.starts_with("corp ") && l.ends_with("signed out")), "{listed}");
     let shown = login(&w, &sso, "corp");
     assert!(shown.contains("confirm the code"), "{shown}");
-    // Signed in for the portal session's length, AWS's 8 hours unless the source says otherwise.
-    let listed = ok(&w, &sso, &["source", "list"]);
-    let line = listed.lines().find(|l| l.starts_with("corp ")).unwrap_or_default();
-    let until = line.rsplit("signed in until ").next().unwrap_or_default();
-    let until = chrono::DateTime::parse_from_rfc3339(until.trim()).unwrap_or_else(|e| panic!("{e}: {listed}"));
-    let left = until.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    assert!(left > chrono::Duration::hours(7) && left <= chrono::Duration::hours(8), "{listed}");
     assert_eq!(sso.requests_to("/client/register").len(), 1, "{:?}", sso.requests());
     assert_eq!(sso.requests_to("/device_authorization").len(), 1);
     let tokens = sso.requests_to("/token");
@@ -607,7 +598,8 @@ fn a_sign_in_not_shared_writes_nothing_for_the_aws_cli() {
     let out = w.run_env(&envs(&w, &sso), &["source", "add", "keys", "--no-verify", "--share-with-aws-cli"], Some(""));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !out.status.success() && err.contains("--share-with-aws-cli is for an IAM Identity Center source"),
+        !out.status.success()
+            && err.contains("--share-with-aws-cli and --sso-session-minutes are for an IAM Identity Center source"),
         "{err}"
     );
     assert!(!w.config_toml().contains("[sources.keys]"), "{}", w.config_toml());
@@ -629,4 +621,72 @@ fn a_token_cache_that_cannot_be_written_is_a_warning_and_the_sign_in_stands() {
     assert_eq!(std::fs::read_to_string(w.sandbox.home().join(".aws/sso/cache")).unwrap(), "not a directory\n");
     let roles = ok(&w, &sso, &["sso", "roles", "corp"]);
     assert!(roles.contains("Production"), "{roles}");
+}
+
+#[test]
+fn favourites_of_one_source_renewed_together_share_one_refresh_of_a_rotating_token() {
+    let (w, sso) = sso_world();
+    // Identity Center may hand out a new refresh token with each refresh and retire the old one:
+    // two refreshes with the same token would end the sign-in.
+    sso.set_rotate_refresh_tokens(true);
+    sso.set_access_token_lifetime(120);
+    add_corp(&w, &sso);
+    login(&w, &sso, "corp");
+    let names = ["p1", "p2", "p3", "p4"];
+    for (n, role) in names.iter().zip(["ReadOnly", "AdministratorAccess", "ReadOnly", "AdministratorAccess"]) {
+        ok(
+            &w,
+            &sso,
+            &["role", "add", n, "--source", "corp", "--account", "111111111111", "--role-name", role, "--profile", n],
+        );
+    }
+    sso.clear_requests();
+    // Renewed at once (up to 8 at a time), each needing a token that is due for its refresh.
+    let out = run(&w, &sso, &[&["renew"][..], &names[..]].concat());
+    assert!(out.status.success(), "{}", output_text(&out));
+    let refreshes: Vec<_> =
+        sso.requests_to("/token").into_iter().filter(|r| r.grant_type.as_deref() == Some("refresh_token")).collect();
+    assert_eq!(refreshes.len(), 1, "one refresh, shared: {refreshes:?}");
+    assert_eq!(refreshes[0].status, 200);
+    for n in names {
+        assert!(w.aws_identity(n).is_ok(), "{n} renewed");
+    }
+}
+
+#[test]
+fn a_shared_sign_in_the_aws_cli_refreshed_is_taken_up_not_refreshed_again_with_a_retired_token() {
+    let (w, sso) = sso_world();
+    sso.set_rotate_refresh_tokens(true);
+    w.sandbox.write(
+        ".aws/config",
+        &format!(
+            "[profile corp-ro]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n\
+             region = us-east-1\n\n[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n\
+             sso_registration_scopes = sso:account:access\n"
+        ),
+    );
+    ok(&w, &sso, &["source", "add", "corp", "--sso-session", "corp", "--share-with-aws-cli"]);
+    // A token within botocore's 15 minutes and rolecall's 5: both refresh it when they next use it.
+    sso.set_access_token_lifetime(120);
+    login(&w, &sso, "corp");
+    ok(&w, &sso, &["role", "add", "prod", "--source", "corp", "--account", "111111111111", "--role-name", "ReadOnly"]);
+
+    // The AWS CLI refreshes first: the refresh token rolecall kept is retired by it.
+    sso.clear_requests();
+    let out = rolecall_e2e::aws_cli(
+        &aws_cli_envs(&w, &sso),
+        &["sts", "get-caller-identity", "--profile", "corp-ro", "--output", "json"],
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    let by_cli: Vec<_> = sso.requests_to("/token").into_iter().filter_map(|r| r.grant_type).collect();
+    assert_eq!(by_cli, vec!["refresh_token".to_owned()], "the AWS CLI refreshed");
+
+    // rolecall takes up what the AWS CLI wrote, and signs in to nothing again.
+    sso.clear_requests();
+    let out = run(&w, &sso, &["assume", "prod"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let tokens = sso.requests_to("/token");
+    assert!(tokens.iter().all(|r| r.status == 200), "no retired token spent: {tokens:?}");
+    assert!(sign_ins(&sso).is_empty(), "{:?}", sign_ins(&sso));
+    assert_eq!(w.aws_identity("prod").unwrap(), FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
 }

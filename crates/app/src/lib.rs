@@ -38,8 +38,8 @@ use rolecall_core::validate::{Name, Region};
 use rolecall_files::{AwsFiles, ConfigStore};
 
 pub use discovery::{AccountRoles, DISCOVERY_MAX_AGE, Discovery, DiscoveryProgress, PORTAL_CONCURRENCY};
-pub use portal::{PortalFavourites, SsoSessionBlock};
 pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};
+pub use portal::{PortalFavourites, SsoSessionBlock};
 pub use rolecall_files::Paths;
 pub use rolecall_files::backups::{Backup, KEEP_NEWEST as BACKUPS_KEPT, MAX_AGE_DAYS as BACKUPS_MAX_AGE_DAYS};
 pub use sessions::{AssumeOutcome, Renewal, SessionInfo};
@@ -143,6 +143,9 @@ struct Inner<P: Ports> {
     /// Held while an MFA favourite is assumed, so that favourites of one source assumed at once
     /// share one MFA session (one code) instead of asking for one each.
     mfa_lock: tokio::sync::Mutex<()>,
+    /// Held while an IAM Identity Center token is refreshed, so that favourites renewed together
+    /// share one refresh, and a refresh token the service rotates is never spent twice.
+    sso_refresh: tokio::sync::Mutex<()>,
     /// When each source's kept MFA session ends (`None`: it has none), as last seen in the
     /// keychain by this process: what the scheduler needs to know, without asking the keychain
     /// (and raising its unlock prompt) on every pass. Never the session itself.
@@ -239,6 +242,7 @@ impl<P: Ports> Services<P> {
                 default_region,
                 federation_endpoint,
                 mfa_lock: tokio::sync::Mutex::new(()),
+                sso_refresh: tokio::sync::Mutex::new(()),
                 kept_mfa: std::sync::Mutex::default(),
                 renewals: tokio::sync::Semaphore::new(RENEW_CONCURRENCY),
             }),

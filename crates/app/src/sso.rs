@@ -326,9 +326,26 @@ impl<P: Ports> Services<P> {
         let signed_out = |what: &str| {
             subject(name, what)(SsoError { kind: SsoErrorKind::SignedOut, subject: String::new(), detail: None })
         };
-        let Some(kept) = self.noting().load_sso(name)? else { return Err(signed_out("not signed in")) };
-        let Some(token) = kept.token.clone() else { return Err(signed_out("not signed in")) };
-        if now < token.expires_at - REFRESH_LEAD {
+        let kept_token = || -> Result<(SsoSecrets, Token), Error> {
+            let Some(kept) = self.noting().load_sso(name)? else { return Err(signed_out("not signed in")) };
+            let Some(token) = kept.token.clone() else { return Err(signed_out("not signed in")) };
+            Ok((kept, token))
+        };
+        let (_, seen) = kept_token()?;
+        if now < seen.expires_at - REFRESH_LEAD {
+            return Ok(seen);
+        }
+        // One refresh at a time: whoever waited uses the token refreshed meanwhile (by this
+        // process, or by another tool sharing the sign-in) instead of refreshing it again.
+        let _one = self.inner.sso_refresh.lock().await;
+        let (kept, mut token) = kept_token()?;
+        if let Some(shared) = self.refreshed_elsewhere(name, config.source(name)?, &kept, &token) {
+            tracing::debug!(source = %name, "took up the sign-in another tool refreshed");
+            self.noting().store_sso(name, &SsoSecrets { token: Some(shared.clone()), ..kept.clone() })?;
+            token = shared;
+        }
+        let refreshed_meanwhile = token.expires_at > seen.expires_at && token.expires_at > now;
+        if refreshed_meanwhile || now < token.expires_at - REFRESH_LEAD {
             return Ok(token);
         }
         let Some(refresh) = token.refresh_token.clone() else {
@@ -344,6 +361,25 @@ impl<P: Ports> Services<P> {
         let fresh = Token { refresh_token: fresh.refresh_token.or(Some(refresh)), ..fresh };
         self.keep_sign_in(name, kept.registration, fresh.clone(), kept.signed_in_at)?;
         Ok(fresh)
+    }
+
+    /// The token of a shared sign-in (`share_with_aws_cli`) that another tool refreshed since
+    /// `token` (the same client and portal, ending later), if any: taken up rather than refreshed
+    /// again with a refresh token the service may have retired. A file that cannot be read is a
+    /// warning, and rolecall refreshes as it would without one.
+    fn refreshed_elsewhere(&self, name: &Name, source: &Source, kept: &SsoSecrets, token: &Token) -> Option<Token> {
+        let SourceKind::Sso { sso_start_url, sso_session, share_with_aws_cli: true, .. } = &source.kind else {
+            return None;
+        };
+        let key = rolecall_core::sso::token_cache_key(sso_session.as_deref(), sso_start_url);
+        match self.inner.files.read_sso_cache(key) {
+            Ok(Some(shared)) if shared.supersedes(&kept.registration, sso_start_url, token) => Some(shared.token),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(source = %name, code = %e.code(), error = %e, "cannot read the shared sign-in");
+                None
+            }
+        }
     }
 
     /// The first session of favourite `name`'s chain from its IAM Identity Center source: the

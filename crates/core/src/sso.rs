@@ -236,6 +236,32 @@ pub fn token_cache_json(
     format!("{{\n{}\n}}\n", body.join(",\n"))
 }
 
+/// A sign-in as another tool left it in the shared token cache (`~/.aws/sso/cache`): what
+/// rolecall needs to take up a token that tool refreshed since.
+#[derive(Debug, Clone)]
+pub struct SharedToken {
+    /// `clientId`: the registration it was refreshed with.
+    pub client_id: String,
+    /// `startUrl`.
+    pub start_url: String,
+    /// `accessToken`, `expiresAt` and `refreshToken`.
+    pub token: Token,
+}
+
+impl SharedToken {
+    /// Whether it is a newer token of the same sign-in as `token` of `registration` at
+    /// `start_url`: the same client, the same portal, another access token, and it ends no
+    /// sooner (to the second: the file keeps whole seconds).
+    pub fn supersedes(&self, registration: &ClientRegistration, start_url: &StartUrl, token: &Token) -> bool {
+        use chrono::SubsecRound;
+        use secrecy::ExposeSecret;
+        self.client_id == registration.client_id
+            && self.start_url.trim_end_matches('/') == start_url.as_str().trim_end_matches('/')
+            && self.token.access_token.expose_secret() != token.access_token.expose_secret()
+            && self.token.expires_at >= token.expires_at.trunc_subsecs(0)
+    }
+}
+
 /// An AWS account the user may use, as the portal lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PortalAccount {
@@ -522,6 +548,46 @@ mod tests {
         assert!(e.to_string().starts_with("source corp: refresh: the access portal session has ended; "), "{e}");
         let t = SsoError { kind: SsoErrorKind::Throttled, subject: "source corp: list".into(), detail: None };
         assert!(t.is_transient() && !t.needs_sign_in());
+    }
+
+    #[test]
+    fn a_shared_token_supersedes_only_a_newer_one_of_the_same_sign_in() {
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 250_000_000).unwrap();
+        let url = StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap();
+        let registration = ClientRegistration {
+            client_id: "c".into(),
+            client_secret: SecretString::from("s"),
+            expires_at: t0 + chrono::Duration::days(90),
+            redirect_uri: None,
+        };
+        let token = |access: &str, at: DateTime<Utc>| Token {
+            access_token: SecretString::from(access.to_owned()),
+            expires_at: at,
+            refresh_token: None,
+        };
+        let ours = token("a1", t0);
+        let shared = |access: &str, at, client: &str, start: &str| SharedToken {
+            client_id: client.into(),
+            start_url: start.into(),
+            token: token(access, at),
+        };
+        let whole = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let later = t0 + chrono::Duration::minutes(30);
+        // The file keeps whole seconds: refreshed within the same second still counts.
+        assert!(shared("a2", whole, "c", url.as_str()).supersedes(&registration, &url, &ours));
+        assert!(shared("a2", later, "c", &format!("{url}/")).supersedes(&registration, &url, &ours));
+        assert!(!shared("a1", later, "c", url.as_str()).supersedes(&registration, &url, &ours), "our own");
+        assert!(!shared("a2", whole - chrono::Duration::seconds(1), "c", url.as_str()).supersedes(
+            &registration,
+            &url,
+            &ours
+        ));
+        assert!(!shared("a2", later, "other", url.as_str()).supersedes(&registration, &url, &ours));
+        assert!(!shared("a2", later, "c", "https://d-0000000000.awsapps.com/start").supersedes(
+            &registration,
+            &url,
+            &ours
+        ));
     }
 
     #[test]

@@ -286,6 +286,31 @@ impl AwsFiles {
         Ok(path)
     }
 
+    /// The sign-in kept in the token cache file for `key`, as another tool (the AWS CLI, an SDK)
+    /// may have refreshed it: `None` when there is no file, or it is not one (unreadable JSON, a
+    /// field missing, a time that is not RFC 3339).
+    pub fn read_sso_cache(&self, key: &str) -> Result<Option<rolecall_core::sso::SharedToken>, Error> {
+        let path = self.sso_cache_file(key);
+        let Some(bytes) = guard::read_regular(FileKind::Other, &path)? else { return Ok(None) };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Ok(None) };
+        let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
+        let (Some(client_id), Some(start_url), Some(access), Some(expires)) =
+            (text("clientId"), text("startUrl"), text("accessToken"), text("expiresAt"))
+        else {
+            return Ok(None);
+        };
+        let Ok(expires_at) = DateTime::parse_from_rfc3339(expires) else { return Ok(None) };
+        Ok(Some(rolecall_core::sso::SharedToken {
+            client_id: client_id.to_owned(),
+            start_url: start_url.to_owned(),
+            token: rolecall_core::sso::Token {
+                access_token: SecretString::from(access.to_owned()),
+                expires_at: expires_at.with_timezone(&Utc),
+                refresh_token: text("refreshToken").map(|r| SecretString::from(r.to_owned())),
+            },
+        }))
+    }
+
     /// Removes the token cache file for `key` if it is a sign-in to `start_url` (its `startUrl`),
     /// so a file that another tool wrote for another portal under the same name stays. Whether a
     /// file was removed.
