@@ -690,3 +690,37 @@ fn a_shared_sign_in_the_aws_cli_refreshed_is_taken_up_not_refreshed_again_with_a
     assert!(sign_ins(&sso).is_empty(), "{:?}", sign_ins(&sso));
     assert_eq!(w.aws_identity("prod").unwrap(), FakeSso::assumed_role_arn("111111111111", "ReadOnly"));
 }
+
+#[test]
+fn two_rolecall_processes_refreshing_one_rotating_sign_in_at_once_both_succeed() {
+    let (w, sso) = sso_world();
+    sso.set_rotate_refresh_tokens(true);
+    sso.set_access_token_lifetime(120);
+    add_corp(&w, &sso);
+    login(&w, &sso, "corp");
+    for (n, role) in [("p1", "ReadOnly"), ("p2", "AdministratorAccess")] {
+        ok(&w, &sso, &["role", "add", n, "--source", "corp", "--account", "111111111111", "--role-name", role]);
+    }
+    // Both start at once, each needing the refresh (the tray app and a terminal, say): the
+    // second waits for the first's and uses the token it kept, or refreshes with the new one.
+    for round in 0..3 {
+        sso.clear_requests();
+        let spawn = |n: &str| {
+            w.sandbox
+                .command(rolecall_bin(), &envs(&w, &sso))
+                .args(["assume", n])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("rolecall starts")
+        };
+        let (a, b) = (spawn("p1"), spawn("p2"));
+        for (n, child) in [("p1", a), ("p2", b)] {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}, {n}: {}", output_text(&out));
+        }
+        let tokens = sso.requests_to("/token");
+        assert!(tokens.iter().all(|r| r.status == 200), "no retired refresh token spent: {tokens:?}");
+    }
+}

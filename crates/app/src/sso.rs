@@ -335,9 +335,15 @@ impl<P: Ports> Services<P> {
         if now < seen.expires_at - REFRESH_LEAD {
             return Ok(seen);
         }
-        // One refresh at a time: whoever waited uses the token refreshed meanwhile (by this
-        // process, or by another tool sharing the sign-in) instead of refreshing it again.
+        // One refresh at a time, in this process and across rolecall's processes: whoever waited
+        // uses the token refreshed meanwhile (by this process, another rolecall process, or
+        // another tool sharing the sign-in) instead of refreshing it again.
         let _one = self.inner.sso_refresh.lock().await;
+        let files = self.inner.files.clone();
+        let held = name.clone();
+        let _across = tokio::task::spawn_blocking(move || files.hold_sso_refresh(&held))
+            .await
+            .expect("taking the refresh lock does not panic")?;
         let (kept, mut token) = kept_token()?;
         if let Some(shared) = self.refreshed_elsewhere(name, config.source(name)?, &kept, &token) {
             tracing::debug!(source = %name, "took up the sign-in another tool refreshed");

@@ -126,7 +126,9 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
+/// Takes the advisory lock of `name` in `dir` (`.NAME.rolecall.lock`), waiting up to
+/// [`LOCK_TIMEOUT`] for another rolecall process holding it; held until the file is dropped.
+pub(crate) fn lock(dir: &Path, name: &str) -> Result<File, FileError> {
     guard::check_dir_owner(dir)?;
     let lock_path = dir.join(format!(".{name}.rolecall.lock"));
     let file = guard::open_lock_file(&lock_path)?;

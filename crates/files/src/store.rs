@@ -105,6 +105,12 @@ pub struct WriteReport {
     pub backup: Option<std::path::PathBuf>,
 }
 
+/// A held refresh lock ([`AwsFiles::hold_sso_refresh`]).
+#[derive(Debug)]
+pub struct RefreshLock {
+    _held: std::fs::File,
+}
+
 /// The AWS credentials and config files.
 #[derive(Debug, Clone)]
 pub struct AwsFiles {
@@ -284,6 +290,15 @@ impl AwsFiles {
             })
         })?;
         Ok(path)
+    }
+
+    /// Holds the lock under which an IAM Identity Center source's token is refreshed, in the data
+    /// dir (`.sso-refresh-NAME.rolecall.lock`, the dir created 0700), so two rolecall processes
+    /// (the tray app and the CLI) never spend one refresh token twice; waits, blocking, for one
+    /// that holds it (up to the files' lock timeout). Released when dropped.
+    pub fn hold_sso_refresh(&self, source: &Name) -> Result<RefreshLock, Error> {
+        atomic::ensure_private_dir(&self.paths.data_dir)?;
+        Ok(RefreshLock { _held: atomic::lock(&self.paths.data_dir, &format!("sso-refresh-{source}"))? })
     }
 
     /// The sign-in kept in the token cache file for `key`, as another tool (the AWS CLI, an SDK)
