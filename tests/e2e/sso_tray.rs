@@ -280,6 +280,8 @@ fn tray_signs_in_with_a_device_code_in_its_window_when_no_browser_opens() {
     let uri = wd.text_content(&wd.find("#signin-uri").unwrap());
     assert!(uri.starts_with(&sso.endpoint()), "{uri}");
     assert_eq!(browser.opened().len(), 0, "the browser never opened");
+    // The window paints a moment after its page has the code: the screenshot waits for that.
+    std::thread::sleep(Duration::from_secs(1));
     w.desktop().screenshot_window(WINDOW, &rolecall_e2e::screenshots_dir().join("signin-window.png"));
 
     // Denied in the browser: the window says so; the source is still signed out.
