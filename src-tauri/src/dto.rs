@@ -8,7 +8,8 @@
 
 use rolecall_app::{Discovery, DiscoveryProgress, PortalFavourites, SsoSessionBlock, SsoStatus};
 use rolecall_core::config::{
-    Favourite, MAX_SSO_SESSION_MINUTES, Preferences, SessionTags, Source, SourceKind, check_sso_session_minutes,
+    Delivery, Favourite, MAX_SSO_SESSION_MINUTES, Preferences, SessionTags, Source, SourceKind,
+    check_sso_session_minutes,
 };
 use rolecall_core::import::{Candidate, SsoCandidate};
 use rolecall_core::portal_names::{NamePattern, PortalPick};
@@ -417,6 +418,8 @@ pub struct FavouriteView {
     pub notify_before: Option<String>,
     /// Its own renewal lead time; null follows the preference.
     pub renew_before: Option<String>,
+    /// How AWS tools get its credentials.
+    pub delivery: DeliveryView,
     /// Its session.
     pub session: SessionView,
     /// Its lead times that its session length clamps, in words: a lead never exceeds half a
@@ -444,6 +447,7 @@ impl FavouriteView {
             auto_renew,
             notify_before,
             renew_before,
+            delivery,
         } = f;
         FavouriteView {
             name: name.to_string(),
@@ -462,6 +466,7 @@ impl FavouriteView {
             auto_renew: *auto_renew,
             notify_before: notify_before.map(|l| l.to_string()),
             renew_before: renew_before.map(|l| l.to_string()),
+            delivery: (*delivery).into(),
             session: state.into(),
             lead_notes,
         }
@@ -509,6 +514,40 @@ pub struct FavouriteInput {
     /// Renewal lead time, as `notifyBefore`.
     #[serde(default)]
     pub renew_before: String,
+    /// How AWS tools get its credentials (absent: `file`).
+    #[serde(default)]
+    pub delivery: DeliveryView,
+}
+
+/// How a favourite's credentials reach AWS tools: `file` (written into its profile of the
+/// credentials file) or `process` (never written; served through `credential_process`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryView {
+    /// Written into the credentials file.
+    #[default]
+    File,
+    /// Served by `rolecall credentials` through the profile's `credential_process`.
+    Process,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        match d {
+            Delivery::File => DeliveryView::File,
+            Delivery::Process => DeliveryView::Process,
+        }
+    }
+}
+
+impl From<DeliveryView> for Delivery {
+    fn from(d: DeliveryView) -> Self {
+        match d {
+            DeliveryView::File => Delivery::File,
+            DeliveryView::Process => Delivery::Process,
+        }
+    }
 }
 
 fn opt<T>(raw: &str, parse: impl Fn(&str) -> Result<T, ValidationError>) -> Result<Option<T>, ValidationError> {
@@ -553,6 +592,7 @@ impl FavouriteInput {
             auto_renew: self.auto_renew,
             notify_before: opt(&self.notify_before, |v| Lead::parse_as("notify before", v))?,
             renew_before: opt(&self.renew_before, |v| Lead::parse_as("renew before", v))?,
+            delivery: self.delivery.into(),
         };
         Ok((name, fav))
     }
@@ -803,6 +843,7 @@ mod tests {
             auto_renew: Some(true),
             notify_before: "14m55s".into(),
             renew_before: String::new(),
+            delivery: DeliveryView::Process,
         }
     }
 
@@ -822,6 +863,15 @@ mod tests {
             (&json["autoRenew"], &json["notifyBefore"], &json["renewBefore"]),
             (&serde_json::json!(true), &serde_json::json!("14m55s"), &serde_json::Value::Null)
         );
+        assert_eq!(fav.delivery, Delivery::Process);
+        assert_eq!(json["delivery"], "process");
+        let absent: FavouriteInput = serde_json::from_value(serde_json::json!({
+            "name": "a", "arn": "arn:aws:iam::123456789012:role/A", "source": "work", "profile": "", "duration": "",
+            "sessionName": "", "externalId": "", "mfa": false, "region": "", "tags": [], "transitiveTags": [],
+            "sourceIdentity": "", "policyArns": []
+        }))
+        .unwrap();
+        assert_eq!(absent.parse().unwrap().1.delivery, Delivery::File, "absent: file");
         let mut lead = input();
         lead.notify_before = "soon".into();
         assert_eq!(
@@ -1150,6 +1200,7 @@ mod ts_contract {
         out.add::<SessionStateView>();
         out.add::<SessionView>();
         out.add::<TagView>();
+        out.add::<DeliveryView>();
         out.add::<FavouriteView>();
         out.add::<FavouriteInput>();
         out.add::<Field>();

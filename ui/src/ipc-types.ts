@@ -26,6 +26,7 @@ export type ErrorCode =
   | "config.too_large"
   | "config_file.unparseable"
   | "config_file.conflict"
+  | "config_file.unsafe_command"
   | "config_file.not_regular"
   | "config_file.too_large"
   | "credentials_file.unparseable"
@@ -219,6 +220,12 @@ export type TagView = {
 };
 
 /**
+ * How a favourite's credentials reach AWS tools: `file` (written into its profile of the
+ * credentials file) or `process` (never written; served through `credential_process`).
+ */
+export type DeliveryView = "file" | "process";
+
+/**
  * A favourite, as the settings window lists and edits it.
  */
 export type FavouriteView = {
@@ -286,6 +293,10 @@ export type FavouriteView = {
    * Its own renewal lead time; null follows the preference.
    */
   renewBefore: string | null,
+  /**
+   * How AWS tools get its credentials.
+   */
+  delivery: DeliveryView,
   /**
    * Its session.
    */
@@ -366,6 +377,10 @@ export type FavouriteInput = {
    * Renewal lead time, as `notifyBefore`.
    */
   renewBefore: string,
+  /**
+   * How AWS tools get its credentials (absent: `file`).
+   */
+  delivery: DeliveryView,
 };
 
 /**

@@ -98,6 +98,7 @@ import type {
 
 export type {
   AppInfo,
+  DeliveryView as Delivery,
   DeviceSignIn,
   DeviceSignInState,
   ErrorCode,

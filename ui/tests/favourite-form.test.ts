@@ -106,6 +106,7 @@ describe("favourite form", () => {
         autoRenew: null,
         notifyBefore: "",
         renewBefore: "",
+        delivery: "file",
       },
     });
     await waitFor(() => document.querySelector("#fav-form") === null);
@@ -256,6 +257,29 @@ describe("favourite form: Expiry", () => {
     expect(input.autoRenew).toBe(autoRenew);
     expect(input.notifyBefore).toBe("14m55s");
     expect(input.renewBefore).toBe(autoRenew === null ? "" : "2m");
+  });
+
+  it.each([
+    ["file", "process"],
+    ["process", "file"],
+  ] as const)("editing a favourite delivered by %s shows it and sends the choice %s", async (delivery, next) => {
+    const existing = favourite("prod", { delivery });
+    const backend = mockBackend({
+      ...settingsBackend([existing]),
+      validate_field: validate,
+      save_favourite: ({ input }) => ({ ...existing, name: input.name, delivery: input.delivery }),
+    });
+    app = await mountSettings(mountPoint(), { validateDelayMs: 0 });
+    $<HTMLButtonElement>('[data-testid="fav-edit-prod"]').click();
+    const menu = $<HTMLSelectElement>("#fav-delivery");
+    expect(menu.value).toBe(delivery);
+    expect([...menu.options].map((o) => o.value)).toEqual(["file", "process"]);
+    menu.value = next;
+    menu.dispatchEvent(new Event("change"));
+    await waitFor(() => !save().disabled);
+    form().requestSubmit();
+    await waitFor(() => backend.of("save_favourite").length === 1);
+    expect(sent(backend).delivery).toBe(next);
   });
 
   it("checks the lead times on blur through validate_field as notifyBefore and renewBefore", async () => {

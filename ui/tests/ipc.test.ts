@@ -45,6 +45,7 @@ describe("commands", () => {
       autoRenew: null,
       notifyBefore: "14m55s",
       renewBefore: "",
+      delivery: "process",
     };
     await ipc.saveFavourite(input, "old");
     await ipc.submitMfa("req-1", "123456");

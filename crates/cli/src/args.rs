@@ -1,6 +1,7 @@
 //! Command-line arguments. Every value is parsed into a validated core type here, once.
 
 use clap::{Args, Parser, Subcommand};
+use rolecall_core::config::Delivery;
 use rolecall_core::console::ConsoleService;
 use rolecall_core::sso::StartUrl;
 use rolecall_core::validate::{
@@ -209,6 +210,9 @@ fn parse_tag_key(raw: &str) -> Result<String, String> {
 fn parse_lead(raw: &str) -> Result<Lead, String> {
     Lead::parse(raw).map_err(|e| e.reason)
 }
+fn parse_delivery(raw: &str) -> Result<Delivery, String> {
+    Delivery::parse(raw).ok_or_else(|| "must be file or process".into())
+}
 fn parse_start_url(raw: &str) -> Result<StartUrl, String> {
     StartUrl::parse(raw).map_err(|e| e.reason)
 }
@@ -282,6 +286,11 @@ pub struct RoleAddArgs {
     /// When to renew before the session expires, with auto-renew: 5m, 90s (default: the preference).
     #[arg(long, value_parser = parse_lead)]
     pub renew_before: Option<Lead>,
+    /// How AWS tools get its credentials: `file` writes them into the profile of
+    /// ~/.aws/credentials; `process` writes none anywhere, and gives the profile in ~/.aws/config
+    /// a credential_process that runs `rolecall credentials NAME`.
+    #[arg(long, value_parser = parse_delivery, default_value = "file")]
+    pub delivery: Delivery,
     /// Replace an existing favourite of that name.
     #[arg(long)]
     pub replace: bool,

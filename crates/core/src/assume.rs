@@ -63,6 +63,7 @@ pub fn request(fav: &Favourite, root_identity: Option<&str>, default_region: Opt
         auto_renew: _,
         notify_before: _,
         renew_before: _,
+        delivery: _,
     } = fav;
     AssumeRoleRequest {
         role_arn: arn.clone(),

@@ -125,6 +125,10 @@ codes! {
     ConfigFileConflict = "config_file.conflict",
         "the AWS config file gives the profile a credential source (such as `sso_session` or `credential_process`) that AWS tools would use instead of rolecall's credentials",
         "remove that key or choose another profile";
+    /// The rolecall command's path cannot be written as a credential_process.
+    ConfigFileUnsafeCommand = "config_file.unsafe_command",
+        "the path of the rolecall command has a space or a character a shell reads as syntax, so a credential_process line naming it would not read the same to every AWS tool",
+        "install rolecall where its path has only letters, digits and / . _ - +";
     /// The AWS config file is not a regular file.
     ConfigFileNotRegular = "config_file.not_regular",
         "the AWS config file is not a regular file, so rolecall does not read or write it",

@@ -341,6 +341,52 @@ pub struct Favourite {
     /// How long before expiry an automatic renewal happens; unset: the preference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renew_before: Option<Lead>,
+    /// How AWS tools get its credentials: written into its profile (the default), or served by
+    /// `rolecall credentials` through the profile's `credential_process`.
+    #[serde(default, skip_serializing_if = "Delivery::is_file")]
+    pub delivery: Delivery,
+}
+
+/// How a favourite's credentials reach AWS tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Written into its profile of `~/.aws/credentials`.
+    #[default]
+    File,
+    /// Never written: its profile in `~/.aws/config` gets a `credential_process` that asks
+    /// rolecall for them when a tool needs them.
+    Process,
+}
+
+impl Delivery {
+    /// Whether it is [`Delivery::File`] (the default, not written to `config.toml`).
+    pub fn is_file(&self) -> bool {
+        *self == Delivery::File
+    }
+
+    /// Its name in `config.toml`, the CLI and the tray.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::File => "file",
+            Delivery::Process => "process",
+        }
+    }
+
+    /// Parses `file` or `process`.
+    pub fn parse(raw: &str) -> Option<Delivery> {
+        match raw {
+            "file" => Some(Delivery::File),
+            "process" => Some(Delivery::Process),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn default_duration() -> SessionDuration {
@@ -369,6 +415,7 @@ impl Favourite {
             auto_renew: None,
             notify_before: None,
             renew_before: None,
+            delivery: Delivery::File,
         }
     }
 }
@@ -729,6 +776,25 @@ mod tests {
         assert!(text.contains("[roles.prod-admin]"), "{text}");
         assert!(text.contains("tags = { team = \"ops\" }") || text.contains("[roles.prod-admin.tags]"), "{text}");
         assert_eq!(Config::from_toml(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn delivery_is_written_only_when_it_is_process() {
+        let mut c = Config::default();
+        c.add_source(name("work"), keychain_source(false)).unwrap();
+        c.put_favourite(name("a"), fav("A", "work", "a"), false).unwrap();
+        assert!(!c.to_toml().contains("delivery"), "file is the default, not written: {}", c.to_toml());
+        let mut f = fav("B", "work", "b");
+        f.delivery = Delivery::Process;
+        c.put_favourite(name("b"), f, false).unwrap();
+        let text = c.to_toml();
+        assert!(text.contains("delivery = \"process\""), "{text}");
+        assert_eq!(Config::from_toml(&text).unwrap(), c, "round trip");
+        assert_eq!(Config::from_toml(&text).unwrap().favourites[&name("a")].delivery, Delivery::File);
+        let bad = text.replace("delivery = \"process\"", "delivery = \"socket\"");
+        assert!(Config::from_toml(&bad).unwrap_err().to_string().contains("unknown variant"), "refused");
+        assert_eq!(Delivery::parse("process"), Some(Delivery::Process));
+        assert_eq!(Delivery::parse("Process"), None);
     }
 
     #[test]

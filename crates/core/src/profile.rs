@@ -80,6 +80,18 @@ pub enum ProfileError {
         /// The favourite that wrote it.
         owner: String,
     },
+    /// The rolecall command's path cannot be written as a `credential_process` that every reader
+    /// splits the same way.
+    #[error(
+        "the rolecall command {path}: {reason}, so a credential_process line would not read the same to every AWS tool; {}",
+        Code::ConfigFileUnsafeCommand.remedy()
+    )]
+    UnsafeCommand {
+        /// The path.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The config file gives the profile a credential source that would win over the credentials file.
     #[error(
         "profile {profile}: the config file sets {key} for it, so AWS tools would ignore rolecall's credentials; {}",
@@ -102,6 +114,7 @@ impl ProfileError {
             ProfileError::NotOwned { .. } => Code::CredentialsFileNotOwned,
             ProfileError::OwnedByOther { .. } => Code::CredentialsFileConflict,
             ProfileError::ConfigConflict { .. } => Code::ConfigFileConflict,
+            ProfileError::UnsafeCommand { .. } => Code::ConfigFileUnsafeCommand,
         }
     }
 
@@ -225,6 +238,77 @@ pub fn set_region(doc: &mut IniDocument, profile: &ProfileName, region: &Region)
         .map_err(|e| ProfileError::from_ini(AwsFile::Config, e))
 }
 
+/// The config-file key through which AWS tools run a command for a profile's credentials.
+pub const PROCESS_KEY: &str = "credential_process";
+
+/// The `credential_process` value that serves favourite `favourite`: `CLI credentials NAME`,
+/// with `cli` the absolute path of the rolecall command. Nothing is quoted: a path that a shell
+/// (`sh -c`, botocore) and a plain split on spaces (the SDKs) would read differently is refused.
+pub fn credential_process_line(cli: &str, favourite: &Name) -> Result<String, ProfileError> {
+    let refuse = |reason: &str| ProfileError::UnsafeCommand { path: cli.to_owned(), reason: reason.to_owned() };
+    let absolute = cli.starts_with('/') || cli.get(1..3).is_some_and(|s| s == ":\\");
+    if !absolute {
+        return Err(refuse("is not an absolute path"));
+    }
+    if let Some(c) = cli.chars().find(|c| !(c.is_ascii_alphanumeric() || "/\\._-+:".contains(*c))) {
+        return Err(refuse(&if c.is_whitespace() {
+            "contains a space".to_owned()
+        } else {
+            format!("contains {c:?}, which a shell reads as syntax")
+        }));
+    }
+    Ok(format!("{cli} credentials {favourite}"))
+}
+
+/// Gives `profile` of a config file the `credential_process` `line` (and `region`), in a section
+/// rolecall owns for favourite `favourite` (the [`MANAGED_KEY`] marker): created if absent,
+/// updated if this favourite's; a section that resolves its credentials some other way, or is
+/// another favourite's, is refused. Everything else in the file is kept byte for byte.
+pub fn set_credential_process(
+    doc: &mut IniDocument,
+    profile: &ProfileName,
+    favourite: &Name,
+    line: &str,
+    region: Option<&Region>,
+) -> Result<(), ProfileError> {
+    let section = config_section(profile);
+    let entries = doc.section(&section).map_err(|e| ProfileError::from_ini(AwsFile::Config, e))?.unwrap_or_default();
+    match entries.iter().find(|(k, _)| k == MANAGED_KEY) {
+        Some((_, owner)) if owner == favourite.as_str() => {}
+        Some((_, owner)) => {
+            return Err(ProfileError::OwnedByOther { profile: profile.to_string(), owner: owner.clone() });
+        }
+        None => check_config(doc, profile)?,
+    }
+    let mut set = vec![(PROCESS_KEY, line)];
+    if let Some(region) = region {
+        set.push(("region", region.as_str()));
+    }
+    set.push((MANAGED_KEY, favourite.as_str()));
+    doc.set_entries(&section, &set).map_err(|e| ProfileError::from_ini(AwsFile::Config, e))
+}
+
+/// Takes favourite `favourite`'s `credential_process` out of `profile` of a config file (and
+/// rolecall's marker; the section too when nothing else is left in it). A section that is not
+/// this favourite's is left alone. Returns whether anything changed.
+pub fn remove_credential_process(
+    doc: &mut IniDocument,
+    profile: &ProfileName,
+    favourite: &Name,
+) -> Result<bool, ProfileError> {
+    let section = config_section(profile);
+    let ini = |e| ProfileError::from_ini(AwsFile::Config, e);
+    let Some(entries) = doc.section(&section).map_err(ini)? else { return Ok(false) };
+    if !entries.iter().any(|(k, v)| k == MANAGED_KEY && v == favourite.as_str()) {
+        return Ok(false);
+    }
+    doc.remove_keys(&section, &[PROCESS_KEY, MANAGED_KEY]).map_err(ini)?;
+    if doc.section(&section).map_err(ini)?.is_some_and(|e| e.is_empty()) {
+        doc.remove_section(&section).map_err(ini)?;
+    }
+    Ok(true)
+}
+
 /// Removes rolecall's own section for `profile`; a section rolecall did not write is left alone.
 pub fn remove_session(doc: &mut IniDocument, profile: &ProfileName) -> Result<bool, ProfileError> {
     match holder(doc, profile)? {
@@ -261,6 +345,74 @@ mod tests {
     }
 
     const USER_FILE: &str = "# my keys\r\n[default]\r\naws_access_key_id=AKIAUSER\r\naws_secret_access_key = userSecret ; keep\r\n\r\n[other]\r\nregion: eu-west-1";
+
+    #[test]
+    fn a_credential_process_line_names_an_absolute_path_a_shell_and_a_split_read_the_same() {
+        assert_eq!(
+            credential_process_line("/usr/bin/rolecall", &n("prod")).unwrap(),
+            "/usr/bin/rolecall credentials prod"
+        );
+        assert_eq!(
+            credential_process_line("/opt/rc-1.2_x+y/rolecall", &n("a.b-c")).unwrap(),
+            "/opt/rc-1.2_x+y/rolecall credentials a.b-c"
+        );
+        for (path, why) in [
+            ("rolecall", "is not an absolute path"),
+            ("/home/a b/rolecall", "contains a space"),
+            ("/home/a$HOME/rolecall", "'$'"),
+            ("/x;rm/rolecall", "';'"),
+            ("/x'y/rolecall", "'\\''"),
+            ("/x\"y/rolecall", "'\"'"),
+            ("/x*/rolecall", "'*'"),
+            ("/x\ty/rolecall", "contains a space"),
+        ] {
+            let e = credential_process_line(path, &n("prod")).unwrap_err();
+            assert_eq!(e.code(), Code::ConfigFileUnsafeCommand, "{path}");
+            assert!(e.to_string().contains(why), "{path}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_credential_process_goes_into_a_section_rolecall_owns_and_leaves_losslessly() {
+        let before = "# mine\n[default]\nregion = eu-west-1 ; keep\n\n[profile other]\noutput=json\n";
+        let mut doc = IniDocument::parse(before).unwrap();
+        let line = "/usr/bin/rolecall credentials prod";
+        set_credential_process(&mut doc, &p("prod"), &n("prod"), line, Some(&Region::parse("eu-west-2").unwrap()))
+            .unwrap();
+        let text = String::from_utf8(doc.as_bytes().to_vec()).unwrap();
+        assert!(text.starts_with(before), "{text}");
+        assert_eq!(doc.get("profile prod", PROCESS_KEY).as_deref(), Some(line));
+        assert_eq!(doc.get("profile prod", "region").as_deref(), Some("eu-west-2"));
+        assert_eq!(doc.get("profile prod", MANAGED_KEY).as_deref(), Some("prod"));
+        // Again: unchanged.
+        let once = doc.as_bytes().to_vec();
+        set_credential_process(&mut doc, &p("prod"), &n("prod"), line, Some(&Region::parse("eu-west-2").unwrap()))
+            .unwrap();
+        assert_eq!(doc.as_bytes(), &once[..]);
+        // Another favourite's section, or one resolving credentials its own way, is refused.
+        let e = set_credential_process(&mut doc, &p("prod"), &n("dev"), line, None).unwrap_err();
+        assert_eq!(e.code(), Code::CredentialsFileConflict);
+        let mut sso = IniDocument::parse("[profile prod]\nsso_session = corp\n").unwrap();
+        let e = set_credential_process(&mut sso, &p("prod"), &n("prod"), line, None).unwrap_err();
+        assert_eq!(e.code(), Code::ConfigFileConflict);
+        // Removed only by its favourite; the region rolecall set stays, as a file favourite keeps it.
+        assert!(!remove_credential_process(&mut doc, &p("prod"), &n("dev")).unwrap());
+        assert!(remove_credential_process(&mut doc, &p("prod"), &n("prod")).unwrap());
+        assert_eq!(doc.get("profile prod", PROCESS_KEY), None);
+        assert_eq!(doc.get("profile prod", "region").as_deref(), Some("eu-west-2"));
+        assert!(check_config(&doc, &p("prod")).is_ok());
+        // Without a region the section rolecall made goes entirely: the file is as it was.
+        let mut doc = IniDocument::parse(before).unwrap();
+        set_credential_process(&mut doc, &p("prod"), &n("prod"), line, None).unwrap();
+        assert!(remove_credential_process(&mut doc, &p("prod"), &n("prod")).unwrap());
+        // (but for the blank line that set the new section apart, as for a credentials section)
+        assert_eq!(String::from_utf8(doc.as_bytes().to_vec()).unwrap(), format!("{before}\n"));
+        // A section of the user's that rolecall added to keeps the user's keys.
+        let mut doc = IniDocument::parse("[profile prod]\noutput = json\n").unwrap();
+        set_credential_process(&mut doc, &p("prod"), &n("prod"), line, None).unwrap();
+        assert!(remove_credential_process(&mut doc, &p("prod"), &n("prod")).unwrap());
+        assert_eq!(String::from_utf8(doc.as_bytes().to_vec()).unwrap(), "[profile prod]\noutput = json\n");
+    }
 
     #[test]
     fn new_profile_is_appended_and_everything_else_survives() {

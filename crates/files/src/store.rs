@@ -346,6 +346,39 @@ impl AwsFiles {
         }
     }
 
+    /// Gives `profile` of the AWS config file favourite `favourite`'s `credential_process` `line`
+    /// (and its region), in a section rolecall owns ([`profile::set_credential_process`]).
+    pub fn write_process_profile(
+        &self,
+        profile_name: &ProfileName,
+        favourite: &Name,
+        line: &str,
+        region: Option<&Region>,
+    ) -> Result<(), Error> {
+        atomic::edit(FileKind::AwsConfig, &self.paths.aws_config_file, |old| {
+            let old = old.unwrap_or_default();
+            let mut doc = profile::parse(AwsFile::Config, old.to_vec())?;
+            profile::set_credential_process(&mut doc, profile_name, favourite, line, region)?;
+            let bytes = doc.into_bytes();
+            Ok::<_, Error>(if bytes == old { Edit::Unchanged } else { Edit::Write(bytes) })
+        })?;
+        tracing::info!(profile = %profile_name, favourite = %favourite, "wrote credential_process");
+        Ok(())
+    }
+
+    /// Takes favourite `favourite`'s `credential_process` out of `profile` of the AWS config file
+    /// ([`profile::remove_credential_process`]); returns whether it was there.
+    pub fn remove_process_profile(&self, profile_name: &ProfileName, favourite: &Name) -> Result<bool, Error> {
+        let mut removed = false;
+        atomic::edit(FileKind::AwsConfig, &self.paths.aws_config_file, |old| {
+            let Some(old) = old else { return Ok::<_, Error>(Edit::Unchanged) };
+            let mut doc = profile::parse(AwsFile::Config, old.to_vec())?;
+            removed = profile::remove_credential_process(&mut doc, profile_name, favourite)?;
+            Ok(if removed { Edit::Write(doc.into_bytes()) } else { Edit::Unchanged })
+        })?;
+        Ok(removed)
+    }
+
     /// Removes rolecall's own section for `profile`; others are never touched.
     pub fn remove_session(&self, profile_name: &ProfileName) -> Result<bool, Error> {
         let mut removed = false;

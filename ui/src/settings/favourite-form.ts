@@ -6,6 +6,7 @@ import { durationText } from "../format";
 import {
   saveFavourite,
   toIpcError,
+  type Delivery,
   type FavouriteInput,
   type FavouriteView,
   type Preferences,
@@ -101,6 +102,16 @@ export const FAVOURITE_FIELDS: FieldTable<FavouriteInput, Context> = {
     label: "Region",
     check: "region",
     control: text({ placeholder: "the partition's default", value: (c) => editing(c)?.region ?? "" }),
+  },
+  delivery: {
+    id: "fav-delivery",
+    section: "Session",
+    label: "Credentials",
+    hint: "Served: no secret on disk; AWS tools run `rolecall credentials` through the profile's credential_process.",
+    control: select({
+      make: (c, slot) => deliverySelect(editing(c), slot),
+      read: (value): Delivery => (value === "process" ? "process" : "file"),
+    }),
   },
   sessionName: {
     id: "fav-session-name",
@@ -253,6 +264,17 @@ function autoRenewSelect(f: FavouriteView | null, { id, name }: ControlSlot): HT
   );
   const own = f?.autoRenew ?? null;
   menu.value = own === null ? "preference" : own ? "on" : "off";
+  return menu;
+}
+
+function deliverySelect(f: FavouriteView | null, { id, name }: ControlSlot): HTMLSelectElement {
+  const menu = h(
+    "select",
+    { id, name },
+    h("option", { value: "file", text: "Written to ~/.aws/credentials" }),
+    h("option", { value: "process", text: "Served on request (credential_process)" }),
+  );
+  menu.value = f?.delivery ?? "file";
   return menu;
 }
 

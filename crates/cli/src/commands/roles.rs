@@ -40,6 +40,7 @@ pub(super) fn add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         no_auto_renew,
         notify_before,
         renew_before,
+        delivery,
         replace,
     } = a;
     // --account and --role-name (IAM Identity Center) name the role as its ARN does.
@@ -85,6 +86,7 @@ pub(super) fn add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         },
         notify_before,
         renew_before,
+        delivery,
     };
     let config = ctx.save_favourite(&name, fav.clone(), replace.then_some(&name))?;
     println!("Added favourite {name}: {} as profile {}", fav.arn, fav.profile);
@@ -143,6 +145,7 @@ pub(super) fn show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error>
         auto_renew,
         notify_before: _,
         renew_before: _,
+        delivery,
     } = f;
     let opt = |o: Option<String>| o.unwrap_or_else(|| "-".into());
     let notes = renew::lead_notes(&config, name)?;
@@ -186,6 +189,7 @@ pub(super) fn show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error>
                 None => format!("{} (the preference)", if config.preferences.auto_renew { "yes" } else { "no" }),
             },
         ),
+        ("delivery", delivery.to_string()),
         ("notify before", leads.notify_before.to_string()),
         ("renew before", leads.renew_before.to_string()),
         ("note", opt((!notes.is_empty()).then(|| notes.join("; ")))),
