@@ -6,6 +6,7 @@ mod cli;
 mod clipboard;
 mod console;
 mod dbus;
+mod exec;
 mod faults;
 mod harness;
 mod hygiene;

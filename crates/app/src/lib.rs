@@ -9,6 +9,8 @@
 //! (`tests.rs`), which run the use cases in-process against real files in a temporary directory.
 #![deny(missing_docs)]
 
+pub mod endpoint;
+pub mod exec;
 pub mod logging;
 
 mod console;

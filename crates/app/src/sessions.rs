@@ -59,22 +59,7 @@ impl<P: Ports> Services<P> {
     /// region). A failure writes nothing: the old session stays in place.
     pub async fn assume(&self, name: &Name, mfa: &mut impl MfaPrompt, force: bool) -> Result<AssumeOutcome, Error> {
         let inner = &self.inner;
-        let config = inner.config.load()?;
-        let _shared_mfa_session =
-            if config.mfa_source(name)?.is_some() { Some(inner.mfa_lock.lock().await) } else { None };
-        let assumed = match assume::portal_role(&config, name)? {
-            // An IAM Identity Center chain: the portal hands out its first session.
-            Some(first) => {
-                let source = config.chain(name)?.0.name.clone();
-                let session = self.portal_session(&config, &source, first).await?;
-                assume::assume_from_portal(&config, name, &inner.sts, session, inner.default_region.as_ref(), mfa)
-                    .await?
-            }
-            None => {
-                let region = inner.default_region.as_ref();
-                assume::assume(&config, name, &inner.sts, &self.noting(), region, mfa, Utc::now()).await?
-            }
-        };
+        let assumed = self.assume_unwritten(name, mfa).await?;
         let issued = self.issued_now();
         // Written under config.toml's lock, and only while the favourite is still there as it was
         // assumed: an assume in flight while its favourite is removed leaves no orphan section.
@@ -100,6 +85,44 @@ impl<P: Ports> Services<P> {
             Ok(report)
         })?;
         Ok(AssumeOutcome { assumed, kind: report.kind, backup: report.backup })
+    }
+
+    /// Assumes a favourite and writes nothing (no profile, no file): the session for a command
+    /// that hands it on itself (`exec`, the credentials endpoint). An MFA session the source keeps
+    /// in the keychain is used and kept as for any assume.
+    pub async fn assume_unwritten(&self, name: &Name, mfa: &mut impl MfaPrompt) -> Result<Assumed, Error> {
+        let inner = &self.inner;
+        let config = inner.config.load()?;
+        let _shared_mfa_session =
+            if config.mfa_source(name)?.is_some() { Some(inner.mfa_lock.lock().await) } else { None };
+        match assume::portal_role(&config, name)? {
+            // An IAM Identity Center chain: the portal hands out its first session.
+            Some(first) => {
+                let source = config.chain(name)?.0.name.clone();
+                let session = self.portal_session(&config, &source, first).await?;
+                assume::assume_from_portal(&config, name, &inner.sts, session, inner.default_region.as_ref(), mfa).await
+            }
+            None => {
+                let region = inner.default_region.as_ref();
+                assume::assume(&config, name, &inner.sts, &self.noting(), region, mfa, Utc::now()).await
+            }
+        }
+    }
+
+    /// The favourite's [reusable](Services::reusable_session) session at `now` (read from its
+    /// profile), else a new one [assumed without writing it](Services::assume_unwritten); and
+    /// the favourite's region. Nothing is written either way.
+    pub async fn unwritten_session(
+        &self,
+        name: &Name,
+        now: DateTime<Utc>,
+        mfa: &mut impl MfaPrompt,
+    ) -> Result<(SessionCredentials, Option<rolecall_core::validate::Region>), Error> {
+        let region = self.inner.config.load()?.favourite(name)?.region.clone();
+        match self.reusable_session(name, now)? {
+            Some(c) => Ok((c, region)),
+            None => Ok((self.assume_unwritten(name, mfa).await?.credentials, region)),
+        }
     }
 
     /// Renews a favourite (assumes it again) once one of the [`crate::RENEW_CONCURRENCY`] renewal

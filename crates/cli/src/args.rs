@@ -83,6 +83,35 @@ pub enum Command {
         #[arg(long, value_parser = parse_mfa)]
         token_code: Option<MfaCode>,
     },
+    /// Run a command with a favourite's credentials in its environment; nothing is written.
+    ///
+    /// The command (no shell) gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    /// AWS_CREDENTIAL_EXPIRATION and the favourite's region, and none of AWS_PROFILE and the other
+    /// variables that name other credentials. Its exit code is rolecall's (128 + N when signal N
+    /// ended it); SIGINT, SIGTERM and SIGHUP are passed on to it.
+    ///
+    /// With --server (for jobs that outlive a session), a credentials endpoint on 127.0.0.1
+    /// serves the session to the command instead, renewed while it runs
+    /// (AWS_CONTAINER_CREDENTIALS_FULL_URI, with a token of its own in a private file), and the
+    /// command's AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE are an empty file, so no profile
+    /// comes before the endpoint.
+    Exec(ExecArgs),
+}
+
+/// `rolecall exec`
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The favourite.
+    pub name: Name,
+    /// Serve the credentials from an endpoint that renews them, for as long as the command runs.
+    #[arg(long)]
+    pub server: bool,
+    /// An MFA code, if the favourite needs one and no prompt is wanted.
+    #[arg(long, value_parser = parse_mfa)]
+    pub token_code: Option<MfaCode>,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `rolecall source …`

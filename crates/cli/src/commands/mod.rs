@@ -3,6 +3,7 @@
 
 mod backups;
 mod console;
+mod exec;
 mod import;
 mod roles;
 mod sessions;
@@ -36,8 +37,13 @@ pub fn run(cli: Cli) -> ExitCode {
             | Command::Backups { json: true }
     );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
+    // exec passes on its command's exit code.
+    let command = match cli.command {
+        Command::Exec(args) => return exec::run(&runtime, args),
+        other => other,
+    };
     let result = Services::from_env().and_then(|ctx| {
-        let result = runtime.block_on(dispatch(&ctx, cli.command));
+        let result = runtime.block_on(dispatch(&ctx, command));
         warn_if_clock_skewed(&ctx);
         result
     });
@@ -122,6 +128,7 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
         Command::Import(args) => import::run(ctx, args),
         Command::Env { name, shell, token_code } => sessions::env(ctx, &name, &shell, token_code).await,
         Command::Console(args) => console::run(ctx, args).await,
+        Command::Exec(_) => unreachable!("run() runs exec"),
     }
 }
 

@@ -1,0 +1,429 @@
+//! The credentials endpoint of `exec --server`: an ECS-style container credentials endpoint on
+//! 127.0.0.1 (a port the OS picks) for one child, serving a favourite's session and renewing it.
+//!
+//! - **Who may ask**: a request must come from a loopback address, name a loopback `Host`
+//!   (`127.0.0.1`, `localhost`, `[::1]`, any port: a page a browser was lured to cannot name one),
+//!   and carry `Authorization: TOKEN`, a fresh 256-bit random token per endpoint compared in
+//!   constant time. Anything else is 403, logged with the peer and the reason, never the token.
+//!   The token reaches the child in a 0600 file (`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`) in a
+//!   fresh 0700 directory of the runtime dir, removed when the endpoint stops; never in argv.
+//! - **What it says**: `GET /rolecall/credentials` gives `{AccessKeyId, SecretAccessKey, Token,
+//!   Expiration}` (`…Z`), the container format every SDK reads; other paths 404, other methods
+//!   405, a malformed request 400. Requests are at most [`MAX_REQUEST`] bytes, read within
+//!   [`REQUEST_TIMEOUT`]; one connection, one answer.
+//! - **Renewal**: when fewer than [`RENEW_WITHIN`] are left, a request renews first (an assume
+//!   written nowhere, with no MFA prompt: a kept MFA session or nothing), one at a time; a
+//!   failed renewal is tried again only after a pause that doubles (5 s up to 5 min) while the
+//!   old session is served as long as it lasts, so STS is never asked in a loop.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{SecondsFormat, Utc};
+use rolecall_core::Error;
+use rolecall_core::assume::MfaPrompt;
+use rolecall_core::secret::SessionCredentials;
+use rolecall_core::validate::{MfaCode, MfaSerial, Name};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::Services;
+
+/// The path the endpoint serves.
+pub const PATH: &str = "/rolecall/credentials";
+/// A session with less than this left is renewed before it is served.
+pub const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(15);
+/// The longest request (line and headers) read.
+pub const MAX_REQUEST: usize = 8 * 1024;
+/// How long a client has to send its request.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const FIRST_BACKOFF: Duration = Duration::from_secs(5);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// A running endpoint. Stops (and removes its token file) when dropped.
+#[derive(Debug)]
+pub struct Endpoint {
+    url: String,
+    dir: PrivateDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Endpoint {
+    /// `http://127.0.0.1:PORT/rolecall/credentials`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The 0600 file that holds the token.
+    pub fn token_file(&self) -> PathBuf {
+        self.dir.path.join("token")
+    }
+
+    /// An empty 0600 file, for the child's `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`.
+    pub fn empty_file(&self) -> PathBuf {
+        self.dir.path.join("empty")
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// No prompt: a renewal that needs an MFA code fails (the child may be using the terminal).
+struct NoPrompt;
+
+impl MfaPrompt for NoPrompt {
+    async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
+        Err(Error::NeedsInput {
+            subject: format!("favourite {favourite}"),
+            what: format!("needs a code from MFA device {device} to renew; run the command again"),
+        })
+    }
+}
+
+struct Held {
+    creds: SessionCredentials,
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+struct Served {
+    services: Services,
+    name: Name,
+    token: String,
+    held: tokio::sync::Mutex<Held>,
+}
+
+impl Services {
+    /// Starts the credentials endpoint for favourite `name`, serving `first` until it needs
+    /// renewing. See the [module](self).
+    pub async fn credentials_endpoint(&self, name: &Name, first: SessionCredentials) -> Result<Endpoint, Error> {
+        let fail = |what: String| Error::NeedsInput { subject: "the credentials endpoint".into(), what };
+        let token = random_hex(32).map_err(|e| fail(format!("no random token: {e}")))?;
+        let dir = PrivateDir::create().map_err(|e| fail(format!("cannot create its private directory: {e}")))?;
+        dir.write("token", token.as_bytes()).map_err(|e| fail(format!("cannot write its token file: {e}")))?;
+        dir.write("empty", b"").map_err(|e| fail(format!("cannot write its empty profiles file: {e}")))?;
+        let listener =
+            TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| fail(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let port = listener.local_addr().map_err(|e| fail(format!("no port: {e}")))?.port();
+        let served = Arc::new(Served {
+            services: self.clone(),
+            name: name.clone(),
+            token,
+            held: tokio::sync::Mutex::new(Held { creds: first, failures: 0, retry_at: None }),
+        });
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, peer)) = listener.accept().await else { continue };
+                let served = served.clone();
+                tokio::spawn(async move { served.connection(stream, peer).await });
+            }
+        });
+        Ok(Endpoint { url: format!("http://127.0.0.1:{port}{PATH}"), dir, task })
+    }
+}
+
+impl Served {
+    async fn connection(&self, mut stream: TcpStream, peer: SocketAddr) {
+        let head = match tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut stream)).await {
+            Ok(Ok(head)) => head,
+            Ok(Err(why)) => return respond(&mut stream, 400, "Bad Request", &error_body(why)).await,
+            Err(_) => return respond(&mut stream, 408, "Request Timeout", &error_body("request too slow")).await,
+        };
+        let (status, body) = match parse_request(&head) {
+            Err(why) => (400, error_body(why)),
+            Ok(req) => match check(&req, peer.ip(), &self.token) {
+                Err(why) => {
+                    tracing::warn!(%peer, reason = why, "the credentials endpoint refused a request");
+                    (403, error_body(why))
+                }
+                Ok(()) if req.path != PATH => (404, error_body("no such path")),
+                Ok(()) if req.method != "GET" => (405, error_body("only GET")),
+                Ok(()) => match self.current().await {
+                    Ok(creds) => (200, container_json(&creds)),
+                    Err(e) => (503, error_body(&format!("{}: {}", e.code(), e))),
+                },
+            },
+        };
+        let reason = match status {
+            200 => "OK",
+            400 => "Bad Request",
+            403 => "Forbidden",
+            404 => "Not Found",
+            405 => "Method Not Allowed",
+            _ => "Service Unavailable",
+        };
+        respond(&mut stream, status, reason, &body).await;
+    }
+
+    /// The held session, renewed first when fewer than [`RENEW_WITHIN`] are left (one renewal
+    /// at a time: the lock is held through it; a failure backs off).
+    async fn current(&self) -> Result<SessionCredentials, Error> {
+        let mut held = self.held.lock().await;
+        let now = Utc::now();
+        let due = held.creds.expiration - now < RENEW_WITHIN;
+        let allowed = held.retry_at.is_none_or(|t| Instant::now() >= t);
+        let mut last_error = None;
+        if due && allowed {
+            match self.services.assume_unwritten(&self.name, &mut NoPrompt).await {
+                Ok(assumed) => {
+                    held.creds = assumed.credentials;
+                    held.failures = 0;
+                    held.retry_at = None;
+                }
+                Err(e) => {
+                    let pause = FIRST_BACKOFF.saturating_mul(1 << held.failures.min(6)).min(MAX_BACKOFF);
+                    held.failures += 1;
+                    held.retry_at = Some(Instant::now() + pause);
+                    tracing::warn!(code = %e.code(), favourite = %self.name, retry_in_secs = pause.as_secs(), "the credentials endpoint could not renew its session");
+                    last_error = Some(e);
+                }
+            }
+        }
+        if held.creds.expiration > Utc::now() {
+            return Ok(held.creds.clone());
+        }
+        Err(last_error.unwrap_or_else(|| Error::NeedsInput {
+            subject: format!("favourite {}", self.name),
+            what: "its session ended and renewing it failed; it is tried again shortly".into(),
+        }))
+    }
+}
+
+/// A request's line and the headers the endpoint looks at.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request {
+    /// `GET`, …
+    pub method: String,
+    /// The path (a query is kept as part of it, so it does not match).
+    pub path: String,
+    /// The `Host` header.
+    pub host: Option<String>,
+    /// The `Authorization` header.
+    pub authorization: Option<String>,
+}
+
+async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, &'static str> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await.map_err(|_| "cannot read the request")?;
+        if n == 0 {
+            return Err("incomplete request");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            buf.truncate(end);
+            return Ok(buf);
+        }
+        if buf.len() > MAX_REQUEST {
+            return Err("request too large");
+        }
+    }
+}
+
+/// Parses a request head (without its blank line): an HTTP/1.x request line and headers.
+pub fn parse_request(head: &[u8]) -> Result<Request, &'static str> {
+    let text = std::str::from_utf8(head).map_err(|_| "not text")?;
+    let mut lines = text.split("\r\n");
+    let line = lines.next().ok_or("no request line")?;
+    let mut parts = line.split(' ');
+    let (Some(method), Some(path), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("malformed request line");
+    };
+    if !matches!(version, "HTTP/1.1" | "HTTP/1.0") || method.is_empty() || !path.starts_with('/') {
+        return Err("malformed request line");
+    }
+    let mut req = Request { method: method.into(), path: path.into(), host: None, authorization: None };
+    for header in lines {
+        let (k, v) = header.split_once(':').ok_or("malformed header")?;
+        if k.is_empty() || k.contains(' ') {
+            return Err("malformed header");
+        }
+        let slot = if k.eq_ignore_ascii_case("host") {
+            &mut req.host
+        } else if k.eq_ignore_ascii_case("authorization") {
+            &mut req.authorization
+        } else {
+            continue;
+        };
+        if slot.is_some() {
+            return Err("repeated header");
+        }
+        *slot = Some(v.trim().to_owned());
+    }
+    Ok(req)
+}
+
+/// Whether a request may have the credentials: a loopback peer, a loopback `Host`, the token.
+pub fn check(req: &Request, peer: IpAddr, token: &str) -> Result<(), &'static str> {
+    if !peer.is_loopback() {
+        return Err("not from this computer");
+    }
+    let host = req.host.as_deref().ok_or("no Host header")?;
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    if !matches!(name.to_ascii_lowercase().as_str(), "127.0.0.1" | "localhost" | "[::1]") {
+        return Err("Host is not loopback");
+    }
+    match &req.authorization {
+        None => Err("no token"),
+        Some(given) if !same(given.as_bytes(), token.as_bytes()) => Err("wrong token"),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Compares in time that depends on the lengths only.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn container_json(creds: &SessionCredentials) -> String {
+    serde_json::json!({
+        "AccessKeyId": creds.access_key_id.as_str(),
+        "SecretAccessKey": creds.secret(),
+        "Token": creds.token(),
+        "Expiration": creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })
+    .to_string()
+}
+
+fn error_body(message: &str) -> String {
+    serde_json::json!({ "message": message }).to_string()
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, reason: &str, body: &str) {
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
+    let mut raw = vec![0u8; bytes];
+    getrandom::fill(&mut raw)?;
+    Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A fresh 0700 directory (`rolecall-exec-RANDOM` in the runtime dir, else the temp dir),
+/// removed with everything in it when dropped.
+#[derive(Debug)]
+struct PrivateDir {
+    path: PathBuf,
+}
+
+impl PrivateDir {
+    fn create() -> std::io::Result<PrivateDir> {
+        let parent = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute() && p.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let name = random_hex(16).map_err(std::io::Error::other)?;
+        let path = parent.join(format!("rolecall-exec-{name}"));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        // A new directory (never an existing one or a link): nobody else can have put files in it.
+        builder.create(&path)?;
+        Ok(PrivateDir { path })
+    }
+
+    fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(self.path.join(name))?;
+        file.write_all(contents)?;
+        file.sync_all()
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn req(host: Option<&str>, auth: Option<&str>) -> Request {
+        Request {
+            method: "GET".into(),
+            path: PATH.into(),
+            host: host.map(Into::into),
+            authorization: auth.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn only_a_loopback_peer_and_host_with_the_token_passes() {
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(check(&req(Some("127.0.0.1:4242"), Some(TOKEN)), lo, TOKEN), Ok(()));
+        assert_eq!(check(&req(Some("localhost"), Some(TOKEN)), "::1".parse().unwrap(), TOKEN), Ok(()));
+        assert_eq!(check(&req(Some("[::1]:80"), Some(TOKEN)), lo, TOKEN), Ok(()));
+        assert_eq!(check(&req(Some("127.0.0.1"), None), lo, TOKEN), Err("no token"));
+        let wrong = format!("{}0", &TOKEN[..63]);
+        assert_eq!(check(&req(Some("127.0.0.1"), Some(&wrong)), lo, TOKEN), Err("wrong token"));
+        assert_eq!(check(&req(Some("127.0.0.1"), Some(&TOKEN[..10])), lo, TOKEN), Err("wrong token"));
+        assert_eq!(check(&req(Some("evil.example:80"), Some(TOKEN)), lo, TOKEN), Err("Host is not loopback"));
+        assert_eq!(check(&req(Some("127.0.0.1.evil.example"), Some(TOKEN)), lo, TOKEN), Err("Host is not loopback"));
+        assert_eq!(check(&req(None, Some(TOKEN)), lo, TOKEN), Err("no Host header"));
+        assert_eq!(
+            check(&req(Some("127.0.0.1"), Some(TOKEN)), "192.168.1.5".parse().unwrap(), TOKEN),
+            Err("not from this computer")
+        );
+    }
+
+    #[test]
+    fn requests_parse_and_malformed_ones_are_refused() {
+        let ok = parse_request(
+            b"GET /rolecall/credentials HTTP/1.1\r\nHost: 127.0.0.1:1\r\nauthorization: T\r\nUser-Agent: x",
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            Request {
+                method: "GET".into(),
+                path: PATH.into(),
+                host: Some("127.0.0.1:1".into()),
+                authorization: Some("T".into())
+            }
+        );
+        for bad in [
+            &b""[..],
+            b"GET",
+            b"GET / HTTP/2",
+            b"GET  / HTTP/1.1",
+            b"GET nopath HTTP/1.1",
+            b"GET / HTTP/1.1\r\nno colon",
+            b"GET / HTTP/1.1\r\nHost: a\r\nHost: b",
+            b"GET / HTTP/1.1\r\nAuthorization: a\r\nauthorization: b",
+            b"\xff\xfe / HTTP/1.1",
+        ] {
+            assert!(parse_request(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_fresh() {
+        let a = random_hex(32).unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_hex(32).unwrap());
+    }
+}

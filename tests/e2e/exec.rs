@@ -1,0 +1,271 @@
+//! `rolecall exec`: the AWS CLI (botocore) as the child, against moto in auth mode, with the
+//! session in its environment and from the credentials endpoint (`--server`); exit codes and
+//! signals passed on; the endpoint's refusals; nothing of the user's written.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Stdio};
+use std::time::Duration;
+
+use rolecall_e2e::http::{Request, request};
+use rolecall_e2e::{World, assumed_role_arn, output_text, rolecall_bin, venv_tool};
+use serde_json::Value;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/Admin";
+
+/// Source `work` (alice's keys) and favourite `prod` (role Admin, which trusts her), in eu-west-1.
+fn world() -> World {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    let (key, secret) = w.source_keys();
+    let o = w.add_source("work", &key, &secret, &[]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    w.add_favourite("prod", ROLE, &["--region", "eu-west-1"]);
+    w
+}
+
+fn aws() -> String {
+    venv_tool("aws").to_string_lossy().into_owned()
+}
+
+/// `[default]` with alice's own keys, and a profile `other`: if either won over what exec hands
+/// the child, the caller would be alice (or fail), not the role.
+fn user_profiles(w: &World) -> String {
+    let text = format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n[other]\naws_access_key_id = AKIAOTHER00000000001\naws_secret_access_key = nope\n",
+        w.alice().access_key_id,
+        w.alice().secret_access_key
+    );
+    w.sandbox.write(".aws/credentials", &text);
+    text
+}
+
+fn caller_arn(stdout: &[u8]) -> String {
+    let v: Value = serde_json::from_slice(stdout).expect("get-caller-identity prints JSON");
+    v["Arn"].as_str().expect("Arn").to_owned()
+}
+
+#[test]
+fn exec_gives_the_aws_cli_the_favourites_session_in_its_environment_and_writes_nothing() {
+    let w = world();
+    user_profiles(&w);
+    let before = w.files();
+    // AWS_PROFILE naming a profile with other keys must not reach the child.
+    let envs = w.envs_with(&[("AWS_PROFILE", "other"), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/x")]);
+    let aws = aws();
+    let o = w.run_env(&envs, &["exec", "prod", "--", &aws, "sts", "get-caller-identity", "--output", "json"], None);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let arn = caller_arn(&o.stdout);
+    assert!(arn.starts_with(&assumed_role_arn("Admin", "")), "{arn}");
+    assert_eq!(w.files(), before, "exec wrote a file");
+
+    // What the child sees: the session, the favourite's region, no profile.
+    let o = w.run_env(&envs, &["exec", "prod", "--", "sh", "-c", "env"], None);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let env = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lines: Vec<&str> = env.lines().collect();
+    for want in ["AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1"] {
+        assert!(lines.contains(&want), "{want} missing");
+    }
+    for var in ["AWS_ACCESS_KEY_ID=ASIA", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=", "AWS_CREDENTIAL_EXPIRATION="]
+    {
+        assert!(lines.iter().any(|l| l.starts_with(var)), "{var} missing");
+    }
+    let expiration = lines.iter().find_map(|l| l.strip_prefix("AWS_CREDENTIAL_EXPIRATION=")).unwrap();
+    assert!(expiration.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(expiration).is_ok(), "{expiration}");
+    for gone in ["AWS_PROFILE=", "AWS_CONTAINER_CREDENTIALS_FULL_URI="] {
+        assert!(!lines.iter().any(|l| l.starts_with(gone)), "{gone} reached the child");
+    }
+    assert_eq!(w.files(), before, "exec wrote a file");
+}
+
+#[test]
+fn exec_passes_on_exit_codes_and_signals_and_says_when_there_is_no_such_command() {
+    let w = world();
+    let o = w.run(&["exec", "prod", "--", "sh", "-c", "exit 7"]);
+    assert_eq!(o.status.code(), Some(7), "{}", output_text(&o));
+    let o = w.run(&["exec", "prod", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(o.status.code(), Some(128 + 15), "{}", output_text(&o));
+    let o = w.run(&["exec", "prod", "--", "no-such-command-rolecall-e2e"]);
+    assert_eq!(o.status.code(), Some(127), "{}", output_text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-command-rolecall-e2e: command not found"));
+    // rolecall's own failure (no such favourite) is 1, before any command runs.
+    let o = w.run(&["exec", "nope", "--", "sh", "-c", "touch ran"]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert!(!w.sandbox.home().join("ran").exists());
+}
+
+#[test]
+fn a_signal_to_rolecall_is_passed_on_to_the_command() {
+    let w = world();
+    let mut child = w
+        .sandbox
+        .command(rolecall_bin(), &w.envs())
+        .args([
+            "exec",
+            "prod",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 42' TERM; echo \"ready $$\"; while :; do sleep 0.1; done",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let ready = read_line(&mut out);
+    let command_pid = ready.strip_prefix("ready ").expect("the command started").to_owned();
+    // Should the signal not reach the command, both are ended after a while, so the test fails
+    // instead of hanging.
+    let rolecall_pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(20));
+        let _ = std::process::Command::new("kill").args(["-KILL", &command_pid, &rolecall_pid]).output();
+    });
+    kill(child.id(), "TERM");
+    assert_eq!(read_line(&mut out), "got-term", "the command did not hear the signal");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(42));
+}
+
+/// A running `exec --server prod` whose child printed the endpoint and its token file and waits
+/// for its stdin to close.
+struct Served {
+    child: Child,
+    url: String,
+    port: u16,
+    token_file: PathBuf,
+    profiles_file: String,
+    _out: BufReader<ChildStdout>,
+}
+
+impl Served {
+    fn start(w: &World) -> Served {
+        let script = "printf '%s\\n' \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\" \"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE\" \"$AWS_SHARED_CREDENTIALS_FILE\"; read x; exit 3";
+        let mut child = w
+            .sandbox
+            .command(rolecall_bin(), &w.envs())
+            .args(["exec", "--server", "prod", "--", "sh", "-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let url = read_line(&mut out);
+        let token_file = PathBuf::from(read_line(&mut out));
+        let profiles_file = read_line(&mut out);
+        let port = url.strip_prefix("http://127.0.0.1:").and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+        Served { child, url, port, token_file, profiles_file, _out: out }
+    }
+
+    fn path(&self) -> String {
+        self.url.split_once(&format!(":{}", self.port)).unwrap().1.to_owned()
+    }
+
+    fn token(&self) -> String {
+        std::fs::read_to_string(&self.token_file).unwrap()
+    }
+
+    fn get(&self, headers: &[(&str, &str)]) -> (u16, String) {
+        let mut req = Request::new("GET", &self.path());
+        for (k, v) in headers {
+            req = req.header_line(k, v);
+        }
+        let r = request(self.port, &req, Duration::from_secs(10)).unwrap();
+        (r.status, r.text())
+    }
+
+    /// Closes the child's stdin and waits: its exit code.
+    fn finish(mut self) -> (Option<i32>, String) {
+        drop(self.child.stdin.take());
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        (status.code(), err)
+    }
+}
+
+#[test]
+fn exec_server_serves_the_aws_cli_past_a_default_profile_with_keys() {
+    let w = world();
+    let profiles = user_profiles(&w);
+    let before = w.files();
+    let aws = aws();
+    let o = w.run(&["exec", "--server", "prod", "--", &aws, "sts", "get-caller-identity", "--output", "json"]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let arn = caller_arn(&o.stdout);
+    assert!(arn.starts_with(&assumed_role_arn("Admin", "")), "[default]'s keys won: {arn}");
+    assert_eq!(w.files(), before, "exec --server wrote a file");
+    assert_eq!(std::fs::read_to_string(w.sandbox.credentials_path()).unwrap(), profiles);
+}
+
+#[test]
+fn the_endpoint_answers_only_its_token_from_loopback_and_goes_with_its_command() {
+    let w = world();
+    let before = w.files();
+    let a = Served::start(&w);
+    let b = Served::start(&w);
+    assert_ne!(a.port, b.port);
+    assert_ne!(a.token(), b.token(), "each endpoint has a token of its own");
+    for s in [&a, &b] {
+        let mode = std::fs::metadata(&s.token_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(s.token().len(), 64);
+        assert_eq!(std::fs::read(&s.profiles_file).unwrap(), b"", "the child's profiles file is empty");
+    }
+    let token = a.token();
+    let (status, body) = a.get(&[("Authorization", &token)]);
+    assert_eq!(status, 200, "{}", body.len());
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert!(v["SecretAccessKey"].is_string() && v["Token"].is_string());
+    assert!(v["Expiration"].as_str().unwrap().ends_with('Z'));
+
+    let wrong = "0".repeat(64);
+    assert_eq!(a.get(&[]).0, 403, "no token");
+    assert_eq!(a.get(&[("Authorization", &wrong)]).0, 403, "wrong token");
+    assert_eq!(a.get(&[("Authorization", &b.token())]).0, 403, "the other endpoint's token");
+    assert_eq!(a.get(&[("Host", "evil.example"), ("Authorization", &token)]).0, 403, "a Host that is not loopback");
+    let mut other = Request::new("GET", "/other");
+    other = other.header_line("Authorization", &token);
+    assert_eq!(request(a.port, &other, Duration::from_secs(10)).unwrap().status, 404);
+    // A malformed request gets 400 and the endpoint goes on answering.
+    {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", a.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"\x00\x01 garbage\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    }
+    assert_eq!(a.get(&[("Authorization", &token)]).0, 200);
+
+    let (a_file, b_file) = (a.token_file.clone(), b.token_file.clone());
+    let (code, err) = a.finish();
+    assert_eq!(code, Some(3), "the command's exit code: {err}");
+    assert!(!a_file.exists(), "the token file outlived the command");
+    assert!(b_file.exists(), "the other endpoint's token file went with the first");
+    assert!(!err.contains(&token), "the token was logged");
+    assert!(err.contains("refused a request"), "refusals are logged: {err}");
+    let (code, _) = b.finish();
+    assert_eq!(code, Some(3));
+    assert!(!b_file.exists());
+    assert_eq!(w.files(), before, "exec --server wrote a file");
+}
+
+fn read_line(out: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    line.trim_end().to_owned()
+}
+
+fn kill(pid: u32, signal: &str) {
+    let o = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).output().unwrap();
+    assert!(o.status.success());
+}
