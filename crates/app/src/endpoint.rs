@@ -11,7 +11,8 @@
 //!   Expiration}` (`…Z`), the container format every SDK reads; other paths 404, other methods
 //!   405, a malformed request 400. Requests are at most [`MAX_REQUEST`] bytes, read within
 //!   [`REQUEST_TIMEOUT`]; one connection, one answer.
-//! - **Renewal**: when fewer than [`RENEW_WITHIN`] are left, a request renews first (an assume
+//! - **Renewal**: when fewer than [`RENEW_WITHIN`] (or half a shorter session's lifetime) are
+//!   left, a request renews first (an assume
 //!   written nowhere, with no MFA prompt: a kept MFA session or nothing), one at a time; a
 //!   failed renewal is tried again only after a pause that doubles (5 s up to 5 min) while the
 //!   old session is served as long as it lasts, so STS is never asked in a loop.
@@ -85,10 +86,41 @@ impl MfaPrompt for NoPrompt {
     }
 }
 
+/// The session an endpoint serves, and its renewals' state.
+#[derive(Debug)]
 struct Held {
     creds: SessionCredentials,
+    /// When this session was received (its lifetime is from then to its expiry).
+    received: chrono::DateTime<Utc>,
     failures: u32,
     retry_at: Option<Instant>,
+}
+
+impl Held {
+    fn new(creds: SessionCredentials, now: chrono::DateTime<Utc>) -> Held {
+        Held { creds, received: now, failures: 0, retry_at: None }
+    }
+
+    /// Whether to renew at `now` (`instant` on the monotonic clock): fewer than [`RENEW_WITHIN`]
+    /// left, or half the session's lifetime for a shorter session (so a 15-minute session is
+    /// not renewed on every request), and no failed renewal's pause still running.
+    fn renewal_due(&self, now: chrono::DateTime<Utc>, instant: Instant) -> bool {
+        let lead = RENEW_WITHIN.min((self.creds.expiration - self.received) / 2);
+        self.creds.expiration - now < lead && self.retry_at.is_none_or(|t| instant >= t)
+    }
+
+    fn renewed(&mut self, creds: SessionCredentials, now: chrono::DateTime<Utc>) {
+        *self = Held::new(creds, now);
+    }
+
+    /// Records a failed renewal at `instant`: the pause before the next try (5 s, doubling, at
+    /// most 5 minutes).
+    fn failed(&mut self, instant: Instant) -> Duration {
+        let pause = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(6)).min(MAX_BACKOFF);
+        self.failures += 1;
+        self.retry_at = Some(instant + pause);
+        pause
+    }
 }
 
 struct Served {
@@ -114,7 +146,7 @@ impl Services {
             services: self.clone(),
             name: name.clone(),
             token,
-            held: tokio::sync::Mutex::new(Held { creds: first, failures: 0, retry_at: None }),
+            held: tokio::sync::Mutex::new(Held::new(first, Utc::now())),
         });
         let task = tokio::spawn(async move {
             loop {
@@ -164,21 +196,12 @@ impl Served {
     /// at a time: the lock is held through it; a failure backs off).
     async fn current(&self) -> Result<SessionCredentials, Error> {
         let mut held = self.held.lock().await;
-        let now = Utc::now();
-        let due = held.creds.expiration - now < RENEW_WITHIN;
-        let allowed = held.retry_at.is_none_or(|t| Instant::now() >= t);
         let mut last_error = None;
-        if due && allowed {
+        if held.renewal_due(Utc::now(), Instant::now()) {
             match self.services.assume_unwritten(&self.name, &mut NoPrompt).await {
-                Ok(assumed) => {
-                    held.creds = assumed.credentials;
-                    held.failures = 0;
-                    held.retry_at = None;
-                }
+                Ok(assumed) => held.renewed(assumed.credentials, Utc::now()),
                 Err(e) => {
-                    let pause = FIRST_BACKOFF.saturating_mul(1 << held.failures.min(6)).min(MAX_BACKOFF);
-                    held.failures += 1;
-                    held.retry_at = Some(Instant::now() + pause);
+                    let pause = held.failed(Instant::now());
                     tracing::warn!(code = %e.code(), favourite = %self.name, retry_in_secs = pause.as_secs(), "the credentials endpoint could not renew its session");
                     last_error = Some(e);
                 }
@@ -418,6 +441,40 @@ mod tests {
         ] {
             assert!(parse_request(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    fn session(expiration: chrono::DateTime<Utc>) -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: rolecall_core::secret::AccessKeyId::parse("ASIAFAKE000000000001").unwrap(),
+            secret_access_key: "s".to_owned().into(),
+            session_token: "t".to_owned().into(),
+            expiration,
+        }
+    }
+
+    #[test]
+    fn renewal_is_due_inside_the_lead_clamped_to_half_a_short_session_and_backs_off() {
+        let t = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().to_utc();
+        let m = chrono::Duration::minutes;
+        let i = Instant::now();
+        // A one-hour session: due with fewer than 15 minutes left.
+        let hour = Held::new(session(t + m(60)), t);
+        assert!(!hour.renewal_due(t + m(44), i));
+        assert!(hour.renewal_due(t + m(46), i));
+        // A 15-minute session: due at half its lifetime, not at once.
+        let short = Held::new(session(t + m(15)), t);
+        assert!(!short.renewal_due(t, i) && !short.renewal_due(t + m(7), i));
+        assert!(short.renewal_due(t + m(8), i));
+        // A failed renewal pauses the next one: 5 s, then 10 s, ... at most 5 minutes.
+        let mut failing = Held::new(session(t + m(60)), t);
+        assert_eq!(failing.failed(i), Duration::from_secs(5));
+        assert!(!failing.renewal_due(t + m(50), i + Duration::from_secs(4)));
+        assert!(failing.renewal_due(t + m(50), i + Duration::from_secs(5)));
+        assert_eq!(failing.failed(i), Duration::from_secs(10));
+        let pauses: Vec<u64> = (0..8).map(|_| failing.failed(i).as_secs()).collect();
+        assert_eq!(pauses, [20, 40, 80, 160, 300, 300, 300, 300]);
+        failing.renewed(session(t + m(120)), t + m(60));
+        assert!(!failing.renewal_due(t + m(60), i) && failing.failures == 0);
     }
 
     #[test]
