@@ -5,6 +5,7 @@ mod aws_profile;
 mod cli;
 mod clipboard;
 mod console;
+mod credentials;
 mod dbus;
 mod exec;
 mod faults;

@@ -414,3 +414,37 @@ fn start_at_login_is_off_by_default_and_the_preference_adds_and_removes_the_auto
     rolecall_e2e::wait_until("the autostart entry to go", UI, || entries().is_empty());
     assert!(w.config_toml().contains("start_at_login = false"), "{}", w.config_toml());
 }
+
+#[test]
+fn a_favourite_saved_as_process_in_the_settings_window_names_the_cli_not_the_tray_app() {
+    let w = World::builder().desktop().build_with(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    let s = Settings::open(&w);
+    s.wd.click_css("#fav-add");
+    s.wd.fill("#fav-form [name=name]", "admin");
+    s.wd.fill("#fav-form [name=arn]", "arn:aws:iam::123456789012:role/Admin");
+    s.select("#fav-form [name=source]", "work");
+    s.select("#fav-form [name=delivery]", "process");
+    s.click_when_enabled("#fav-save");
+    s.wait(&tid("fav-row-admin"), UI);
+    assert!(w.config_toml().contains("\ndelivery = \"process\"\n"), "{}", w.config_toml());
+
+    // The line runs the CLI installed beside the tray app, never the tray app itself.
+    let cli = rolecall_e2e::rolecall_bin();
+    assert_eq!(cli.parent(), tray_bin().parent(), "the CLI is beside the tray app");
+    let config = w.sandbox.read_config();
+    assert!(config.contains(&format!("credential_process = {} credentials admin\n", cli.display())), "{config}");
+    assert!(!config.contains("rolecall-tray"), "{config}");
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert!(!w.sandbox.credentials_path().exists(), "no session written");
+
+    // Back to file in the form: the line goes.
+    s.wd.click_css(&tid("fav-edit-admin"));
+    s.select("#fav-form [name=delivery]", "file");
+    s.click_when_enabled("#fav-save");
+    s.wait(&tid("fav-row-admin"), UI);
+    rolecall_e2e::poll(UI, || (!w.sandbox.read_config().contains("credential_process")).then_some(()))
+        .unwrap_or_else(|| panic!("the line stayed:\n{}", w.sandbox.read_config()));
+}

@@ -133,6 +133,7 @@ describe("field table", () => {
       mfa: "fav-mfa",
       duration: "fav-duration",
       region: "fav-region",
+      delivery: "fav-delivery",
       sessionName: "fav-session-name",
       externalId: "fav-external-id",
       sourceIdentity: "fav-source-identity",

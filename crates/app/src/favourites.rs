@@ -17,8 +17,14 @@ pub(crate) fn default_profile() -> ProfileName {
 
 impl<P: Ports> Services<P> {
     /// Adds a favourite, or replaces `replacing` (which may have another name) in one atomic update.
+    ///
+    /// The AWS files follow its delivery: a `process` favourite's profile gets its
+    /// `credential_process` line (and loses any session in the credentials file); one that was
+    /// `process` and is not any more loses the line.
     pub fn save_favourite(&self, name: &Name, fav: Favourite, replacing: Option<&Name>) -> Result<Config, Error> {
+        let mut before = None;
         let (config, ()) = self.inner.config.update(|c| {
+            before = replacing.and_then(|old| c.favourites.get(old)).cloned();
             match replacing {
                 Some(old) if old != name => {
                     c.favourite(old)?;
@@ -38,17 +44,26 @@ impl<P: Ports> Services<P> {
             }
             Ok(())
         })?;
+        let old_name = replacing.unwrap_or(name);
+        if let Some(old) = before.as_ref().filter(|_| old_name != name) {
+            // Renamed: the old name's line goes, the new name's comes.
+            self.apply_delivery(old_name, Some(old), None)?;
+            self.apply_delivery(name, None, config.favourites.get(name))?;
+        } else {
+            self.apply_delivery(name, before.as_ref(), config.favourites.get(name))?;
+        }
         Ok(config)
     }
 
     /// Removes a favourite and the profile rolecall wrote for it, and `[default]` when it holds
     /// this favourite's session (never anything else). Returns the profile if it was removed.
     pub fn remove_favourite(&self, name: &Name) -> Result<Option<ProfileName>, Error> {
-        let (_, profile) = self.inner.config.update(|c| {
-            let profile = c.favourite(name)?.profile.clone();
+        let (_, (profile, removed)) = self.inner.config.update(|c| {
+            let removed = c.favourite(name)?.clone();
             c.remove(name, true)?;
-            Ok(profile)
+            Ok((removed.profile.clone(), removed))
         })?;
+        self.apply_delivery(name, Some(&removed), None)?;
         // `[default]` goes with the favourite that wrote it there.
         if profile != default_profile() && self.holds_default(name)? {
             self.inner.files.remove_session(&default_profile())?;

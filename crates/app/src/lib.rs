@@ -14,6 +14,7 @@ pub mod exec;
 pub mod logging;
 
 mod console;
+mod delivery;
 mod discovery;
 mod favourites;
 mod import;
@@ -39,6 +40,7 @@ use rolecall_core::sts::Sts;
 use rolecall_core::validate::{Name, Region};
 use rolecall_files::{AwsFiles, ConfigStore};
 
+pub use delivery::{SERVE_MIN_LEFT, cli_path};
 pub use discovery::{AccountRoles, DISCOVERY_MAX_AGE, Discovery, DiscoveryProgress, PORTAL_CONCURRENCY};
 pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};
 pub use portal::{PortalFavourites, SsoSessionBlock};

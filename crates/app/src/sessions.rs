@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rolecall_core::Error;
 use rolecall_core::assume::{self, Assumed, MfaPrompt};
-use rolecall_core::config::{Config, ExpirySettings, SourceKind};
+use rolecall_core::config::{Config, Delivery, ExpirySettings, SourceKind};
 use rolecall_core::profile::{Holder, WriteKind};
 use rolecall_core::renew::{self, Lifespan};
 use rolecall_core::secret::SessionCredentials;
@@ -57,6 +57,10 @@ pub struct SessionInfo {
 impl<P: Ports> Services<P> {
     /// Assumes (or renews: the same parameters again) a favourite and writes its profile (and its
     /// region). A failure writes nothing: the old session stays in place.
+    ///
+    /// A favourite with `delivery = "process"` writes its session nowhere: its profile in the
+    /// config file gets (or keeps) its `credential_process` line, and a session of its profile
+    /// left in the credentials file is removed.
     pub async fn assume(&self, name: &Name, mfa: &mut impl MfaPrompt, force: bool) -> Result<AssumeOutcome, Error> {
         let inner = &self.inner;
         let assumed = self.assume_unwritten(name, mfa).await?;
@@ -64,11 +68,15 @@ impl<P: Ports> Services<P> {
         // Written under config.toml's lock, and only while the favourite is still there as it was
         // assumed: an assume in flight while its favourite is removed leaves no orphan section.
         let report = inner.config.read_locked(|now| {
-            if now.favourites.get(name).is_none_or(|f| f.profile != assumed.profile) {
+            let Some(fav) = now.favourites.get(name).filter(|f| f.profile == assumed.profile) else {
                 return Err(Error::NeedsInput {
                     subject: format!("favourite {name}"),
                     what: "was removed or changed while it was being assumed; nothing was written".into(),
                 });
+            };
+            if fav.delivery == Delivery::Process {
+                self.apply_delivery(name, None, Some(fav))?;
+                return Ok(None);
             }
             let report = inner.files.write_session(
                 &assumed.profile,
@@ -82,9 +90,13 @@ impl<P: Ports> Services<P> {
             if assumed.profile != default_profile() && self.holds_default(name)? {
                 inner.files.write_default_session(name, &assumed.credentials, issued, assumed.region.as_ref())?;
             }
-            Ok(report)
+            Ok(Some(report))
         })?;
-        Ok(AssumeOutcome { assumed, kind: report.kind, backup: report.backup })
+        Ok(match report {
+            Some(report) => AssumeOutcome { assumed, kind: report.kind, backup: report.backup },
+            // Nothing of the session was written: the profile runs `rolecall credentials`.
+            None => AssumeOutcome { assumed, kind: WriteKind::Updated, backup: None },
+        })
     }
 
     /// Assumes a favourite and writes nothing (no profile, no file): the session for a command

@@ -72,6 +72,16 @@ pub enum Command {
     /// it is signed in for 15 minutes: keep it private). With --source, the console opens as the
     /// source's own IAM user instead (GetFederationToken, one hour).
     Console(ConsoleArgs),
+    /// Print a favourite's credentials as AWS tools' credential_process reads them (JSON on stdout).
+    ///
+    /// What the `credential_process` line rolecall writes into the profile of a favourite with
+    /// `--delivery process` runs. Never asks anything: a favourite that needs an MFA code (and
+    /// has no MFA session kept) or a signed-out IAM Identity Center source fails at once, saying
+    /// how to fix it. Writes no file; without the tray app, each call assumes the role afresh.
+    Credentials {
+        /// The favourite.
+        name: Name,
+    },
     /// Print shell lines that export a favourite's session (assuming it first if needed).
     Env {
         /// The favourite.

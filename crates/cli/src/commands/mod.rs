@@ -3,6 +3,7 @@
 
 mod backups;
 mod console;
+mod credentials;
 mod exec;
 mod import;
 mod roles;
@@ -126,6 +127,7 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
         Command::Status { json } => sessions::status(ctx, json),
         Command::Backups { json } => backups::list(ctx, json),
         Command::Import(args) => import::run(ctx, args),
+        Command::Credentials { name } => credentials::run(ctx, &name).await,
         Command::Env { name, shell, token_code } => sessions::env(ctx, &name, &shell, token_code).await,
         Command::Console(args) => console::run(ctx, args).await,
         Command::Exec(_) => unreachable!("run() runs exec"),

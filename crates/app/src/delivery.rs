@@ -1,0 +1,138 @@
+//! How a favourite's credentials reach AWS tools ([`Delivery`]): written into its profile of the
+//! credentials file, or served by `rolecall credentials NAME` through a `credential_process` line
+//! in its profile of the config file, with no secret on disk.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use rolecall_core::Error;
+use rolecall_core::assume::MfaPrompt;
+use rolecall_core::config::{Delivery, Favourite, SourceKind};
+use rolecall_core::keychain::{KeychainError, KeychainErrorKind};
+use rolecall_core::profile;
+use rolecall_core::secret::SessionCredentials;
+use rolecall_core::validate::Name;
+
+use crate::favourites::default_profile;
+use crate::{Ports, Services};
+
+/// How much of a session must be left for `rolecall credentials` to hand it out: less, and it is
+/// renewed first, so that SDKs (botocore asks again when fewer than 15 minutes are left) do not
+/// run the process again on every request.
+pub const SERVE_MIN_LEFT: chrono::Duration = chrono::Duration::minutes(20);
+
+/// The CLI's file name.
+const CLI_NAME: &str = if cfg!(windows) { "rolecall.exe" } else { "rolecall" };
+
+/// The absolute path of the `rolecall` command that a `credential_process` line runs: the running
+/// binary when it is the CLI, else the CLI beside it (the tray app is installed next to it), else
+/// the first `rolecall` on `PATH`.
+pub fn cli_path() -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe().ok();
+    let path = std::env::var_os("PATH");
+    find_cli(exe.as_deref(), path.as_deref()).ok_or_else(|| Error::NeedsInput {
+        subject: "credential_process".into(),
+        what: format!(
+            "cannot find the rolecall command beside {} or on PATH; install it there",
+            exe.as_deref().map_or_else(|| "this program".into(), |e| e.display().to_string())
+        ),
+    })
+}
+
+/// [`cli_path`] from the running binary `exe` and a `PATH` value.
+fn find_cli(exe: Option<&Path>, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    if let Some(exe) = exe {
+        if exe.file_name().is_some_and(|n| n == CLI_NAME) {
+            return Some(exe.to_path_buf());
+        }
+        if let Some(beside) = exe.parent().map(|d| d.join(CLI_NAME)).filter(|p| p.is_file()) {
+            return Some(beside);
+        }
+    }
+    std::env::split_paths(path?).map(|d| d.join(CLI_NAME)).find(|p| p.is_absolute() && p.is_file())
+}
+
+/// The `credential_process` line for favourite `name`, naming the CLI at `cli`.
+pub(crate) fn process_line(cli: &Path, name: &Name) -> Result<String, Error> {
+    Ok(profile::credential_process_line(&cli.to_string_lossy(), name)?)
+}
+
+impl<P: Ports> Services<P> {
+    /// A favourite's credentials for `rolecall credentials NAME`, written nowhere: a session its
+    /// profile keeps while [`SERVE_MIN_LEFT`] is left (only a `file` favourite has one), else a
+    /// fresh assume. Never asks through anything but `mfa` (which should refuse) and never reads
+    /// a locked keychain, whose unlock would prompt.
+    pub async fn credentials(&self, name: &Name, mfa: &mut impl MfaPrompt) -> Result<SessionCredentials, Error> {
+        let config = self.inner.config.load()?;
+        let fav = config.favourite(name)?;
+        if fav.delivery == Delivery::File
+            && let Some(kept) = self.current_session(name, Utc::now(), Some(SERVE_MIN_LEFT))?
+        {
+            return Ok(kept);
+        }
+        let (root, _) = config.chain(name)?;
+        if matches!(root.source.kind, SourceKind::Keychain { .. }) && self.keychain_locked() == Some(true) {
+            return Err(KeychainError {
+                kind: KeychainErrorKind::Locked,
+                source_name: root.name.to_string(),
+                detail: Some("unlock it first (rolecall does not ask for it here)".into()),
+            }
+            .into());
+        }
+        Ok(self.assume_unwritten(name, mfa).await?.credentials)
+    }
+
+    /// Brings the AWS files in line with favourite `name`'s delivery after it was saved as `now`
+    /// (it was `before`): a `process` favourite gets its `credential_process` line, and its
+    /// profile's session (and `[default]`, if it held this favourite's) leaves the credentials
+    /// file; a `file` favourite that was `process` (or moved to another profile) loses the line.
+    pub(crate) fn apply_delivery(
+        &self,
+        name: &Name,
+        before: Option<&Favourite>,
+        now: Option<&Favourite>,
+    ) -> Result<(), Error> {
+        let files = &self.inner.files;
+        if let Some(old) = before
+            && old.delivery == Delivery::Process
+            && now.is_none_or(|f| f.delivery == Delivery::File || f.profile != old.profile)
+        {
+            files.remove_process_profile(&old.profile, name)?;
+        }
+        let Some(fav) = now.filter(|f| f.delivery == Delivery::Process) else { return Ok(()) };
+        let line = process_line(&cli_path()?, name)?;
+        files.write_process_profile(&fav.profile, name, &line, fav.region.as_ref())?;
+        // Its secrets from before (as a `file` favourite) must not stay on disk.
+        if fav.profile != default_profile() && self.holds_default(name)? {
+            files.remove_session(&default_profile())?;
+        }
+        files.remove_session(&fav.profile)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_is_the_running_binary_or_the_one_beside_it_or_on_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bin, other) = (dir.path().join("bin"), dir.path().join("other"));
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        let tray = bin.join("rolecall-tray");
+        std::fs::write(&tray, "").unwrap();
+        // Neither beside nor on PATH.
+        assert_eq!(find_cli(Some(&tray), Some(other.as_os_str())), None);
+        // On PATH.
+        std::fs::write(other.join(CLI_NAME), "").unwrap();
+        assert_eq!(find_cli(Some(&tray), Some(other.as_os_str())), Some(other.join(CLI_NAME)));
+        // Beside the tray app wins over PATH.
+        std::fs::write(bin.join(CLI_NAME), "").unwrap();
+        assert_eq!(find_cli(Some(&tray), Some(other.as_os_str())), Some(bin.join(CLI_NAME)));
+        // The CLI itself.
+        let cli = other.join(CLI_NAME);
+        assert_eq!(find_cli(Some(&cli), None), Some(cli));
+    }
+}

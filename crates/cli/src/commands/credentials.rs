@@ -1,0 +1,94 @@
+//! `rolecall credentials NAME`: what a `credential_process` line runs. Prints the credentials
+//! document AWS tools read and nothing else on stdout; never asks anything; writes no file.
+
+use rolecall_app::Services;
+use rolecall_core::Error;
+use rolecall_core::assume::MfaPrompt;
+use rolecall_core::secret::SessionCredentials;
+use rolecall_core::validate::{MfaCode, MfaSerial, Name};
+use serde::Serialize;
+
+/// The credential_process document (version 1), as botocore and the SDKs read it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProcessDocument<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: &'a str,
+    /// RFC 3339, UTC, ending in `Z`.
+    expiration: String,
+}
+
+/// The document's one line for `creds`.
+fn document(creds: &SessionCredentials) -> String {
+    serde_json::to_string(&ProcessDocument {
+        version: 1,
+        access_key_id: creds.access_key_id.as_str(),
+        secret_access_key: creds.secret(),
+        session_token: creds.token(),
+        expiration: creds.expiration.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+    .expect("the document serializes")
+}
+
+/// What answered before the CLI does the work itself.
+#[allow(dead_code, reason = "Credentials is what the tray app's socket will answer with")]
+pub(crate) enum Served {
+    /// A session from a resident app.
+    Credentials(SessionCredentials),
+    /// Nothing serves it here: the CLI assumes the role itself.
+    NotRunning,
+}
+
+/// The fast path in front of the CLI's own: a session the running tray app holds. No app serves
+/// one yet, so this is always [`Served::NotRunning`].
+pub(crate) fn served(_name: &Name) -> Result<Served, Error> {
+    Ok(Served::NotRunning)
+}
+
+/// Refuses every MFA prompt: AWS tools give a credential_process no terminal to ask on.
+struct NeverAsk;
+
+impl MfaPrompt for NeverAsk {
+    async fn code(&mut self, favourite: &Name, device: &MfaSerial) -> Result<MfaCode, Error> {
+        Err(Error::NeedsInput {
+            subject: format!("favourite {favourite}"),
+            what: format!(
+                "needs a code from MFA device {device} and no MFA session of its source is kept; \
+                 run `rolecall assume {favourite}` (it asks for the code) or assume it from the tray app, then try again"
+            ),
+        })
+    }
+}
+
+pub(super) async fn run(ctx: &Services, name: &Name) -> Result<(), Error> {
+    let creds = match served(name)? {
+        Served::Credentials(c) => c,
+        Served::NotRunning => ctx.credentials(name, &mut NeverAsk).await?,
+    };
+    println!("{}", document(&creds));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use rolecall_core::secret::AccessKeyId;
+    use secrecy::SecretString;
+
+    #[test]
+    fn the_document_is_what_credential_process_readers_expect() {
+        let creds = SessionCredentials {
+            access_key_id: AccessKeyId::parse("ASIAEXAMPLE000000001").unwrap(),
+            secret_access_key: SecretString::from("s/e+c".to_owned()),
+            session_token: SecretString::from("t\"k".to_owned()),
+            expiration: chrono::Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap(),
+        };
+        assert_eq!(
+            document(&creds),
+            r#"{"Version":1,"AccessKeyId":"ASIAEXAMPLE000000001","SecretAccessKey":"s/e+c","SessionToken":"t\"k","Expiration":"2026-12-02T08:00:00Z"}"#
+        );
+    }
+}

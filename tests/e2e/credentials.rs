@@ -1,0 +1,220 @@
+//! `delivery = "process"` and `rolecall credentials NAME` (#15): a favourite whose credentials
+//! are never written; its profile in `~/.aws/config` runs the CLI through `credential_process`,
+//! read by botocore (the AWS CLI of the test venv) against moto in auth mode.
+
+use std::process::Stdio;
+
+use rolecall_e2e::sso::FakeSso;
+use rolecall_e2e::{World, assumed_role_arn, output_text as text, rolecall_bin};
+use serde_json::Value;
+
+use crate::sso::{START_URL, sso_world};
+
+const ADMIN_ARN: &str = "arn:aws:iam::123456789012:role/Admin";
+
+/// moto (auth mode) with alice, a role Admin that trusts her, and her keys as source `work`.
+fn world() -> World {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w
+}
+
+/// The files rolecall could write, and every file of its data dir, as bytes.
+fn everything(w: &World) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for dir in [w.sandbox.aws_dir(), w.sandbox.rolecall_config_dir(), w.sandbox.home().join(".local/share")] {
+        for path in walk(&dir) {
+            out.push((path.display().to_string(), std::fs::read(&path).unwrap_or_default()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+/// The AWS SDK for JavaScript v3 (`tests/sdk-js`, installed by `scripts/setup --test`) calling
+/// GetCallerIdentity with `args` (`["ini", PROFILE]`: `fromIni`; `["chain"]`: the default chain)
+/// and exactly `envs`: the ARN, or its stderr.
+pub(crate) fn js_identity(w: &World, envs: &[(String, String)], args: &[&str]) -> Result<String, String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk-js");
+    assert!(
+        dir.join("node_modules/@aws-sdk/client-sts").is_dir(),
+        "the AWS SDK for JavaScript is not installed in {}: run ./scripts/setup --test",
+        dir.display()
+    );
+    let mut cmd = w.sandbox.command("node", envs);
+    cmd.arg(dir.join("identity.mjs")).args(args);
+    let out = rolecall_e2e::run_with_timeout(&mut cmd, None, rolecall_e2e::AWS_CLI_TIMEOUT);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// `rolecall credentials NAME` with stdin a pipe holding `stdin`: its output.
+fn credentials(w: &World, name: &str, stdin: &str) -> std::process::Output {
+    w.run_with(&["credentials", name], Some(stdin))
+}
+
+#[test]
+fn a_process_favourite_is_served_through_credential_process_and_never_written() {
+    let w = world();
+    let user_config = "# the user's\n[default]\nregion = eu-west-1\n\n[profile other]\noutput = json\n";
+    let user_credentials = "[mine]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = keep\n";
+    w.sandbox.write(".aws/config", user_config);
+    w.sandbox.write(".aws/credentials", user_credentials);
+
+    // First a file favourite with a session written, then switched to process: its secrets go.
+    w.add_favourite("admin", ADMIN_ARN, &[]);
+    w.ok(&["assume", "admin"]);
+    assert!(w.sandbox.read_credentials().contains("[admin]"));
+    w.ok(&["role", "add", "admin", "--arn", ADMIN_ARN, "--source", "work", "--delivery", "process", "--replace"]);
+    assert_eq!(w.sandbox.read_credentials(), format!("{user_credentials}\n"), "its session left the credentials file");
+    let config = w.sandbox.read_config();
+    let line = format!("credential_process = {} credentials admin", rolecall_bin().display());
+    assert!(config.starts_with(user_config), "the user's lines as they were:\n{config}");
+    assert!(config.contains(&format!("[profile admin]\n{line}\n")), "{config}");
+    assert!(w.config_toml().contains("delivery = \"process\""), "{}", w.config_toml());
+    let shown = w.ok(&["role", "show", "admin"]);
+    assert!(shown.lines().any(|l| l.starts_with("delivery") && l.ends_with("process")), "{shown}");
+
+    // The AWS CLI gets working credentials through it, with nothing written anywhere.
+    let before = everything(&w);
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert_eq!(everything(&w), before, "a credential_process call writes no file");
+    // So does the AWS SDK for JavaScript v3 (fromIni), a reader not written here.
+    let envs = w.sandbox.envs(w.moto(), &w.keychain);
+    assert_eq!(js_identity(&w, &envs, &["ini", "admin"]).unwrap(), assumed_role_arn("Admin", "alice"));
+    assert_eq!(everything(&w), before, "nor through the JavaScript SDK");
+
+    // `rolecall credentials` prints exactly the document, and writes nothing either.
+    let out = credentials(&w, "admin", "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["AccessKeyId", "Expiration", "SecretAccessKey", "SessionToken", "Version"]);
+    assert_eq!(doc["Version"], 1);
+    assert!(doc["AccessKeyId"].as_str().unwrap().starts_with("ASIA"), "{doc}");
+    let expiration = doc["Expiration"].as_str().unwrap();
+    assert!(expiration.ends_with('Z'), "{expiration}");
+    chrono::DateTime::parse_from_rfc3339(expiration).unwrap();
+    assert_eq!(everything(&w), before, "no file written");
+    for secret in [&doc["AccessKeyId"], &doc["SecretAccessKey"], &doc["SessionToken"]] {
+        let secret = secret.as_str().unwrap();
+        for (path, bytes) in &before {
+            assert!(!String::from_utf8_lossy(bytes).contains(secret), "a secret of the session is in {path}");
+        }
+    }
+
+    // An assume of a process favourite writes its line, no session.
+    let assumed = w.ok(&["assume", "admin"]);
+    assert!(assumed.contains("Admin"), "{assumed}");
+    assert!(!w.sandbox.read_credentials().contains("[admin]"), "{}", w.sandbox.read_credentials());
+    assert_eq!(w.sandbox.read_config(), config, "the line was already there: unchanged");
+
+    // Back to file: the line goes, the config file is the user's again (a blank line apart).
+    w.ok(&["role", "add", "admin", "--arn", ADMIN_ARN, "--source", "work", "--replace"]);
+    assert_eq!(w.sandbox.read_config(), format!("{user_config}\n"));
+    w.ok(&["assume", "admin"]);
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert!(w.sandbox.read_credentials().starts_with(user_credentials));
+
+    // And removing a process favourite removes its line.
+    w.ok(&["role", "add", "admin", "--arn", ADMIN_ARN, "--source", "work", "--delivery", "process", "--replace"]);
+    assert!(w.sandbox.read_config().contains("credential_process"));
+    w.ok(&["role", "remove", "admin"]);
+    assert_eq!(w.sandbox.read_config(), format!("{user_config}\n"));
+    assert_eq!(w.sandbox.read_credentials(), format!("{user_credentials}\n"));
+}
+
+#[test]
+fn credentials_fail_fast_on_one_line_and_never_read_stdin() {
+    let w = World::without_auth_mode(|m, a| {
+        m.create_role("Secure", &a.user_arn, None);
+    });
+    let serial = w.moto().create_mfa_device("alice");
+    let o = w.add_source("work", &w.alice().access_key_id, &w.alice().secret_access_key, &["--mfa-serial", &serial]);
+    assert!(o.status.success(), "{}", text(&o));
+    w.add_favourite("secure", "arn:aws:iam::123456789012:role/Secure", &["--mfa", "--delivery", "process"]);
+    let before = everything(&w);
+
+    // An unknown favourite.
+    let out = credentials(&w, "nope", "");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("rolecall: config.") && err.contains("nope"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // MFA without a kept session: no prompt, a code on stdin is not taken either.
+    let out = credentials(&w, "secure", "123456\n");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("rolecall: input.needed: favourite secure: needs a code from MFA device"), "{err}");
+    assert!(err.contains("rolecall assume secure"), "says how to fix it: {err}");
+    assert_eq!(everything(&w), before, "nothing written, no MFA session kept from stdin's code");
+    assert_eq!(w.entry("mfa-session:work"), None, "the code on stdin was not used");
+
+    // The same through the AWS CLI: it fails at once with rolecall's line.
+    let envs = w.sandbox.envs(w.moto(), &w.keychain);
+    let out = rolecall_e2e::aws_cli(&envs, &["sts", "get-caller-identity", "--profile", "secure"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a code from MFA device"), "{}", text(&out));
+
+    // Once an MFA session is kept (an assume with the code), the call needs none.
+    w.ok(&["assume", "secure", "--token-code", "123456"]);
+    let mut cmd = w.sandbox.command(rolecall_bin(), &w.envs());
+    let out = cmd.args(["credentials", "secure"]).stdin(Stdio::null()).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(w.aws_identity("secure").unwrap(), assumed_role_arn("Secure", "alice"));
+}
+
+#[test]
+fn credentials_of_a_signed_out_identity_center_source_say_to_sign_in() {
+    let (w, sso): (World, FakeSso) = sso_world();
+    let envs = crate::sso::envs(&w, &sso);
+    let ok = |args: &[&str]| {
+        let o = w.run_env(&envs, args, None);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    };
+    ok(&["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
+    ok(&[
+        "role",
+        "add",
+        "prod",
+        "--source",
+        "corp",
+        "--account",
+        "111111111111",
+        "--role-name",
+        "ReadOnly",
+        "--delivery",
+        "process",
+    ]);
+    let out = w.run_env(&envs, &["credentials", "prod"], Some(""));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("rolecall: sso.signed_out: source corp"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(sso.requests_to("/device_authorization").is_empty(), "no sign-in started: {:?}", sso.requests());
+}
