@@ -259,6 +259,35 @@ fn the_endpoint_answers_only_its_token_from_loopback_and_goes_with_its_command()
     assert_eq!(w.files(), before, "exec --server wrote a file");
 }
 
+/// The AWS SDK for JavaScript v3 (`tests/sdk-js`, installed by `scripts/setup --test`) as a
+/// second reader: its default chain takes the keys from the environment, and with `--server` the
+/// container endpoint, past a `[default]` profile with keys.
+#[test]
+fn the_js_sdk_gets_the_session_from_the_environment_and_from_the_endpoint() {
+    let w = world();
+    user_profiles(&w);
+    let before = w.files();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk-js");
+    assert!(
+        dir.join("node_modules/@aws-sdk/client-sts").is_dir(),
+        "the AWS SDK for JavaScript is not installed in {}: run ./scripts/setup --test",
+        dir.display()
+    );
+    let script = dir.join("identity.mjs").to_string_lossy().into_owned();
+    for server in [false, true] {
+        let mut args = vec!["exec"];
+        if server {
+            args.push("--server");
+        }
+        args.extend(["prod", "--", "node", &script, "chain"]);
+        let o = w.run(&args);
+        assert!(o.status.success(), "{args:?}: {}", output_text(&o));
+        let arn = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+        assert!(arn.starts_with(&assumed_role_arn("Admin", "")), "{args:?}: [default]'s keys won: {arn}");
+    }
+    assert_eq!(w.files(), before, "exec wrote a file");
+}
+
 fn read_line(out: &mut impl BufRead) -> String {
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
