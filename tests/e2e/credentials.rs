@@ -218,3 +218,33 @@ fn credentials_of_a_signed_out_identity_center_source_say_to_sign_in() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(sso.requests_to("/device_authorization").is_empty(), "no sign-in started: {:?}", sso.requests());
 }
+
+#[test]
+fn a_process_favourite_whose_profile_the_config_file_resolves_otherwise_is_refused_before_it_is_saved() {
+    let w = world();
+    let user_config = "[profile corp]\nsso_session = corp\n";
+    w.sandbox.write(".aws/config", user_config);
+    let before = w.files();
+    let err = w.fails(
+        &["role", "add", "corp", "--arn", ADMIN_ARN, "--source", "work", "--delivery", "process"],
+        "config_file.conflict",
+    );
+    assert!(err.contains("profile corp: the config file sets sso_session for it"), "{err}");
+    assert_eq!(w.files(), before, "config.toml and the AWS files unchanged");
+    // Under another profile it is fine.
+    w.ok(&[
+        "role",
+        "add",
+        "corp",
+        "--arn",
+        ADMIN_ARN,
+        "--source",
+        "work",
+        "--delivery",
+        "process",
+        "--profile",
+        "corp-rc",
+    ]);
+    assert!(w.sandbox.read_config().starts_with(user_config));
+    assert_eq!(w.aws_identity("corp-rc").unwrap(), assumed_role_arn("Admin", "alice"));
+}

@@ -82,6 +82,19 @@ impl<P: Ports> Services<P> {
         Ok(self.assume_unwritten(name, mfa).await?.credentials)
     }
 
+    /// Refuses, before anything is saved, a `process` favourite whose line cannot be written: no
+    /// CLI to name, a path no shell reads as it is, a profile the config file resolves some other
+    /// way or that is another favourite's.
+    pub(crate) fn check_delivery(&self, name: &Name, fav: &Favourite) -> Result<(), Error> {
+        if fav.delivery != Delivery::Process {
+            return Ok(());
+        }
+        let line = process_line(&cli_path()?, name)?;
+        let mut doc = self.inner.files.read_config()?;
+        profile::set_credential_process(&mut doc, &fav.profile, name, &line, fav.region.as_ref())?;
+        Ok(())
+    }
+
     /// Brings the AWS files in line with favourite `name`'s delivery after it was saved as `now`
     /// (it was `before`): a `process` favourite gets its `credential_process` line, and its
     /// profile's session (and `[default]`, if it held this favourite's) leaves the credentials

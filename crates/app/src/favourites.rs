@@ -22,6 +22,7 @@ impl<P: Ports> Services<P> {
     /// `credential_process` line (and loses any session in the credentials file); one that was
     /// `process` and is not any more loses the line.
     pub fn save_favourite(&self, name: &Name, fav: Favourite, replacing: Option<&Name>) -> Result<Config, Error> {
+        self.check_delivery(name, &fav)?;
         let mut before = None;
         let (config, ()) = self.inner.config.update(|c| {
             before = replacing.and_then(|old| c.favourites.get(old)).cloned();
