@@ -83,10 +83,19 @@ impl<P: Ports> Services<P> {
     /// Makes favourite `name`'s session `credentials` (from its profile or a fresh assume) the
     /// default profile too: `[default]`, taken over from another favourite if one had it, never
     /// from credentials rolecall did not write. Later assumes keep it in step; removing the
-    /// favourite removes it.
+    /// favourite removes it. A `process` favourite's session is never written, so it is refused.
     pub fn make_default(&self, name: &Name, credentials: &SessionCredentials) -> Result<(), Error> {
         self.inner.config.read_locked(|c| {
             let fav = c.favourite(name)?;
+            if fav.delivery == rolecall_core::config::Delivery::Process {
+                return Err(Error::NeedsInput {
+                    subject: format!("favourite {name}"),
+                    what:
+                        "its credentials are served, never written (delivery process), so they cannot be the default \
+                           profile; set AWS_PROFILE to its profile instead"
+                            .into(),
+                });
+            }
             let issued = match self.inner.files.holder(&fav.profile)? {
                 Holder::Rolecall { issued: Some(issued), .. } => issued,
                 _ => self.issued_now(),

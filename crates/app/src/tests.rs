@@ -270,6 +270,20 @@ async fn the_default_profile_follows_its_favourite_and_goes_with_it() {
 }
 
 #[tokio::test]
+async fn a_process_favourite_never_becomes_the_default_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a"], false).await;
+    let creds = s.credentials(&n("a"), &mut Codes::default()).await.unwrap();
+    let toml = dir.path().join("config/config.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replace("[roles.a]\n", "[roles.a]\ndelivery = \"process\"\n")).unwrap();
+    let e = s.make_default(&n("a"), &creds).unwrap_err();
+    assert!(e.to_string().contains("served, never written"), "{e}");
+    assert!(!dir.path().join(".aws/credentials").exists(), "nothing written");
+}
+
+#[tokio::test]
 async fn preferences_are_checked_before_they_are_saved() {
     let dir = tempfile::tempdir().unwrap();
     let s = services::<Fakes>(&dir, FakeSts::default());
