@@ -246,6 +246,21 @@ fn the_endpoint_answers_only_its_token_from_loopback_and_goes_with_its_command()
     }
     assert_eq!(a.get(&[("Authorization", &token)]).0, 200);
 
+    // Another user (uid 65534) can neither read the token nor be served without it.
+    if running_as_root() {
+        let as_other = |args: &[&str]| {
+            let mut cmd = std::process::Command::new("setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).args(args);
+            rolecall_e2e::run_with_timeout(&mut cmd, None, Duration::from_secs(20))
+        };
+        let token_path = a.token_file.to_string_lossy().into_owned();
+        let o = as_other(&["cat", &token_path]);
+        assert!(!o.status.success() && o.stdout.is_empty(), "another user read the token file");
+        let o = as_other(&["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", &a.url]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "403", "{}", output_text(&o));
+    } else {
+        eprintln!("not root: the other-user requests are not tried");
+    }
     let (a_file, b_file) = (a.token_file.clone(), b.token_file.clone());
     let (code, err) = a.finish();
     assert_eq!(code, Some(3), "the command's exit code: {err}");
@@ -286,6 +301,11 @@ fn the_js_sdk_gets_the_session_from_the_environment_and_from_the_endpoint() {
         assert!(arn.starts_with(&assumed_role_arn("Admin", "")), "{args:?}: [default]'s keys won: {arn}");
     }
     assert_eq!(w.files(), before, "exec wrote a file");
+}
+
+fn running_as_root() -> bool {
+    let o = std::process::Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&o.stdout).trim() == "0"
 }
 
 fn read_line(out: &mut impl BufRead) -> String {

@@ -130,43 +130,70 @@ pub async fn run_child(
         };
     }
     let shown = program.to_string_lossy().into_owned();
+    // The handlers go in before the child starts: a signal from then on is the child's.
+    let mut signals = Signals::new().map_err(|e| (1, format!("cannot handle signals: {e}")))?;
     let mut child = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => (127, format!("{shown}: command not found")),
         std::io::ErrorKind::PermissionDenied => (126, format!("{shown}: permission denied")),
         _ => (126, format!("{shown}: cannot run it: {e}")),
     })?;
-    let status = wait_forwarding(&mut child).await.map_err(|e| (1, format!("{shown}: cannot wait for it: {e}")))?;
+    let status =
+        signals.wait_forwarding(&mut child).await.map_err(|e| (1, format!("{shown}: cannot wait for it: {e}")))?;
     Ok(ChildExit::of(status))
 }
 
+/// The signals `exec` passes on to its child.
 #[cfg(unix)]
-async fn wait_forwarding(child: &mut tokio::process::Child) -> std::io::Result<ExitStatus> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let pid = child.id().and_then(|p| rustix::process::Pid::from_raw(p as i32));
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    loop {
-        let sig = tokio::select! {
-            status = child.wait() => return status,
-            _ = int.recv() => rustix::process::Signal::INT,
-            _ = term.recv() => rustix::process::Signal::TERM,
-            _ = hup.recv() => rustix::process::Signal::HUP,
-        };
-        if let Some(pid) = pid {
-            // The child may have ended in between: then there is nobody to tell.
-            let _ = rustix::process::kill_process(pid, sig);
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    async fn wait_forwarding(&mut self, child: &mut tokio::process::Child) -> std::io::Result<ExitStatus> {
+        let pid = child.id().and_then(|p| rustix::process::Pid::from_raw(p as i32));
+        loop {
+            let sig = tokio::select! {
+                status = child.wait() => return status,
+                _ = self.int.recv() => rustix::process::Signal::INT,
+                _ = self.term.recv() => rustix::process::Signal::TERM,
+                _ = self.hup.recv() => rustix::process::Signal::HUP,
+            };
+            if let Some(pid) = pid {
+                // The child may have ended in between: then there is nobody to tell.
+                let _ = rustix::process::kill_process(pid, sig);
+            }
         }
     }
 }
 
+/// Elsewhere: Ctrl+C reaches every process of the console; rolecall outlives it to pass on the code.
 #[cfg(not(unix))]
-async fn wait_forwarding(child: &mut tokio::process::Child) -> std::io::Result<ExitStatus> {
-    // Ctrl+C reaches every process of the console; rolecall outlives it to pass on the code.
-    loop {
-        tokio::select! {
-            status = child.wait() => return status,
-            _ = tokio::signal::ctrl_c() => {}
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn wait_forwarding(&mut self, child: &mut tokio::process::Child) -> std::io::Result<ExitStatus> {
+        loop {
+            tokio::select! {
+                status = child.wait() => return status,
+                _ = tokio::signal::ctrl_c() => {}
+            }
         }
     }
 }
