@@ -123,6 +123,9 @@ fn a_process_favourite_is_served_through_credential_process_and_never_written() 
         }
     }
 
+    let status = w.ok(&["status"]);
+    assert!(status.contains("served through credential_process: no session written"), "{status}");
+
     // An assume of a process favourite writes its line, no session.
     let assumed = w.ok(&["assume", "admin"]);
     assert!(assumed.contains("Admin"), "{assumed}");

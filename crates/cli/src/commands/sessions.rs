@@ -167,6 +167,9 @@ pub(super) fn status(ctx: &Services, json: bool) -> Result<(), Error> {
             }
             Holder::Rolecall { .. } => (SessionState::Never, Some("profile written for another favourite")),
             Holder::Foreign => (SessionState::Never, Some("profile not written by rolecall")),
+            Holder::Nobody if f.delivery == rolecall_core::config::Delivery::Process => {
+                (SessionState::Never, Some("served through credential_process: no session written"))
+            }
             Holder::Nobody => (SessionState::Never, None),
         };
         let (left, expires) = match state {
