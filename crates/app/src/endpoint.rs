@@ -10,7 +10,7 @@
 //! - **What it says**: `GET /rolecall/credentials` gives `{AccessKeyId, SecretAccessKey, Token,
 //!   Expiration}` (`…Z`), the container format every SDK reads; other paths 404, other methods
 //!   405, a malformed request 400. Requests are at most [`MAX_REQUEST`] bytes, read within
-//!   [`REQUEST_TIMEOUT`]; one connection, one answer.
+//!   [`REQUEST_TIMEOUT`]; one connection, one answer; [`MAX_CONNECTIONS`] at once.
 //! - **Renewal**: when fewer than [`RENEW_WITHIN`] (or half a shorter session's lifetime) are
 //!   left, a request renews first (an assume
 //!   written nowhere, with no MFA prompt: a kept MFA session or nothing), one at a time; a
@@ -40,6 +40,8 @@ pub const RENEW_WITHIN: chrono::Duration = chrono::Duration::minutes(15);
 pub const MAX_REQUEST: usize = 8 * 1024;
 /// How long a client has to send its request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections answered at once; more wait to be accepted.
+pub const MAX_CONNECTIONS: usize = 32;
 const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -149,10 +151,22 @@ impl Services {
             held: tokio::sync::Mutex::new(Held::new(first, Utc::now())),
         });
         let task = tokio::spawn(async move {
+            let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
             loop {
-                let Ok((stream, peer)) = listener.accept().await else { continue };
+                let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                let (stream, peer) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    // Out of file descriptors, say: not a busy loop.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
                 let served = served.clone();
-                tokio::spawn(async move { served.connection(stream, peer).await });
+                tokio::spawn(async move {
+                    served.connection(stream, peer).await;
+                    drop(slot);
+                });
             }
         });
         Ok(Endpoint { url: format!("http://127.0.0.1:{port}{PATH}"), dir, task })
