@@ -251,3 +251,59 @@ fn a_process_favourite_whose_profile_the_config_file_resolves_otherwise_is_refus
     assert!(w.sandbox.read_config().starts_with(user_config));
     assert_eq!(w.aws_identity("corp-rc").unwrap(), assumed_role_arn("Admin", "alice"));
 }
+
+/// Every value after `KEY=` / `"KEY": "` in `text` for the session's secret keys.
+fn session_secrets(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+    ] {
+        for (i, _) in text.match_indices(key) {
+            let rest = text[i + key.len()..].trim_start_matches(['=', '"', ':', ' ', '\'']);
+            let value: String = rest.chars().take_while(|c| !matches!(c, '"' | '\'' | '\n' | ' ' | ';')).collect();
+            if value.len() >= 16 {
+                out.push(value);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_day_of_a_process_favourite_leaves_no_secret_of_any_session_on_disk() {
+    let w = world();
+    w.add_favourite("admin", ADMIN_ARN, &["--delivery", "process", "--region", "eu-west-1"]);
+    let mut secrets = Vec::new();
+    let mut outputs = String::new();
+    for round in 0..3 {
+        outputs += &w.ok(&["assume", "admin"]);
+        outputs += &w.ok(&["renew", "admin"]);
+        let served = w.ok(&["credentials", "admin"]);
+        secrets.extend(session_secrets(&served));
+        let env = w.ok(&["env", "admin"]);
+        secrets.extend(session_secrets(&env));
+        let exec = w.run(&["exec", "admin", "--", "env"]);
+        assert!(exec.status.success(), "round {round}: {}", text(&exec));
+        secrets.extend(session_secrets(&String::from_utf8_lossy(&exec.stdout)));
+        assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    }
+    assert!(secrets.len() >= 3 * 3 * 3, "the sessions' key ids, secrets and tokens were seen: {}", secrets.len());
+    assert!(!session_secrets(&outputs).iter().any(|s| secrets.contains(s)), "assume and renew print no secret");
+    let mut hygiene = rolecall_e2e::Hygiene::new();
+    hygiene.secrets("a session's key id, secret or token", &secrets);
+    let files: Vec<(String, String)> = walk(w.sandbox.home())
+        .into_iter()
+        .filter(|p| !p.starts_with(w.sandbox.home().join(".cache/venv")))
+        .map(|p| {
+            (p.display().to_string(), String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()).into_owned())
+        })
+        .collect();
+    assert!(files.iter().any(|(p, _)| p.ends_with("config.toml")), "the scan sees rolecall's files");
+    let outputs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    hygiene.assert_clean(&outputs);
+}
