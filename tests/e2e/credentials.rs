@@ -307,3 +307,18 @@ fn a_day_of_a_process_favourite_leaves_no_secret_of_any_session_on_disk() {
     let outputs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     hygiene.assert_clean(&outputs);
 }
+
+#[test]
+fn credentials_with_the_keychain_locked_say_so_on_one_line_and_unlock_nothing() {
+    let mut w = world();
+    w.add_favourite("admin", ADMIN_ARN, &["--delivery", "process"]);
+    w.keychain.lock();
+    let out = credentials(&w, "admin", "the keyring password\n");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("rolecall: keychain.locked: source work: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("rolecall does not ask for it here"), "found locked before it was read: {err}");
+    assert_eq!(w.entry("source:work"), None, "still locked: nothing unlocked it");
+}
