@@ -322,3 +322,21 @@ fn credentials_with_the_keychain_locked_say_so_on_one_line_and_unlock_nothing() 
     assert!(err.contains("rolecall does not ask for it here"), "found locked before it was read: {err}");
     assert_eq!(w.entry("source:work"), None, "still locked: nothing unlocked it");
 }
+
+#[test]
+fn a_cli_whose_path_a_shell_would_split_is_refused_before_anything_is_saved() {
+    let w = world();
+    let dir = w.sandbox.home().join("my tools");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cli = dir.join("rolecall");
+    std::fs::copy(rolecall_bin(), &cli).unwrap();
+    let before = w.files();
+    let mut cmd = w.sandbox.command(&cli, &w.envs());
+    cmd.args(["role", "add", "admin", "--arn", ADMIN_ARN, "--source", "work", "--delivery", "process"]);
+    let out = rolecall_e2e::run_with_timeout(&mut cmd, None, rolecall_e2e::ROLECALL_TIMEOUT);
+    assert!(!out.status.success(), "{}", text(&out));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("rolecall: config_file.unsafe_command: the rolecall command "), "{err}");
+    assert!(err.contains("contains a space"), "{err}");
+    assert_eq!(w.files(), before, "nothing saved or written");
+}
