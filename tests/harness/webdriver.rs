@@ -307,9 +307,11 @@ impl WebDriver {
         self.ok("POST", &format!("/element/{}/clear", element.0), Some(&json!({})));
     }
 
-    /// Finds `css` (waiting up to 10 s), empties it and types `text`.
+    /// Finds `css` (waiting up to 10 s), brings it into view (WebKit's driver refuses to clear
+    /// a field scrolled out of a form's view as "not interactable"), empties it and types `text`.
     pub fn fill(&self, css: &str, text: &str) {
         let e = self.wait_for(css, Duration::from_secs(10));
+        self.execute("arguments[0].scrollIntoView({block: 'center'});", &[json!({ ELEMENT_KEY: e.0 })]);
         self.clear(&e);
         self.send_keys(&e, text);
     }
