@@ -144,6 +144,17 @@ pub async fn discover_portal_roles(
     Ok(PortalListing::new(&discovery, &favourites, Utc::now()))
 }
 
+/// A picker's request, parsed: the source, the picked roles and the name pattern.
+fn portal_request(
+    source: &str,
+    picks: Vec<PortalPickInput>,
+    pattern: &str,
+) -> Res<(Name, Vec<PortalPick>, NamePattern)> {
+    let source = Name::parse(source).map_err(err)?;
+    let pattern = NamePattern::parse(pattern).map_err(err)?;
+    Ok((source, picks.into_iter().map(PortalPick::from).collect(), pattern))
+}
+
 /// The favourite names `picks` would get with `pattern` ("" = ACCOUNTNAME-ROLENAME) now.
 #[tauri::command]
 pub fn preview_portal_names(
@@ -152,9 +163,7 @@ pub fn preview_portal_names(
     picks: Vec<PortalPickInput>,
     pattern: String,
 ) -> Res<Vec<String>> {
-    let source = Name::parse(&source).map_err(err)?;
-    let pattern = NamePattern::parse(&pattern).map_err(err)?;
-    let picks: Vec<PortalPick> = picks.into_iter().map(PortalPick::from).collect();
+    let (source, picks, pattern) = portal_request(&source, picks, &pattern)?;
     let names = state.services.portal_favourite_names(&source, &picks, &pattern).map_err(err)?;
     Ok(names.iter().map(ToString::to_string).collect())
 }
@@ -168,9 +177,7 @@ pub fn add_portal_favourites(
     picks: Vec<PortalPickInput>,
     pattern: String,
 ) -> Res<Vec<String>> {
-    let source = Name::parse(&source).map_err(err)?;
-    let pattern = NamePattern::parse(&pattern).map_err(err)?;
-    let picks: Vec<PortalPick> = picks.into_iter().map(PortalPick::from).collect();
+    let (source, picks, pattern) = portal_request(&source, picks, &pattern)?;
     let names = state.services.add_portal_favourites(&source, &picks, &pattern).map_err(err)?;
     state.touch();
     Ok(names.iter().map(ToString::to_string).collect())

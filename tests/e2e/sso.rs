@@ -514,10 +514,9 @@ fn sign_ins(sso: &FakeSso) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_shared_sign_in_serves_the_aws_clis_sso_session_profile_without_a_second_login() {
-    use std::os::unix::fs::PermissionsExt;
-    let (w, sso) = sso_world();
+/// `~/.aws/config` with the AWS CLI's `[profile corp-ro]` of `[sso-session corp]` (the fake's
+/// start URL, eu-west-1), the Production account's ReadOnly role.
+fn write_corp_ro_profile(w: &World) {
     w.sandbox.write(
         ".aws/config",
         &format!(
@@ -526,6 +525,25 @@ fn a_shared_sign_in_serves_the_aws_clis_sso_session_profile_without_a_second_log
              sso_registration_scopes = sso:account:access\n"
         ),
     );
+}
+
+/// Source `corp` signed in (device code) to a fake that rotates refresh tokens, as Identity
+/// Center may (a new one with each refresh, the old one retired: two refreshes with the same
+/// token would end the sign-in), with access tokens of two minutes, always due for a refresh.
+fn rotating_sign_in() -> (World, FakeSso) {
+    let (w, sso) = sso_world();
+    sso.set_rotate_refresh_tokens(true);
+    sso.set_access_token_lifetime(120);
+    add_corp(&w, &sso);
+    login(&w, &sso, "corp");
+    (w, sso)
+}
+
+#[test]
+fn a_shared_sign_in_serves_the_aws_clis_sso_session_profile_without_a_second_login() {
+    use std::os::unix::fs::PermissionsExt;
+    let (w, sso) = sso_world();
+    write_corp_ro_profile(&w);
     let added = ok(&w, &sso, &["source", "add", "corp", "--sso-session", "corp", "--share-with-aws-cli"]);
     assert!(added.contains("shared with the AWS CLI"), "{added}");
     assert!(w.config_toml().contains("share_with_aws_cli = true"), "{}", w.config_toml());
@@ -625,13 +643,7 @@ fn a_token_cache_that_cannot_be_written_is_a_warning_and_the_sign_in_stands() {
 
 #[test]
 fn favourites_of_one_source_renewed_together_share_one_refresh_of_a_rotating_token() {
-    let (w, sso) = sso_world();
-    // Identity Center may hand out a new refresh token with each refresh and retire the old one:
-    // two refreshes with the same token would end the sign-in.
-    sso.set_rotate_refresh_tokens(true);
-    sso.set_access_token_lifetime(120);
-    add_corp(&w, &sso);
-    login(&w, &sso, "corp");
+    let (w, sso) = rotating_sign_in();
     let names = ["p1", "p2", "p3", "p4"];
     for (n, role) in names.iter().zip(["ReadOnly", "AdministratorAccess", "ReadOnly", "AdministratorAccess"]) {
         ok(
@@ -657,14 +669,7 @@ fn favourites_of_one_source_renewed_together_share_one_refresh_of_a_rotating_tok
 fn a_shared_sign_in_the_aws_cli_refreshed_is_taken_up_not_refreshed_again_with_a_retired_token() {
     let (w, sso) = sso_world();
     sso.set_rotate_refresh_tokens(true);
-    w.sandbox.write(
-        ".aws/config",
-        &format!(
-            "[profile corp-ro]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n\
-             region = us-east-1\n\n[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\n\
-             sso_registration_scopes = sso:account:access\n"
-        ),
-    );
+    write_corp_ro_profile(&w);
     ok(&w, &sso, &["source", "add", "corp", "--sso-session", "corp", "--share-with-aws-cli"]);
     // A token within botocore's 15 minutes and rolecall's 5: both refresh it when they next use it.
     sso.set_access_token_lifetime(120);
@@ -693,11 +698,7 @@ fn a_shared_sign_in_the_aws_cli_refreshed_is_taken_up_not_refreshed_again_with_a
 
 #[test]
 fn two_rolecall_processes_refreshing_one_rotating_sign_in_at_once_both_succeed() {
-    let (w, sso) = sso_world();
-    sso.set_rotate_refresh_tokens(true);
-    sso.set_access_token_lifetime(120);
-    add_corp(&w, &sso);
-    login(&w, &sso, "corp");
+    let (w, sso) = rotating_sign_in();
     for (n, role) in [("p1", "ReadOnly"), ("p2", "AdministratorAccess")] {
         ok(&w, &sso, &["role", "add", n, "--source", "corp", "--account", "111111111111", "--role-name", role]);
     }

@@ -13,7 +13,6 @@
 use std::ffi::OsString;
 use std::process::ExitStatus;
 
-use chrono::SecondsFormat;
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::validate::Region;
 
@@ -64,21 +63,20 @@ pub fn child_env(handover: &Handover<'_>, region: Option<&Region>) -> Vec<(&'sta
     };
     match handover {
         Handover::Keys(creds) => {
-            set("AWS_ACCESS_KEY_ID", creds.access_key_id.as_str().into());
-            set("AWS_SECRET_ACCESS_KEY", creds.secret().into());
-            set("AWS_SESSION_TOKEN", creds.token().into());
-            set("AWS_CREDENTIAL_EXPIRATION", creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true).into());
+            for (k, v) in rolecall_core::env::session_vars(creds, region) {
+                set(k, v.into());
+            }
         }
         Handover::Endpoint { url, token_file, empty_file } => {
             set("AWS_CONTAINER_CREDENTIALS_FULL_URI", (*url).into());
             set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token_file.as_os_str().to_owned());
             set("AWS_SHARED_CREDENTIALS_FILE", empty_file.as_os_str().to_owned());
             set("AWS_CONFIG_FILE", empty_file.as_os_str().to_owned());
+            if let Some(r) = region {
+                set("AWS_REGION", r.to_string().into());
+                set("AWS_DEFAULT_REGION", r.to_string().into());
+            }
         }
-    }
-    if let Some(r) = region {
-        set("AWS_REGION", r.to_string().into());
-        set("AWS_DEFAULT_REGION", r.to_string().into());
     }
     out
 }

@@ -39,21 +39,27 @@ fn quote(shell: Shell, v: &str) -> String {
     }
 }
 
-/// The lines that put `creds` (and `region`) into the shell's environment, and clear `AWS_PROFILE`.
-pub fn export_lines(shell: Shell, creds: &SessionCredentials, region: Option<&Region>) -> String {
-    let expires = creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true);
+/// The environment variables that hand `creds` (and `region`) to an AWS tool, as every SDK reads
+/// them: the keys, `AWS_CREDENTIAL_EXPIRATION` (RFC 3339, UTC) and `AWS_REGION` with
+/// `AWS_DEFAULT_REGION`. Their values are secrets.
+pub fn session_vars(creds: &SessionCredentials, region: Option<&Region>) -> Vec<(&'static str, String)> {
     let mut vars = vec![
         ("AWS_ACCESS_KEY_ID", creds.access_key_id.as_str().to_owned()),
         ("AWS_SECRET_ACCESS_KEY", creds.secret().to_owned()),
         ("AWS_SESSION_TOKEN", creds.token().to_owned()),
-        ("AWS_CREDENTIAL_EXPIRATION", expires),
+        ("AWS_CREDENTIAL_EXPIRATION", creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true)),
     ];
     if let Some(r) = region {
         vars.push(("AWS_REGION", r.to_string()));
         vars.push(("AWS_DEFAULT_REGION", r.to_string()));
     }
+    vars
+}
+
+/// The lines that put `creds` (and `region`) into the shell's environment, and clear `AWS_PROFILE`.
+pub fn export_lines(shell: Shell, creds: &SessionCredentials, region: Option<&Region>) -> String {
     let mut out = String::new();
-    for (k, v) in vars {
+    for (k, v) in session_vars(creds, region) {
         let v = quote(shell, &v);
         out.push_str(&match shell {
             Shell::Bash | Shell::Zsh => format!("export {k}={v}\n"),
