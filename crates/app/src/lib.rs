@@ -12,6 +12,8 @@
 pub mod endpoint;
 pub mod exec;
 pub mod logging;
+#[cfg(unix)]
+pub mod serve;
 
 mod console;
 mod delivery;
