@@ -99,11 +99,10 @@ pub enum Answer {
 /// user's with no access for others), a stale socket left by a server that is gone is replaced,
 /// and a live one is refused (another server answers there).
 pub async fn bind(path: &Path) -> std::io::Result<UnixListener> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     let dir = path.parent().ok_or_else(|| std::io::Error::other("the socket path has no directory"))?;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    let meta = std::fs::symlink_metadata(dir)?;
-    if !meta.is_dir() || meta.uid() != euid() || meta.mode() & 0o077 != 0 {
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && only_mine(&m)) {
         return Err(std::io::Error::other(format!(
             "{} is not a directory of this user's that only this user can use",
             dir.display()
@@ -229,17 +228,22 @@ fn euid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
+/// Whether a file (the socket, its directory) is this user's, with no access for group or others.
+fn only_mine(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.uid() == euid() && meta.mode() & 0o077 == 0
+}
+
 /// Why the socket at `path` must not be used (someone else's, or open to others), if so.
 fn unsafe_socket(path: &Path) -> Option<String> {
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let me = euid();
+    use std::os::unix::fs::FileTypeExt;
     let dir = path.parent()?;
     let d = std::fs::symlink_metadata(dir).ok()?;
-    if !d.is_dir() || d.uid() != me || d.mode() & 0o077 != 0 {
+    if !d.is_dir() || !only_mine(&d) {
         return Some(format!("{} is not only this user's", dir.display()));
     }
     let s = std::fs::symlink_metadata(path).ok()?;
-    if !s.file_type().is_socket() || s.uid() != me || s.mode() & 0o077 != 0 {
+    if !s.file_type().is_socket() || !only_mine(&s) {
         return Some(format!("{} is not a socket only this user can use", path.display()));
     }
     None
