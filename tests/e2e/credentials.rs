@@ -5,7 +5,7 @@
 use std::process::Stdio;
 
 use rolecall_e2e::sso::FakeSso;
-use rolecall_e2e::{World, assumed_role_arn, output_text as text, rolecall_bin};
+use rolecall_e2e::{World, assumed_role_arn, output_text as text, rolecall_bin, rust_sdk_bin};
 use serde_json::Value;
 
 use crate::sso::{START_URL, sso_world};
@@ -61,6 +61,25 @@ pub(crate) fn js_identity(w: &World, envs: &[(String, String)], args: &[&str]) -
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
+}
+
+/// The AWS SDK for Rust (`rust-sdk-identity`, its default chain) calling GetCallerIdentity with
+/// exactly `envs`: the ARN, or its stderr.
+pub(crate) fn rust_identity(w: &World, envs: &[(String, String)]) -> Result<String, String> {
+    let mut cmd = w.sandbox.command(rust_sdk_bin(), envs);
+    let out = rolecall_e2e::run_with_timeout(&mut cmd, None, rolecall_e2e::AWS_CLI_TIMEOUT);
+    if out.status.success() {
+        Ok(rust_arn(&out.stdout))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// The ARN in what `rust-sdk-identity` printed (`{"Arn": …}`).
+pub(crate) fn rust_arn(stdout: &[u8]) -> String {
+    let v: Value = serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("rust-sdk-identity prints JSON ({e}): {}", String::from_utf8_lossy(stdout)));
+    v["Arn"].as_str().expect("Arn").to_owned()
 }
 
 /// `rolecall credentials NAME` with stdin a pipe holding `stdin`: its output.
@@ -145,6 +164,32 @@ fn a_process_favourite_is_served_through_credential_process_and_never_written() 
     w.ok(&["role", "remove", "admin"]);
     assert_eq!(w.sandbox.read_config(), format!("{user_config}\n"));
     assert_eq!(w.sandbox.read_credentials(), format!("{user_credentials}\n"));
+}
+
+/// The AWS SDK for Rust, a third reader not written here, gets working credentials through a
+/// process favourite's `credential_process` (it runs the line with `sh -c`): the role's, with
+/// nothing written; and with a profile of keys named instead, the keys' user, so the ARN tells
+/// which way the SDK went.
+#[test]
+fn the_rust_sdk_gets_a_process_favourites_session_through_credential_process() {
+    let w = world();
+    w.add_favourite("admin", ADMIN_ARN, &["--delivery", "process"]);
+    let mine = format!(
+        "[mine]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        w.alice().access_key_id,
+        w.alice().secret_access_key
+    );
+    w.sandbox.write(".aws/credentials", &mine);
+    let before = everything(&w);
+    let envs = w.envs_with(&[("AWS_PROFILE", "admin")]);
+    assert_eq!(rust_identity(&w, &envs).unwrap(), assumed_role_arn("Admin", "alice"));
+    assert_eq!(everything(&w), before, "a credential_process call through the Rust SDK writes no file");
+    let envs = w.envs_with(&[("AWS_PROFILE", "mine")]);
+    assert_eq!(rust_identity(&w, &envs).unwrap(), w.alice().user_arn, "the reader follows AWS_PROFILE");
+    // A profile that is not there: the SDK fails, with its reason on stderr.
+    let envs = w.envs_with(&[("AWS_PROFILE", "nope")]);
+    let err = rust_identity(&w, &envs).unwrap_err();
+    assert!(err.contains("nope"), "{err}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdout, Stdio};
 use std::time::Duration;
 
 use rolecall_e2e::http::{Request, request};
-use rolecall_e2e::{World, assumed_role_arn, output_text, rolecall_bin, venv_tool};
+use rolecall_e2e::{World, assumed_role_arn, output_text, rolecall_bin, rust_sdk_bin, venv_tool};
 use serde_json::Value;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/Admin";
@@ -300,6 +300,32 @@ fn the_js_sdk_gets_the_session_from_the_environment_and_from_the_endpoint() {
         let arn = String::from_utf8_lossy(&o.stdout).trim().to_owned();
         assert!(arn.starts_with(&assumed_role_arn("Admin", "")), "{args:?}: [default]'s keys won: {arn}");
     }
+    assert_eq!(w.files(), before, "exec wrote a file");
+}
+
+/// The AWS SDK for Rust (`rust-sdk-identity`), a third reader: its default chain takes the keys
+/// from the environment, and with `--server` the container endpoint (its token file), past a
+/// `[default]` profile with keys; both times the role's ARN.
+#[test]
+fn the_rust_sdk_gets_the_session_from_the_environment_and_from_the_endpoint() {
+    let w = world();
+    user_profiles(&w);
+    let before = w.files();
+    let reader = rust_sdk_bin().to_string_lossy().into_owned();
+    for server in [false, true] {
+        let mut args = vec!["exec"];
+        if server {
+            args.push("--server");
+        }
+        args.extend(["prod", "--", &reader]);
+        let o = w.run(&args);
+        assert!(o.status.success(), "{args:?}: {}", output_text(&o));
+        let arn = crate::credentials::rust_arn(&o.stdout);
+        assert!(arn.starts_with(&assumed_role_arn("Admin", "")), "{args:?}: [default]'s keys won: {arn}");
+    }
+    // Without rolecall, the same reader gets [default]'s keys: the check above can fail.
+    let arn = crate::credentials::rust_identity(&w, &w.envs()).unwrap();
+    assert_eq!(arn, w.alice().user_arn, "[default] is alice's");
     assert_eq!(w.files(), before, "exec wrote a file");
 }
 

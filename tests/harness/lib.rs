@@ -11,7 +11,8 @@
 //! - [`Sandbox`]: a temporary HOME and the environment ([`Sandbox::envs`]) that points rolecall
 //!   and the AWS CLI at it, at a `Moto` and at a `Keychain`.
 //! - [`aws_cli`]: the AWS CLI v1 of the test venv, to check what rolecall wrote;
-//!   [`rolecall_bin`]: the binary under test.
+//!   [`rolecall_bin`]: the binary under test; [`rust_sdk_bin`]: the AWS SDK for Rust as a reader
+//!   (`sdk-rust/`, GetCallerIdentity through its default credentials chain).
 //! - [`Desktop`]: Xvfb with a tray host (`gtk-sni-tray-standalone`) on a keychain's bus;
 //!   [`TrayApp`]: `rolecall-tray` on it, with its [`TrayItem`] menu read and clicked over
 //!   dbusmenu; screenshots of the screen, a window, or the tray menu opened with a right click.
@@ -86,7 +87,9 @@ pub use hygiene::{Hygiene, encodings};
 pub use keychain::{KEYRING_PASSWORD, Keychain, KeychainKind};
 pub use moto::{ACCOUNT_ID, Moto, ROLE_ACTIONS, USER_ACTIONS, UserKeys, assumed_role_arn};
 pub use notifications::{FakeLogind, FakeNotifications, NOTIFICATION_CAPABILITIES, Notification};
-pub use sandbox::{AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin};
+pub use sandbox::{
+    AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin, rust_sdk_bin,
+};
 pub use util::{
     REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, output_text, poll, run_with_timeout, test_venv,
     venv_tool, wait_for, wait_until,

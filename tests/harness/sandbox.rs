@@ -1,6 +1,6 @@
 //! [`Sandbox`]: a temporary HOME for one test and the environment that points rolecall and the
-//! AWS CLI at it, at a [`Moto`] and at a [`Keychain`]; [`aws_cli`] and [`rolecall_bin`] to run
-//! the two clients.
+//! AWS CLI at it, at a [`Moto`] and at a [`Keychain`]; [`aws_cli`], [`rolecall_bin`] and
+//! [`rust_sdk_bin`] to run the clients.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -205,12 +205,7 @@ pub fn aws_cli(sandbox_envs: &[(String, String)], args: &[&str]) -> Output {
 pub fn rolecall_bin() -> PathBuf {
     let bin = match std::env::var_os("ROLECALL_BIN").filter(|v| !v.is_empty()) {
         Some(bin) => PathBuf::from(bin),
-        None => {
-            let exe = std::env::current_exe().expect("current_exe");
-            let deps = exe.parent().expect("test executable has a directory");
-            let profile = if deps.ends_with("deps") { deps.parent().unwrap_or(deps) } else { deps };
-            profile.join(format!("rolecall{}", std::env::consts::EXE_SUFFIX))
-        }
+        None => in_profile_dir("rolecall"),
     };
     assert!(
         bin.is_file(),
@@ -219,4 +214,33 @@ pub fn rolecall_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// `rust-sdk-identity` (`tests/sdk-rust`): GetCallerIdentity through the AWS SDK for Rust's
+/// default credentials chain, an independent reader of what rolecall serves. It prints
+/// `{"Arn": …}`, or the SDK's error on stderr and exits 1.
+///
+/// In the cargo profile directory beside [`rolecall_bin`]'s; it belongs to this package, so
+/// `cargo test -p rolecall-e2e` (and `cargo build -p rolecall-e2e`) builds it.
+///
+/// # Panics
+/// If that file does not exist, saying how to build it.
+pub fn rust_sdk_bin() -> PathBuf {
+    let bin = in_profile_dir("rust-sdk-identity");
+    assert!(
+        bin.is_file(),
+        "the AWS SDK for Rust reader is not at {}: build it with `cargo build -p rolecall-e2e` (same \
+         CARGO_TARGET_DIR as the tests)",
+        bin.display()
+    );
+    bin
+}
+
+/// `NAME` (with the platform's executable suffix) in the cargo profile directory this test
+/// executable was built into (`<target>/<profile>/deps/e2e-<hash>` → `<target>/<profile>/NAME`).
+fn in_profile_dir(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let deps = exe.parent().expect("test executable has a directory");
+    let profile = if deps.ends_with("deps") { deps.parent().unwrap_or(deps) } else { deps };
+    profile.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }

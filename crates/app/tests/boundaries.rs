@@ -105,8 +105,10 @@ fn each_crate_depends_only_on_the_layers_below_it() {
 fn each_wire_format_belongs_to_one_crate() {
     // (dependency prefix, the crates that may use it)
     let owners: &[(&str, &[&str])] = &[
-        // The AWS SDK: STS, and IAM Identity Center's sign-in service and portal.
-        ("aws-", &["rolecall-sts", "rolecall-sso"]),
+        // The AWS SDK: STS, and IAM Identity Center's sign-in service and portal; and the
+        // end-to-end suite's reader (`tests/sdk-rust`), an SDK client of what rolecall serves
+        // that shares no code with it.
+        ("aws-", &["rolecall-sts", "rolecall-sso", "rolecall-e2e"]),
         ("keyring", &["rolecall-keychain"]),
         ("reqwest", &["rolecall-signin"]),
         ("tauri", &["rolecall-tray"]),
@@ -124,6 +126,25 @@ fn each_wire_format_belongs_to_one_crate() {
                 if dep.starts_with(prefix) && !who.contains(&m.name.as_str()) {
                     wrong.push(format!("{} uses {dep}, which only {who:?} may", m.name));
                 }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_end_to_end_suites_sdk_reader_takes_the_workspaces_sdk_as_it_is() {
+    // Other features would build the SDK (and tokio, hyper, rustls under it) a second time, and
+    // make the reader a different client from the one the workspace pins.
+    let e2e = members().into_iter().find(|m| m.name == "rolecall-e2e").expect("rolecall-e2e");
+    let mut wrong = Vec::new();
+    for (kind, deps) in &e2e.deps {
+        for (name, spec) in deps.iter().filter(|(n, _)| n.starts_with("aws-") || n.as_str() == "tokio") {
+            let only_workspace = spec.as_table().is_some_and(|t| {
+                t.get("workspace").and_then(|w| w.as_bool()) == Some(true) && t.keys().all(|k| k == "workspace")
+            });
+            if !only_workspace {
+                wrong.push(format!("rolecall-e2e's {kind} {name} = {spec}: take `{name}.workspace = true` alone"));
             }
         }
     }
