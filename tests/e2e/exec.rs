@@ -246,18 +246,16 @@ fn the_endpoint_answers_only_its_token_from_loopback_and_goes_with_its_command()
     }
     assert_eq!(a.get(&[("Authorization", &token)]).0, 200);
 
-    // Another user (uid 65534) can neither read the token nor be served without it.
+    // Another user (uid 65534) can neither read the token nor be served, even with the token
+    // and a loopback Host: the endpoint finds whose the connection is. The same request of ours
+    // is served, so the refusal is the other uid's, nothing else.
     if running_as_root() {
-        let as_other = |args: &[&str]| {
-            let mut cmd = std::process::Command::new("setpriv");
-            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).args(args);
-            rolecall_e2e::run_with_timeout(&mut cmd, None, Duration::from_secs(20))
-        };
         let token_path = a.token_file.to_string_lossy().into_owned();
-        let o = as_other(&["cat", &token_path]);
+        let o = as_uid(Some(65534), &["cat", &token_path], None);
         assert!(!o.status.success() && o.stdout.is_empty(), "another user read the token file");
-        let o = as_other(&["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", &a.url]);
-        assert_eq!(String::from_utf8_lossy(&o.stdout), "403", "{}", output_text(&o));
+        assert_eq!(curl_status(Some(65534), &a.url, None), "403", "another user without the token");
+        assert_eq!(curl_status(Some(65534), &a.url, Some(&token)), "403", "another user with the token");
+        assert_eq!(curl_status(None, &a.url, Some(&token)), "200", "the same request of this user");
     } else {
         eprintln!("not root: the other-user requests are not tried");
     }
@@ -268,6 +266,9 @@ fn the_endpoint_answers_only_its_token_from_loopback_and_goes_with_its_command()
     assert!(b_file.exists(), "the other endpoint's token file went with the first");
     assert!(!err.contains(&token), "the token was logged");
     assert!(err.contains("refused a request"), "refusals are logged: {err}");
+    if running_as_root() {
+        assert!(err.contains("another user's connection") && err.contains("65534"), "said whose: {err}");
+    }
     let (code, _) = b.finish();
     assert_eq!(code, Some(3));
     assert!(!b_file.exists());
@@ -327,6 +328,37 @@ fn the_rust_sdk_gets_the_session_from_the_environment_and_from_the_endpoint() {
     let arn = crate::credentials::rust_identity(&w, &w.envs()).unwrap();
     assert_eq!(arn, w.alice().user_arn, "[default] is alice's");
     assert_eq!(w.files(), before, "exec wrote a file");
+}
+
+/// Runs `args` (as uid and gid `uid` with no groups, through `setpriv`, when given) with `input`
+/// on stdin.
+fn as_uid(uid: Option<u32>, args: &[&str], input: Option<&[u8]>) -> std::process::Output {
+    let mut cmd = match uid {
+        Some(uid) => {
+            let mut cmd = std::process::Command::new("setpriv");
+            cmd.args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into(), "--".into()]);
+            cmd.args(args);
+            cmd
+        }
+        None => {
+            let mut cmd = std::process::Command::new(args[0]);
+            cmd.args(&args[1..]);
+            cmd
+        }
+    };
+    rolecall_e2e::run_with_timeout(&mut cmd, input, Duration::from_secs(20))
+}
+
+/// The HTTP status curl gets for `url` (as `uid`, if given), with `Authorization: token` when
+/// given, handed over on stdin (`-H @-`) so it is in no command line.
+fn curl_status(uid: Option<u32>, url: &str, token: Option<&str>) -> String {
+    let header = token.map(|t| format!("Authorization: {t}\n"));
+    let mut args = vec!["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url];
+    if header.is_some() {
+        args.extend(["-H", "@-"]);
+    }
+    let o = as_uid(uid, &args, header.as_deref().map(str::as_bytes));
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn running_as_root() -> bool {

@@ -4,7 +4,12 @@
 //! - **Who may ask**: a request must come from a loopback address, name a loopback `Host`
 //!   (`127.0.0.1`, `localhost`, `[::1]`, any port: a page a browser was lured to cannot name one),
 //!   and carry `Authorization: TOKEN`, a fresh 256-bit random token per endpoint compared in
-//!   constant time. Anything else is 403, logged with the peer and the reason, never the token.
+//!   constant time; and (on Linux) the peer's socket must be this user's: its row of
+//!   `/proc/net/tcp` (or `tcp6`, for a v4-mapped socket) by its address and port and ours
+//!   ([`socket_uid`]) must name our effective uid, and a peer whose row is not found is refused
+//!   too. Anything else is 403, logged with the peer and the reason, never the token. Another
+//!   user who learned the token (from the child's environment, say) is still refused. On other
+//!   systems nothing says whose a TCP peer is, and the token is the only guard.
 //!   The token reaches the child in a 0600 file (`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`) in a
 //!   fresh 0700 directory of the runtime dir, removed when the endpoint stops; never in argv.
 //! - **What it says**: `GET /rolecall/credentials` gives `{AccessKeyId, SecretAccessKey, Token,
@@ -182,7 +187,7 @@ impl Served {
         };
         let (status, body) = match parse_request(&head) {
             Err(why) => (400, error_body(why)),
-            Ok(req) => match check(&req, peer.ip(), &self.token) {
+            Ok(req) => match peer_is_ours(&stream, peer).await.and_then(|()| check(&req, peer.ip(), &self.token)) {
                 Err(why) => {
                     tracing::warn!(%peer, reason = why, "the credentials endpoint refused a request");
                     (403, error_body(why))
@@ -315,6 +320,75 @@ pub fn check(req: &Request, peer: IpAddr, token: &str) -> Result<(), &'static st
         Some(given) if !same(given.as_bytes(), token.as_bytes()) => Err("wrong token"),
         Some(_) => Ok(()),
     }
+}
+
+/// Whether the peer's end of `stream` is a socket of this user's (our effective uid), read
+/// from `/proc/net/tcp`, then `/proc/net/tcp6` ([`socket_uid`]). No row found is a refusal too:
+/// without it nothing says whose the connection is.
+#[cfg(target_os = "linux")]
+async fn peer_is_ours(stream: &TcpStream, peer: SocketAddr) -> Result<(), &'static str> {
+    let ours = stream.local_addr().map_err(|_| "the connection's owner was not found")?;
+    let uid = tokio::task::spawn_blocking(move || {
+        ["/proc/net/tcp", "/proc/net/tcp6"]
+            .iter()
+            .find_map(|table| socket_uid(&std::fs::read_to_string(table).ok()?, peer, ours))
+    })
+    .await
+    .ok()
+    .flatten();
+    let me = rustix::process::geteuid().as_raw();
+    match uid {
+        Some(uid) if uid == me => Ok(()),
+        Some(uid) => {
+            tracing::warn!(%peer, peer_uid = uid, our_uid = me, "a connection to the credentials endpoint from another user");
+            Err("another user's connection")
+        }
+        None => Err("the connection's owner was not found"),
+    }
+}
+
+/// Not on Linux: nothing tells whose a TCP peer is; the token is the guard.
+#[cfg(not(target_os = "linux"))]
+async fn peer_is_ours(_stream: &TcpStream, _peer: SocketAddr) -> Result<(), &'static str> {
+    Ok(())
+}
+
+/// The uid that owns the TCP socket whose own address is `local` and whose peer is `remote`,
+/// from the text of Linux's `/proc/net/tcp` or `/proc/net/tcp6` (an IPv4-mapped IPv6 address
+/// counts as its IPv4 address); `None` if no row has them. Rows in `TIME_WAIT` or a half-open
+/// `NEW_SYN_RECV` are skipped: the kernel shows uid 0 for those whoever made them.
+///
+/// Each row: `sl local_address rem_address st … uid …`, an address as the kernel's 32-bit words
+/// in hex, each in this machine's byte order, and `:PORT` in hex.
+pub fn socket_uid(table: &str, local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+    let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
+    let (local, remote) = (canonical(local), canonical(remote));
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(l), Some(r), Some(state), Some(uid)) = (fields.get(1), fields.get(2), fields.get(3), fields.get(7))
+        else {
+            return None;
+        };
+        let matches = proc_addr(l)? == local && proc_addr(r)? == remote && !matches!(*state, "06" | "0C");
+        matches.then(|| uid.parse().ok()).flatten()
+    })
+}
+
+/// `0100007F:1F90` (or 32 hex digits for IPv6) as an address, canonical (v4-mapped as IPv4).
+fn proc_addr(text: &str) -> Option<SocketAddr> {
+    let (ip, port) = text.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    let mut bytes = Vec::with_capacity(16);
+    for word in ip.as_bytes().chunks(8) {
+        let word = std::str::from_utf8(word).ok().filter(|w| w.len() == 8)?;
+        bytes.extend_from_slice(&u32::from_str_radix(word, 16).ok()?.to_ne_bytes());
+    }
+    let ip = match bytes.len() {
+        4 => IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?),
+        16 => IpAddr::from(<[u8; 16]>::try_from(bytes).ok()?).to_canonical(),
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, port))
 }
 
 /// Compares in time that depends on the lengths only.
@@ -489,6 +563,68 @@ mod tests {
         assert_eq!(pauses, [20, 40, 80, 160, 300, 300, 300, 300]);
         failing.renewed(session(t + m(120)), t + m(60));
         assert!(!failing.renewal_due(t + m(60), i) && failing.failures == 0);
+    }
+
+    /// From a little-endian machine: a listener on 127.0.0.1:43943 (`ABA7`), a client from port
+    /// 39620 (`9AC4`) of uid 65534 and the server's accepted end of it (uid 0), a v4-mapped IPv6
+    /// client from port 39612 (`9ABC`), a `TIME_WAIT` row, and an HTTPS connection elsewhere.
+    const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:ABA7 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 17093 1 00000000ad89baee 100 0 0 10 0
+   2: 0100007F:9AC4 0100007F:ABA7 01 00000000:00000000 00:00000000 00000000 65534        0 17096 2 000000008c006ead 20 0 0 10 -1
+   3: 0100007F:ABA7 0100007F:9ABC 01 00000000:00000000 00:00000000 00000000     0        0 17095 1 00000000a8eaa2ab 20 0 0 10 -1
+   4: 0100007F:ABA7 0100007F:9AC4 01 00000000:00000000 00:00000000 00000000     0        0 17097 1 000000009e8722a6 20 0 0 10 -1
+   5: 0100007F:9AD0 0100007F:ABA7 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000
+   6: 020200C0:AED0 507100CB:01BB 01 00000000:00000000 00:00000000 00000000  1000        0 9057 1 00000000008cefdf 20 4 1 64 146
+";
+    const TCP6: &str = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0000000000000000FFFF00000100007F:9ABC 0000000000000000FFFF00000100007F:ABA7 01 00000000:00000000 00:00000000 00000000  1000        0 17094 2 00000000f8b73307 20 0 0 10 -1
+   1: 00000000000000000000000001000000:D431 00000000000000000000000001000000:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 17098 2 00000000f8b73308 20 0 0 10 -1
+";
+
+    #[test]
+    #[cfg(target_endian = "little")]
+    fn the_peer_sockets_owner_is_read_from_its_proc_net_tcp_row() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let server = at("127.0.0.1:43943");
+        // The client's row (its address first), not the server's end of the same connection.
+        assert_eq!(socket_uid(TCP, at("127.0.0.1:39620"), server), Some(65534));
+        assert_eq!(socket_uid(TCP, server, at("127.0.0.1:39620")), Some(0));
+        // A v4-mapped IPv6 client is in tcp6, and found by its IPv4 address as the server sees it.
+        assert_eq!(socket_uid(TCP, at("127.0.0.1:39612"), server), None);
+        assert_eq!(socket_uid(TCP6, at("127.0.0.1:39612"), server), Some(1000));
+        assert_eq!(socket_uid(TCP6, at("[::1]:54321"), at("[::1]:8080")), Some(1001));
+        // TIME_WAIT shows uid 0 whoever made it: no answer rather than a wrong one.
+        assert_eq!(socket_uid(TCP, at("127.0.0.1:39632"), server), None);
+        // Another port, another address, the listener itself: no row.
+        assert_eq!(socket_uid(TCP, at("127.0.0.1:39621"), server), None);
+        assert_eq!(socket_uid(TCP, at("127.0.0.2:39620"), server), None);
+        assert_eq!(socket_uid(TCP, server, at("0.0.0.0:0")), Some(0), "the listener's own row");
+        assert_eq!(socket_uid(TCP, at("192.0.2.2:44752"), at("203.0.113.80:443")), Some(1000));
+    }
+
+    #[test]
+    fn malformed_proc_net_tcp_rows_name_no_owner() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let (client, server) = (at("127.0.0.1:39620"), at("127.0.0.1:43943"));
+        for table in [
+            "",
+            "header only",
+            "header\n   2: 0100007F:9AC4 0100007F:ABA7 01",
+            "header\n   2: 0100007F:9AC4 0100007F:ABA7 01 0:0 0:0 0 notanumber",
+            "header\n   2: 0100007F 0100007F:ABA7 01 0:0 0:0 0 65534",
+            "header\n   2: 0100007:9AC4 0100007F:ABA7 01 0:0 0:0 0 65534",
+            "header\n   2: 0100007G:9AC4 0100007F:ABA7 01 0:0 0:0 0 65534",
+            "header\n   2: 0100007F:9AC4 0100007F:ABA7FF 01 0:0 0:0 0 65534",
+            "header\n   2: 0100007F0100007F:9AC4 0100007F:ABA7 01 0:0 0:0 0 65534",
+            "header\n   2: 0100007F:9AC4 0100007F:ABA7 0C 0:0 0:0 0 65534",
+        ] {
+            assert_eq!(socket_uid(table, client, server), None, "{table}");
+        }
+        #[cfg(target_endian = "little")]
+        assert_eq!(
+            socket_uid("header\n   2: 0100007F:9AC4 0100007F:ABA7 01 0:0 0:0 0 65534", client, server),
+            Some(65534)
+        );
     }
 
     #[test]
