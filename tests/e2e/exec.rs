@@ -132,24 +132,34 @@ fn a_signal_to_rolecall_is_passed_on_to_the_command() {
     assert_eq!(status.code(), Some(42));
 }
 
-/// A running `exec --server prod` whose child printed the endpoint and its token file and waits
-/// for its stdin to close.
+/// A running `exec --server FAVOURITE` whose child printed the endpoint and its token file and
+/// waits for a line on its stdin (then runs what it was given) or for its stdin to close (then
+/// exits 3).
 struct Served {
     child: Child,
     url: String,
     port: u16,
     token_file: PathBuf,
     profiles_file: String,
-    _out: BufReader<ChildStdout>,
+    out: BufReader<ChildStdout>,
 }
 
 impl Served {
+    /// `exec --server prod` whose child only waits.
     fn start(w: &World) -> Served {
-        let script = "printf '%s\\n' \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\" \"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE\" \"$AWS_SHARED_CREDENTIALS_FILE\"; read x; exit 3";
+        Served::spawn(w, &w.envs(), "prod", ":")
+    }
+
+    /// `exec --server favourite` with `envs`, whose child runs `then` (shell) once it is sent a
+    /// line ([`Served::go`]), then waits again.
+    fn spawn(w: &World, envs: &[(String, String)], favourite: &str, then: &str) -> Served {
+        let script = format!(
+            "printf '%s\\n' \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\" \"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE\" \"$AWS_SHARED_CREDENTIALS_FILE\"; read x || exit 3; {then}; read x; exit 3"
+        );
         let mut child = w
             .sandbox
-            .command(rolecall_bin(), &w.envs())
-            .args(["exec", "--server", "prod", "--", "sh", "-c", script])
+            .command(rolecall_bin(), envs)
+            .args(["exec", "--server", favourite, "--", "sh", "-c", &script])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -159,8 +169,20 @@ impl Served {
         let url = read_line(&mut out);
         let token_file = PathBuf::from(read_line(&mut out));
         let profiles_file = read_line(&mut out);
-        let port = url.strip_prefix("http://127.0.0.1:").and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
-        Served { child, url, port, token_file, profiles_file, _out: out }
+        let Some(port) = url.strip_prefix("http://127.0.0.1:").and_then(|r| r.split('/').next()?.parse().ok()) else {
+            let mut err = String::new();
+            let _ = child.kill();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            panic!("exec --server {favourite} gave no endpoint: {url:?}\n{err}");
+        };
+        Served { child, url, port, token_file, profiles_file, out }
+    }
+
+    /// Lets the child run what it was given, and returns the first line it prints.
+    fn go(&mut self) -> String {
+        use std::io::Write;
+        self.child.stdin.as_mut().unwrap().write_all(b"\n").unwrap();
+        read_line(&mut self.out)
     }
 
     fn path(&self) -> String {
@@ -271,6 +293,55 @@ fn the_endpoint_answers_only_its_token_from_loopback_and_goes_with_its_command()
     }
     let (code, _) = b.finish();
     assert_eq!(code, Some(3));
+    assert!(!b_file.exists());
+    assert_eq!(w.files(), before, "exec --server wrote a file");
+}
+
+/// Two `exec --server` at once, for two favourites (roles Admin and ReadOnly): each child has
+/// a token of its own in a file of its own, each endpoint refuses the other's token, and both
+/// children's AWS CLI get their own role's session while both endpoints run, past a
+/// `[default]` profile with keys.
+#[test]
+fn two_exec_servers_at_once_serve_their_own_child_and_refuse_each_others_token() {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+        m.create_role("ReadOnly", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w.add_favourite("prod", ROLE, &[]);
+    w.add_favourite("ro", "arn:aws:iam::123456789012:role/ReadOnly", &[]);
+    user_profiles(&w);
+    let before = w.files();
+    // Everything it prints on one line, so a failure shows instead of a read that never ends.
+    let then = format!("'{}' sts get-caller-identity --query Arn --output text 2>&1 | tr '\\n' ' '; echo", aws());
+    let mut a = Served::spawn(&w, &w.envs(), "prod", &then);
+    let mut b = Served::spawn(&w, &w.envs(), "ro", &then);
+    assert_ne!(a.port, b.port);
+    assert_ne!(a.token_file, b.token_file, "a token file each");
+    let (ta, tb) = (a.token(), b.token());
+    assert_ne!(ta, tb, "a token each");
+    let mut keys = Vec::new();
+    for (s, own, other) in [(&a, &ta, &tb), (&b, &tb, &ta)] {
+        let (status, body) = s.get(&[("Authorization", own)]);
+        assert_eq!(status, 200, "its own token: {}", body.len());
+        let v: Value = serde_json::from_str(&body).unwrap();
+        keys.push(v["AccessKeyId"].as_str().unwrap().to_owned());
+        assert_eq!(s.get(&[("Authorization", other)]).0, 403, "the other endpoint's token");
+    }
+    assert_ne!(keys[0], keys[1], "each endpoint serves its own favourite's session");
+    // Both children's AWS CLI, while both endpoints run.
+    let (arn_a, arn_b) = (a.go(), b.go());
+    assert!(arn_a.starts_with(&assumed_role_arn("Admin", "")), "prod's child: {arn_a}");
+    assert!(arn_b.starts_with(&assumed_role_arn("ReadOnly", "")), "ro's child: {arn_b}");
+    let (a_file, b_file) = (a.token_file.clone(), b.token_file.clone());
+    let (code, err) = a.finish();
+    assert_eq!(code, Some(3), "{err}");
+    assert!(!err.contains(&ta) && !err.contains(&tb), "a token was logged: {err}");
+    assert!(!a_file.exists() && b_file.exists(), "each token file goes with its own command");
+    // The second still serves once the first is gone.
+    assert_eq!(b.get(&[("Authorization", &tb)]).0, 200);
+    let (code, err) = b.finish();
+    assert_eq!(code, Some(3), "{err}");
     assert!(!b_file.exists());
     assert_eq!(w.files(), before, "exec --server wrote a file");
 }
