@@ -346,6 +346,69 @@ fn two_exec_servers_at_once_serve_their_own_child_and_refuse_each_others_token()
     assert_eq!(w.files(), before, "exec --server wrote a file");
 }
 
+/// Renewal end to end: `exec --server` of a 15-minute favourite (moto's Expiration is exactly
+/// 900 s on) renews once fewer than half of it (7.5 min) are left by its own clock, and serves
+/// the new session. Waiting 7.5 minutes is too long, so the wall clock of the `rolecall` process
+/// alone is moved with libfaketime (its monotonic clock, its timers' and pauses', is not); STS
+/// (moto) and the AWS CLI keep the real clock, so the Expiration it compares is STS's answer,
+/// as in use. (Its renewal is signed 8 minutes ahead: moto accepts that, real STS would not,
+/// which is not what this test is about.) Moved 7 minutes (8 left) it still serves the first
+/// session; moved 8 (7 left) it renews, once, and the AWS CLI gets the new session through it.
+#[test]
+fn exec_server_renews_a_session_half_used_by_its_clock_and_serves_the_new_one() {
+    let lib = rolecall_e2e::libfaketime().expect("libfaketime is not installed: run ./scripts/setup --test");
+    let w = world();
+    w.add_favourite("short", ROLE, &["--duration", "15m"]);
+    let clock = w.sandbox.home().join("endpoint-clock");
+    let set_clock = |offset: &str| std::fs::write(&clock, format!("{offset}\n")).unwrap();
+    set_clock("+0");
+    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+    let (lib, clock_file) = (path(&lib), path(&clock));
+    let envs = w.envs_with(&[
+        ("LD_PRELOAD", &lib),
+        ("FAKETIME_TIMESTAMP_FILE", &clock_file),
+        // Read the offset on every call (so a change counts at once); the monotonic clock real.
+        ("FAKETIME_NO_CACHE", "1"),
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ]);
+    let s = Served::spawn(&w, &envs, "short", ":");
+    let token = s.token();
+    let served = || {
+        let (status, body) = s.get(&[("Authorization", &token)]);
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let expiration = chrono::DateTime::parse_from_rfc3339(v["Expiration"].as_str().unwrap()).unwrap().to_utc();
+        (v["AccessKeyId"].as_str().unwrap().to_owned(), expiration)
+    };
+    let (first, first_expiration) = served();
+    let left = first_expiration - chrono::Utc::now();
+    assert!(left > chrono::Duration::seconds(860) && left <= chrono::Duration::seconds(900), "a 900 s session: {left}");
+    assert_eq!(served().0, first, "a fresh session is not renewed on every request");
+    set_clock("+7m");
+    assert_eq!(served().0, first, "8 minutes left of 15: more than half, not renewed yet");
+    set_clock("+8m");
+    let (renewed, renewed_expiration) = served();
+    assert_ne!(renewed, first, "7 minutes left of 15: renewed");
+    // STS's answer, on the real clock: as late as the first or later (seconds apart, at most).
+    assert!(renewed_expiration >= first_expiration, "{renewed_expiration} before {first_expiration}");
+    assert_eq!(served().0, renewed, "the new session is served, not renewed again");
+    // A real session from STS: the AWS CLI (with the real clock) gets it through the endpoint.
+    let cli_envs = w.envs_with(&[
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &s.url),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &path(&s.token_file)),
+        ("AWS_SHARED_CREDENTIALS_FILE", &s.profiles_file),
+        ("AWS_CONFIG_FILE", &s.profiles_file),
+    ]);
+    let o = rolecall_e2e::aws_cli(&cli_envs, &["sts", "get-caller-identity", "--output", "json"]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    assert!(caller_arn(&o.stdout).starts_with(&assumed_role_arn("Admin", "")));
+    assert_eq!(served().0, renewed);
+    let (code, err) = s.finish();
+    assert_eq!(code, Some(3), "{err}");
+    assert!(!err.contains(&token), "the token was logged");
+    assert!(!err.contains("could not renew"), "{err}");
+}
+
 /// The AWS SDK for JavaScript v3 (`tests/sdk-js`, installed by `scripts/setup --test`) as a
 /// second reader: its default chain takes the keys from the environment, and with `--server` the
 /// container endpoint, past a `[default]` profile with keys.

@@ -33,7 +33,7 @@
 //! - [`Hygiene`]: the sensitive values a test knows (secrets, tokens, MFA codes, external ids,
 //!   sign-in links), looked for raw and encoded in every output it collected.
 //! - [`http`]: the one small HTTP/1.1 of the harness's loopback servers and clients.
-//! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`]: small helpers.
+//! - [`free_port`], [`wait_until`], [`wait_for`], [`run_with_timeout`], [`libfaketime`]: small helpers.
 //!
 //! Every process started here (moto_server, dbus-daemon, gnome-keyring-daemon, Xvfb, the tray
 //! host, rolecall-tray, tauri-driver) is stopped when its owner is dropped, also when a test
@@ -91,8 +91,8 @@ pub use sandbox::{
     AWS_CLI_TIMEOUT, KEYCHAIN_SERVICE, REGION, ROLECALL_TIMEOUT, Sandbox, aws_cli, rolecall_bin, rust_sdk_bin,
 };
 pub use util::{
-    REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, output_text, poll, run_with_timeout, test_venv,
-    venv_tool, wait_for, wait_until,
+    REMOVED_ENV_PREFIXES, REMOVED_ENV_VARS, apply_envs, free_port, libfaketime, output_text, poll, run_with_timeout,
+    test_venv, venv_tool, wait_for, wait_until,
 };
 pub use webdriver::{ENTER, Element, TAB, TauriDriver, WdError, WebDriver, tauri_driver_bin};
 pub use world::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, Files, World, WorldBuilder};

@@ -171,6 +171,24 @@ pub fn venv_tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
+/// libfaketime's thread-safe library (`libfaketimeMT.so.1`, Debian package `libfaketime`, which
+/// `scripts/setup --test` installs), to load with `LD_PRELOAD` into one process whose wall clock
+/// a test moves (`FAKETIME_TIMESTAMP_FILE` holding an offset such as `+8m`): `$ROLECALL_LIBFAKETIME`
+/// if set, else the first found in `/usr/lib/<multiarch>/faketime/`, `/usr/lib/faketime/` and
+/// `/usr/local/lib/faketime/`; `None` if there is none.
+pub fn libfaketime() -> Option<PathBuf> {
+    const NAME: &str = "libfaketimeMT.so.1";
+    if let Some(path) = std::env::var_os("ROLECALL_LIBFAKETIME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let multiarch = std::fs::read_dir("/usr/lib").into_iter().flatten().flatten().map(|e| e.path().join("faketime"));
+    [PathBuf::from("/usr/lib/faketime"), PathBuf::from("/usr/local/lib/faketime")]
+        .into_iter()
+        .chain(multiarch)
+        .map(|dir| dir.join(NAME))
+        .find(|lib| lib.is_file())
+}
+
 /// Prefixes of inherited environment variables that [`apply_envs`] removes from a child's
 /// environment before setting the test's own: any AWS setting (credentials, `AWS_PROFILE`,
 /// `AWS_DEFAULT_PROFILE`, region, endpoints, CA bundle, config file paths…) and any rolecall
