@@ -12,6 +12,7 @@ pub mod dto;
 pub mod mfa;
 pub mod notifications;
 pub mod scheduler;
+pub mod serve;
 pub mod signin;
 pub mod signin_state;
 pub mod state;
@@ -42,6 +43,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
         services,
         mfa: Default::default(),
         sign_ins: Default::default(),
+        prompted: Default::default(),
         activity: Mutex::new(Activity::default()),
         changed: Arc::new(Notify::new()),
         actions: tx,
@@ -112,6 +114,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
                 actions::spawn_refresher(app.handle().clone(), tray);
                 listen(app.handle(), signals, signals_rx);
                 scheduler::spawn_scheduler(app.handle().clone());
+                serve::spawn(app.handle());
             }
             Ok(())
         })

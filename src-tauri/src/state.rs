@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rolecall_app::Services;
@@ -102,6 +103,8 @@ pub struct AppState {
     pub mfa: MfaBroker,
     /// IAM Identity Center sign-ins under way and what is known of each source's sign-in.
     pub sign_ins: SignIns,
+    /// When the MFA window last opened for a favourite on a served request's behalf.
+    pub prompted: Prompted,
     /// Work in flight and the last failure.
     pub activity: Mutex<Activity>,
     /// Wakes the refresher: something changed (config, files, activity).
@@ -177,12 +180,43 @@ impl Schedule {
     }
 }
 
+/// The MFA window opens for a favourite on a served request's behalf (`serve.rs`) at most this
+/// often.
+pub const MFA_WINDOW_EVERY: Duration = Duration::from_secs(60);
+
+/// When the MFA window last opened for each favourite on a request's behalf.
+#[derive(Debug, Default)]
+pub struct Prompted(Mutex<HashMap<Name, Instant>>);
+
+impl Prompted {
+    /// Whether to open the MFA window for `name` at `now` (and, if so, remembers it).
+    pub fn due(&self, name: &Name, now: Instant) -> bool {
+        let mut last = self.0.lock().expect("prompted lock");
+        if last.get(name).is_some_and(|t| now.duration_since(*t) < MFA_WINDOW_EVERY) {
+            return false;
+        }
+        last.insert(name.clone(), now);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
     use rolecall_core::renew::backoff;
 
     use super::*;
+
+    #[test]
+    fn the_mfa_window_opens_at_most_once_a_minute_per_favourite() {
+        let p = Prompted::default();
+        let (a, b) = (Name::parse("a").unwrap(), Name::parse("b").unwrap());
+        let t = Instant::now();
+        assert!(p.due(&a, t));
+        assert!(!p.due(&a, t + Duration::from_secs(59)));
+        assert!(p.due(&b, t + Duration::from_secs(1)), "another favourite has its own");
+        assert!(p.due(&a, t + MFA_WINDOW_EVERY));
+    }
 
     fn name(s: &str) -> Name {
         Name::parse(s).unwrap()

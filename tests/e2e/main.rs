@@ -15,6 +15,7 @@ mod import;
 mod install;
 mod reliability;
 mod renewal;
+mod served;
 mod sources;
 mod sso;
 mod sso_discovery;

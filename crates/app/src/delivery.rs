@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use rolecall_core::Error;
 use rolecall_core::assume::MfaPrompt;
-use rolecall_core::config::{Delivery, Favourite, SourceKind};
-use rolecall_core::keychain::{KeychainError, KeychainErrorKind};
+use rolecall_core::config::{Delivery, Favourite};
 use rolecall_core::profile;
 use rolecall_core::secret::SessionCredentials;
 use rolecall_core::validate::Name;
@@ -58,28 +57,34 @@ pub(crate) fn process_line(cli: &Path, name: &Name) -> Result<String, Error> {
 }
 
 impl<P: Ports> Services<P> {
-    /// A favourite's credentials for `rolecall credentials NAME`, written nowhere: a session its
-    /// profile keeps while [`SERVE_MIN_LEFT`] is left (only a `file` favourite has one), else a
-    /// fresh assume. Never asks through anything but `mfa` (which should refuse) and never reads
-    /// a locked keychain, whose unlock would prompt.
+    /// A favourite's credentials for `rolecall credentials NAME` when no tray app serves them,
+    /// written nowhere: a session its profile keeps while it is fresh enough (as
+    /// [`Services::serve`] judges it; only a `file` favourite has one), else a fresh assume.
+    /// Never asks through anything but `mfa` (which should refuse) and never reads a locked
+    /// keychain, whose unlock would prompt.
     pub async fn credentials(&self, name: &Name, mfa: &mut impl MfaPrompt) -> Result<SessionCredentials, Error> {
-        let config = self.inner.config.load()?;
-        let fav = config.favourite(name)?;
-        if fav.delivery == Delivery::File
-            && let Some(kept) = self.current_session(name, Utc::now(), Some(SERVE_MIN_LEFT))?
-        {
+        if let Some(kept) = self.fresh_session(name, Utc::now())? {
             return Ok(kept);
         }
-        let (root, _) = config.chain(name)?;
-        if matches!(root.source.kind, SourceKind::Keychain { .. }) && self.keychain_locked() == Some(true) {
-            return Err(KeychainError {
-                kind: KeychainErrorKind::Locked,
-                source_name: root.name.to_string(),
-                detail: Some("unlock it first (rolecall does not ask for it here)".into()),
-            }
-            .into());
-        }
+        self.refuse_locked_keychain(name)?;
         Ok(self.assume_unwritten(name, mfa).await?.credentials)
+    }
+
+    /// The CLI a `credential_process` line names: [`cli_path`] (a test's stand-in, when it set
+    /// one).
+    fn cli(&self) -> Result<PathBuf, Error> {
+        match &self.inner.cli {
+            Some(cli) => Ok(cli.clone()),
+            None => cli_path(),
+        }
+    }
+
+    /// Names `cli` in `credential_process` lines instead of [`cli_path`] (the unit tests' binary
+    /// has no CLI beside it). Only right after construction.
+    #[cfg(test)]
+    pub(crate) fn with_cli(mut self, cli: PathBuf) -> Self {
+        std::sync::Arc::get_mut(&mut self.inner).expect("not shared yet").cli = Some(cli);
+        self
     }
 
     /// Refuses, before anything is saved, a `process` favourite whose line cannot be written: no
@@ -89,7 +94,7 @@ impl<P: Ports> Services<P> {
         if fav.delivery != Delivery::Process {
             return Ok(());
         }
-        let line = process_line(&cli_path()?, name)?;
+        let line = process_line(&self.cli()?, name)?;
         let mut doc = self.inner.files.read_config()?;
         profile::set_credential_process(&mut doc, &fav.profile, name, &line, fav.region.as_ref())?;
         Ok(())
@@ -113,7 +118,7 @@ impl<P: Ports> Services<P> {
             files.remove_process_profile(&old.profile, name)?;
         }
         let Some(fav) = now.filter(|f| f.delivery == Delivery::Process) else { return Ok(()) };
-        let line = process_line(&cli_path()?, name)?;
+        let line = process_line(&self.cli()?, name)?;
         files.write_process_profile(&fav.profile, name, &line, fav.region.as_ref())?;
         // Its secrets from before (as a `file` favourite) must not stay on disk.
         if fav.profile != default_profile() && self.holds_default(name)? {

@@ -118,7 +118,7 @@ impl<P: Ports> Services<P> {
     /// Every favourite's line (state and label) at `now`, read from the credentials file.
     pub fn lines(&self, now: DateTime<Utc>) -> Result<(Config, Vec<FavouriteLine>), Error> {
         let config = self.inner.config.load()?;
-        let holders = self.inner.files.holders(config.favourites.values().map(|f| &f.profile))?;
+        let holders = self.holders_in(&config)?;
         let lines = view::lines(
             &config,
             |n| holders.get(&config.favourites[n].profile).cloned().unwrap_or(Holder::Nobody),
@@ -131,7 +131,7 @@ impl<P: Ports> Services<P> {
     /// tool, nobody), by favourite.
     pub fn holders(&self) -> Result<(Config, std::collections::BTreeMap<Name, Holder>), Error> {
         let config = self.inner.config.load()?;
-        let holders = self.inner.files.holders(config.favourites.values().map(|f| &f.profile))?;
+        let holders = self.holders_in(&config)?;
         let by_favourite = config
             .favourites
             .iter()

@@ -19,6 +19,7 @@ mod console;
 mod delivery;
 mod discovery;
 mod favourites;
+mod held;
 mod import;
 mod noting;
 mod portal;
@@ -44,6 +45,7 @@ use rolecall_files::{AwsFiles, ConfigStore};
 
 pub use delivery::{SERVE_MIN_LEFT, cli_path};
 pub use discovery::{AccountRoles, DISCOVERY_MAX_AGE, Discovery, DiscoveryProgress, PORTAL_CONCURRENCY};
+pub use held::{FIRST_BACKOFF as SERVE_FIRST_BACKOFF, MAX_BACKOFF as SERVE_MAX_BACKOFF, ServedSession};
 pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};
 pub use portal::{PortalFavourites, SsoSessionBlock};
 pub use rolecall_files::Paths;
@@ -158,6 +160,12 @@ struct Inner<P: Ports> {
     kept_mfa: std::sync::Mutex<HashMap<Name, Option<DateTime<Utc>>>>,
     /// [`RENEW_CONCURRENCY`] permits, one per renewal in flight.
     renewals: tokio::sync::Semaphore,
+    /// The sessions of `process` favourites assumed by this process, held instead of written.
+    held: std::sync::Mutex<HashMap<Name, held::Held>>,
+    /// Per favourite, the turn [`Services::serve`]'s requests take, and its failed renewals.
+    serving: std::sync::Mutex<HashMap<Name, Arc<tokio::sync::Mutex<held::Gate>>>>,
+    /// The CLI that `credential_process` lines name, when not [`cli_path`]'s (unit tests).
+    cli: Option<PathBuf>,
 }
 
 /// The ports of one [`Services`], handed over at construction.
@@ -251,6 +259,9 @@ impl<P: Ports> Services<P> {
                 sso_refresh: tokio::sync::Mutex::new(()),
                 kept_mfa: std::sync::Mutex::default(),
                 renewals: tokio::sync::Semaphore::new(RENEW_CONCURRENCY),
+                held: std::sync::Mutex::default(),
+                serving: std::sync::Mutex::default(),
+                cli: None,
             }),
         }
     }
@@ -268,6 +279,11 @@ impl<P: Ports> Services<P> {
             tracing::debug!(code = %e.code, "cannot create the config directory yet");
         }
         vec![paths.config_file(), paths.credentials_file.clone(), paths.aws_config_file.clone()]
+    }
+
+    /// rolecall's config directory (what the tray app's credentials socket is named after).
+    pub fn config_dir(&self) -> PathBuf {
+        self.inner.files.paths().config_dir.clone()
     }
 
     /// The AWS config file's path (for messages).

@@ -1,10 +1,11 @@
-//! The tray app's credentials socket (#15, groundwork): how `rolecall credentials NAME` will get
-//! a session the running tray app holds in memory, with no keychain read, no STS call and no
-//! prompt on the hot path. This module is the protocol, the server loop and the client; the tray
-//! app does not bind it yet, and the CLI does not ask it yet.
+//! The tray app's credentials socket: how `rolecall credentials NAME` gets a session the running
+//! tray app holds in memory ([`crate::Services::serve`]), with no keychain read, no STS call and
+//! no prompt on the hot path. This module is the protocol, the server loop and the client; the
+//! tray app binds it at start, and the CLI asks it before doing the work itself.
 //!
-//! - **Where**: [`socket_path`], `rolecall/tray.sock` in the runtime dir (`XDG_RUNTIME_DIR`, a
-//!   per-user tmpfs), in a 0700 directory; the socket itself is 0600.
+//! - **Where**: [`socket_path`], `rolecall/tray-HASH.sock` in the runtime dir (`XDG_RUNTIME_DIR`,
+//!   a per-user tmpfs), HASH naming rolecall's config dir; in a 0700 directory; the socket itself
+//!   is 0600.
 //! - **Who may ask**: the server answers only peers with its own effective uid (the kernel's
 //!   peer credentials, `SO_PEERCRED`); anyone else's connection is closed unanswered and logged.
 //! - **Who may answer**: the client uses the socket only when it and its directory belong to
@@ -45,9 +46,25 @@ pub const MAX_CONNECTIONS: usize = 32;
 /// The longest answer a client reads.
 const MAX_ANSWER: usize = 16 * 1024;
 
-/// The socket's path for a runtime dir: `RUNTIME/rolecall/tray.sock`.
-pub fn socket_path(runtime_dir: &Path) -> PathBuf {
-    runtime_dir.join("rolecall").join("tray.sock")
+/// The socket's path for a runtime dir and rolecall's config dir:
+/// `RUNTIME/rolecall/tray-HASH.sock`, HASH naming the config dir (16 hex digits of its FNV-1a
+/// hash), so that a CLI with another config (`ROLECALL_CONFIG_DIR`: a test, a second setup) never
+/// asks a tray app that serves other favourites.
+pub fn socket_path(runtime_dir: &Path, config_dir: &Path) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let hash = config_dir
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    runtime_dir.join("rolecall").join(format!("tray-{hash:016x}.sock"))
+}
+
+/// [`socket_path`] in `XDG_RUNTIME_DIR` (`None` when it is not set to an absolute directory:
+/// then nothing is served, and `rolecall credentials` does the work itself).
+pub fn socket_from_env(config_dir: &Path) -> Option<PathBuf> {
+    let runtime = PathBuf::from(std::env::var_os("XDG_RUNTIME_DIR")?);
+    (runtime.is_absolute() && runtime.is_dir()).then(|| socket_path(&runtime, config_dir))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -314,7 +331,7 @@ mod tests {
     /// A server over a real socket in a fresh runtime dir that knows favourite `prod` only.
     async fn server() -> (tempfile::TempDir, PathBuf, tokio::task::JoinHandle<()>) {
         let dir = tempfile::tempdir().unwrap();
-        let path = socket_path(dir.path());
+        let path = socket_path(dir.path(), Path::new("/home/u/.config/rolecall"));
         let listener = bind(&path).await.unwrap();
         let task = tokio::spawn(serve(listener, |name: Name| async move {
             if name.as_str() == "prod" {
@@ -354,7 +371,7 @@ mod tests {
     #[tokio::test]
     async fn no_socket_a_stale_one_and_an_unsafe_one_are_not_served() {
         let dir = tempfile::tempdir().unwrap();
-        let path = socket_path(dir.path());
+        let path = socket_path(dir.path(), Path::new("/home/u/.config/rolecall"));
         assert!(matches!(ask(&path, &n("prod")).await.unwrap(), Answer::NotServed(_)));
         // A socket whose server is gone.
         drop(bind(&path).await.unwrap());
@@ -409,7 +426,7 @@ mod tests {
     #[tokio::test]
     async fn a_server_that_closes_without_answering_is_not_served_not_a_hang() {
         let dir = tempfile::tempdir().unwrap();
-        let path = socket_path(dir.path());
+        let path = socket_path(dir.path(), Path::new("/home/u/.config/rolecall"));
         let listener = bind(&path).await.unwrap();
         // Takes the request, then dies (drops the connection) without a word.
         let task = tokio::spawn(async move {
@@ -425,7 +442,18 @@ mod tests {
     }
 
     #[test]
-    fn the_socket_lives_in_the_runtime_dir() {
-        assert_eq!(socket_path(Path::new("/run/user/1000")), Path::new("/run/user/1000/rolecall/tray.sock"));
+    fn the_socket_lives_in_the_runtime_dir_named_after_the_config_dir() {
+        let run = Path::new("/run/user/1000");
+        let a = socket_path(run, Path::new("/home/u/.config/rolecall"));
+        assert_eq!(a.parent(), Some(Path::new("/run/user/1000/rolecall")));
+        let file = a.file_name().unwrap().to_str().unwrap();
+        assert!(
+            file.starts_with("tray-") && file.ends_with(".sock") && file.len() == "tray-.sock".len() + 16,
+            "{file}"
+        );
+        assert_eq!(a, socket_path(run, Path::new("/home/u/.config/rolecall")), "stable");
+        assert_ne!(a, socket_path(run, Path::new("/home/u/.config/rolecall-dev")));
+        // Well inside the 108 bytes a socket path may have, for a usual runtime dir.
+        assert!(a.as_os_str().len() < 60);
     }
 }

@@ -11,6 +11,7 @@ use rolecall_core::secret::SessionCredentials;
 use rolecall_core::validate::{Name, ProfileName};
 
 use crate::favourites::default_profile;
+use crate::held::Held;
 use crate::{Ports, REUSE_MIN_LEFT, Services};
 
 /// A fresh session, written.
@@ -59,8 +60,9 @@ impl<P: Ports> Services<P> {
     /// region). A failure writes nothing: the old session stays in place.
     ///
     /// A favourite with `delivery = "process"` writes its session nowhere: its profile in the
-    /// config file gets (or keeps) its `credential_process` line, and a session of its profile
-    /// left in the credentials file is removed.
+    /// config file gets (or keeps) its `credential_process` line, a session of its profile left
+    /// in the credentials file is removed, and this process holds the session in memory (see
+    /// [`crate::held`]).
     pub async fn assume(&self, name: &Name, mfa: &mut impl MfaPrompt, force: bool) -> Result<AssumeOutcome, Error> {
         let inner = &self.inner;
         let assumed = self.assume_unwritten(name, mfa).await?;
@@ -76,6 +78,8 @@ impl<P: Ports> Services<P> {
             };
             if fav.delivery == Delivery::Process {
                 self.apply_delivery(name, None, Some(fav))?;
+                let held = Held { profile: fav.profile.clone(), credentials: assumed.credentials.clone(), issued };
+                self.hold(name, held);
                 return Ok(None);
             }
             let report = inner.files.write_session(
@@ -196,8 +200,8 @@ impl<P: Ports> Services<P> {
         Ok(out)
     }
 
-    /// The favourite's session from its profile, if it has more than `min_left` left (`None`:
-    /// any session, even an expired one).
+    /// The favourite's session from its profile (a `process` favourite's: the one this process
+    /// holds), if it has more than `min_left` left (`None`: any session, even an expired one).
     pub fn current_session(
         &self,
         name: &Name,
@@ -206,7 +210,11 @@ impl<P: Ports> Services<P> {
     ) -> Result<Option<SessionCredentials>, Error> {
         let config = self.inner.config.load()?;
         let fav = config.favourite(name)?;
-        Ok(self.inner.files.read_session(&fav.profile)?.filter(|s| min_left.is_none_or(|m| s.expiration - now > m)))
+        let session = match fav.delivery {
+            Delivery::Process => self.held(name, fav).map(|h| h.credentials),
+            Delivery::File => self.inner.files.read_session(&fav.profile)?,
+        };
+        Ok(session.filter(|s| min_left.is_none_or(|m| s.expiration - now > m)))
     }
 
     /// The favourite's session from its profile while it has [`REUSE_MIN_LEFT`] left at `now`
@@ -235,12 +243,13 @@ impl<P: Ports> Services<P> {
         Utc::now() - self.clock_offset().unwrap_or_default()
     }
 
-    /// Every favourite whose profile holds a session rolecall wrote for it, with its expiry
+    /// Every favourite whose profile holds a session rolecall wrote for it (or that this process
+    /// holds for it, for a `process` favourite), with its expiry
     /// settings and whether renewing it at `now` needs an MFA code (no kept MFA session covers
     /// it, as far as this process knows). Never reads the keychain.
     pub fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<SessionInfo>, Error> {
         let config = self.inner.config.load()?;
-        let holders = self.inner.files.holders(config.favourites.values().map(|f| &f.profile))?;
+        let holders = self.holders_in(&config)?;
         let mut out = Vec::new();
         for (name, fav) in &config.favourites {
             let Some(Holder::Rolecall { favourite, expires: Some(expires), issued }) = holders.get(&fav.profile) else {

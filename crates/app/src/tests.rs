@@ -643,3 +643,117 @@ async fn a_discovery_is_kept_private_shown_from_disk_and_removed_with_its_source
     s.remove_source(&n("corp")).unwrap();
     assert!(!file.exists(), "removed with the source");
 }
+
+/// Source `work` and favourite `name` with `delivery = "process"`, its line naming a stand-in CLI.
+async fn with_process_favourite<P: Ports>(s: &Services<P>, name: &str) {
+    with_favourites(s, &[], false).await;
+    let mut fav = Favourite::new(
+        RoleArn::parse("arn:aws:iam::111111111100:role/Admin").unwrap(),
+        n("work"),
+        ProfileName::parse(name).unwrap(),
+    );
+    fav.delivery = rolecall_core::config::Delivery::Process;
+    s.save_favourite(&n(name), fav, None).unwrap();
+}
+
+fn process_services<P>(dir: &tempfile::TempDir, sts: P::Sts) -> Services<P>
+where
+    P: Ports<Secrets = MemoryKeychain, Signin = FakeSignin, Browser = RecordingBrowser, Sso = FakeSso>,
+{
+    services::<P>(dir, sts).with_cli(dir.path().join("bin/rolecall"))
+}
+
+#[tokio::test]
+async fn a_process_favourites_session_is_held_tracked_and_served_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = process_services::<Fakes>(&dir, FakeSts::default());
+    with_process_favourite(&s, "p").await;
+    // The first request assumes; the session is held, not written.
+    let first = s.serve(&n("p"), &mut Codes::default()).await.unwrap();
+    assert!(first.renewed);
+    assert_eq!(s.inner.sts.assume_calls(), 1);
+    let creds = std::fs::read_to_string(dir.path().join(".aws/credentials")).unwrap_or_default();
+    assert!(!creds.contains(first.credentials.access_key_id.as_str()), "{creds}");
+    let config = std::fs::read_to_string(dir.path().join(".aws/config")).unwrap();
+    assert!(config.contains("credential_process = ") && config.contains("rolecall credentials p"), "{config}");
+    // Later requests answer from memory, with no STS call and no keychain read.
+    let keychain_calls = *s.inner.keychain.calls.lock().unwrap();
+    for _ in 0..5 {
+        let again = s.serve(&n("p"), &mut Codes::default()).await.unwrap();
+        assert!(!again.renewed);
+        assert_eq!(again.credentials.access_key_id, first.credentials.access_key_id);
+    }
+    assert_eq!(s.inner.sts.assume_calls(), 1);
+    assert_eq!(*s.inner.keychain.calls.lock().unwrap(), keychain_calls);
+    // Tracked like a written session: the scheduler, the menu and the console see it.
+    let sessions = s.sessions(Utc::now()).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].span.expires, first.credentials.expiration);
+    let (_, holders) = s.holders().unwrap();
+    assert!(matches!(&holders[&n("p")], Holder::Rolecall { favourite, .. } if favourite == "p"));
+    let reused = s.reusable_session(&n("p"), Utc::now()).unwrap().expect("held");
+    assert_eq!(reused.access_key_id, first.credentials.access_key_id);
+    // A renewal (the scheduler's) replaces what is held.
+    let renewed = s.renew(&n("p"), &mut Codes::default()).await.unwrap();
+    let served = s.serve(&n("p"), &mut Codes::default()).await.unwrap();
+    assert_eq!(served.credentials.access_key_id, renewed.assumed.credentials.access_key_id);
+    assert_eq!(s.inner.sts.assume_calls(), 2);
+    // Switched back to `file`: nothing held counts any more.
+    let toml = dir.path().join("config/config.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replace("delivery = \"process\"\n", "")).unwrap();
+    assert!(s.sessions(Utc::now()).unwrap().is_empty());
+    assert!(s.current_session(&n("p"), Utc::now(), None).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_burst_of_requests_makes_one_renewal_and_a_failed_one_is_not_retried_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = process_services::<Slow>(&dir, SlowSts::default());
+    with_process_favourite(&s, "p").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let s = s.clone();
+        tasks.spawn(async move { s.serve(&n("p"), &mut Codes::default()).await.map(|c| c.credentials.access_key_id) });
+    }
+    let ids: Vec<_> = tasks.join_all().await.into_iter().map(Result::unwrap).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "all ten got the one session");
+    assert_eq!(s.inner.sts.sts.assume_calls(), 1);
+
+    // Throttled: the failure is given again during the pause, with no new STS call.
+    let dir = tempfile::tempdir().unwrap();
+    let s = process_services::<Fakes>(&dir, FakeSts::default());
+    with_process_favourite(&s, "p").await;
+    *s.inner.sts.fail_next.lock().unwrap() =
+        vec![rolecall_core::sts::StsErrorKind::Throttled, rolecall_core::sts::StsErrorKind::Throttled];
+    let first = s.serve(&n("p"), &mut Codes::default()).await.unwrap_err();
+    assert_eq!(first.code(), Code::StsThrottled);
+    for _ in 0..5 {
+        assert_eq!(s.serve(&n("p"), &mut Codes::default()).await.unwrap_err().code(), Code::StsThrottled);
+    }
+    assert_eq!(s.inner.sts.fail_next.lock().unwrap().len(), 1, "STS was asked once");
+}
+
+#[tokio::test]
+async fn serving_a_favourite_that_needs_a_code_asks_only_the_prompt_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = process_services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["m"], true).await;
+    let mut refuse = Codes::default();
+    let e = s.serve(&n("m"), &mut refuse).await.unwrap_err();
+    assert_eq!(e.code(), Code::Cancelled, "the prompt's refusal comes back: {e}");
+    assert_eq!(refuse.asked.len(), 1);
+    assert_eq!(s.inner.sts.assume_calls(), 0);
+    assert_eq!(s.inner.sts.session_calls.lock().unwrap().len(), 0);
+    // Asked again at once: the same answer, and the prompt is not asked again meanwhile.
+    let mut refuse = Codes::default();
+    assert_eq!(s.serve(&n("m"), &mut refuse).await.unwrap_err().code(), Code::Cancelled);
+    assert!(refuse.asked.is_empty());
+    // With a code, a click's assume holds the session, and the next request is served from it.
+    let mut fav = s.config().unwrap().favourites[&n("m")].clone();
+    fav.delivery = rolecall_core::config::Delivery::Process;
+    s.save_favourite(&n("m"), fav, Some(&n("m"))).unwrap();
+    let clicked = s.assume(&n("m"), &mut Codes::new(&["123456"]), false).await.unwrap();
+    let served = s.serve(&n("m"), &mut Codes::default()).await.unwrap();
+    assert_eq!(served.credentials.access_key_id, clicked.assumed.credentials.access_key_id);
+}

@@ -62,6 +62,10 @@ pub enum Error {
         /// What is needed and how to give it.
         what: String,
     },
+    /// An error another rolecall process (the tray app, answering for the CLI) reported, with
+    /// its code and message as they were given.
+    #[error("{}", .0.message)]
+    Relayed(ErrorDto),
 }
 
 /// The shape an error takes at the edge (JSON for scripts, the UI): a stable code and a safe message.
@@ -87,6 +91,7 @@ impl Error {
             Error::Sso(e) => e.code(),
             Error::Cancelled(_) => Code::Cancelled,
             Error::NeedsInput { .. } => Code::InputNeeded,
+            Error::Relayed(e) => e.code,
         }
     }
 

@@ -33,17 +33,38 @@ fn document(creds: &SessionCredentials) -> String {
 }
 
 /// What answered before the CLI does the work itself.
-#[allow(dead_code, reason = "Credentials is what the tray app's socket will answer with")]
 pub(crate) enum Served {
-    /// A session from a resident app.
+    /// A session from the running tray app.
     Credentials(SessionCredentials),
     /// Nothing serves it here: the CLI assumes the role itself.
     NotRunning,
 }
 
-/// The fast path in front of the CLI's own: a session the running tray app holds. No app serves
-/// one yet, so this is always [`Served::NotRunning`].
-pub(crate) fn served(_name: &Name) -> Result<Served, Error> {
+/// The fast path in front of the CLI's own: a session the running tray app holds, asked over its
+/// socket (no keychain read, no STS call when it holds one). The app's refusal (an unknown
+/// favourite, one that needs an MFA code, which the app then asks for) is the answer; no app, or
+/// one that cannot be trusted or gives no answer, is [`Served::NotRunning`].
+#[cfg(unix)]
+pub(crate) async fn served(ctx: &Services, name: &Name) -> Result<Served, Error> {
+    use rolecall_app::serve::{Answer, ask, socket_from_env};
+    let Some(socket) = socket_from_env(&ctx.config_dir()) else { return Ok(Served::NotRunning) };
+    Ok(match ask(&socket, name).await? {
+        Answer::Credentials(c) => Served::Credentials(c),
+        Answer::Refused(r) => {
+            let code = rolecall_core::Code::from_wire(&r.code).unwrap_or(rolecall_core::Code::InputNeeded);
+            return Err(Error::Relayed(rolecall_core::ErrorDto { code, message: r.message }));
+        }
+        Answer::NotServed(why) => {
+            tracing::debug!(why, "not served by the tray app: assuming the role here");
+            Served::NotRunning
+        }
+    })
+}
+
+/// No tray app serves credentials on this OS yet (a named pipe on Windows): the CLI does the
+/// work itself.
+#[cfg(not(unix))]
+pub(crate) async fn served(_ctx: &Services, _name: &Name) -> Result<Served, Error> {
     Ok(Served::NotRunning)
 }
 
@@ -63,7 +84,7 @@ impl MfaPrompt for NeverAsk {
 }
 
 pub(super) async fn run(ctx: &Services, name: &Name) -> Result<(), Error> {
-    let creds = match served(name)? {
+    let creds = match served(ctx, name).await? {
         Served::Credentials(c) => c,
         Served::NotRunning => ctx.credentials(name, &mut NeverAsk).await?,
     };

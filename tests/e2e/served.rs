@@ -1,0 +1,263 @@
+//! `rolecall credentials` served by the running tray app over its socket: answered from memory
+//! (no AssumeRole at the recording STS proxy, no keychain request on the session bus), also after
+//! sleep and wake; tracked in the menu; a fallback to the CLI's own path when the app is gone or
+//! its socket cannot be trusted, never a hang; other users and malformed requests refused; a
+//! favourite that needs an MFA code fails at once and the app asks for the code.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rolecall_e2e::{FakeLogind, Reply, TrayApp, World, assumed_role_arn, output_text as text, rolecall_bin, tray_bin};
+use serde_json::Value;
+
+use crate::renewal::SecretServiceCalls;
+
+const ADMIN_ARN: &str = "arn:aws:iam::123456789012:role/Admin";
+const DEV_ARN: &str = "arn:aws:iam::123456789012:role/Dev";
+/// Long enough for anything the app does on its own to be done.
+const SETTLE: Duration = Duration::from_secs(20);
+
+/// Roles Admin and Dev trusting alice, STS behind the recording proxy, a desktop; source `work`
+/// and the process favourites `admin` and `dev`.
+fn world() -> World {
+    let w = World::builder().desktop().proxy().build_with(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+        m.create_role("Dev", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w.add_favourite("admin", ADMIN_ARN, &["--delivery", "process"]);
+    w.add_favourite("dev", DEV_ARN, &["--delivery", "process"]);
+    w
+}
+
+/// The app, with logind's signals taken from the session bus (so a test can send one), once its
+/// credentials socket is there.
+fn start_app(w: &World) -> TrayApp {
+    let mut envs = w.gui_envs();
+    envs.push(("ROLECALL_LOGIND_BUS".to_owned(), "session".to_owned()));
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, envs, &[]);
+    app.wait_registered(w.desktop());
+    rolecall_e2e::wait_until("the credentials socket", SETTLE, || socket(w).is_some());
+    app
+}
+
+/// The app's socket in the sandbox's runtime dir, if there is one.
+fn socket(w: &World) -> Option<PathBuf> {
+    let dir = w.sandbox.home().join(".run/rolecall");
+    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
+        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("tray-") && n.ends_with(".sock"))
+    })
+}
+
+/// `rolecall credentials NAME` with `envs`: the document's access key id, or the failure.
+fn key_id(w: &World, envs: &[(String, String)], name: &str) -> Result<String, String> {
+    let out = w.run_env(envs, &["credentials", name], Some(""));
+    if !out.status.success() {
+        return Err(text(&out));
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("{e}: {}", text(&out)))?;
+    Ok(doc["AccessKeyId"].as_str().expect("AccessKeyId").to_owned())
+}
+
+fn assumes(w: &World) -> usize {
+    w.sts().count("AssumeRole")
+}
+
+#[test]
+fn the_tray_answers_credential_process_from_memory_also_after_sleep_and_the_cli_falls_back_without_it() {
+    let w = world();
+    let mut app = start_app(&w);
+    let envs = w.envs();
+
+    // The first request: the app assumes once, holds the session, and shows it in the menu.
+    let first = key_id(&w, &envs, "admin").unwrap();
+    assert_eq!(assumes(&w), 1, "{:?}", w.sts().requests());
+    assert!(app.log().contains("renewed to serve it"), "{}", app.log());
+    app.wait_for_label("admin's time left in the menu", SETTLE, |m| {
+        m.label.starts_with("admin · ") && m.label.ends_with(" left")
+    });
+
+    // The hot path: the CLI, the AWS CLI and the JavaScript SDK through credential_process, all
+    // answered from memory: no AssumeRole, no keychain request, nothing written.
+    let files = w.files();
+    let keychain = SecretServiceCalls::watch(w.keychain.address(), w.sandbox.home());
+    for _ in 0..3 {
+        assert_eq!(key_id(&w, &envs, "admin").unwrap(), first);
+    }
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    let sdk_envs = w.sandbox.envs(w.moto(), &w.keychain);
+    assert_eq!(
+        crate::credentials::js_identity(&w, &sdk_envs, &["ini", "admin"]).unwrap(),
+        assumed_role_arn("Admin", "alice")
+    );
+    assert_eq!(assumes(&w), 1, "served from memory: {:?}", w.sts().requests());
+    assert_eq!(keychain.calls(), Vec::<String>::new(), "no keychain request on the hot path");
+    assert_eq!(w.files(), files, "nothing written");
+
+    // Asleep and awake again: still from memory.
+    let logind = FakeLogind::start(w.keychain.address());
+    logind.prepare_for_sleep(true);
+    logind.prepare_for_sleep(false);
+    rolecall_e2e::wait_until("the app to see the wake-up", SETTLE, || app.log().contains("resumed from sleep"));
+    assert_eq!(key_id(&w, &envs, "admin").unwrap(), first);
+    assert_eq!(assumes(&w), 1, "{:?}", w.sts().requests());
+    assert_eq!(keychain.calls(), Vec::<String>::new());
+
+    // Killed in the middle of a request (its renewal held up at STS): the CLI falls back to its
+    // own assume, straight to moto, well before its 60 s answer timeout.
+    w.sts().set_script(vec![Reply::Delay(Duration::from_secs(40), Box::new(Reply::Forward(w.moto().port())))]);
+    let direct = w.sandbox.envs(w.moto(), &w.keychain);
+    let mut cmd = w.sandbox.command(rolecall_bin(), &direct);
+    cmd.args(["credentials", "dev"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let child = cmd.spawn().unwrap();
+    rolecall_e2e::wait_until("the app's renewal to reach STS", SETTLE, || assumes(&w) == 2);
+    kill(app.pid());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["AccessKeyId"].as_str().unwrap().starts_with("ASIA"), "{doc}");
+    app.wait_exit(SETTLE);
+
+    // The app gone (its socket left behind): the CLI does the work itself, as `assume` would.
+    assert!(socket(&w).is_some(), "the stale socket is still there");
+    let own = key_id(&w, &direct, "admin").unwrap();
+    assert_ne!(own, first, "a session of its own");
+    assert_eq!(w.files(), files, "and writes nothing");
+}
+
+#[test]
+fn a_socket_that_is_not_only_this_users_is_not_used_and_nobody_else_nor_garbage_gets_an_answer() {
+    let w = world();
+    let app = start_app(&w);
+    let envs = w.envs();
+    let served = key_id(&w, &envs, "admin").unwrap();
+    let sock = socket(&w).unwrap();
+    let mode = |p: &PathBuf, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+
+    // Opened to others, or owned by someone else: the CLI does not trust it and falls back.
+    mode(&sock, 0o666);
+    let out = w.run_env(&envs, &["credentials", "admin"], Some(""));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("not using the credentials socket"), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(doc["AccessKeyId"].as_str().unwrap(), served, "not the app's session");
+    mode(&sock, 0o600);
+    std::os::unix::fs::chown(&sock, Some(65534), Some(65534)).unwrap();
+    let own = key_id(&w, &envs, "admin").unwrap();
+    assert_ne!(own, served);
+    std::os::unix::fs::chown(&sock, Some(0), Some(0)).unwrap();
+    assert_eq!(key_id(&w, &envs, "admin").unwrap(), served, "trusted again");
+
+    // Another user who can reach the socket (through a link in a directory open to all, the
+    // socket's mode opened for the test) gets no answer.
+    if running_as_root() {
+        let open = tempfile::tempdir().unwrap();
+        mode(&open.path().to_path_buf(), 0o755);
+        let link = open.path().join("tray.sock");
+        std::fs::hard_link(&sock, &link)
+            .expect("a link to the socket (the sandbox and the temp dir share a filesystem)");
+        mode(&sock, 0o666);
+        let script = format!(
+            "import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({:?})\ntry:\n\
+             \x20   s.sendall(b'{{\"v\":1,\"credentials\":\"admin\"}}\\n')\n\
+             \x20   print(repr(s.recv(65536)))\nexcept (ConnectionResetError, BrokenPipeError):\n    print(repr(b''))\n",
+            link.display().to_string()
+        );
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", &script])
+            .output()
+            .expect("setpriv (util-linux)");
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "b''", "closed unanswered: {}", text(&out));
+        assert!(app.log().contains("refused another user's connection"), "{}", app.log());
+        mode(&sock, 0o600);
+    }
+
+    // Malformed requests get `input.invalid`, and the app goes on answering.
+    for bad in ["not json\n", "{\"v\":2,\"credentials\":\"admin\"}\n", "{\"v\":1,\"credentials\":\"no such name!\"}\n"]
+    {
+        let reply = raw(&sock, bad.as_bytes());
+        assert!(reply.contains("\"input.invalid\""), "{bad:?} → {reply}");
+        assert!(!reply.contains(&served), "{reply}");
+    }
+    let reply = raw(&sock, b"{\"v\":1,\"credentials\":\"admin\"}\n");
+    assert!(reply.contains(&served), "a good request still works");
+    // An unknown favourite: the app's refusal, relayed with its code.
+    let out = w.run_env(&envs, &["credentials", "nope"], Some(""));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("rolecall: config.not_found: ") && stderr.lines().count() == 1, "{stderr}");
+    assert_eq!(assumes(&w), 3, "the app's one and the two fallbacks': {:?}", w.sts().requests());
+}
+
+/// One request line on the socket: the answer line.
+fn raw(sock: &PathBuf, request: &[u8]) -> String {
+    let mut s = UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(SETTLE)).unwrap();
+    s.write_all(request).unwrap();
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).unwrap();
+    line
+}
+
+fn kill(pid: u32) {
+    let o = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).output().unwrap();
+    assert!(o.status.success());
+}
+
+fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+}
+
+#[test]
+fn a_served_favourite_that_needs_a_code_fails_at_once_and_the_tray_asks_for_it() {
+    let w = World::builder().desktop().without_auth_mode().mfa_device().proxy().build_with(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    let keys = format!("{}\n{}\n", w.alice().access_key_id, w.alice().secret_access_key);
+    let out = w.run_with(&["source", "add", "work", "--mfa-serial", w.mfa_serial()], Some(&keys));
+    assert!(out.status.success(), "{}", text(&out));
+    w.ok(&["role", "add", "admin", "--arn", ADMIN_ARN, "--source", "work", "--mfa", "--delivery", "process"]);
+    let _app = start_app(&w);
+
+    let started = Instant::now();
+    let out = w.run_with(&["credentials", "admin"], Some(""));
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(10), "fails at once: {:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("rolecall: input.needed: favourite admin: needs a code"), "{stderr}");
+    assert!(stderr.contains("the rolecall tray app asks for it now"), "{stderr}");
+    let window = w.desktop().wait_for_window("rolecall: MFA code", SETTLE);
+    // SDKs retry: the window is not opened again for each try.
+    let again = w.run_with(&["credentials", "admin"], Some(""));
+    assert!(!again.status.success());
+    assert_eq!(w.desktop().wait_for_window("rolecall: MFA code", SETTLE), window, "the same window");
+    assert_eq!(w.sts().count("GetSessionToken") + assumes(&w), 0, "nothing asked of STS yet");
+
+    // The user types the code into the window (a real X keyboard, through xdotool): the app
+    // assumes and holds the session, and the next call is served from it.
+    let display = w.desktop().display().to_owned();
+    let xdotool = |args: &[&str]| {
+        let o = std::process::Command::new("xdotool").args(args).env("DISPLAY", &display).output().unwrap();
+        assert!(o.status.success(), "xdotool {args:?}: {}", text(&o));
+    };
+    let id = window.to_string();
+    rolecall_e2e::wait_until("the code field to take keys", SETTLE, || {
+        xdotool(&["windowfocus", "--sync", &id]);
+        xdotool(&["type", "--window", &id, "123456"]);
+        xdotool(&["key", "--window", &id, "Return"]);
+        rolecall_e2e::poll(Duration::from_secs(3), || (assumes(&w) == 1).then_some(())).is_some()
+    });
+    w.desktop().wait_for_no_window("rolecall: MFA code", SETTLE);
+    assert_eq!(w.sts().count("GetSessionToken"), 1, "{:?}", w.sts().requests());
+    let served = key_id(&w, &w.envs(), "admin").unwrap();
+    assert_eq!(key_id(&w, &w.envs(), "admin").unwrap(), served);
+    assert_eq!(assumes(&w), 1, "served from what the app holds: {:?}", w.sts().requests());
+}
