@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "validate_field",
     "get_preferences",
     "set_preferences",
+    "file_favourites",
+    "convert_favourites",
     "assume",
     "mfa_pending",
     "submit_mfa",

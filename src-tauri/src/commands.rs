@@ -299,3 +299,18 @@ pub fn import_profiles(state: State<'_, AppState>, profiles: Vec<String>) -> Res
     state.touch();
     Ok(report.favourites.iter().map(|f| f.name.to_string()).collect())
 }
+
+/// The favourites that still write their sessions into the credentials file.
+#[tauri::command]
+pub fn file_favourites(state: State<'_, AppState>) -> Res<Vec<String>> {
+    Ok(state.services.file_favourites().map_err(err)?.iter().map(ToString::to_string).collect())
+}
+
+/// Serves every favourite still written to the credentials file through credential_process
+/// (but the default profile's), removing its secrets from the file.
+#[tauri::command]
+pub fn convert_favourites(state: State<'_, AppState>) -> Res<crate::dto::ConversionView> {
+    let done = state.services.convert_to_process(&[]).map_err(err)?;
+    state.touch();
+    Ok(done.into())
+}

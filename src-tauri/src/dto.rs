@@ -616,6 +616,40 @@ pub struct PreferencesDto {
     /// "Open console" first signs the browser out of its current console session.
     #[serde(default)]
     pub console_sign_out_first: bool,
+    /// "Never write secrets to disk": new favourites are served through credential_process.
+    #[serde(default)]
+    pub never_write_secrets: bool,
+}
+
+/// What converting favourites to `process` did (`convert_favourites`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ConversionView {
+    /// The favourites now served through credential_process.
+    pub converted: Vec<String>,
+    /// The favourites left as they were, with why.
+    pub skipped: Vec<SkippedView>,
+}
+
+/// A favourite a conversion left as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedView {
+    /// The favourite.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl From<rolecall_app::Conversion> for ConversionView {
+    fn from(c: rolecall_app::Conversion) -> Self {
+        ConversionView {
+            converted: c.converted.iter().map(ToString::to_string).collect(),
+            skipped: c.skipped.into_iter().map(|(n, reason)| SkippedView { name: n.to_string(), reason }).collect(),
+        }
+    }
 }
 
 impl From<&Preferences> for PreferencesDto {
@@ -627,6 +661,7 @@ impl From<&Preferences> for PreferencesDto {
             start_at_login: p.start_at_login,
             mfa_session_hours: p.mfa_session_hours,
             console_sign_out_first: p.console_sign_out_first,
+            never_write_secrets: p.never_write_secrets,
         }
     }
 }
@@ -640,6 +675,7 @@ impl From<PreferencesDto> for Preferences {
             start_at_login: p.start_at_login,
             mfa_session_hours: p.mfa_session_hours,
             console_sign_out_first: p.console_sign_out_first,
+            never_write_secrets: p.never_write_secrets,
         }
     }
 }
@@ -1205,6 +1241,8 @@ mod ts_contract {
         out.add::<FavouriteInput>();
         out.add::<Field>();
         out.add::<PreferencesDto>();
+        out.add::<ConversionView>();
+        out.add::<SkippedView>();
         out.add::<ImportSso>();
         out.add::<ImportCandidate>();
         out.add::<SsoSourceState>();

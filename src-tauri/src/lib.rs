@@ -61,6 +61,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, services: Services, with_tray:
             commands::validate_field,
             commands::get_preferences,
             commands::set_preferences,
+            commands::file_favourites,
+            commands::convert_favourites,
             commands::assume,
             commands::mfa_pending,
             commands::submit_mfa,

@@ -129,8 +129,11 @@ fn sources_and_preferences() {
     let prefs = call(&f.settings, "get_preferences", json!({})).unwrap();
     assert_eq!(
         prefs,
-        json!({"notifyBeforeMinutes": 10, "autoRenew": false, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12, "consoleSignOutFirst": false})
+        json!({"notifyBeforeMinutes": 10, "autoRenew": false, "renewBeforeMinutes": 5, "startAtLogin": false, "mfaSessionHours": 12, "consoleSignOutFirst": false, "neverWriteSecrets": false})
     );
+    // Nothing to convert yet; converting then changes nothing.
+    assert_eq!(call(&f.settings, "file_favourites", json!({})).unwrap(), json!([]));
+    assert_eq!(call(&f.settings, "convert_favourites", json!({})).unwrap(), json!({"converted": [], "skipped": []}));
     let e = call(
         &f.settings,
         "set_preferences",

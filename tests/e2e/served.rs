@@ -261,3 +261,58 @@ fn a_served_favourite_that_needs_a_code_fails_at_once_and_the_tray_asks_for_it()
     assert_eq!(key_id(&w, &w.envs(), "admin").unwrap(), served);
     assert_eq!(assumes(&w), 1, "served from what the app holds: {:?}", w.sts().requests());
 }
+
+#[test]
+fn never_writing_secrets_makes_new_favourites_process_ones_and_converts_the_written_ones() {
+    let w = World::new(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+        m.create_role("Dev", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    let mine = "[mine]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = keep\n";
+    w.sandbox.write(".aws/credentials", mine);
+    w.add_favourite("admin", ADMIN_ARN, &[]);
+    w.add_favourite("dev", DEV_ARN, &[]);
+    w.ok(&["assume", "admin"]);
+    w.ok(&["assume", "dev"]);
+    let written = w.sandbox.read_credentials();
+    assert!(written.contains("[admin]") && written.contains("[dev]"), "{written}");
+
+    // On: the preference says which favourites still write their secrets.
+    let out = w.run(&["preferences", "--never-write-secrets", "on"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 favourite(s) still write their secrets") && stderr.contains("admin, dev"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("never write secrets to disk  on"), "{}", text(&out));
+    let prefs: Value = serde_json::from_str(&w.ok(&["preferences", "--json"])).unwrap();
+    assert_eq!(prefs["never_write_secrets"], true, "{prefs}");
+    assert_eq!(w.sandbox.read_credentials(), written, "turning it on converts nothing by itself");
+
+    // A new favourite is a process one (unless it says otherwise), and writes no secret.
+    w.add_favourite("ops", ADMIN_ARN, &["--profile", "ops"]);
+    assert!(w.ok(&["role", "show", "ops"]).lines().any(|l| l.starts_with("delivery") && l.ends_with("process")));
+    w.add_favourite("legacy", DEV_ARN, &["--delivery", "file"]);
+    assert!(w.ok(&["role", "show", "legacy"]).lines().any(|l| l.starts_with("delivery") && l.ends_with("file")));
+    assert_eq!(w.aws_identity("ops").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert_eq!(w.sandbox.read_credentials(), written);
+
+    // Converting: the sessions leave the credentials file (the user's section as it was), and
+    // the AWS CLI still gets the role through credential_process.
+    let out = w.run(&["role", "convert", "--all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for name in ["admin", "dev", "legacy"] {
+        assert!(stdout.contains(&format!("Converted favourite {name}:")), "{stdout}");
+    }
+    let left = w.sandbox.read_credentials();
+    assert!(left.starts_with(mine) && left[mine.len()..].trim().is_empty(), "only the user's section is left:\n{left}");
+    assert_eq!(w.aws_identity("admin").unwrap(), assumed_role_arn("Admin", "alice"));
+    assert_eq!(w.aws_identity("dev").unwrap(), assumed_role_arn("Dev", "alice"));
+    let config = w.sandbox.read_config();
+    let line = format!("credential_process = {} credentials dev", rolecall_bin().display());
+    assert!(config.contains(&line), "{config}");
+    let again = w.ok(&["role", "convert", "--all"]);
+    assert!(again.contains("No favourite writes its secrets"), "{again}");
+    let out = w.run(&["role", "convert", "nope"]);
+    assert!(!out.status.success() && text(&out).contains("config.not_found"), "{}", text(&out));
+}

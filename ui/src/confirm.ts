@@ -7,6 +7,10 @@ export interface ConfirmOptions {
   title: string;
   message: string;
   confirmLabel: string;
+  /** The button that declines (default "Cancel"). */
+  cancelLabel?: string;
+  /** Whether confirming is destructive (red); default true. */
+  danger?: boolean;
 }
 
 /** Resolves true when the user confirms, false on Cancel or Esc. Cancel has the focus. */
@@ -19,11 +23,11 @@ export function confirmDialog(options: ConfirmOptions): Promise<boolean> {
       previous?.focus?.();
       resolve(answer);
     };
-    const cancel = h("button", { id: "confirm-cancel", type: "button", text: "Cancel", on: { click: () => done(false) } });
+    const cancel = h("button", { id: "confirm-cancel", type: "button", text: options.cancelLabel ?? "Cancel", on: { click: () => done(false) } });
     const ok = h("button", {
       id: "confirm-ok",
       type: "button",
-      class: "danger",
+      class: options.danger === false ? "primary" : "danger",
       text: options.confirmLabel,
       on: { click: () => done(true) },
     });

@@ -435,6 +435,38 @@ export type PreferencesDto = {
    * "Open console" first signs the browser out of its current console session.
    */
   consoleSignOutFirst: boolean,
+  /**
+   * "Never write secrets to disk": new favourites are served through credential_process.
+   */
+  neverWriteSecrets: boolean,
+};
+
+/**
+ * What converting favourites to `process` did (`convert_favourites`).
+ */
+export type ConversionView = {
+  /**
+   * The favourites now served through credential_process.
+   */
+  converted: Array<string>,
+  /**
+   * The favourites left as they were, with why.
+   */
+  skipped: Array<SkippedView>,
+};
+
+/**
+ * A favourite a conversion left as it was.
+ */
+export type SkippedView = {
+  /**
+   * The favourite.
+   */
+  name: string,
+  /**
+   * Why.
+   */
+  reason: string,
 };
 
 /**

@@ -92,6 +92,7 @@ import type {
   PortalPickInput,
   DiscoveryProgressView,
   PreferencesDto,
+  ConversionView,
   SourceView,
   SsoSessionView,
 } from "./ipc-types";
@@ -120,6 +121,7 @@ export type {
   PortalRoleView,
   PortalPickInput as PortalPick,
   DiscoveryProgressView as DiscoveryProgress,
+  ConversionView as Conversion,
 } from "./ipc-types";
 
 /** A new source as the form sends it; the secret goes UI → Rust once. */
@@ -153,6 +155,10 @@ export const validateField = (field: FieldName, value: string) =>
 
 export const getPreferences = () => call<Preferences>("get_preferences");
 export const setPreferences = (prefs: Preferences) => call<null>("set_preferences", { prefs });
+/** The favourites that still write their sessions into ~/.aws/credentials. */
+export const fileFavourites = () => call<string[]>("file_favourites");
+/** Serves those favourites through credential_process (all but the default profile's). */
+export const convertFavourites = () => call<ConversionView>("convert_favourites");
 
 export const importCandidates = () => call<ImportCandidate[]>("import_candidates");
 /** Imports these `~/.aws/config` profiles; resolves with the names of the favourites created. */

@@ -34,6 +34,39 @@ describe("preferences and about", () => {
     await waitFor(() => $("#pref-status").textContent === "Saved");
   });
 
+  it("never writing secrets to disk offers to convert the favourites still written, now or later", async () => {
+    const converted = { converted: ["dev"], skipped: [{ name: "prod", reason: "it is the default profile" }] };
+    const backend = mockBackend({
+      ...settingsBackend(),
+      set_preferences: () => null,
+      file_favourites: () => ["dev", "prod"],
+      convert_favourites: () => converted,
+    });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const box = $<HTMLInputElement>("#pref-never-write-secrets");
+    await waitFor(() => !box.disabled);
+    expect(box.checked).toBe(false);
+    box.click();
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    expect(backend.of("set_preferences")[0]!.args).toEqual({ prefs: { ...preferences, neverWriteSecrets: true } });
+    await waitFor(() => document.querySelector("#confirm-dialog") !== null);
+    expect($("#confirm-message").textContent).toContain("2 favourites (dev, prod) still write");
+    expect($("#confirm-cancel").textContent).toBe("Later");
+    $<HTMLButtonElement>("#confirm-ok").click();
+    await waitFor(() => backend.of("convert_favourites").length === 1);
+    await waitFor(() => $("#pref-status").textContent?.startsWith("Converted 1 favourite;") ?? false);
+    expect($("#pref-status").textContent).toContain("prod: it is the default profile");
+
+    // Off and on again, answered Later: nothing converted.
+    box.click();
+    await waitFor(() => backend.of("set_preferences").length === 2 && $("#pref-status").textContent === "Saved");
+    box.click();
+    await waitFor(() => document.querySelector("#confirm-dialog") !== null);
+    $<HTMLButtonElement>("#confirm-cancel").click();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.of("convert_favourites")).toHaveLength(1);
+  });
+
   it("does not send a number out of range", async () => {
     const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
     app = await mountSettings(mountPoint(), { tab: "preferences" });

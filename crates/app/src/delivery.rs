@@ -129,6 +129,80 @@ impl<P: Ports> Services<P> {
     }
 }
 
+/// What [`Services::convert_to_process`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Conversion {
+    /// The favourites now served through `credential_process`, their secrets gone from the
+    /// credentials file.
+    pub converted: Vec<Name>,
+    /// The favourites left as they were, with why.
+    pub skipped: Vec<(Name, String)>,
+}
+
+impl<P: Ports> Services<P> {
+    /// How many favourites still write their sessions into the credentials file (what the
+    /// preference "Never write secrets to disk" offers to convert).
+    pub fn file_favourites(&self) -> Result<Vec<Name>, Error> {
+        let config = self.inner.config.load()?;
+        Ok(config.favourites.iter().filter(|(_, f)| f.delivery == Delivery::File).map(|(n, _)| n.clone()).collect())
+    }
+
+    /// Turns favourites `names` (none given: every `file` favourite) into `process` ones: each
+    /// gets its `credential_process` line and its session leaves the credentials file, with the
+    /// usual owned-section edit. Given no names, a favourite that is the default profile (whose
+    /// session `[default]` holds, which tools use without being told a profile) is left as it
+    /// is, with why; named, it is converted, and `[default]` goes with its session. One that
+    /// cannot be converted (its profile is not one rolecall may write in the config file) is
+    /// skipped with why; the others go on.
+    pub fn convert_to_process(&self, names: &[Name]) -> Result<Conversion, Error> {
+        let config = self.inner.config.load()?;
+        let candidates: Vec<Name> = if names.is_empty() {
+            config.favourites.iter().filter(|(_, f)| f.delivery == Delivery::File).map(|(n, _)| n.clone()).collect()
+        } else {
+            for n in names {
+                config.favourite(n)?;
+            }
+            names.to_vec()
+        };
+        let mut out = Conversion::default();
+        for name in candidates {
+            if names.is_empty() && self.holds_default(&name)? {
+                let why =
+                    "it is the default profile ([default] holds its session); convert it by name to remove that too";
+                out.skipped.push((name, why.into()));
+                continue;
+            }
+            match self.convert_one(&name) {
+                Ok(true) => out.converted.push(name),
+                Ok(false) => out.skipped.push((name, "is served through credential_process already".into())),
+                Err(e) => out.skipped.push((name, format!("{}: {e}", e.code()))),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Converts one favourite; `false` if it already was `process`.
+    fn convert_one(&self, name: &Name) -> Result<bool, Error> {
+        let mut before = None;
+        let (saved, changed) = self.inner.config.update(|c| {
+            let fav = c.favourite(name)?.clone();
+            if fav.delivery == Delivery::Process {
+                return Ok(false);
+            }
+            let mut now = fav.clone();
+            now.delivery = Delivery::Process;
+            self.check_delivery(name, &now)?;
+            c.favourites.insert(name.clone(), now);
+            before = Some(fav);
+            Ok(true)
+        })?;
+        if changed {
+            self.apply_delivery(name, before.as_ref(), Some(saved.favourite(name)?))?;
+        }
+        Ok(changed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,8 +112,14 @@ impl<P: Ports> Services<P> {
             };
             let old_sources = c.sources.clone();
             let names = import::import(c, &doc, &chosen)?;
+            for name in &names {
+                self.check_delivery(name, c.favourite(name)?)?;
+            }
             Ok((names, old_sources, skipped))
         })?;
+        for name in &names {
+            self.apply_delivery(name, None, Some(saved.favourite(name)?))?;
+        }
         let mut sources = Vec::new();
         for (name, source) in &saved.sources {
             let mfa_serial = source.mfa_serial.clone();

@@ -43,7 +43,7 @@ use rolecall_core::sts::Sts;
 use rolecall_core::validate::{Name, Region};
 use rolecall_files::{AwsFiles, ConfigStore};
 
-pub use delivery::{SERVE_MIN_LEFT, cli_path};
+pub use delivery::{Conversion, SERVE_MIN_LEFT, cli_path};
 pub use discovery::{AccountRoles, DISCOVERY_MAX_AGE, Discovery, DiscoveryProgress, PORTAL_CONCURRENCY};
 pub use held::{FIRST_BACKOFF as SERVE_FIRST_BACKOFF, MAX_BACKOFF as SERVE_MAX_BACKOFF, ServedSession};
 pub use import::{ImportChoice, ImportReport, ImportedFavourite, ImportedSource};

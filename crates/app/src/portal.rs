@@ -69,23 +69,30 @@ impl<P: Ports> Services<P> {
     /// `pattern` and unique against every favourite, source and profile of the AWS files, in one
     /// update of `config.toml`: all or none. A pick that cannot be a role, is picked twice or
     /// already is a favourite of the source is refused, named. Returns the new favourites' names,
-    /// in the order of `picks`; each writes the profile of its name.
+    /// in the order of `picks`; each writes the profile of its name (served through
+    /// `credential_process` when the preferences never write secrets to disk).
     pub fn add_portal_favourites(
         &self,
         source: &Name,
         picks: &[PortalPick],
         pattern: &NamePattern,
     ) -> Result<Vec<Name>, Error> {
-        let (_, names) = self.inner.config.update(|c| {
+        let (saved, names) = self.inner.config.update(|c| {
             let plan = self.plan(c, source, picks, pattern)?;
             let mut next = c.clone();
             for (name, arn) in &plan {
                 let profile = ProfileName::parse(name.as_str())?;
-                next.put_favourite(name.clone(), Favourite::new(arn.clone(), source.clone(), profile), false)?;
+                let mut fav = Favourite::new(arn.clone(), source.clone(), profile);
+                fav.delivery = c.preferences.default_delivery();
+                self.check_delivery(name, &fav)?;
+                next.put_favourite(name.clone(), fav, false)?;
             }
             *c = next;
             Ok(plan.into_iter().map(|(name, _)| name).collect::<Vec<_>>())
         })?;
+        for name in &names {
+            self.apply_delivery(name, None, Some(saved.favourite(name)?))?;
+        }
         Ok(names)
     }
 

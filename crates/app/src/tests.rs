@@ -757,3 +757,78 @@ async fn serving_a_favourite_that_needs_a_code_asks_only_the_prompt_given() {
     let served = s.serve(&n("m"), &mut Codes::default()).await.unwrap();
     assert_eq!(served.credentials.access_key_id, clicked.assumed.credentials.access_key_id);
 }
+
+/// Turns "Never write secrets to disk" on.
+fn never_write_secrets<P: Ports>(s: &Services<P>) {
+    let prefs = Preferences { never_write_secrets: true, ..s.config().unwrap().preferences };
+    s.set_preferences(prefs).unwrap();
+}
+
+#[tokio::test]
+async fn never_writing_secrets_makes_imported_and_portal_favourites_process_ones() {
+    use rolecall_core::config::Delivery;
+    use rolecall_core::portal_names::NamePattern;
+    let dir = tempfile::tempdir().unwrap();
+    let s = process_services::<Fakes>(&dir, FakeSts::default());
+    never_write_secrets(&s);
+    std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+    let user = "[profile base]\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = base\n";
+    std::fs::write(dir.path().join(".aws/config"), user).unwrap();
+    let report = s.import(&ImportChoice::All).unwrap();
+    assert_eq!(report.favourites.len(), 1);
+    let fav = &s.config().unwrap().favourites[&report.favourites[0].name];
+    assert_eq!(fav.delivery, Delivery::Process);
+    let config = std::fs::read_to_string(dir.path().join(".aws/config")).unwrap();
+    assert!(config.starts_with(user), "the user's lines as they were:\n{config}");
+    assert!(config.contains(&format!("rolecall credentials {}", report.favourites[0].name)), "{config}");
+
+    with_sso_favourites(&s);
+    let pattern = NamePattern::parse("ACCOUNTNAME-ROLENAME").unwrap();
+    let added =
+        s.add_portal_favourites(&n("corp"), &[portal_pick("333333333333", "Dev", "ReadOnly")], &pattern).unwrap();
+    assert_eq!(s.config().unwrap().favourites[&added[0]].delivery, Delivery::Process);
+    let config = std::fs::read_to_string(dir.path().join(".aws/config")).unwrap();
+    assert!(config.contains("rolecall credentials Dev-ReadOnly"), "{config}");
+}
+
+#[tokio::test]
+async fn converting_removes_the_secrets_from_the_credentials_file_and_leaves_the_default_profile_unless_named() {
+    use rolecall_core::config::Delivery;
+    let dir = tempfile::tempdir().unwrap();
+    let s = process_services::<Fakes>(&dir, FakeSts::default());
+    with_favourites(&s, &["a", "b", "c"], false).await;
+    let mut keys = Vec::new();
+    for name in ["a", "b", "c"] {
+        keys.push(s.assume(&n(name), &mut Codes::default(), false).await.unwrap().assumed.credentials);
+    }
+    s.make_default(&n("a"), &keys[0]).unwrap();
+    let credentials = dir.path().join(".aws/credentials");
+    let mine = "[mine]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = keep\n";
+    let text = std::fs::read_to_string(&credentials).unwrap();
+    std::fs::write(&credentials, format!("{mine}\n{text}")).unwrap();
+    assert_eq!(s.file_favourites().unwrap(), names(&["a", "b", "c"]));
+
+    never_write_secrets(&s);
+    let done = s.convert_to_process(&[]).unwrap();
+    assert_eq!(done.converted, names(&["b", "c"]));
+    assert_eq!(done.skipped.len(), 1);
+    assert_eq!(done.skipped[0].0, n("a"));
+    assert!(done.skipped[0].1.contains("default profile"), "{:?}", done.skipped);
+    let text = std::fs::read_to_string(&credentials).unwrap();
+    assert!(text.starts_with(mine), "the user's section as it was:\n{text}");
+    for (k, gone) in keys.iter().zip([false, true, true]) {
+        assert_eq!(!text.contains(k.access_key_id.as_str()), gone, "{text}");
+        assert_eq!(!text.contains(k.secret()), gone, "{text}");
+    }
+    let config = s.config().unwrap();
+    assert_eq!(config.favourites[&n("b")].delivery, Delivery::Process);
+    assert_eq!(config.favourites[&n("a")].delivery, Delivery::File);
+    assert_eq!(s.file_favourites().unwrap(), names(&["a"]));
+    // Named, the default profile's favourite goes too, and `[default]` with it.
+    let done = s.convert_to_process(&names(&["a", "b"])).unwrap();
+    assert_eq!(done.converted, names(&["a"]));
+    assert_eq!(done.skipped, vec![(n("b"), "is served through credential_process already".to_owned())]);
+    let text = std::fs::read_to_string(&credentials).unwrap();
+    assert_eq!(text.trim_end(), mine.trim_end(), "only the user's section is left");
+    assert_eq!(s.convert_to_process(&names(&["nope"])).unwrap_err().code(), Code::ConfigNotFound);
+}

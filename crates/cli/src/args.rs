@@ -33,6 +33,10 @@ pub enum Command {
     /// IAM Identity Center: the roles a source's access portal offers.
     #[command(subcommand)]
     Sso(SsoCommand),
+    /// Show the preferences, or set "never write secrets to disk".
+    ///
+    /// The other preferences are set in the tray app's settings window.
+    Preferences(PreferencesArgs),
     /// Assume a favourite role and write its profile.
     Assume(AssumeArgs),
     /// Renew favourites' sessions now: a fresh AssumeRole with the same parameters, the profile
@@ -235,6 +239,20 @@ pub enum RoleCommand {
         /// The favourite.
         name: Name,
     },
+    /// Serve favourites through credential_process (delivery process): each gets its
+    /// credential_process line in ~/.aws/config and its session leaves ~/.aws/credentials
+    /// (rolecall's own sections only; every other byte stays).
+    ///
+    /// With --all, every favourite still written to the credentials file, except the one that is
+    /// the default profile (name it to convert it too; [default] then goes with its session).
+    Convert {
+        /// The favourites.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        names: Vec<Name>,
+        /// Every favourite still written to the credentials file.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 fn parse_duration(raw: &str) -> Result<SessionDuration, String> {
@@ -328,11 +346,27 @@ pub struct RoleAddArgs {
     /// How AWS tools get its credentials: `file` writes them into the profile of
     /// ~/.aws/credentials; `process` writes none anywhere, and gives the profile in ~/.aws/config
     /// a credential_process that runs `rolecall credentials NAME`.
-    #[arg(long, value_parser = parse_delivery, default_value = "file")]
-    pub delivery: Delivery,
+    /// (Default: the replaced favourite's, else `process` with the preference "never write
+    /// secrets to disk", else `file`.)
+    #[arg(long, value_parser = parse_delivery)]
+    pub delivery: Option<Delivery>,
     /// Replace an existing favourite of that name.
     #[arg(long)]
     pub replace: bool,
+}
+
+/// `rolecall preferences`
+#[derive(Debug, Args)]
+pub struct PreferencesArgs {
+    /// New favourites (added, imported, picked from a portal) are served through
+    /// credential_process, their secrets written nowhere (on), or written into
+    /// ~/.aws/credentials (off). Existing favourites stay as they are: `rolecall role convert
+    /// --all` converts them.
+    #[arg(long, value_parser = ["on", "off"])]
+    pub never_write_secrets: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rolecall renew`

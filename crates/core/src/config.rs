@@ -449,6 +449,9 @@ pub struct Preferences {
     /// Whether opening the console signs the browser out of its current console session first,
     /// so one click switches it from one account to another.
     pub console_sign_out_first: bool,
+    /// "Never write secrets to disk": new favourites (added, imported, picked from a portal) get
+    /// `delivery = "process"` unless they say otherwise.
+    pub never_write_secrets: bool,
 }
 
 impl Default for Preferences {
@@ -460,11 +463,17 @@ impl Default for Preferences {
             start_at_login: false,
             mfa_session_hours: 12,
             console_sign_out_first: false,
+            never_write_secrets: false,
         }
     }
 }
 
 impl Preferences {
+    /// How a new favourite's credentials are delivered unless it says otherwise.
+    pub fn default_delivery(&self) -> Delivery {
+        if self.never_write_secrets { Delivery::Process } else { Delivery::File }
+    }
+
     /// Checks the ranges.
     pub fn validate(&self) -> Result<(), ValidationError> {
         if !(1..=120).contains(&self.notify_before_minutes) {

@@ -48,7 +48,7 @@
 
 use serde::Serialize;
 
-use crate::config::{Config, ConfigError, Delivery, Favourite, SessionTags, Source, SourceKind};
+use crate::config::{Config, ConfigError, Favourite, SessionTags, Source, SourceKind};
 use crate::ini::IniDocument;
 use crate::profile::check_config;
 use crate::sso::StartUrl;
@@ -559,8 +559,9 @@ fn import_one(next: &mut Config, cands: &[Candidate], chosen: &[&Candidate], c: 
         auto_renew: None,
         notify_before: None,
         renew_before: None,
-        // An imported profile keeps being written as the AWS CLI had it: into the credentials file.
-        delivery: Delivery::File,
+        // Into the credentials file as the AWS CLI had it, unless the user never wants secrets
+        // written to disk.
+        delivery: next.preferences.default_delivery(),
     };
     next.put_favourite(name, fav, false)
 }

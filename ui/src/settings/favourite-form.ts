@@ -109,7 +109,7 @@ export const FAVOURITE_FIELDS: FieldTable<FavouriteInput, Context> = {
     label: "Credentials",
     hint: "Served: no secret on disk; AWS tools run `rolecall credentials` through the profile's credential_process.",
     control: select({
-      make: (c, slot) => deliverySelect(editing(c), slot),
+      make: (c, slot) => deliverySelect(editing(c), c.preferences, slot),
       read: (value): Delivery => (value === "process" ? "process" : "file"),
     }),
   },
@@ -267,14 +267,15 @@ function autoRenewSelect(f: FavouriteView | null, { id, name }: ControlSlot): HT
   return menu;
 }
 
-function deliverySelect(f: FavouriteView | null, { id, name }: ControlSlot): HTMLSelectElement {
+/** A new favourite starts as the preference "Never write secrets to disk" says. */
+function deliverySelect(f: FavouriteView | null, prefs: Preferences | null, { id, name }: ControlSlot): HTMLSelectElement {
   const menu = h(
     "select",
     { id, name },
     h("option", { value: "file", text: "Written to ~/.aws/credentials" }),
     h("option", { value: "process", text: "Served on request (credential_process)" }),
   );
-  menu.value = f?.delivery ?? "file";
+  menu.value = f?.delivery ?? (prefs?.neverWriteSecrets ? "process" : "file");
   return menu;
 }
 

@@ -1,8 +1,9 @@
 // The Preferences tab. Like a native settings pane it has no Save button: each change is
 // applied when made (a number when the field is left or Enter is pressed).
 
+import { confirmDialog } from "../confirm";
 import { h, showError } from "../dom";
-import { getPreferences, setPreferences, toIpcError, type Preferences } from "../ipc";
+import { convertFavourites, fileFavourites, getPreferences, setPreferences, toIpcError, type Preferences } from "../ipc";
 import type { Panel } from "./panel";
 
 interface NumberField {
@@ -33,6 +34,7 @@ export function preferencesPanel(): Panel {
   const autoRenew = h("input", { id: "pref-auto-renew", type: "checkbox", disabled: true });
   const startAtLogin = h("input", { id: "pref-start-at-login", type: "checkbox", disabled: true });
   const consoleSignOut = h("input", { id: "pref-console-sign-out", type: "checkbox", disabled: true });
+  const neverWrite = h("input", { id: "pref-never-write-secrets", type: "checkbox", disabled: true });
   const notifyMessage = h("div", { class: "field-message", hidden: true });
   const renewMessage = h("div", { class: "field-message", hidden: true });
   const mfaHoursMessage = h("div", { class: "field-message", hidden: true });
@@ -42,7 +44,7 @@ export function preferencesPanel(): Panel {
     { key: "renewBeforeMinutes", input: renew, message: renewMessage, min: 1, max: 60, unit: "minutes" },
     { key: "mfaSessionHours", input: mfaHours, message: mfaHoursMessage, min: 1, max: 36, unit: "hours" },
   ];
-  const controls = [notify, renew, autoRenew, mfaHours, consoleSignOut, startAtLogin];
+  const controls = [notify, renew, autoRenew, mfaHours, neverWrite, consoleSignOut, startAtLogin];
 
   const element = h(
     "section",
@@ -95,6 +97,14 @@ export function preferencesPanel(): Panel {
           h("div", { class: "field-hint pref-hint", text: "One MFA code lasts this long for every favourite of the source." }),
         ),
         group(
+          "Credentials",
+          h("label", { class: "check pref-row" }, neverWrite, " Never write secrets to disk"),
+          h("div", {
+            class: "field-hint indent",
+            text: "New favourites are served on request through credential_process: no key, secret or token in ~/.aws/credentials.",
+          }),
+        ),
+        group(
           "Console",
           h("label", { class: "check pref-row" }, consoleSignOut, " Sign out of the current console session first"),
           h("div", {
@@ -116,6 +126,7 @@ export function preferencesPanel(): Panel {
     autoRenew.checked = p.autoRenew;
     mfaHours.value = String(p.mfaSessionHours);
     consoleSignOut.checked = p.consoleSignOutFirst;
+    neverWrite.checked = p.neverWriteSecrets;
     startAtLogin.checked = p.startAtLogin;
     for (const n of numbers) setMessage(n, null);
     for (const el of controls) el.disabled = false;
@@ -134,6 +145,7 @@ export function preferencesPanel(): Panel {
       ...current,
       autoRenew: autoRenew.checked,
       consoleSignOutFirst: consoleSignOut.checked,
+      neverWriteSecrets: neverWrite.checked,
       startAtLogin: startAtLogin.checked,
     };
     let ok = true;
@@ -157,16 +169,37 @@ export function preferencesPanel(): Panel {
     const mine = ++seq;
     status.textContent = "Saving…";
     try {
+      const turnedOn = next.neverWriteSecrets && !current.neverWriteSecrets;
       await setPreferences(next);
       if (mine !== seq) return;
       current = next;
       showError(error, null);
       status.textContent = "Saved";
+      if (turnedOn) await offerConversion();
     } catch (e) {
       if (mine !== seq) return;
       status.textContent = "";
       showError(error, toIpcError(e));
     }
+  };
+
+  /** Offers to convert the favourites that still write their secrets to the credentials file. */
+  const offerConversion = async () => {
+    const left = await fileFavourites();
+    if (left.length === 0) return;
+    const which = left.length === 1 ? `Favourite ${left[0]} still writes` : `${left.length} favourites (${left.join(", ")}) still write`;
+    const yes = await confirmDialog({
+      title: "Remove their secrets from disk too?",
+      message: `${which} its session into ~/.aws/credentials. Convert now: the sessions leave the file, and AWS tools get credentials through credential_process. The default profile's favourite stays as it is.`,
+      confirmLabel: "Convert now",
+      cancelLabel: "Later",
+      danger: false,
+    });
+    if (!yes) return;
+    const done = await convertFavourites();
+    const skipped = done.skipped.map((s) => `${s.name}: ${s.reason}`).join("; ");
+    status.textContent =
+      `Converted ${done.converted.length} favourite${done.converted.length === 1 ? "" : "s"}` + (skipped ? `; left as they are: ${skipped}` : "");
   };
 
   for (const el of controls) el.addEventListener("change", () => void apply());

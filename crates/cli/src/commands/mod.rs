@@ -6,6 +6,7 @@ mod console;
 mod credentials;
 mod exec;
 mod import;
+mod preferences;
 mod roles;
 mod sessions;
 mod sources;
@@ -122,6 +123,8 @@ async fn dispatch(ctx: &Services, command: Command) -> Result<(), Error> {
         Command::Role(RoleCommand::List { json }) => roles::list(ctx, json),
         Command::Role(RoleCommand::Show { name, json }) => roles::show(ctx, &name, json),
         Command::Role(RoleCommand::Remove { name }) => roles::remove(ctx, &name),
+        Command::Role(RoleCommand::Convert { names, all: _ }) => roles::convert(ctx, &names),
+        Command::Preferences(args) => preferences::run(ctx, args),
         Command::Assume(args) => sessions::assume(ctx, args).await,
         Command::Renew(args) => sessions::renew(ctx, args).await,
         Command::Status { json } => sessions::status(ctx, json),

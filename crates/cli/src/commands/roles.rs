@@ -1,4 +1,4 @@
-//! `rolecall role add | list | show | remove`: favourites.
+//! `rolecall role add | list | show | remove | convert`: favourites.
 
 use rolecall_app::Services;
 use rolecall_core::Error;
@@ -86,7 +86,16 @@ pub(super) fn add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         },
         notify_before,
         renew_before,
-        delivery,
+        delivery: match delivery {
+            Some(d) => d,
+            None => {
+                let config = ctx.config()?;
+                match config.favourites.get(&name).filter(|_| replace) {
+                    Some(replaced) => replaced.delivery,
+                    None => config.preferences.default_delivery(),
+                }
+            }
+        },
     };
     let config = ctx.save_favourite(&name, fav.clone(), replace.then_some(&name))?;
     println!("Added favourite {name}: {} as profile {}", fav.arn, fav.profile);
@@ -208,5 +217,22 @@ pub(super) fn show(ctx: &Services, name: &Name, json: bool) -> Result<(), Error>
 pub(super) fn remove(ctx: &Services, name: &Name) -> Result<(), Error> {
     let removed = ctx.remove_favourite(name)?;
     println!("Removed favourite {name}{}", removed.map(|p| format!(" and its profile {p}")).unwrap_or_default());
+    Ok(())
+}
+
+/// `rolecall role convert NAME… | --all`.
+pub(super) fn convert(ctx: &Services, names: &[Name]) -> Result<(), Error> {
+    let done = ctx.convert_to_process(names)?;
+    for name in &done.converted {
+        println!(
+            "Converted favourite {name}: served through credential_process, its secrets removed from the credentials file"
+        );
+    }
+    for (name, why) in &done.skipped {
+        eprintln!("note: left favourite {name} as it is: {why}");
+    }
+    if done.converted.is_empty() && done.skipped.is_empty() {
+        println!("No favourite writes its secrets to the credentials file");
+    }
     Ok(())
 }
