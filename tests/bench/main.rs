@@ -25,6 +25,16 @@
 //!   seconds, requests per second achieved as a share of the limit, the most refusals of one
 //!   request in a row); the kept listing shown again.
 //!
+//! - `served`: `rolecall credentials` (what a `credential_process` line runs) answered by the
+//!   running tray app from memory, the CLI's own path without the app (keychain and AssumeRole),
+//!   and the peers' way of a full assume per call (`rolecall assume`, `aws sts assume-role`),
+//!   `ROLECALL_BENCH_RUNS` times each; then a job on the AWS SDK for Rust (`rust-sdk-identity
+//!   --calls N --every-ms M`, one client making one GetCallerIdentity a second) through a
+//!   process favourite's `credential_process`, with time scaled 15 to 1: one-minute sessions
+//!   (granted by the recording proxy in front of moto) for the real 15, and
+//!   `ROLECALL_BENCH_JOB_SECS` (default 240) for the hour. Counted: the SDK's process runs, the
+//!   app's AssumeRole calls, the API calls.
+//!
 //! Run without `--bench` (as `cargo test --all-targets` would) it only says how to run it.
 
 use std::collections::BTreeMap;
@@ -75,6 +85,9 @@ fn main() {
     }
     if wanted("sso") {
         bench_sso(runs, env_number("ROLECALL_BENCH_SSO_DISCOVERIES", 1));
+    }
+    if wanted("served") {
+        bench_served(runs, env_number("ROLECALL_BENCH_JOB_SECS", 240));
     }
     if wanted("tray") {
         bench_tray(env_number("ROLECALL_BENCH_IDLE_SECS", 60), env_number("ROLECALL_BENCH_CLICKS", 1_000));
@@ -301,6 +314,92 @@ fn most_refusals_in_a_row(requests: &[SsoRequest]) -> usize {
         most = most.max(*n);
     }
     most
+}
+
+/// Sessions of the `served` section's job: one minute, for the real fifteen (time scaled 15:1).
+const JOB_SESSION_SECS: i64 = 60;
+
+/// `credential_process` served by the tray app, the CLI's fallback, the peers' full assume; and
+/// a long job's process runs.
+fn bench_served(runs: usize, job_secs: u64) {
+    eprintln!("bench: served ({runs} runs each; a {job_secs} s job)");
+    let (w, role_arn) = bench_world(World::builder().desktop().proxy(), ["file-admin".to_owned()]);
+    // The source profile `aws sts assume-role` starts from (rolecall's is in the keychain).
+    let (key, secret) = (&w.alice().access_key_id, &w.alice().secret_access_key);
+    w.sandbox
+        .write(".aws/credentials", &format!("[src]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"));
+    rolecall(&w, &["role", "add", "admin", "--arn", &role_arn, "--source", "work", "--delivery", "process"], None);
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, w.gui_envs(), &[]);
+    app.wait_registered(w.desktop());
+    let socket_dir = w.sandbox.home().join(".run/rolecall");
+    rolecall_e2e::wait_until("the app's credentials socket", Duration::from_secs(20), || {
+        std::fs::read_dir(&socket_dir)
+            .is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sock"))))
+    });
+    let credentials = |envs: &[(String, String)]| {
+        let mut cmd = w.sandbox.command(rolecall_bin(), envs);
+        cmd.args(["credentials", "admin"]);
+        timed(&mut cmd, None).0
+    };
+    let envs = w.envs();
+    let before = w.sts().count("AssumeRole");
+    let served = measure(runs, || credentials(&envs));
+    let assumed_served = w.sts().count("AssumeRole") - before;
+    let mut record = times_json("served", "served_by_tray", &served);
+    record["assume_role_calls"] = json!(assumed_served);
+    emit(record);
+    // No runtime dir of the app's: the CLI assumes itself, as it does with no app running.
+    let alone = tempfile::tempdir().unwrap();
+    let mut no_app = envs.clone();
+    no_app.retain(|(k, _)| k != "XDG_RUNTIME_DIR");
+    no_app.push(("XDG_RUNTIME_DIR".to_owned(), alone.path().to_string_lossy().into_owned()));
+    let before = w.sts().count("AssumeRole");
+    let fallback = measure(runs, || credentials(&no_app));
+    let mut record = times_json("served", "cli_fallback", &fallback);
+    record["assume_role_calls"] = json!(w.sts().count("AssumeRole") - before);
+    emit(record);
+    emit_times("served", "rolecall_assume", &measure(runs, || rolecall(&w, &["assume", "file-admin"], None)));
+    let assume_role = || {
+        let mut cmd = w.sandbox.command(venv_tool("aws"), &envs);
+        cmd.args(["sts", "assume-role", "--role-arn", &role_arn, "--role-session-name", "bench"]);
+        cmd.args(["--profile", "src", "--output", "json"]);
+        timed(&mut cmd, None).0
+    };
+    emit_times("served", "aws_sts_assume_role", &measure(runs, assume_role));
+    drop(app);
+
+    // The job: one-minute sessions from the proxy, the SDK running the profile's command through
+    // a wrapper that counts its runs (`&&`, not `;`, which starts a comment in a profiles file).
+    w.sts().set_script(vec![rolecall_e2e::Reply::ForwardFor(w.moto().port(), JOB_SESSION_SECS)]);
+    let mut app = TrayApp::start_with_envs(&tray_bin(), &w.sandbox, w.gui_envs(), &[]);
+    app.wait_registered(w.desktop());
+    let count = w.sandbox.home().join("process-runs");
+    let config = w.sandbox.home().join("job-config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile job]\ncredential_process = echo run >> {} && exec {} credentials admin\n",
+            count.display(),
+            rolecall_bin().display()
+        ),
+    )
+    .unwrap();
+    let mut job_envs = w.envs();
+    job_envs.retain(|(k, _)| k != "AWS_CONFIG_FILE" && k != "AWS_PROFILE");
+    job_envs.extend([
+        ("AWS_CONFIG_FILE".to_owned(), config.to_string_lossy().into_owned()),
+        ("AWS_PROFILE".to_owned(), "job".to_owned()),
+    ]);
+    let calls = job_secs;
+    let before = w.sts().count("AssumeRole");
+    let mut cmd = w.sandbox.command(rolecall_e2e::rust_sdk_bin(), &job_envs);
+    cmd.args(["--calls", &calls.to_string(), "--every-ms", "1000"]);
+    let (took, _) = timed(&mut cmd, None);
+    let runs_seen = std::fs::read_to_string(&count).unwrap_or_default().lines().count();
+    emit(json!({"bench": "served", "tool": "job", "sdk": "aws-sdk-rust (aws-config)", "api_calls": calls,
+        "seconds": took.as_secs_f64(), "session_secs": JOB_SESSION_SECS, "scale": 15,
+        "process_runs": runs_seen, "assume_role_calls": w.sts().count("AssumeRole") - before}));
+    drop(app);
 }
 
 /// The tray app: launch, idle, and many clicks.

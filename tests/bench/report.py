@@ -8,10 +8,11 @@ RESULTS.jsonl holds one JSON object per line: those printed by `cargo bench -p r
 criterion's output directory ($CARGO_TARGET_DIR/criterion): the medians of the `ini`,
 `renew_plan` and `write_session` groups are read from its estimates.json files.
 
-The IAM Identity Center section (`sso` records) sits between SSO_BEGIN and SSO_END. A run of that
-section alone (`ROLECALL_BENCH_ONLY=sso`: no `assume`, `renew` or `tray` records) rewrites only
-that block of the existing docs/benchmarks.md and leaves every other figure and the chart as they
-were; a full run without `sso` records keeps the block the file had.
+The IAM Identity Center section (`sso` records) sits between SSO_BEGIN and SSO_END, the served
+credentials section (`served` records) between SERVED_BEGIN and SERVED_END. A run of such
+sections alone (`ROLECALL_BENCH_ONLY=sso,served`: no `assume`, `renew` or `tray` records)
+rewrites only those blocks of the existing docs/benchmarks.md and leaves every other figure and
+the chart as they were; a full run without a section's records keeps the block the file had.
 Standard library only.
 """
 
@@ -23,6 +24,8 @@ import sys
 SIZES = [10, 100, 1000, 10000]
 SSO_BEGIN = "<!-- sso: rendered from the sso section's records -->"
 SSO_END = "<!-- /sso -->"
+SERVED_BEGIN = "<!-- served: rendered from the served section's records -->"
+SERVED_END = "<!-- /served -->"
 MAIN_SECTIONS = ("assume", "renew", "tray")
 SESSIONS = [1, 20, 100, 1000]
 
@@ -202,13 +205,52 @@ def sso_section(records, machine):
     return lines
 
 
-def splice_sso(old_text, block):
-    """`old_text` with its SSO block replaced by `block` (inserted before the micro-benchmarks
-    when it has none)."""
+def served_section(records, machine):
+    """The served-credentials block (its lines, markers included), or None without `served` records."""
+    get = lambda tool: find(records, "served", tool)
+    served, fallback = get("served_by_tray"), get("cli_fallback")
+    assume, aws = get("rolecall_assume"), get("aws_sts_assume_role")
+    job = get("job")
+    if not any((served, fallback, assume, aws, job)):
+        return None
+    lines = [SERVED_BEGIN, "## 7. Credentials served to AWS tools", "",
+             "`rolecall credentials admin` is what a `delivery = \"process\"` favourite's `credential_process` line "
+             "runs; each row is a whole process, with the release binaries"
+             + (f" on {machine['date']}" if machine.get("date") else "") + ".", "",
+             "| what runs | median | min | max | AssumeRole calls |", "| --- | --- | --- | --- | --- |"]
+    for label, r in (("`rolecall credentials` answered by the running tray app (its socket; the session it holds)", served),
+                     ("`rolecall credentials` without the app (keychain, AssumeRole at moto)", fallback),
+                     ("the peers' way, a full assume per call: `rolecall assume` (keychain, AssumeRole, profile written)", assume),
+                     ("the peers' way: `aws sts assume-role` (botocore)", aws)):
+        if r:
+            calls = r.get("assume_role_calls")
+            calls = f"{calls} in {r['runs'] + 1} runs" if calls is not None else "1 per run"
+            lines.append(f"| {label} | {ms(r['median_ms'])} | {ms(r['min_ms'])} | {ms(r['max_ms'])} | {calls} |")
+    if served:
+        lines += ["", f"Served by the app: {ms(served['median_ms'])} for the whole process (target: a few ms, dominated by "
+                  f"process start): {met(served['median_ms'] < 10)}."]
+    if job:
+        hour = job["api_calls"] * job["scale"] / 3600
+        lines += ["", f"A long job on the AWS SDK for Rust ({job['sdk']}): one client, one GetCallerIdentity a second, "
+                  f"{job['api_calls']} calls in {job['seconds']:.0f} s through the profile's `credential_process`, with "
+                  f"{job['session_secs']}-second sessions: time scaled {job['scale']} to 1, so this stands for "
+                  f"{hour:.1f} hour(s) with {job['session_secs'] * job['scale'] // 60}-minute sessions.", "",
+                  "| what | measured | target | |", "| --- | --- | --- | --- |",
+                  f"| process runs | {job['process_runs']} for {job['api_calls']} API calls | one per renewal | "
+                  f"{met(job['process_runs'] <= job['assume_role_calls'] + 1)} |",
+                  f"| AssumeRole calls (the app's renewals) | {job['assume_role_calls']} | one per session | "
+                  f"{met(job['assume_role_calls'] <= math.ceil(job['seconds'] / (job['session_secs'] / 2)) + 1)} |"]
+    lines += ["", SERVED_END]
+    return lines
+
+
+def splice(old_text, block, begin, end):
+    """`old_text` with its block between `begin` and `end` replaced by `block` (inserted before the
+    micro-benchmarks when it has none)."""
     new = "\n".join(block)
-    if SSO_BEGIN in old_text and SSO_END in old_text:
-        head, rest = old_text.split(SSO_BEGIN, 1)
-        return head + new + rest.split(SSO_END, 1)[1]
+    if begin in old_text and end in old_text:
+        head, rest = old_text.split(begin, 1)
+        return head + new + rest.split(end, 1)[1]
     marker = "## Micro-benchmarks"
     if marker in old_text:
         head, rest = old_text.split(marker, 1)
@@ -216,9 +258,9 @@ def splice_sso(old_text, block):
     return old_text.rstrip("\n") + "\n\n" + new + "\n"
 
 
-def old_sso_block(old_text):
-    if SSO_BEGIN in old_text and SSO_END in old_text:
-        return (SSO_BEGIN + old_text.split(SSO_BEGIN, 1)[1].split(SSO_END, 1)[0] + SSO_END).split("\n")
+def old_block(old_text, begin, end):
+    if begin in old_text and end in old_text:
+        return (begin + old_text.split(begin, 1)[1].split(end, 1)[0] + end).split("\n")
     return None
 
 
@@ -233,12 +275,18 @@ def main():
     except OSError:
         old_text = ""
     sso = sso_section(records, machine)
-    if sso and not any(r.get("bench") in MAIN_SECTIONS for r in records) and old_text:
+    served = served_section(records, machine)
+    if (sso or served) and not any(r.get("bench") in MAIN_SECTIONS for r in records) and old_text:
+        text = old_text
+        for block, begin, end in ((sso, SSO_BEGIN, SSO_END), (served, SERVED_BEGIN, SERVED_END)):
+            if block:
+                text = splice(text, block, begin, end)
         with open(path, "w", encoding="utf-8") as f:
-            f.write(splice_sso(old_text, sso))
-        print(f"bench: rewrote the IAM Identity Center section of {path}; the rest is as it was")
+            f.write(text)
+        print(f"bench: rewrote the {' and '.join(n for n, b in (('sso', sso), ('served', served)) if b)} section(s) of {path}; the rest is as it was")
         return
-    sso = sso or old_sso_block(old_text)
+    sso = sso or old_block(old_text, SSO_BEGIN, SSO_END)
+    served = served or old_block(old_text, SERVED_BEGIN, SERVED_END)
     versions = find(records, "versions") or {}
     package = find(records, "package") or {}
 
@@ -375,6 +423,8 @@ def main():
 
     if sso:
         lines += [""] + sso
+    if served:
+        lines += [""] + served
     lines += ["", "## Micro-benchmarks (Criterion)", "",
               "`renew::plan`, the pure renewal policy the tray's scheduler runs at each wake-up:", "",
               "| sessions | median |", "| --- | --- |"]

@@ -346,8 +346,7 @@ pub struct RoleAddArgs {
     /// How AWS tools get its credentials: `file` writes them into the profile of
     /// ~/.aws/credentials; `process` writes none anywhere, and gives the profile in ~/.aws/config
     /// a credential_process that runs `rolecall credentials NAME`.
-    /// (Default: the replaced favourite's, else `process` with the preference "never write
-    /// secrets to disk", else `file`.)
+    /// (Default: `process` with the preference "never write secrets to disk", else `file`.)
     #[arg(long, value_parser = parse_delivery)]
     pub delivery: Option<Delivery>,
     /// Replace an existing favourite of that name.

@@ -86,15 +86,10 @@ pub(super) fn add(ctx: &Services, a: RoleAddArgs) -> Result<(), Error> {
         },
         notify_before,
         renew_before,
+        // Like every field not given, a new favourite's default (also with --replace).
         delivery: match delivery {
             Some(d) => d,
-            None => {
-                let config = ctx.config()?;
-                match config.favourites.get(&name).filter(|_| replace) {
-                    Some(replaced) => replaced.delivery,
-                    None => config.preferences.default_delivery(),
-                }
-            }
+            None => ctx.config()?.preferences.default_delivery(),
         },
     };
     let config = ctx.save_favourite(&name, fav.clone(), replace.then_some(&name))?;
