@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use rolecall_core::Error;
 use rolecall_core::assume::MfaPrompt;
 use rolecall_core::secret::SessionCredentials;
@@ -36,6 +36,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::Services;
+use crate::held::{Backoff, fresh_enough};
 
 /// The path the endpoint serves.
 pub const PATH: &str = "/rolecall/credentials";
@@ -47,8 +48,6 @@ pub const MAX_REQUEST: usize = 8 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections answered at once; more wait to be accepted.
 pub const MAX_CONNECTIONS: usize = 32;
-const FIRST_BACKOFF: Duration = Duration::from_secs(5);
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// A running endpoint. Stops (and removes its token file) when dropped.
 #[derive(Debug)]
@@ -99,21 +98,19 @@ struct Held {
     creds: SessionCredentials,
     /// When this session was received (its lifetime is from then to its expiry).
     received: chrono::DateTime<Utc>,
-    failures: u32,
-    retry_at: Option<Instant>,
+    backoff: Backoff,
 }
 
 impl Held {
     fn new(creds: SessionCredentials, now: chrono::DateTime<Utc>) -> Held {
-        Held { creds, received: now, failures: 0, retry_at: None }
+        Held { creds, received: now, backoff: Backoff::default() }
     }
 
     /// Whether to renew at `now` (`instant` on the monotonic clock): fewer than [`RENEW_WITHIN`]
     /// left, or half the session's lifetime for a shorter session (so a 15-minute session is
     /// not renewed on every request), and no failed renewal's pause still running.
     fn renewal_due(&self, now: chrono::DateTime<Utc>, instant: Instant) -> bool {
-        let lead = RENEW_WITHIN.min((self.creds.expiration - self.received) / 2);
-        self.creds.expiration - now < lead && self.retry_at.is_none_or(|t| instant >= t)
+        !fresh_enough(RENEW_WITHIN, Some(self.received), self.creds.expiration, now) && !self.backoff.pausing(instant)
     }
 
     fn renewed(&mut self, creds: SessionCredentials, now: chrono::DateTime<Utc>) {
@@ -123,10 +120,7 @@ impl Held {
     /// Records a failed renewal at `instant`: the pause before the next try (5 s, doubling, at
     /// most 5 minutes).
     fn failed(&mut self, instant: Instant) -> Duration {
-        let pause = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(6)).min(MAX_BACKOFF);
-        self.failures += 1;
-        self.retry_at = Some(instant + pause);
-        pause
+        self.backoff.failed(instant)
     }
 }
 
@@ -401,7 +395,7 @@ fn container_json(creds: &SessionCredentials) -> String {
         "AccessKeyId": creds.access_key_id.as_str(),
         "SecretAccessKey": creds.secret(),
         "Token": creds.token(),
-        "Expiration": creds.expiration.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "Expiration": creds.expiration_text(),
     })
     .to_string()
 }
@@ -562,7 +556,7 @@ mod tests {
         let pauses: Vec<u64> = (0..8).map(|_| failing.failed(i).as_secs()).collect();
         assert_eq!(pauses, [20, 40, 80, 160, 300, 300, 300, 300]);
         failing.renewed(session(t + m(120)), t + m(60));
-        assert!(!failing.renewal_due(t + m(60), i) && failing.failures == 0);
+        assert!(!failing.renewal_due(t + m(60), i) && failing.backoff.failures() == 0);
     }
 
     /// From a little-endian machine: a listener on 127.0.0.1:43943 (`ABA7`), a client from port

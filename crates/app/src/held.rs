@@ -39,28 +39,55 @@ pub(crate) struct Held {
     pub issued: DateTime<Utc>,
 }
 
-/// Requests for one favourite take turns through its gate, which remembers failed renewals.
+/// Failed renewals in a row and the pause they impose before the next try: what keeps every
+/// renewal made on a request's behalf (the tray's socket, `exec --server`'s endpoint) from
+/// becoming STS calls in a loop.
 #[derive(Debug, Default)]
-pub(crate) struct Gate {
+pub(crate) struct Backoff {
     failures: u32,
     retry_at: Option<Instant>,
+}
+
+impl Backoff {
+    /// Whether a pause after a failed renewal still runs at `now`.
+    pub(crate) fn pausing(&self, now: Instant) -> bool {
+        self.retry_at.is_some_and(|t| now < t)
+    }
+
+    /// Records a failed renewal at `now`: the pause before the next try ([`FIRST_BACKOFF`],
+    /// doubling, at most [`MAX_BACKOFF`]).
+    pub(crate) fn failed(&mut self, now: Instant) -> Duration {
+        let pause = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(6)).min(MAX_BACKOFF);
+        self.failures += 1;
+        self.retry_at = Some(now + pause);
+        pause
+    }
+
+    /// Failed renewals in a row.
+    #[cfg(test)]
+    pub(crate) fn failures(&self) -> u32 {
+        self.failures
+    }
+}
+
+/// Requests for one favourite take turns through its gate, which remembers failed renewals and
+/// the last one's error, given again while their pause runs.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    backoff: Backoff,
     last_error: Option<Error>,
 }
 
 impl Gate {
     /// The failure to give again while a pause after a failed renewal runs.
     fn pausing(&self, now: Instant) -> Option<Error> {
-        self.retry_at.filter(|t| now < *t).and(self.last_error.clone())
+        self.last_error.clone().filter(|_| self.backoff.pausing(now))
     }
 
-    /// Records a failed renewal at `now`: the pause before the next try (5 s, doubling, at most 5
-    /// minutes).
+    /// Records a failed renewal at `now`; the pause before the next try.
     fn failed(&mut self, e: &Error, now: Instant) -> Duration {
-        let pause = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(6)).min(MAX_BACKOFF);
-        self.failures += 1;
-        self.retry_at = Some(now + pause);
         self.last_error = Some(e.clone());
-        pause
+        self.backoff.failed(now)
     }
 
     fn succeeded(&mut self) {
@@ -68,11 +95,16 @@ impl Gate {
     }
 }
 
-/// Whether a session that expires at `expires`, issued at `issued`, is fresh enough to hand out
-/// at `now`: [`SERVE_MIN_LEFT`] left, or half its lifetime for a shorter session (a 15-minute
-/// session would otherwise be renewed on every request).
-pub(crate) fn fresh_enough(issued: Option<DateTime<Utc>>, expires: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    let lead = issued.map_or(SERVE_MIN_LEFT, |i| SERVE_MIN_LEFT.min((expires - i) / 2));
+/// Whether a session that expires at `expires`, issued (or received) at `issued`, is fresh enough
+/// at `now` for a renewal `lead` ([`SERVE_MIN_LEFT`] for the tray's socket): more than `lead` left, or half its lifetime for a shorter session
+/// (a 15-minute session would otherwise be renewed on every request).
+pub(crate) fn fresh_enough(
+    lead: chrono::Duration,
+    issued: Option<DateTime<Utc>>,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    let lead = issued.map_or(lead, |i| lead.min((expires - i) / 2));
     expires - now >= lead
 }
 
@@ -161,7 +193,9 @@ impl<P: Ports> Services<P> {
         let config = self.inner.config.load()?;
         let fav = config.favourite(name)?;
         if let Some(h) = self.held(name, fav) {
-            return Ok(fresh_enough(Some(h.issued), h.credentials.expiration, now).then_some(h.credentials));
+            return Ok(
+                fresh_enough(SERVE_MIN_LEFT, Some(h.issued), h.credentials.expiration, now).then_some(h.credentials)
+            );
         }
         if fav.delivery == Delivery::Process {
             return Ok(None);
@@ -170,7 +204,7 @@ impl<P: Ports> Services<P> {
             Holder::Rolecall { favourite, issued, .. } if favourite == name.as_str() => issued,
             _ => return Ok(None),
         };
-        Ok(self.current_session(name, now, None)?.filter(|c| fresh_enough(issued, c.expiration, now)))
+        Ok(self.current_session(name, now, None)?.filter(|c| fresh_enough(SERVE_MIN_LEFT, issued, c.expiration, now)))
     }
 
     /// A new session for [`Services::serve`] (and `rolecall credentials`'s own path): refused
@@ -211,14 +245,15 @@ mod tests {
     fn fresh_enough_is_twenty_minutes_or_half_a_shorter_session() {
         let t = |m: i64| Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap() + chrono::Duration::minutes(m);
         // An hour's session: handed out until 20 minutes are left.
-        assert!(fresh_enough(Some(t(0)), t(60), t(40)));
-        assert!(!fresh_enough(Some(t(0)), t(60), t(41)));
+        let fresh = |issued, expires, now| fresh_enough(SERVE_MIN_LEFT, issued, expires, now);
+        assert!(fresh(Some(t(0)), t(60), t(40)));
+        assert!(!fresh(Some(t(0)), t(60), t(41)));
         // A 15-minute session: until half of it is left, not renewed on every request.
-        assert!(fresh_enough(Some(t(0)), t(15), t(0)));
-        assert!(fresh_enough(Some(t(0)), t(15), t(7)));
-        assert!(!fresh_enough(Some(t(0)), t(15), t(8)));
+        assert!(fresh(Some(t(0)), t(15), t(0)));
+        assert!(fresh(Some(t(0)), t(15), t(7)));
+        assert!(!fresh(Some(t(0)), t(15), t(8)));
         // No issue time known: the full lead.
-        assert!(!fresh_enough(None, t(15), t(0)));
+        assert!(!fresh(None, t(15), t(0)));
     }
 
     #[test]

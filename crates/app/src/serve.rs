@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rolecall_core::Error;
 use rolecall_core::secret::{AccessKeyId, SessionCredentials};
 use rolecall_core::validate::Name;
@@ -228,7 +228,7 @@ fn to_wire(c: &SessionCredentials) -> Wire {
         access_key_id: c.access_key_id.as_str().to_owned(),
         secret_access_key: c.secret().to_owned(),
         session_token: c.token().to_owned(),
-        expiration: c.expiration.to_rfc3339_opts(SecondsFormat::Secs, true),
+        expiration: c.expiration_text(),
     }
 }
 

@@ -88,6 +88,14 @@ pub struct SessionCredentials {
     pub expiration: DateTime<Utc>,
 }
 
+impl SessionCredentials {
+    /// The expiry as AWS tools read it in a credential_process document or a container
+    /// endpoint's answer: RFC 3339 to the second, in UTC, ending in `Z`.
+    pub fn expiration_text(&self) -> String {
+        self.expiration.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+}
+
 impl fmt::Debug for SessionCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -27,7 +27,7 @@ fn document(creds: &SessionCredentials) -> String {
         access_key_id: creds.access_key_id.as_str(),
         secret_access_key: creds.secret(),
         session_token: creds.token(),
-        expiration: creds.expiration.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        expiration: creds.expiration_text(),
     })
     .expect("the document serializes")
 }
