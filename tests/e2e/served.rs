@@ -316,3 +316,101 @@ fn never_writing_secrets_makes_new_favourites_process_ones_and_converts_the_writ
     let out = w.run(&["role", "convert", "nope"]);
     assert!(!out.status.success() && text(&out).contains("config.not_found"), "{}", text(&out));
 }
+
+#[test]
+fn served_sessions_are_renewed_in_the_background_and_warned_about_like_written_ones() {
+    let w = World::builder().desktop().notifications().proxy().build_with(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+        m.create_role("Dev", &a.user_arn, None);
+    });
+    // One-minute sessions: the leads below apply as 30 s (half a session).
+    w.sts().set_script(vec![Reply::ForwardFor(w.moto().port(), 60)]);
+    w.add_source_work(&[]);
+    let lead: &[&str] = &["--delivery", "process", "--duration", "15m"];
+    w.add_favourite(
+        "auto",
+        ADMIN_ARN,
+        &[lead, &["--auto-renew", "--renew-before", "14m50s", "--notify-before", "1m"]].concat(),
+    );
+    w.add_favourite("warned", DEV_ARN, &[lead, &["--notify-before", "14m55s"]].concat());
+    let app = start_app(&w);
+    let envs = w.envs();
+    let first_auto = key_id(&w, &envs, "auto").unwrap();
+    let first_warned = key_id(&w, &envs, "warned").unwrap();
+    assert_eq!(assumes(&w), 2);
+
+    // Nobody asks, yet the app renews `auto` before its session ends; the next request gets the
+    // renewed session from memory.
+    rolecall_e2e::wait_until("two background renewals of auto", Duration::from_secs(150), || {
+        app.log().matches("renewing automatically").count() >= 2
+    });
+    let renewed = assumes(&w);
+    let now_auto = key_id(&w, &envs, "auto").unwrap();
+    assert_ne!(now_auto, first_auto, "the renewed session");
+    assert_eq!(assumes(&w), renewed, "served from memory: {:?}", w.sts().requests());
+
+    // `warned` is warned about before it expires, and Renew renews what the app holds.
+    let notifications = w.notifications();
+    let n = notifications
+        .wait_for("warned's expiry warning", Duration::from_secs(60), |n| n.summary.starts_with("warned expires in"));
+    assert!(n.has_action("renew"), "{:?}", n.actions);
+    let before = assumes(&w);
+    notifications.invoke_action(n.id, "renew");
+    rolecall_e2e::wait_until("the renewal", Duration::from_secs(30), || assumes(&w) > before);
+    let now_warned = key_id(&w, &envs, "warned").unwrap();
+    assert_ne!(now_warned, first_warned);
+    assert!(
+        !notifications.notifications().iter().any(|n| n.summary.starts_with("auto expires")),
+        "a session that renews itself is not warned about: {}",
+        notifications.log()
+    );
+    assert_eq!(w.sandbox.read_credentials(), "", "nothing written");
+}
+
+#[test]
+fn a_served_favourite_of_a_signed_out_identity_center_source_fails_at_once_and_the_tray_says_to_sign_in() {
+    use rolecall_e2e::sso::FakeSso;
+    let w = World::builder().desktop().notifications().build_with(|_, _| {});
+    let sso = FakeSso::start(w.moto());
+    sso.set_accounts(crate::sso::accounts());
+    let ok = |args: &[&str]| crate::sso::ok(&w, &sso, args);
+    ok(&["source", "add", "corp", "--sso-start-url", crate::sso::START_URL, "--sso-region", "eu-west-1"]);
+    ok(&[
+        "role",
+        "add",
+        "prod",
+        "--source",
+        "corp",
+        "--account",
+        "111111111111",
+        "--role-name",
+        "ReadOnly",
+        "--delivery",
+        "process",
+    ]);
+    let sso_envs = sso.envs();
+    let extra: Vec<(&str, &str)> = sso_envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let _app = w.start_app_with(&extra, &[]);
+    rolecall_e2e::wait_until("the credentials socket", SETTLE, || socket(&w).is_some());
+
+    let envs = crate::sso::envs(&w, &sso);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let out = w.run_env(&envs, &["credentials", "prod"], Some(""));
+        assert!(!out.status.success() && out.stdout.is_empty(), "{}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("rolecall: sso.signed_out: source corp") && stderr.lines().count() == 1, "{stderr}");
+        assert!(started.elapsed() < Duration::from_secs(10), "at once: {:?}", started.elapsed());
+    }
+    let n = w.notifications().wait_for("the sign-in notice", SETTLE, |n| n.summary == "Sign in to corp again");
+    assert!(n.has_action("sign-in"), "{:?}", n.actions);
+    std::thread::sleep(Duration::from_secs(2));
+    let shown = w.notifications().notifications();
+    assert_eq!(
+        shown.iter().filter(|n| n.summary.starts_with("Sign in to corp")).count(),
+        1,
+        "told once: {}",
+        w.notifications().log()
+    );
+    assert!(sso.requests_to("/device_authorization").is_empty(), "no sign-in started by itself: {:?}", sso.requests());
+}
