@@ -355,14 +355,17 @@ impl AwsFiles {
         line: &str,
         region: Option<&Region>,
     ) -> Result<(), Error> {
-        atomic::edit(FileKind::AwsConfig, &self.paths.aws_config_file, |old| {
+        let outcome = atomic::edit(FileKind::AwsConfig, &self.paths.aws_config_file, |old| {
             let old = old.unwrap_or_default();
             let mut doc = profile::parse(AwsFile::Config, old.to_vec())?;
             profile::set_credential_process(&mut doc, profile_name, favourite, line, region)?;
             let bytes = doc.into_bytes();
             Ok::<_, Error>(if bytes == old { Edit::Unchanged } else { Edit::Write(bytes) })
         })?;
-        tracing::info!(profile = %profile_name, favourite = %favourite, "wrote credential_process");
+        // (Each renewal of a `process` favourite checks its line; most find it as it was.)
+        if outcome.written {
+            tracing::info!(profile = %profile_name, favourite = %favourite, "wrote credential_process");
+        }
         Ok(())
     }
 
