@@ -67,6 +67,25 @@ describe("preferences and about", () => {
     expect(backend.of("convert_favourites")).toHaveLength(1);
   });
 
+  it("sends a change made while the one before is still saving, also one back to what was saved", async () => {
+    let release: (() => void) | null = null;
+    const backend = mockBackend({
+      ...settingsBackend(),
+      set_preferences: () => (release ? null : new Promise<null>((r) => (release = () => r(null)))),
+    });
+    app = await mountSettings(mountPoint(), { tab: "preferences" });
+    const autoRenew = $<HTMLInputElement>("#pref-auto-renew");
+    await waitFor(() => !autoRenew.disabled);
+    autoRenew.click();
+    await waitFor(() => backend.of("set_preferences").length === 1);
+    // Changed back before the first save is done: that must be saved too, or the first wins.
+    autoRenew.click();
+    await waitFor(() => backend.of("set_preferences").length === 2);
+    expect(backend.of("set_preferences")[1]!.args).toEqual({ prefs: preferences });
+    release!();
+    await waitFor(() => $("#pref-status").textContent === "Saved");
+  });
+
   it("does not send a number out of range", async () => {
     const backend = mockBackend({ ...settingsBackend(), set_preferences: () => null });
     app = await mountSettings(mountPoint(), { tab: "preferences" });

@@ -162,14 +162,19 @@ export function preferencesPanel(): Panel {
     return ok ? next : null;
   };
 
+  /** What was last sent to be saved (or loaded): a change is compared with it, so that one made
+   * while the last is still saving is sent too, not taken for no change. */
+  let sent: Preferences | null = null;
+
   const apply = async () => {
     const next = read();
-    if (!next || !current) return;
-    if (JSON.stringify(next) === JSON.stringify(current)) return;
+    if (!next || !current || !sent) return;
+    if (JSON.stringify(next) === JSON.stringify(sent)) return;
+    const turnedOn = next.neverWriteSecrets && !sent.neverWriteSecrets;
     const mine = ++seq;
+    sent = next;
     status.textContent = "Saving…";
     try {
-      const turnedOn = next.neverWriteSecrets && !current.neverWriteSecrets;
       await setPreferences(next);
       if (mine !== seq) return;
       current = next;
@@ -178,6 +183,7 @@ export function preferencesPanel(): Panel {
       if (turnedOn) await offerConversion();
     } catch (e) {
       if (mine !== seq) return;
+      sent = current;
       status.textContent = "";
       showError(error, toIpcError(e));
     }
@@ -208,6 +214,7 @@ export function preferencesPanel(): Panel {
   const load = async () => {
     try {
       current = await getPreferences();
+      sent = current;
       show(current);
       showError(error, null);
     } catch (e) {
