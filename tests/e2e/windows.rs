@@ -448,3 +448,38 @@ fn a_favourite_saved_as_process_in_the_settings_window_names_the_cli_not_the_tra
     rolecall_e2e::poll(UI, || (!w.sandbox.read_config().contains("credential_process")).then_some(()))
         .unwrap_or_else(|| panic!("the line stayed:\n{}", w.sandbox.read_config()));
 }
+
+#[test]
+fn never_write_secrets_in_preferences_converts_the_written_favourites_when_asked_and_new_ones_default_to_served() {
+    let w = World::builder().desktop().build_with(|m, a| {
+        m.create_role("Admin", &a.user_arn, None);
+    });
+    w.add_source_work(&[]);
+    w.add_favourite("admin", "arn:aws:iam::123456789012:role/Admin", &[]);
+    w.ok(&["assume", "admin"]);
+    assert!(w.sandbox.read_credentials().contains("[admin]"));
+    let s = Settings::open(&w);
+    s.wd.click_css("#tab-preferences");
+    s.wait("#pref-never-write-secrets", UI);
+    s.click_when_enabled("#pref-never-write-secrets");
+    // The sheet offers to convert the one favourite still written.
+    let message = s.wait("#confirm-message", UI);
+    assert!(s.wd.text(&message).contains("Favourite admin still writes"), "{}", s.wd.text(&message));
+    s.shot("settings-preferences-convert");
+    s.wd.click_css("#confirm-ok");
+    rolecall_e2e::wait_until("the session to leave the credentials file", UI, || {
+        !w.sandbox.read_credentials().contains("[admin]")
+    });
+    assert!(w.config_toml().contains("never_write_secrets = true"), "{}", w.config_toml());
+    assert!(w.config_toml().contains("delivery = \"process\""), "{}", w.config_toml());
+    assert_eq!(
+        w.aws_identity("admin").unwrap(),
+        assumed_role_arn("Admin", "alice"),
+        "served through credential_process"
+    );
+    // A new favourite's form starts as served.
+    s.wd.click_css("#tab-favourites");
+    s.wd.click_css("#fav-add");
+    let delivery = s.wait("#fav-form [name=delivery]", UI);
+    assert_eq!(s.wd.property(&delivery, "value"), serde_json::json!("process"));
+}
