@@ -97,6 +97,25 @@ fn the_tray_answers_credential_process_from_memory_also_after_sleep_and_the_cli_
     assert_eq!(assumes(&w), 1, "served from memory: {:?}", w.sts().requests());
     assert_eq!(keychain.calls(), Vec::<String>::new(), "no keychain request on the hot path");
     assert_eq!(w.files(), files, "nothing written");
+    // No part of the served session anywhere under HOME (the AWS files, the config, data and
+    // cache dirs, the runtime dir with the socket) nor in the app's log.
+    let out = w.run_env(&envs, &["credentials", "admin"], Some(""));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log = app.log();
+    let scanned = walk(w.sandbox.home());
+    assert!(scanned.iter().any(|p| p.ends_with(".aws/config")), "the scan sees the files: {scanned:?}");
+    for field in ["AccessKeyId", "SecretAccessKey", "SessionToken"] {
+        let secret = doc[field].as_str().unwrap();
+        for path in &scanned {
+            let bytes = std::fs::read(path).unwrap_or_default();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(secret),
+                "the session's {field} is in {}",
+                path.display()
+            );
+        }
+        assert!(!log.contains(secret), "the session's {field} is in the app's log");
+    }
 
     // Asleep and awake again: still from memory.
     let logind = FakeLogind::start(w.keychain.address());
@@ -194,6 +213,21 @@ fn a_socket_that_is_not_only_this_users_is_not_used_and_nobody_else_nor_garbage_
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("rolecall: config.not_found: ") && stderr.lines().count() == 1, "{stderr}");
     assert_eq!(assumes(&w), 3, "the app's one and the two fallbacks': {:?}", w.sts().requests());
+}
+
+/// Every file under `dir` (sockets and the like read as empty).
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() && !p.is_symlink() {
+            out.extend(walk(&p))
+        } else if p.is_file() {
+            out.push(p)
+        }
+    }
+    out
 }
 
 /// One request line on the socket: the answer line.
