@@ -82,6 +82,14 @@ pub(crate) fn rust_arn(stdout: &[u8]) -> String {
     v["Arn"].as_str().expect("Arn").to_owned()
 }
 
+/// IAM Identity Center source `corp` (never signed in) and its `process` favourite `prod`.
+pub(crate) fn add_signed_out_process_favourite(w: &World, sso: &FakeSso) {
+    let ok = |args: &[&str]| crate::sso::ok(w, sso, args);
+    ok(&["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
+    let role = ["--account", "111111111111", "--role-name", "ReadOnly", "--delivery", "process"];
+    ok(&[&["role", "add", "prod", "--source", "corp"][..], &role].concat());
+}
+
 /// `rolecall credentials NAME` with stdin a pipe holding `stdin`: its output.
 fn credentials(w: &World, name: &str, stdin: &str) -> std::process::Output {
     w.run_with(&["credentials", name], Some(stdin))
@@ -240,24 +248,7 @@ fn credentials_fail_fast_on_one_line_and_never_read_stdin() {
 fn credentials_of_a_signed_out_identity_center_source_say_to_sign_in() {
     let (w, sso): (World, FakeSso) = sso_world();
     let envs = crate::sso::envs(&w, &sso);
-    let ok = |args: &[&str]| {
-        let o = w.run_env(&envs, args, None);
-        assert!(o.status.success(), "{args:?}: {}", text(&o));
-    };
-    ok(&["source", "add", "corp", "--sso-start-url", START_URL, "--sso-region", "eu-west-1"]);
-    ok(&[
-        "role",
-        "add",
-        "prod",
-        "--source",
-        "corp",
-        "--account",
-        "111111111111",
-        "--role-name",
-        "ReadOnly",
-        "--delivery",
-        "process",
-    ]);
+    add_signed_out_process_favourite(&w, &sso);
     let out = w.run_env(&envs, &["credentials", "prod"], Some(""));
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "{}", text(&out));

@@ -415,21 +415,7 @@ fn a_served_favourite_of_a_signed_out_identity_center_source_fails_at_once_and_t
     let w = World::builder().desktop().notifications().build_with(|_, _| {});
     let sso = FakeSso::start(w.moto());
     sso.set_accounts(crate::sso::accounts());
-    let ok = |args: &[&str]| crate::sso::ok(&w, &sso, args);
-    ok(&["source", "add", "corp", "--sso-start-url", crate::sso::START_URL, "--sso-region", "eu-west-1"]);
-    ok(&[
-        "role",
-        "add",
-        "prod",
-        "--source",
-        "corp",
-        "--account",
-        "111111111111",
-        "--role-name",
-        "ReadOnly",
-        "--delivery",
-        "process",
-    ]);
+    crate::credentials::add_signed_out_process_favourite(&w, &sso);
     let sso_envs = sso.envs();
     let extra: Vec<(&str, &str)> = sso_envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let _app = w.start_app_with(&extra, &[]);

@@ -140,7 +140,7 @@ pub struct Conversion {
 }
 
 impl<P: Ports> Services<P> {
-    /// How many favourites still write their sessions into the credentials file (what the
+    /// The favourites that still write their sessions into the credentials file (what the
     /// preference "Never write secrets to disk" offers to convert).
     pub fn file_favourites(&self) -> Result<Vec<Name>, Error> {
         let config = self.inner.config.load()?;
@@ -155,10 +155,10 @@ impl<P: Ports> Services<P> {
     /// cannot be converted (its profile is not one rolecall may write in the config file) is
     /// skipped with why; the others go on.
     pub fn convert_to_process(&self, names: &[Name]) -> Result<Conversion, Error> {
-        let config = self.inner.config.load()?;
-        let candidates: Vec<Name> = if names.is_empty() {
-            config.favourites.iter().filter(|(_, f)| f.delivery == Delivery::File).map(|(n, _)| n.clone()).collect()
+        let candidates = if names.is_empty() {
+            self.file_favourites()?
         } else {
+            let config = self.inner.config.load()?;
             for n in names {
                 config.favourite(n)?;
             }

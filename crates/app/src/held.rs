@@ -204,7 +204,11 @@ impl<P: Ports> Services<P> {
             Holder::Rolecall { favourite, issued, .. } if favourite == name.as_str() => issued,
             _ => return Ok(None),
         };
-        Ok(self.current_session(name, now, None)?.filter(|c| fresh_enough(SERVE_MIN_LEFT, issued, c.expiration, now)))
+        Ok(self
+            .inner
+            .files
+            .read_session(&fav.profile)?
+            .filter(|c| fresh_enough(SERVE_MIN_LEFT, issued, c.expiration, now)))
     }
 
     /// A new session for [`Services::serve`] (and `rolecall credentials`'s own path): refused
